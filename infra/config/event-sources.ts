@@ -1,0 +1,64 @@
+/**
+ * The Kafka event source mapping of each function — one definition that drives both the CDK event
+ * source mappings (infra/lib) and the local event-source-mapping runner (scripts/local), so the
+ * two cannot drift. Values follow the Lambda API (CreateEventSourceMapping) names and limits.
+ *
+ * Topology: every business system publishes to one topic (`business-events`, as in the seed),
+ * keyed by the entity id so an entity's events stay in order in one partition. Each domain's
+ * function reads the whole topic in its own consumer group and skips (and counts) other domains'
+ * events. No ESM value filter is used: a filter silently drops records whose value is not JSON,
+ * and a poison record must reach `event_dead_letter` instead (DESIGN.md, "Nothing lost").
+ */
+import { z } from 'zod';
+
+export const DOMAINS = ['user', 'order', 'product'] as const;
+export type Domain = (typeof DOMAINS)[number];
+
+export const DEFAULT_TOPIC = 'business-events';
+
+export const eventSourceSchema = z
+  .object({
+    topics: z.array(z.string().min(1)).min(1).default([DEFAULT_TOPIC]),
+    /** Consumer group id; defaults to `lambda-realtime-<env>-<domain>`. */
+    consumerGroupId: z.string().min(1).optional(),
+    /** Records per batch: 1–10,000 (AWS default 100). */
+    batchSize: z.number().int().min(1).max(10_000).default(100),
+    /** Seconds to gather records, 0–300; unset = AWS's Kafka default of 500 ms. */
+    maximumBatchingWindowInSeconds: z.number().int().min(0).max(300).optional(),
+    startingPosition: z.enum(['LATEST', 'TRIM_HORIZON']).default('TRIM_HORIZON'),
+    /** -1 = retry until the record expires; AWS allows -1 or 0–10,000. */
+    maximumRetryAttempts: z.number().int().min(-1).max(10_000).default(10),
+    /** -1 = never expires; AWS allows -1 or 60–604,800. */
+    maximumRecordAgeInSeconds: z
+      .number()
+      .int()
+      .refine((v) => v === -1 || (v >= 60 && v <= 604_800), 'must be -1 or 60–604800')
+      .default(-1),
+    bisectBatchOnFunctionError: z.boolean().default(false),
+    /** Provisioned mode pollers (required by AWS for retry settings and Kafka on-failure destinations). */
+    provisionedPollers: z
+      .object({ minimum: z.number().int().min(1).max(200), maximum: z.number().int().min(1).max(2_000) })
+      .default({ minimum: 1, maximum: 3 }),
+    /** Where records go after retries run out: a Kafka topic (AWS's failure document as value). */
+    onFailureTopic: z.string().min(1).default('business-events-failures'),
+  })
+  .strict();
+
+export type EventSourceSettings = z.output<typeof eventSourceSchema>;
+export type EventSourceInput = z.input<typeof eventSourceSchema>;
+
+/** Per-domain settings with defaults applied; `overrides` is what an environment changes. */
+export function eventSources(
+  env: string,
+  overrides: Partial<Record<Domain, EventSourceInput>> = {},
+): Record<Domain, EventSourceSettings & { consumerGroupId: string }> {
+  const out = {} as Record<Domain, EventSourceSettings & { consumerGroupId: string }>;
+  for (const domain of DOMAINS) {
+    const settings = eventSourceSchema.parse(overrides[domain] ?? {});
+    out[domain] = {
+      ...settings,
+      consumerGroupId: settings.consumerGroupId ?? `lambda-realtime-${env}-${domain}`,
+    };
+  }
+  return out;
+}

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Native test services for machines without Docker (DESIGN.md, contract 8):
+#   MySQL   MariaDB from Debian's packages, own data directory, 127.0.0.1:$LRT_MYSQL_PORT
+#   Kafka   Apache Kafka 4.x, one KRaft node (broker + controller) from its Maven Central jars
+#   AWS     moto's standalone server (PyPI) in a project-local virtualenv, 127.0.0.1:$LRT_AWS_PORT
+#
+#   scripts/services.sh up       start what is not running (installing where needed); safe twice
+#   scripts/services.sh down     stop what `up` started (by pid file), nothing else
+#   scripts/services.sh status   one line per service
+#   scripts/services.sh env      export lines for eval: DB_*, KAFKA_BROKERS, AWS_*
+#
+# State lives in .services/ (data, logs, pid files); delete it for a clean slate.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HERE="$ROOT/scripts/services"
+STATE="${LRT_SERVICES_DIR:-$ROOT/.services}"
+MYSQL_PORT="${LRT_MYSQL_PORT:-3307}"
+KAFKA_PORT="${LRT_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${LRT_KAFKA_CONTROLLER_PORT:-9093}"
+AWS_PORT="${LRT_AWS_PORT:-4566}"
+DB_NAME="${LRT_DB_NAME:-lambda_realtime}"
+DB_USER="${LRT_DB_USER:-lrt}"
+DB_PASSWORD="${LRT_DB_PASSWORD:-lrt-local-password}"
+MOTO_SPEC="${LRT_MOTO_SPEC:-moto[server]==5.2.5}"
+READY_TIMEOUT="${LRT_READY_TIMEOUT:-120}"
+
+log() { printf 'services: %s\n' "$*" >&2; }
+die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
+
+pid_alive() { local f="$1"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
+
+# wait_for NAME LOGFILE PIDFILE CHECK...: polls CHECK until it succeeds, the process dies, or time runs out.
+wait_for() {
+  local name="$1" logfile="$2" pidfile="$3"; shift 3
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    if ! pid_alive "$pidfile"; then
+      tail -n 30 "$logfile" >&2 || true
+      die "$name exited during start-up; see $logfile"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -n 30 "$logfile" >&2 || true
+      die "$name did not answer within ${READY_TIMEOUT}s; see $logfile"
+    fi
+    sleep 0.5
+  done
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $* (install it yourself, or start Docker and use testcontainers)"
+  fi
+}
+
+apt_install() {
+  log "installing Debian packages: $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Start a daemon detached from this shell (survives the script), recording its pid.
+spawn() {
+  local pidfile="$1" logfile="$2"; shift 2
+  nohup setsid "$@" >>"$logfile" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+}
+
+# ---------------------------------------------------------------------------------------- MySQL
+MYSQL_DIR="$STATE/mysql"
+MYSQL_SOCK="$MYSQL_DIR/mysqld.sock"
+
+mysql_admin() { mariadb --no-defaults --protocol=socket --socket="$MYSQL_SOCK" -uroot "$@"; }
+mysql_query() {
+  mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -u"$DB_USER" -p"$DB_PASSWORD" -N -e "$1" "$DB_NAME"
+}
+mysql_ready() { mysql_query 'SELECT 1'; }
+
+mysql_up() {
+  if pid_alive "$MYSQL_DIR/pid" && mysql_ready >/dev/null 2>&1; then log "mysql already running on :$MYSQL_PORT"; return; fi
+  command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server mariadb-client
+  local mariadbd; mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
+  mkdir -p "$MYSQL_DIR"
+  local fresh=0
+  if [ ! -d "$MYSQL_DIR/data/mysql" ]; then
+    log "initialising MariaDB data directory"
+    mariadb-install-db --no-defaults --datadir="$MYSQL_DIR/data" --user="$(id -un)" \
+      --auth-root-authentication-method=normal --skip-test-db >"$MYSQL_DIR/install.log" 2>&1 ||
+      die "mariadb-install-db failed; see $MYSQL_DIR/install.log"
+    fresh=1
+  fi
+  : >"$MYSQL_DIR/server.log"
+  spawn "$MYSQL_DIR/pid" "$MYSQL_DIR/server.log" "$mariadbd" --no-defaults \
+    --datadir="$MYSQL_DIR/data" --socket="$MYSQL_SOCK" --port="$MYSQL_PORT" --bind-address=127.0.0.1 \
+    --pid-file="$MYSQL_DIR/mysqld.pid" --log-error="$MYSQL_DIR/server.log" --user="$(id -un)" \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci --skip-name-resolve \
+    --innodb-buffer-pool-size=256M --max-connections=500 --innodb-lock-wait-timeout=10
+  wait_for MySQL "$MYSQL_DIR/server.log" "$MYSQL_DIR/pid" mysql_admin -e 'SELECT 1'
+  if [ "$fresh" = 1 ] || ! mysql_ready >/dev/null 2>&1; then
+    # A throwaway local server: the project user may create schemas and users (tests rotate passwords).
+    mysql_admin <<SQL
+CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost' WITH GRANT OPTION;
+FLUSH PRIVILEGES;
+SQL
+  fi
+  wait_for MySQL "$MYSQL_DIR/server.log" "$MYSQL_DIR/pid" mysql_ready
+  log "mysql ready on 127.0.0.1:$MYSQL_PORT ($(mysql_query 'SELECT VERSION()'))"
+}
+
+# ---------------------------------------------------------------------------------------- Kafka
+KAFKA_DIR="$STATE/kafka"
+
+kafka_ready() { python3 "$HERE/kafka_ready.py" 127.0.0.1 "$KAFKA_PORT"; }
+
+kafka_up() {
+  if pid_alive "$KAFKA_DIR/pid" && kafka_ready; then log "kafka already running on :$KAFKA_PORT"; return; fi
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  mkdir -p "$KAFKA_DIR/logs"
+  local stamp="$KAFKA_DIR/libs/.resolved-$(cksum <"$HERE/kafka-pom.xml" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ]; then
+    command -v mvn >/dev/null || apt_install maven
+    log "resolving Kafka jars from Maven Central (scripts/services/kafka-pom.xml)"
+    rm -rf "$KAFKA_DIR/libs"
+    mvn -q -B -f "$HERE/kafka-pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$KAFKA_DIR/libs" >"$KAFKA_DIR/maven.log" 2>&1 ||
+      { tail -n 30 "$KAFKA_DIR/maven.log" >&2; die "resolving Kafka jars failed; see $KAFKA_DIR/maven.log"; }
+    touch "$stamp"
+  fi
+  cat >"$KAFKA_DIR/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_DIR/data
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+  local cp="$KAFKA_DIR/libs/*"
+  if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
+    log "formatting Kafka storage (KRaft)"
+    local cluster_id; cluster_id="$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
+    java -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
+      >"$KAFKA_DIR/format.log" 2>&1 || die "formatting Kafka storage failed; see $KAFKA_DIR/format.log"
+  fi
+  : >"$KAFKA_DIR/logs/server.log"
+  spawn "$KAFKA_DIR/pid" "$KAFKA_DIR/logs/stdout.log" java -Xms256m -Xmx768m -XX:+UseG1GC \
+    -Djava.awt.headless=true -Dkafka.logs.dir="$KAFKA_DIR/logs" \
+    -Dlog4j2.configurationFile="$HERE/kafka-log4j2.properties" \
+    -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties"
+  wait_for Kafka "$KAFKA_DIR/logs/server.log" "$KAFKA_DIR/pid" kafka_ready
+  log "kafka ready on 127.0.0.1:$KAFKA_PORT ($(basename "$(ls "$KAFKA_DIR"/libs/kafka_2.13-*.jar)" .jar))"
+}
+
+# ------------------------------------------------------------------------------- AWS emulator
+MOTO_DIR="$STATE/moto"
+
+aws_ready() {
+  python3 - "$AWS_PORT" <<'PY'
+import json, sys, urllib.request
+req = urllib.request.Request(
+    f"http://127.0.0.1:{sys.argv[1]}/", data=b"{}", method="POST",
+    headers={"X-Amz-Target": "secretsmanager.ListSecrets", "Content-Type": "application/x-amz-json-1.1",
+             "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/secretsmanager/aws4_request"})
+with urllib.request.urlopen(req, timeout=3) as r:
+    json.load(r)["SecretList"]
+PY
+}
+
+aws_up() {
+  if pid_alive "$MOTO_DIR/pid" && aws_ready >/dev/null 2>&1; then log "aws emulator already running on :$AWS_PORT"; return; fi
+  mkdir -p "$MOTO_DIR"
+  local stamp="$MOTO_DIR/venv/.installed-$(echo "$MOTO_SPEC" | cksum | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ]; then
+    log "installing $MOTO_SPEC into $MOTO_DIR/venv"
+    rm -rf "$MOTO_DIR/venv"
+    python3 -m venv "$MOTO_DIR/venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$MOTO_DIR/venv"; }
+    "$MOTO_DIR/venv/bin/pip" install -q --disable-pip-version-check "$MOTO_SPEC" >"$MOTO_DIR/pip.log" 2>&1 ||
+      { tail -n 20 "$MOTO_DIR/pip.log" >&2; die "installing moto failed; see $MOTO_DIR/pip.log"; }
+    touch "$stamp"
+  fi
+  : >"$MOTO_DIR/server.log"
+  spawn "$MOTO_DIR/pid" "$MOTO_DIR/server.log" "$MOTO_DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$AWS_PORT"
+  wait_for "AWS emulator" "$MOTO_DIR/server.log" "$MOTO_DIR/pid" aws_ready
+  log "aws emulator ready on 127.0.0.1:$AWS_PORT (moto $("$MOTO_DIR/venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p'))"
+}
+
+# ------------------------------------------------------------------------------------ commands
+stop() {
+  local name="$1" pidfile="$2"
+  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  local pid; pid="$(cat "$pidfile")"
+  log "stopping $name (pid $pid)"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+status_line() {
+  local name="$1" pidfile="$2" check="$3" addr="$4"
+  if pid_alive "$pidfile" && $check >/dev/null 2>&1; then echo "$name: up ($addr, pid $(cat "$pidfile"))"
+  elif pid_alive "$pidfile"; then echo "$name: started but not answering ($addr, pid $(cat "$pidfile"))"
+  else echo "$name: down"; fi
+}
+
+case "${1:-}" in
+  up)
+    mkdir -p "$STATE"
+    mysql_up
+    kafka_up
+    aws_up
+    ;;
+  down)
+    stop "AWS emulator" "$MOTO_DIR/pid"
+    stop Kafka "$KAFKA_DIR/pid"
+    stop MySQL "$MYSQL_DIR/pid"
+    ;;
+  status)
+    status_line mysql "$MYSQL_DIR/pid" mysql_ready "127.0.0.1:$MYSQL_PORT"
+    status_line kafka "$KAFKA_DIR/pid" kafka_ready "127.0.0.1:$KAFKA_PORT"
+    status_line aws "$MOTO_DIR/pid" aws_ready "127.0.0.1:$AWS_PORT"
+    ;;
+  env)
+    cat <<EOF
+export DB_HOST=127.0.0.1
+export DB_PORT=$MYSQL_PORT
+export DB_USER=$DB_USER
+export DB_PASSWORD=$DB_PASSWORD
+export DB_NAME=$DB_NAME
+export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+export AWS_ENDPOINT_URL=http://127.0.0.1:$AWS_PORT
+export AWS_REGION=\${AWS_REGION:-us-east-1}
+export AWS_ACCESS_KEY_ID=\${AWS_ACCESS_KEY_ID:-test}
+export AWS_SECRET_ACCESS_KEY=\${AWS_SECRET_ACCESS_KEY:-test}
+EOF
+    ;;
+  *)
+    echo "usage: scripts/services.sh up|down|status|env" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,223 @@
+/**
+ * Finds the real services (MySQL, Kafka, AWS API emulator) for tests and the local pipeline, in the
+ * order DESIGN.md gives: endpoints already in the environment → Docker present → testcontainers →
+ * otherwise the native `scripts/services.sh up`. Every path ends with a probe of each service, so a
+ * test never runs against something that is not there.
+ */
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface ServiceEndpoints {
+  /** How the services were found: `env`, `testcontainers` or `native`. */
+  source: 'env' | 'testcontainers' | 'native';
+  db: { host: string; port: number; user: string; password: string; database: string };
+  kafkaBrokers: string[];
+  aws: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+}
+
+export interface FoundServices {
+  endpoints: ServiceEndpoints;
+  /** Stops what this call started (testcontainers only; native services are left for reuse). */
+  stop(): Promise<void>;
+}
+
+const ENDPOINT_VARS = [
+  'DB_HOST',
+  'DB_PORT',
+  'DB_USER',
+  'DB_PASSWORD',
+  'DB_NAME',
+  'KAFKA_BROKERS',
+  'AWS_ENDPOINT_URL',
+];
+
+/** The environment form of the endpoints, as `scripts/services.sh env` prints it. */
+export function endpointsToEnv(e: ServiceEndpoints): Record<string, string> {
+  return {
+    DB_HOST: e.db.host,
+    DB_PORT: String(e.db.port),
+    DB_USER: e.db.user,
+    DB_PASSWORD: e.db.password,
+    DB_NAME: e.db.database,
+    KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    AWS_ENDPOINT_URL: e.aws.endpoint,
+    AWS_REGION: e.aws.region,
+    AWS_ACCESS_KEY_ID: e.aws.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: e.aws.secretAccessKey,
+  };
+}
+
+export function endpointsFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints {
+  const missing = ENDPOINT_VARS.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new Error(
+      `Service endpoints are only partly given: missing ${missing.join(', ')}. ` +
+        'Set all of them (eval "$(scripts/services.sh env)") or none.',
+    );
+  }
+  const port = Number(env.DB_PORT);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`DB_PORT is not a port number: ${env.DB_PORT}`);
+  return {
+    source: 'env',
+    db: {
+      host: env.DB_HOST!,
+      port,
+      user: env.DB_USER!,
+      password: env.DB_PASSWORD!,
+      database: env.DB_NAME!,
+    },
+    kafkaBrokers: env.KAFKA_BROKERS!.split(',').map((b) => b.trim()),
+    aws: {
+      endpoint: env.AWS_ENDPOINT_URL!,
+      region: env.AWS_REGION ?? 'us-east-1',
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test',
+    },
+  };
+}
+
+async function dockerAvailable(): Promise<boolean> {
+  try {
+    await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startTestcontainers(): Promise<FoundServices> {
+  const [{ MySqlContainer }, { KafkaContainer }, { LocalstackContainer }] = await Promise.all([
+    import('@testcontainers/mysql'),
+    import('@testcontainers/kafka'),
+    import('@testcontainers/localstack'),
+  ]);
+  const [mysql, kafka, localstack] = await Promise.all([
+    new MySqlContainer('mysql:8.4').withDatabase('lambda_realtime').start(),
+    new KafkaContainer('apache/kafka:4.1.1').withKraft().start(),
+    new LocalstackContainer('localstack/localstack:4').start(),
+  ]);
+  return {
+    endpoints: {
+      source: 'testcontainers',
+      // root: tests create their own schemas and rotate users' passwords.
+      db: {
+        host: mysql.getHost(),
+        port: mysql.getPort(),
+        user: 'root',
+        password: mysql.getRootPassword(),
+        database: mysql.getDatabase(),
+      },
+      kafkaBrokers: [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],
+      aws: {
+        endpoint: localstack.getConnectionUri(),
+        region: 'us-east-1',
+        accessKeyId: 'test',
+        secretAccessKey: 'test',
+      },
+    },
+    async stop() {
+      await Promise.all([mysql.stop(), kafka.stop(), localstack.stop()]);
+    },
+  };
+}
+
+async function startNative(): Promise<FoundServices> {
+  const script = join(root, 'scripts', 'services.sh');
+  try {
+    await run('bash', [script, 'up'], { timeout: 20 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    throw new Error(`scripts/services.sh up failed:\n${stderr.trim()}`);
+  }
+  const { stdout } = await run('bash', [script, 'env']);
+  const env: NodeJS.ProcessEnv = {};
+  for (const line of stdout.split('\n')) {
+    const match = /^export ([A-Z_]+)=(?:\$\{[A-Z_]+:-)?([^}]*)\}?$/.exec(line.trim());
+    if (match) env[match[1]!] = match[2]!;
+  }
+  return { endpoints: { ...endpointsFromEnv(env), source: 'native' }, stop: async () => {} };
+}
+
+const HOW_TO_START =
+  'Start the services with `scripts/services.sh up` and `eval "$(scripts/services.sh env)"`, or start Docker ' +
+  '(testcontainers), or unset LRT_NO_PROVISION to let the test run start them.';
+
+/**
+ * Finds or starts the services. `LRT_NO_PROVISION=1` forbids starting anything: without endpoints in
+ * the environment or Docker, it then fails and says what to start.
+ */
+export async function findServices(env: NodeJS.ProcessEnv = process.env): Promise<FoundServices> {
+  let found: FoundServices;
+  if (ENDPOINT_VARS.some((name) => env[name])) {
+    found = { endpoints: endpointsFromEnv(env), stop: async () => {} };
+  } else if (await dockerAvailable()) {
+    found = await startTestcontainers();
+  } else if (env.LRT_NO_PROVISION === '1') {
+    throw new Error(`No service endpoints in the environment and no Docker engine. ${HOW_TO_START}`);
+  } else {
+    found = await startNative();
+  }
+  await probeServices(found.endpoints);
+  return found;
+}
+
+/** Checks that each service really answers; fails naming the service, the endpoint and what to start. */
+export async function probeServices(e: ServiceEndpoints): Promise<void> {
+  const failures: string[] = [];
+  await Promise.all([
+    (async () => {
+      const { createConnection } = await import('mysql2/promise');
+      try {
+        const conn = await createConnection({ ...e.db, connectTimeout: 5_000 });
+        await conn.query('SELECT 1');
+        await conn.end();
+      } catch (error) {
+        failures.push(
+          `MySQL at ${e.db.host}:${e.db.port} (database ${e.db.database}): ${(error as Error).message}`,
+        );
+      }
+    })(),
+    (async () => {
+      const { Admin } = await import('@platformatic/kafka');
+      const admin = new Admin({
+        clientId: 'lrt-probe',
+        bootstrapBrokers: e.kafkaBrokers,
+        retries: 2,
+        timeout: 5_000,
+      });
+      try {
+        await admin.metadata({ topics: [] });
+      } catch (error) {
+        failures.push(`Kafka at ${e.kafkaBrokers.join(',')}: ${(error as Error).message}`);
+      } finally {
+        await admin.close().catch(() => {});
+      }
+    })(),
+    (async () => {
+      const { SecretsManagerClient, ListSecretsCommand } = await import('@aws-sdk/client-secrets-manager');
+      const client = new SecretsManagerClient({
+        endpoint: e.aws.endpoint,
+        region: e.aws.region,
+        credentials: { accessKeyId: e.aws.accessKeyId, secretAccessKey: e.aws.secretAccessKey },
+        maxAttempts: 2,
+      });
+      try {
+        await client.send(new ListSecretsCommand({}));
+      } catch (error) {
+        failures.push(`AWS API emulator at ${e.aws.endpoint}: ${(error as Error).message}`);
+      } finally {
+        client.destroy();
+      }
+    })(),
+  ]);
+  if (failures.length > 0) {
+    throw new Error(
+      `Cannot reach the services the tests need (found via ${e.source}):\n  - ${failures.join('\n  - ')}\n${HOW_TO_START}`,
+    );
+  }
+}
