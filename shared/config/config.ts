@@ -1,0 +1,175 @@
+/**
+ * Function configuration from environment variables (DESIGN.md, contract 5), validated once at
+ * cold start. A bad configuration fails with one message naming every bad variable — never a
+ * value, since some are secrets.
+ */
+import { z } from 'zod';
+import type { DimensionCacheSettings } from '../cache/dimension-cache.ts';
+import { DIMENSION_TABLES, type DimensionName } from '../cache/dimensions.ts';
+import { DEFAULT_MAX_EVENT_BYTES } from '../events/decode.ts';
+import type { LogLevel } from '../observability/logger.ts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly variables: string[];
+
+  constructor(problems: Array<{ variable: string; problem: string }>) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable} ${p.problem}`).join('; ')}`);
+    this.variables = problems.map((p) => p.variable);
+  }
+}
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `must be an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0'], 'must be true or false'))
+  .transform((v) => v === 'true' || v === '1');
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+function dimensionVariables(name: DimensionName) {
+  const p = `DIM_${name.toUpperCase()}_`;
+  return {
+    [`${p}TTL_SECONDS`]: int(0, 86_400).optional(),
+    [`${p}STALE_SECONDS`]: int(0, 86_400).optional(),
+    [`${p}NEGATIVE_TTL_SECONDS`]: int(0, 86_400).optional(),
+    [`${p}MAX_ENTRIES`]: int(1, 10_000_000).optional(),
+    [`${p}PRELOAD`]: bool.optional(),
+    [`${p}RELOAD_SECONDS`]: int(1, 86_400).optional(),
+  };
+}
+
+const schema = z.object({
+  DB_SECRET_ID: nonEmpty.optional(),
+  DB_HOST: nonEmpty.optional(),
+  DB_PORT: int(1, 65_535).optional(),
+  DB_USER: nonEmpty.optional(),
+  DB_PASSWORD: z.string().min(1, 'must not be empty').optional(),
+  DB_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name')
+    .optional(),
+  DB_TLS: z.enum(['off', 'rds'], 'must be off or rds').default('off'),
+  DB_POOL_SIZE: int(1, 50).default(2),
+  DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  DB_LOCK_RETRIES: int(0, 10).default(3),
+  SECRET_TTL_SECONDS: int(0, 86_400).default(300),
+  AWS_ENDPOINT_URL: z.url('must be a URL').optional(),
+  AWS_REGION: nonEmpty.optional(),
+  DOMAIN: nonEmpty.optional(),
+  LOG_LEVEL: z
+    .string()
+    .toLowerCase()
+    .pipe(z.enum(['debug', 'info', 'warn', 'error'], 'must be debug, info, warn or error'))
+    .default('info'),
+  METRICS_NAMESPACE: nonEmpty.default('lambda-realtime'),
+  MAX_EVENT_BYTES: int(1_024, 6 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
+  ...dimensionVariables('user'),
+  ...dimensionVariables('product'),
+});
+
+export type DatabaseConfig =
+  | { kind: 'secret'; secretId: string; host?: string; port?: number; database?: string }
+  | { kind: 'direct'; host: string; port: number; user: string; password: string; database: string };
+
+export interface Config {
+  domain: string;
+  database: DatabaseConfig;
+  tls: 'off' | 'rds';
+  poolSize: number;
+  connectTimeoutMs: number;
+  lockRetries: number;
+  secretTtlMs: number;
+  awsEndpoint?: string;
+  awsRegion?: string;
+  logLevel: LogLevel;
+  metricsNamespace: string;
+  maxEventBytes: number;
+  dimensionCache: Record<DimensionName, Partial<DimensionCacheSettings>>;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, domain: string): Config {
+  // Empty variables count as unset (CloudFormation often renders optional ones as '').
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  const problems: Array<{ variable: string; problem: string }> = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      problems.push({ variable: String(issue.path[0]), problem: issue.message });
+    throw new ConfigError(problems);
+  }
+  const v = parsed.data;
+  if (v.DOMAIN && v.DOMAIN !== domain) {
+    problems.push({ variable: 'DOMAIN', problem: `is "${v.DOMAIN}" but this is the ${domain} function` });
+  }
+  let database: DatabaseConfig | undefined;
+  if (v.DB_SECRET_ID) {
+    database = {
+      kind: 'secret',
+      secretId: v.DB_SECRET_ID,
+      ...(v.DB_HOST ? { host: v.DB_HOST } : {}),
+      ...(v.DB_PORT ? { port: v.DB_PORT } : {}),
+      ...(v.DB_NAME ? { database: v.DB_NAME } : {}),
+    };
+  } else {
+    for (const name of ['DB_HOST', 'DB_USER', 'DB_PASSWORD', 'DB_NAME'] as const) {
+      if (!v[name]) problems.push({ variable: name, problem: 'is required when DB_SECRET_ID is not set' });
+    }
+    if (v.DB_HOST && v.DB_USER && v.DB_PASSWORD && v.DB_NAME) {
+      database = {
+        kind: 'direct',
+        host: v.DB_HOST,
+        port: v.DB_PORT ?? 3306,
+        user: v.DB_USER,
+        password: v.DB_PASSWORD,
+        database: v.DB_NAME,
+      };
+    }
+  }
+  if (problems.length > 0 || !database) throw new ConfigError(problems);
+
+  const seconds = (value: unknown) => (typeof value === 'number' ? value * 1_000 : undefined);
+  const dimensionCache = Object.fromEntries(
+    (Object.keys(DIMENSION_TABLES) as DimensionName[]).map((name) => {
+      const p = `DIM_${name.toUpperCase()}_`;
+      const settings: Partial<DimensionCacheSettings> = {};
+      const set = <K extends keyof DimensionCacheSettings>(
+        key: K,
+        value: DimensionCacheSettings[K] | undefined,
+      ) => {
+        if (value !== undefined) settings[key] = value;
+      };
+      const vars = v as Record<string, unknown>;
+      set('ttlMs', seconds(vars[`${p}TTL_SECONDS`]));
+      set('staleMs', seconds(vars[`${p}STALE_SECONDS`]));
+      set('negativeTtlMs', seconds(vars[`${p}NEGATIVE_TTL_SECONDS`]));
+      set('maxEntries', vars[`${p}MAX_ENTRIES`] as number | undefined);
+      set('preload', vars[`${p}PRELOAD`] as boolean | undefined);
+      set('reloadMs', seconds(vars[`${p}RELOAD_SECONDS`]));
+      return [name, settings];
+    }),
+  ) as Record<DimensionName, Partial<DimensionCacheSettings>>;
+
+  return {
+    domain,
+    database,
+    tls: v.DB_TLS,
+    poolSize: v.DB_POOL_SIZE,
+    connectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
+    lockRetries: v.DB_LOCK_RETRIES,
+    secretTtlMs: v.SECRET_TTL_SECONDS * 1_000,
+    ...(v.AWS_ENDPOINT_URL ? { awsEndpoint: v.AWS_ENDPOINT_URL } : {}),
+    ...(v.AWS_REGION ? { awsRegion: v.AWS_REGION } : {}),
+    logLevel: v.LOG_LEVEL,
+    metricsNamespace: v.METRICS_NAMESPACE,
+    maxEventBytes: v.MAX_EVENT_BYTES,
+    dimensionCache,
+  };
+}

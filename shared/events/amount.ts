@@ -1,0 +1,36 @@
+/**
+ * Money as exact decimals. Amounts arrive as JSON numbers or numeric strings; they are kept as
+ * canonical decimal strings (never floats) that MySQL's DECIMAL columns add exactly.
+ */
+import { z } from 'zod';
+
+export const AMOUNT_SCALE = 4;
+const MAX_INTEGER_DIGITS = 14; // DECIMAL(18,4)
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+/** Non-negative decimal with at most 4 fraction digits and 14 integer digits, as a canonical string. */
+export const amountSchema = z.union([z.number(), z.string()]).transform((input, ctx) => {
+  const text = typeof input === 'number' ? numberToPlainString(input) : input.trim();
+  const match = text === undefined ? null : DECIMAL.exec(text);
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: 'must be a non-negative decimal number' });
+    return z.NEVER;
+  }
+  const integer = match[1]!.replace(/^0+(?=\d)/, '');
+  const fraction = (match[2] ?? '').replace(/0+$/, '');
+  if (fraction.length > AMOUNT_SCALE) {
+    ctx.addIssue({ code: 'custom', message: `must have at most ${AMOUNT_SCALE} decimal places` });
+    return z.NEVER;
+  }
+  if (integer.length > MAX_INTEGER_DIGITS) {
+    ctx.addIssue({ code: 'custom', message: `must be below 10^${MAX_INTEGER_DIGITS}` });
+    return z.NEVER;
+  }
+  return fraction ? `${integer}.${fraction}` : integer;
+});
+
+function numberToPlainString(n: number): string | undefined {
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  const text = String(n);
+  return /e/i.test(text) ? undefined : text;
+}

@@ -1,0 +1,22 @@
+/** The unified event envelope every business system publishes (DESIGN.md, contract 4). */
+import { z } from 'zod';
+import { epochMillis, eventIdSchema } from './catalog.ts';
+
+export const businessEventSchema = z.object({
+  domain: z.string().min(1).max(32),
+  type: z.string().min(1).max(64),
+  /** Event time, epoch milliseconds. */
+  timestamp: epochMillis,
+  eventId: eventIdSchema,
+  payload: z.record(z.string(), z.unknown()),
+  /** Payload schema version, `major.minor`. */
+  version: z.string().regex(/^\d{1,4}\.\d{1,4}$/, 'must look like 1.0'),
+  source: z.string().min(1).max(64),
+});
+
+export type BusinessEventEnvelope = z.output<typeof businessEventSchema>;
+
+/** An event whose envelope and payload passed their schemas. */
+export interface BusinessEvent<P = Record<string, unknown>> extends Omit<BusinessEventEnvelope, 'payload'> {
+  payload: P;
+}

@@ -1,0 +1,57 @@
+/**
+ * Structured JSON logs, one line per entry, with the Kafka coordinates and event id as fields.
+ * Fields whose names look like credentials are replaced before anything is written.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SECRET_FIELD = /pass(word)?|secret|token|authorization|credential/i;
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  fields?: LogFields;
+  write?: (line: string) => void;
+}
+
+export class Logger {
+  readonly #level: LogLevel;
+  readonly #fields: LogFields;
+  readonly #write: (line: string) => void;
+
+  constructor(options: LoggerOptions = {}) {
+    this.#level = options.level ?? 'info';
+    this.#fields = options.fields ?? {};
+    this.#write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+  }
+
+  child(fields: LogFields): Logger {
+    return new Logger({ level: this.#level, fields: { ...this.#fields, ...fields }, write: this.#write });
+  }
+
+  debug(message: string, fields?: LogFields): void {
+    this.#log('debug', message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.#log('info', message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.#log('warn', message, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    this.#log('error', message, fields);
+  }
+
+  #log(level: LogLevel, message: string, fields?: LogFields): void {
+    if (RANK[level] < RANK[this.#level]) return;
+    const entry = { level, timestamp: new Date().toISOString(), message, ...this.#fields, ...fields };
+    this.#write(JSON.stringify(entry, redact));
+  }
+}
+
+function redact(key: string, value: unknown): unknown {
+  if (key && SECRET_FIELD.test(key)) return '[redacted]';
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
