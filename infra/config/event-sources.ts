@@ -18,7 +18,8 @@ export const DEFAULT_TOPIC = 'business-events';
 
 export const eventSourceSchema = z
   .object({
-    topics: z.array(z.string().min(1)).min(1).default([DEFAULT_TOPIC]),
+    /** A Kafka event source mapping reads exactly one topic (Lambda API limit). */
+    topics: z.array(z.string().min(1)).min(1).max(1).default([DEFAULT_TOPIC]),
     /** Consumer group id; defaults to `lambda-realtime-<env>-<domain>`. */
     consumerGroupId: z.string().min(1).optional(),
     /** Records per batch: 1–10,000 (AWS default 100). */
@@ -39,10 +40,21 @@ export const eventSourceSchema = z
     provisionedPollers: z
       .object({ minimum: z.number().int().min(1).max(200), maximum: z.number().int().min(1).max(2_000) })
       .default({ minimum: 1, maximum: 3 }),
-    /** Where records go after retries run out: a Kafka topic (AWS's failure document as value). */
-    onFailureTopic: z.string().min(1).default('business-events-failures'),
+    /**
+     * Where records go after retries run out: a Kafka topic on the same cluster (the ESM writes the
+     * failed record itself plus failure metadata; AWS requires provisioned mode for this).
+     */
+    onFailureTopic: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]+$/, 'a Kafka topic name')
+      .default('business-events-failures'),
   })
-  .strict();
+  .strict()
+  // Lambda rejects a destination equal to a source topic (it would loop failures back in).
+  .refine((s) => !s.topics.includes(s.onFailureTopic), {
+    message: 'onFailureTopic must differ from the source topics',
+    path: ['onFailureTopic'],
+  });
 
 export type EventSourceSettings = z.output<typeof eventSourceSchema>;
 export type EventSourceInput = z.input<typeof eventSourceSchema>;

@@ -1,0 +1,162 @@
+/**
+ * The three environments. dev is small and disposable, test mirrors prod's shape at a smaller
+ * size, prod is Multi-AZ, protected and retained. Change values here; the schema in
+ * environment-schema.ts says what each one means and rejects what AWS would.
+ */
+import {
+  ENVIRONMENT_NAMES,
+  type EnvironmentConfig,
+  type EnvironmentInput,
+  type EnvironmentName,
+  parseEnvironment,
+} from './environment-schema.ts';
+
+const dev: EnvironmentInput = {
+  name: 'dev',
+  region: 'eu-west-1',
+  network: {
+    mode: 'create',
+    cidr: '10.40.0.0/16',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    flowLogRetentionDays: 7,
+  },
+  kafka: {
+    mode: 'create',
+    kafkaVersion: '3.9.x',
+    brokerInstanceType: 'kafka.t3.small',
+    brokersPerZone: 1,
+    volumeSizeGiB: 20,
+    brokerLogRetentionDays: 7,
+    enhancedMonitoring: 'DEFAULT',
+    topics: { partitions: 6, replicationFactor: 2 },
+  },
+  database: {
+    mysqlVersion: '8.4.8',
+    instanceType: 't4g.micro',
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 50,
+    multiAz: false,
+    deletionProtection: false,
+    backupRetentionDays: 1,
+    removalPolicy: 'destroy',
+    databaseName: 'lambda_realtime',
+    secretRotationDays: 30,
+    proxy: false,
+  },
+  functions: { memoryMiB: 512, timeoutSeconds: 60, logLevel: 'DEBUG', logRetentionDays: 7 },
+  eventSources: {
+    user: { startingPosition: 'LATEST', provisionedPollers: { minimum: 1, maximum: 2 } },
+    order: { startingPosition: 'LATEST', provisionedPollers: { minimum: 1, maximum: 2 } },
+    product: { startingPosition: 'LATEST', provisionedPollers: { minimum: 1, maximum: 2 } },
+  },
+  alarms: {
+    periodSeconds: 300,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    errorRatePercent: 10,
+    maxOffsetLag: 50_000,
+    maxEventAgeSeconds: 1_800,
+    throttles: 10,
+    durationPercentOfTimeout: 90,
+    deadLetters: 100,
+    notificationEmails: [],
+  },
+};
+
+const test: EnvironmentInput = {
+  ...dev,
+  name: 'test',
+  network: { ...dev.network, mode: 'create', cidr: '10.41.0.0/16', flowLogRetentionDays: 30 },
+  database: { ...dev.database, instanceType: 't4g.small', backupRetentionDays: 3, removalPolicy: 'snapshot' },
+  functions: { memoryMiB: 1024, timeoutSeconds: 60, logLevel: 'INFO', logRetentionDays: 30 },
+  // Tests replay topics from the start, like production does after a new deployment.
+  eventSources: {},
+  alarms: {
+    ...dev.alarms,
+    errorRatePercent: 5,
+    maxOffsetLag: 10_000,
+    maxEventAgeSeconds: 600,
+    deadLetters: 10,
+  },
+};
+
+const prod: EnvironmentInput = {
+  name: 'prod',
+  region: 'eu-west-1',
+  network: {
+    mode: 'create',
+    cidr: '10.42.0.0/16',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+    flowLogRetentionDays: 90,
+  },
+  kafka: {
+    mode: 'create',
+    kafkaVersion: '3.9.x',
+    brokerInstanceType: 'kafka.m7g.large',
+    brokersPerZone: 1,
+    volumeSizeGiB: 500,
+    brokerLogRetentionDays: 90,
+    enhancedMonitoring: 'PER_TOPIC_PER_PARTITION',
+    topics: { partitions: 12, replicationFactor: 3 },
+  },
+  database: {
+    mysqlVersion: '8.4.8',
+    instanceType: 'r7g.large',
+    allocatedStorageGiB: 100,
+    maxAllocatedStorageGiB: 1_000,
+    multiAz: true,
+    deletionProtection: true,
+    backupRetentionDays: 14,
+    removalPolicy: 'retain',
+    databaseName: 'lambda_realtime',
+    secretRotationDays: 30,
+    proxy: true,
+  },
+  functions: { memoryMiB: 1024, timeoutSeconds: 120, logLevel: 'INFO', logRetentionDays: 90 },
+  eventSources: {
+    user: {
+      batchSize: 500,
+      maximumBatchingWindowInSeconds: 1,
+      provisionedPollers: { minimum: 2, maximum: 12 },
+    },
+    order: {
+      batchSize: 500,
+      maximumBatchingWindowInSeconds: 1,
+      provisionedPollers: { minimum: 2, maximum: 12 },
+    },
+    product: {
+      batchSize: 500,
+      maximumBatchingWindowInSeconds: 1,
+      provisionedPollers: { minimum: 2, maximum: 12 },
+    },
+  },
+  alarms: {
+    periodSeconds: 60,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+    errorRatePercent: 1,
+    maxOffsetLag: 10_000,
+    maxEventAgeSeconds: 300,
+    throttles: 0,
+    durationPercentOfTimeout: 80,
+    deadLetters: 0,
+    notificationEmails: [],
+  },
+};
+
+const ENVIRONMENTS: Record<EnvironmentName, EnvironmentInput> = { dev, test, prod };
+
+export function isEnvironmentName(name: string): name is EnvironmentName {
+  return (ENVIRONMENT_NAMES as readonly string[]).includes(name);
+}
+
+/** The validated settings of `name`, with `overrides` (e.g. from tests) merged over the top level. */
+export function environmentConfig(
+  name: string,
+  overrides: Partial<EnvironmentInput> = {},
+): EnvironmentConfig {
+  if (!isEnvironmentName(name)) {
+    throw new Error(`unknown environment "${name}": use -c env=${ENVIRONMENT_NAMES.join('|')}`);
+  }
+  return parseEnvironment({ ...ENVIRONMENTS[name], ...overrides });
+}

@@ -1,0 +1,176 @@
+/**
+ * One business domain's function and the Kafka event source mapping that feeds it.
+ *
+ * The mapping is the L1 `CfnEventSourceMapping`: it expresses every setting we need (consumer
+ * group, provisioned pollers, partial batch responses, retries, record age, bisect, a Kafka
+ * on-failure topic, ESM metrics) one to one with infra/config/event-sources.ts, the same values
+ * the local runner uses. There is deliberately no FilterCriteria: a value filter silently drops
+ * records that are not JSON, and a poison record must reach event_dead_letter (DESIGN.md,
+ * "Nothing lost").
+ */
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import type { Domain, EventSourceSettings } from '../config/event-sources.ts';
+import type { Database } from './database.ts';
+import type { Kafka } from './kafka.ts';
+import type { Network } from './network.ts';
+
+/** Service name and CloudWatch namespace of the handler's logs and EMF metrics. */
+export const METRICS_NAMESPACE = 'lambda-realtime';
+
+/** Every ESM metric group Lambda offers for Kafka: event counts, error counts, offset lag. */
+export const ESM_METRICS = ['EventCount', 'ErrorCount', 'KafkaMetrics'];
+
+export interface DomainFunctionProps {
+  readonly domain: Domain;
+  readonly functionName: string;
+  readonly code: lambda.Code;
+  readonly settings: EnvironmentConfig['functions'];
+  readonly eventSource: EventSourceSettings & { consumerGroupId: string };
+  readonly network: Network;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly kafka: Kafka;
+  readonly database: Database;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+export class DomainFunction extends Construct {
+  readonly domain: Domain;
+  readonly function: lambda.Function;
+  readonly eventSourceMapping: lambda.CfnEventSourceMapping;
+  readonly timeout: Duration;
+
+  constructor(scope: Construct, id: string, props: DomainFunctionProps) {
+    super(scope, id);
+    const { domain, settings, eventSource, kafka, database } = props;
+    this.domain = domain;
+    this.timeout = Duration.seconds(settings.timeoutSeconds);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+
+    // The environment contract the handler validates at cold start (DESIGN.md, contract 5).
+    const environment: Record<string, string> = {
+      DOMAIN: domain,
+      DB_SECRET_ID: database.secret.secretArn,
+      DB_NAME: database.databaseName,
+      DB_TLS: 'rds',
+      POWERTOOLS_SERVICE_NAME: METRICS_NAMESPACE,
+      METRICS_NAMESPACE,
+      LOG_LEVEL: settings.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (database.hostOverride) environment.DB_HOST = database.hostOverride;
+
+    this.function = new lambda.Function(this, 'Function', {
+      functionName: props.functionName,
+      description: `lambda-realtime ${domain} events: Kafka -> MySQL wide tables`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: props.code,
+      memorySize: settings.memoryMiB,
+      timeout: this.timeout,
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.privateSubnets,
+      securityGroups: [props.securityGroup],
+      logGroup,
+      environment,
+    });
+    database.secret.grantRead(this.function);
+    this.grantKafkaConsumer(kafka, eventSource);
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWS-managed basic execution policy: writes only to the function log group, kept current by AWS.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason:
+        'AWS-managed VPC access policy: the ENI actions a VPC function needs, which take no resource ARNs.',
+    });
+
+    this.eventSourceMapping = new lambda.CfnEventSourceMapping(this, 'KafkaEventSource', {
+      functionName: this.function.functionName,
+      eventSourceArn: kafka.clusterArn,
+      topics: eventSource.topics,
+      startingPosition: eventSource.startingPosition,
+      batchSize: eventSource.batchSize,
+      ...(eventSource.maximumBatchingWindowInSeconds === undefined
+        ? {}
+        : { maximumBatchingWindowInSeconds: eventSource.maximumBatchingWindowInSeconds }),
+      amazonManagedKafkaEventSourceConfig: { consumerGroupId: eventSource.consumerGroupId },
+      // Provisioned mode is what lets a Kafka mapping retry, bisect and use a Kafka destination.
+      provisionedPollerConfig: {
+        minimumPollers: eventSource.provisionedPollers.minimum,
+        maximumPollers: eventSource.provisionedPollers.maximum,
+      },
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      maximumRetryAttempts: eventSource.maximumRetryAttempts,
+      maximumRecordAgeInSeconds: eventSource.maximumRecordAgeInSeconds,
+      bisectBatchOnFunctionError: eventSource.bisectBatchOnFunctionError,
+      destinationConfig: { onFailure: { destination: `kafka://${eventSource.onFailureTopic}` } },
+      metricsConfig: { metrics: ESM_METRICS },
+    });
+    // The mapping starts polling at once: its topics must exist first. (Its Ref to the function
+    // already orders it after the function and, through it, after the role's policy.)
+    for (const topic of kafka.topics) this.eventSourceMapping.node.addDependency(topic);
+  }
+
+  /**
+   * What the mapping does with the function's role on an IAM-authenticated MSK cluster: find the
+   * brokers, join the consumer group, read the source topic and write the on-failure topic. CDK's
+   * own Kafka event source grants only the control-plane part (and a broad managed policy).
+   */
+  private grantKafkaConsumer(
+    kafka: Kafka,
+    eventSource: EventSourceSettings & { consumerGroupId: string },
+  ): void {
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'KafkaClusterDiscovery',
+        actions: [
+          'kafka:DescribeClusterV2',
+          'kafka:GetBootstrapBrokers',
+          'kafka-cluster:Connect',
+          'kafka-cluster:DescribeClusterDynamicConfiguration',
+        ],
+        resources: [kafka.clusterArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'KafkaConsumerGroup',
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: [kafka.groupArn(eventSource.consumerGroupId)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'KafkaReadSourceTopics',
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resources: eventSource.topics.map((topic) => kafka.topicArn(topic)),
+      }),
+      new iam.PolicyStatement({
+        sid: 'KafkaWriteOnFailureTopic',
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        resources: [kafka.topicArn(eventSource.onFailureTopic)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'EventPollerNetworkDiscovery',
+        actions: ['ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups'],
+        resources: ['*'],
+      }),
+    ];
+    for (const statement of statements) this.function.addToRolePolicy(statement);
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeVpcs and ec2:DescribeSecurityGroups, which the MSK event pollers need, support no resource-level permissions.',
+    });
+  }
+}

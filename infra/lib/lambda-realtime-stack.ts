@@ -1,0 +1,114 @@
+/**
+ * Everything one environment needs in AWS, in one stack: network, Kafka, MySQL, one function and
+ * Kafka event source mapping per business domain, and their monitoring. One stack keeps every
+ * reference inside CloudFormation (no cross-stack exports to untangle on change).
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import { DOMAINS, eventSources } from '../config/event-sources.ts';
+import { Database } from './database.ts';
+import { DomainFunction } from './domain-function.ts';
+import type { FunctionCode } from './function-code.ts';
+import { Kafka, MSK_IAM_PORT } from './kafka.ts';
+import { Monitoring } from './monitoring.ts';
+import { Network } from './network.ts';
+
+export interface LambdaRealtimeStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly functionCode: FunctionCode;
+}
+
+export class LambdaRealtimeStack extends Stack {
+  readonly network: Network;
+  readonly kafka: Kafka;
+  readonly database: Database;
+  readonly functions: readonly DomainFunction[];
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: LambdaRealtimeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const prefix = `lambda-realtime-${config.name}`;
+    // Logs, cluster and keys follow the database: disposable where the data is disposable.
+    const removalPolicy =
+      config.database.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    Tags.of(this).add('project', 'lambda-realtime');
+    Tags.of(this).add('environment', config.name);
+
+    const sources = eventSources(config.name, config.eventSources);
+    const topicNames = DOMAINS.flatMap((domain) => [
+      ...sources[domain].topics,
+      sources[domain].onFailureTopic,
+    ]);
+
+    this.network = new Network(this, 'Network', { settings: config.network, removalPolicy });
+    this.kafka = new Kafka(this, 'Kafka', {
+      settings: config.kafka,
+      network: this.network,
+      clusterName: prefix,
+      topicNames,
+      removalPolicy,
+    });
+    this.database = new Database(this, 'Database', {
+      settings: config.database,
+      network: this.network,
+      instanceIdentifier: prefix,
+    });
+
+    // One security group for the functions; each path out of it is opened explicitly.
+    const functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: this.network.vpc,
+      description: 'lambda-realtime functions: MSK 9098, MySQL 3306, Secrets Manager 443 only',
+      allowAllOutbound: false,
+    });
+    this.kafka.brokerSecurityGroup.connections.allowFrom(
+      functionSecurityGroup,
+      MSK_IAM_PORT,
+      'Functions to MSK',
+    );
+    this.database.allowConnectionsFrom(functionSecurityGroup);
+    this.network.allowSecretsManagerFrom(functionSecurityGroup);
+
+    this.functions = DOMAINS.map(
+      (domain) =>
+        new DomainFunction(this, `${domain}`, {
+          domain,
+          functionName: `${prefix}-${domain}`,
+          code: props.functionCode(domain),
+          settings: config.functions,
+          eventSource: sources[domain],
+          network: this.network,
+          securityGroup: functionSecurityGroup,
+          kafka: this.kafka,
+          database: this.database,
+          removalPolicy,
+        }),
+    );
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      prefix,
+      settings: config.alarms,
+      functions: this.functions,
+      removalPolicy,
+    });
+
+    new CfnOutput(this, 'VpcId', { value: this.network.vpc.vpcId });
+    new CfnOutput(this, 'KafkaClusterArn', {
+      value: this.kafka.clusterArn,
+      description: 'Bootstrap brokers: aws kafka get-bootstrap-brokers --cluster-arn <this>',
+    });
+    new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.secret.secretArn });
+    if (this.database.proxy) {
+      new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.database.proxy.endpoint });
+    }
+    for (const fn of this.functions) {
+      new CfnOutput(this, `${fn.domain}FunctionName`, { value: fn.function.functionName });
+      new CfnOutput(this, `${fn.domain}EventSourceMappingId`, { value: fn.eventSourceMapping.attrId });
+    }
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: prefix });
+  }
+}
