@@ -19,6 +19,10 @@ export function kafkaBatchGuard(log: Logger): KafkaMiddleware {
       if (!event || typeof event.records !== 'object' || event.records === null) {
         throw new Error('not a Lambda Kafka event: no "records" object');
       }
+      for (const [partition, list] of Object.entries(event.records)) {
+        if (!Array.isArray(list))
+          throw new Error(`malformed Lambda Kafka event: records["${partition}"] is not a list`);
+      }
     },
     onError(request) {
       const records = (request.event as Partial<KafkaEvent> | undefined)?.records;

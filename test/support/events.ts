@@ -1,0 +1,135 @@
+/** Builders for business events and the Lambda Kafka events that carry them. */
+import type { Context } from 'aws-lambda';
+import type { KafkaEvent, KafkaEventRecord } from '../../shared/kafka/lambda-event.ts';
+
+export type Json = Record<string, unknown>;
+
+const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+
+const PAYLOADS: Record<string, (i: number) => Json> = {
+  user_login: (i) => ({
+    userId: `u${i % 7}`,
+    loginTime: T0 + i,
+    device: i % 2 ? 'ios' : 'web',
+    ip: '10.0.0.1',
+  }),
+  user_purchase: (i) => ({
+    userId: `u${i % 7}`,
+    orderId: `o${i}`,
+    productId: `p${i % 5}`,
+    amount: '19.99',
+    currency: 'EUR',
+  }),
+  user_view: (i) => ({ userId: `u${i % 7}`, page: '/home', productId: `p${i % 5}`, durationMs: 1200 }),
+  order_create: (i) => ({
+    orderId: `o${i}`,
+    userId: `u${i % 7}`,
+    productId: `p${i % 5}`,
+    quantity: 2,
+    amount: '39.98',
+  }),
+  order_pay: (i) => ({
+    orderId: `o${i}`,
+    userId: `u${i % 7}`,
+    amount: '39.98',
+    payMethod: 'card',
+    payTime: T0 + i,
+  }),
+  order_cancel: (i) => ({ orderId: `o${i}`, userId: `u${i % 7}`, reason: 'changed mind' }),
+  product_view: (i) => ({ productId: `p${i % 5}`, userId: `u${i % 7}`, referrer: 'search' }),
+  product_search: (i) => ({ keyword: 'lamp', resultCount: 12, userId: `u${i % 7}` }),
+  product_recommend: (i) => ({ userId: `u${i % 7}`, productIds: ['p1', 'p2'], scene: 'home' }),
+};
+
+export const EVENT_TYPES = Object.keys(PAYLOADS);
+
+export function domainOf(type: string): string {
+  return type.split('_')[0]!;
+}
+
+let sequence = 0;
+
+/** A valid BusinessEvent of `type`; `overrides` replace envelope fields, `payload` payload fields. */
+export function businessEvent(type: string, overrides: Json = {}, payload: Json = {}): Json {
+  const i = ++sequence;
+  return {
+    domain: domainOf(type),
+    type,
+    timestamp: T0 + i * 1000,
+    eventId: `evt-${type}-${i}-${Math.random().toString(36).slice(2, 8)}`,
+    payload: { ...PAYLOADS[type]!(i), ...payload },
+    version: '1.0',
+    source: `${domainOf(type)}-service`,
+    ...overrides,
+  };
+}
+
+export interface RecordSpec {
+  topic?: string;
+  partition?: number;
+  offset: number;
+  /** An object is sent as JSON; a string as UTF-8; a Buffer as is; null as a tombstone. */
+  value: Json | string | Buffer | null;
+  key?: string;
+  headers?: Record<string, string>;
+  timestamp?: number;
+}
+
+export function kafkaRecord(spec: RecordSpec): KafkaEventRecord {
+  const bytes =
+    spec.value === null
+      ? null
+      : Buffer.isBuffer(spec.value)
+        ? spec.value
+        : Buffer.from(typeof spec.value === 'string' ? spec.value : JSON.stringify(spec.value), 'utf8');
+  return {
+    topic: spec.topic ?? 'business-events',
+    partition: spec.partition ?? 0,
+    offset: spec.offset,
+    timestamp: spec.timestamp ?? Date.now(),
+    timestampType: 'CREATE_TIME',
+    ...(spec.key ? { key: Buffer.from(spec.key).toString('base64') } : {}),
+    value: bytes === null ? null : bytes.toString('base64'),
+    headers: Object.entries(spec.headers ?? {}).map(([name, v]) => ({ [name]: [...Buffer.from(v)] })),
+  };
+}
+
+/** The Lambda Kafka event for these records, in MSK (`aws:kafka`) or self-managed form. */
+export function kafkaEvent(records: KafkaEventRecord[], form: 'msk' | 'self-managed' = 'msk'): KafkaEvent {
+  const grouped: Record<string, KafkaEventRecord[]> = {};
+  for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(r);
+  return form === 'msk'
+    ? {
+        eventSource: 'aws:kafka',
+        eventSourceArn:
+          'arn:aws:kafka:us-east-1:123456789012:cluster/lrt-test/abcd1234-ab12-cd34-ef56-abcdef123456-1',
+        bootstrapServers:
+          'b-1.lrt-test.kafka.us-east-1.amazonaws.com:9098,b-2.lrt-test.kafka.us-east-1.amazonaws.com:9098',
+        records: grouped,
+      }
+    : { eventSource: 'SelfManagedKafka', bootstrapServers: '127.0.0.1:9092', records: grouped };
+}
+
+export function lambdaContext(name = 'lambda-realtime-test'): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+/** Identifiers of a partial batch response, as `topic-partition@offset` strings, for readable asserts. */
+export function failedIds(response: {
+  batchItemFailures: Array<{ itemIdentifier: { partition: string; offset: number } }>;
+}): string[] {
+  return response.batchItemFailures.map((f) => `${f.itemIdentifier.partition}@${f.itemIdentifier.offset}`);
+}
