@@ -97,7 +97,10 @@ export function kafkaRecord(spec: RecordSpec): KafkaEventRecord {
 /** The Lambda Kafka event for these records, in MSK (`aws:kafka`) or self-managed form. */
 export function kafkaEvent(records: KafkaEventRecord[], form: 'msk' | 'self-managed' = 'msk'): KafkaEvent {
   const grouped: Record<string, KafkaEventRecord[]> = {};
-  for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(r);
+  for (const r of records) {
+    const key = `${r.topic}-${r.partition}`;
+    grouped[key] = [...(grouped[key] ?? []), r];
+  }
   return form === 'msk'
     ? {
         eventSource: 'aws:kafka',
