@@ -121,10 +121,11 @@ class KafkaTopicDestination implements OnFailureDestination {
   }
 
   async send(document: FailureDocument): Promise<void> {
+    // Idempotent: a send repeated on stale metadata must not duplicate a failure document.
     this.#producer ??= new Producer({
       clientId: 'lrt-esm-on-failure',
       bootstrapBrokers: this.#brokers,
-      acks: -1,
+      idempotent: true,
     });
     const key = document.payload.records ? Object.values(document.payload.records)[0]?.[0]?.key : undefined;
     // Same key as the original record (so it lands beside its siblings); keyless records spread.

@@ -16,14 +16,18 @@ import { services, uniqueName } from '../support/services.ts';
 let admin: Admin;
 let producer: Producer;
 const runners: EsmRunner[] = [];
+/** Every runner event of the current test, shown when a wait times out. */
+let trace: string[] = [];
 
 beforeAll(() => {
   const brokers = services().kafkaBrokers;
   admin = new Admin({ clientId: 'esm-test-admin', bootstrapBrokers: brokers });
-  producer = new Producer({ clientId: 'esm-test-producer', bootstrapBrokers: brokers, acks: -1 });
+  // Idempotent: a send to a just-created topic can be repeated on stale metadata; the broker drops the repeat.
+  producer = new Producer({ clientId: 'esm-test-producer', bootstrapBrokers: brokers, idempotent: true });
 });
 
 afterEach(async () => {
+  trace = [];
   await Promise.all(runners.splice(0).map((r) => r.stop().catch(() => {})));
 });
 
@@ -84,6 +88,7 @@ async function startRunner(
     ...options,
     onEvent: (event) => {
       events.push(event);
+      trace.push(`${Date.now() % 100_000} ${JSON.stringify(event)}`);
       options.onEvent?.(event);
     },
   });
@@ -95,7 +100,9 @@ async function startRunner(
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; runner events:\n${trace.slice(-30).join('\n')}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -489,5 +496,151 @@ describe('EsmRunner', () => {
       executedVersion: '$LATEST',
       functionError: 'Unhandled',
     });
+  });
+
+  it('stopped mid-invocation (abandoned) and restarted, loses nothing and never commits past unprocessed records', async () => {
+    const topic = await topicWith(2);
+    const all = Array.from({ length: 20 }, (_, i) => ({ partition: i % 2, value: `m${i}` }));
+    await produce(topic, all);
+    const config = settings(topic, { batchSize: 5, maximumBatchingWindowInSeconds: 0 });
+    const processed = new Set<string>();
+    let release: () => void = () => {};
+    let blocked = false;
+    let calls = 0;
+    const first = await startRunner({
+      settings: config,
+      handler: async (event) => {
+        if (++calls === 3) {
+          blocked = true;
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        }
+        for (const record of flatten(event)) processed.add(text(record));
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(() => blocked, 'the third invocation to block');
+    await first.runner.stop({ inFlight: 'abandon' });
+    const afterFirst = await committed(config.consumerGroupId, topic);
+    // Never past what was processed before the stop: each committed offset's predecessors were processed.
+    for (const [partition, offset] of Object.entries(afterFirst)) {
+      for (let o = 0; o < offset; o++) expect(processed.has(`m${o * 2 + Number(partition)}`)).toBe(true);
+    }
+    const abandoned = first.events.filter((e) => e.type === 'invoke').at(-1)!;
+    release(); // the abandoned handler finishes late; its result is ignored
+
+    const second = await startRunner({
+      settings: config,
+      handler: async (event) => {
+        for (const record of flatten(event)) processed.add(text(record));
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(async () => {
+      const c = await committed(config.consumerGroupId, topic);
+      return c[0] === 10 && c[1] === 10;
+    }, 'the second runner to commit everything');
+    expect([...processed].sort()).toEqual(all.map((m) => m.value).sort());
+    // The abandoned batch came back: at least once.
+    const redelivered = second.events
+      .filter((e) => e.type === 'invoke')
+      .flatMap((e) => Object.entries(e.partitions));
+    for (const [key, offsets] of Object.entries(abandoned.type === 'invoke' ? abandoned.partitions : {})) {
+      const again = redelivered.filter(([k]) => k === key).flatMap(([, o]) => o);
+      for (const offset of offsets) expect(again).toContain(offset);
+    }
+  });
+
+  it('stopped mid-invocation (finish) settles and commits the in-flight batch, so a restart does not repeat it', async () => {
+    const topic = await topicWith(1);
+    await produce(
+      topic,
+      Array.from({ length: 6 }, (_, i) => ({ partition: 0, value: `m${i}` })),
+    );
+    const config = settings(topic, { batchSize: 3, maximumBatchingWindowInSeconds: 0 });
+    let inFlight = false;
+    const delivered: string[] = [];
+    const first = await startRunner({
+      settings: config,
+      handler: async (event) => {
+        inFlight = true;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        delivered.push(...values(flatten(event)));
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(() => inFlight, 'an invocation in flight');
+    await first.runner.stop();
+    const done = delivered.length;
+    expect(done).toBeGreaterThan(0);
+    expect((await committed(config.consumerGroupId, topic))[0]).toBe(done);
+
+    await startRunner({
+      settings: config,
+      handler: async (event) => {
+        delivered.push(...values(flatten(event)));
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(async () => (await committed(config.consumerGroupId, topic))[0] === 6, 'the rest');
+    expect(delivered).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
+  it('value filters drop non-matching and non-JSON records, and commit past them', async () => {
+    const topic = await topicWith(1);
+    await produce(topic, [
+      { partition: 0, value: JSON.stringify({ domain: 'order', amount: 5 }) },
+      { partition: 0, value: JSON.stringify({ domain: 'user', amount: 5 }) },
+      { partition: 0, value: 'order but not JSON' },
+      { partition: 0, value: JSON.stringify({ domain: 'order', amount: 0 }) },
+      { partition: 0, value: JSON.stringify({ domain: 'order', amount: 9 }) },
+    ]);
+    const seen: KafkaEvent[] = [];
+    const config = settings(topic, { maximumBatchingWindowInSeconds: 0 });
+    const { runner } = await startRunner({
+      settings: config,
+      filterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ value: { domain: ['order'], amount: [{ numeric: ['>', 0] }] } }) },
+        ],
+      },
+      handler: partialHandler(() => false, seen),
+    });
+    await waitFor(
+      async () => (await committed(config.consumerGroupId, topic))[0] === 5,
+      'commit past all five',
+    );
+    expect(seen.flatMap(flatten).map((r) => r.offset)).toEqual([0, 4]);
+    expect(runner.stats.recordsFilteredOut).toBe(3);
+  });
+
+  it('sends records older than MaximumRecordAgeInSeconds to the destination without invoking', async () => {
+    const topic = await topicWith(1);
+    await produce(topic, [
+      { partition: 0, value: 'stale', timestamp: Date.now() - 120_000 },
+      { partition: 0, value: 'fresh' },
+    ]);
+    const dir = await mkdtemp(join(tmpdir(), 'esm-'));
+    const file = join(dir, 'failures.jsonl');
+    const seen: KafkaEvent[] = [];
+    const config = settings(topic, { maximumRecordAgeInSeconds: 60, maximumBatchingWindowInSeconds: 0 });
+    const { runner } = await startRunner({
+      settings: config,
+      onFailure: { kind: 'file', path: file },
+      handler: partialHandler(() => false, seen),
+    });
+    await waitFor(() => runner.stats.recordsSucceeded === 1, 'the fresh record');
+    expect(seen.flatMap(flatten).map(text)).toEqual(['fresh']);
+    const [document] = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as FailureDocument);
+    expect(document!.requestContext).toMatchObject({
+      condition: 'RecordAgeExceeded',
+      approximateInvokeCount: 0,
+    });
+    expect(document!.responseContext).toBeNull();
+    expect(text(Object.values(document!.payload.records)[0]![0]!)).toBe('stale');
   });
 });
