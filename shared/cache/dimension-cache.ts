@@ -60,7 +60,7 @@ export class DimensionCache<V> {
   readonly #entries = new Map<string, Entry<V>>();
   readonly #inflight = new Map<string, Promise<V | null>>();
   #full: { rows: Map<string, V>; loadedAt: number } | undefined;
-  #fullLoad: Promise<Map<string, V>> | undefined;
+  #fullLoad: Promise<void> | undefined;
   #stats: CacheStats = emptyStats();
   /** Errors of background refreshes, for the caller to log. */
   onBackgroundError: (error: unknown) => void = () => {};
@@ -90,12 +90,15 @@ export class DimensionCache<V> {
     for (const key of wanted) {
       const entry = this.#entries.get(key);
       const age = entry ? now - entry.loadedAt : Number.POSITIVE_INFINITY;
-      const ttl = entry?.value === null ? this.#settings.negativeTtlMs : this.#settings.ttlMs;
+      const absent = entry?.value === null;
+      const ttl = absent ? this.#settings.negativeTtlMs : this.#settings.ttlMs;
+      // An absence is never served stale: its short TTL exists so a row inserted since is seen soon.
+      const stale = absent ? 0 : this.#settings.staleMs;
       if (entry && age < ttl) {
         this.#touch(key, entry);
         this.#count(entry.value, 'hits');
         result.set(key, entry.value);
-      } else if (entry && age < ttl + this.#settings.staleMs) {
+      } else if (entry && age < ttl + stale) {
         this.#touch(key, entry);
         this.#count(entry.value, 'staleHits');
         result.set(key, entry.value);
@@ -139,7 +142,8 @@ export class DimensionCache<V> {
   /** One query for `keys`; registers each key as in flight until it is stored. */
   #loadKeys(keys: string[]): Promise<Map<string, V | null>> {
     this.#stats.loads++;
-    const load = this.#loader.load(keys).then((rows) => {
+    // A loader throwing synchronously must fail this load, not the caller serving stale rows.
+    const load = new Promise<Map<string, V>>((resolve) => resolve(this.#loader.load(keys))).then((rows) => {
       const loadedAt = this.#now();
       const out = new Map<string, V | null>();
       for (const key of keys) {
@@ -182,15 +186,17 @@ export class DimensionCache<V> {
     return result;
   }
 
-  async #reloadFull(): Promise<void> {
+  #reloadFull(): Promise<void> {
+    // The new copy is installed inside the shared load, so no caller sees the load finished while
+    // the old copy (and its old load time) is still in place and starts another reload.
     this.#fullLoad ??= (async () => {
       this.#stats.loads++;
-      return this.#loader.loadAll();
+      const rows = await this.#loader.loadAll();
+      this.#full = { rows, loadedAt: this.#now() };
     })().finally(() => {
       this.#fullLoad = undefined;
     });
-    const rows = await this.#fullLoad;
-    this.#full = { rows, loadedAt: this.#now() };
+    return this.#fullLoad;
   }
 
   #count(value: V | null, kind: 'hits' | 'staleHits'): void {
