@@ -36,8 +36,9 @@ export class DataRejectedError extends Error {
 
 export class Database {
   readonly #options: DatabaseOptions;
-  #pool: { pool: Pool; credentials: DbCredentials } | undefined;
-  #opening: Promise<{ pool: Pool; credentials: DbCredentials }> | undefined;
+  #pool: OpenPool | undefined;
+  #opening: Promise<OpenPool> | undefined;
+  #rotating: Promise<boolean> | undefined;
 
   constructor(options: DatabaseOptions) {
     this.#options = options;
@@ -76,10 +77,9 @@ export class Database {
     let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       let conn: PoolConnection | undefined;
-      let credentials: DbCredentials | undefined;
+      let opened: OpenPool | undefined;
       try {
-        const opened = await this.#open();
-        credentials = opened.credentials;
+        opened = await this.#open();
         conn = await opened.pool.getConnection();
         const result = await work(this.#queryable(conn));
         conn.release();
@@ -102,33 +102,16 @@ export class Database {
           this.#log('warn', 'database connection lost, retrying once on a new connection', {
             error: (error as Error).message,
           });
-          await this.#resetPool();
+          if (opened) await this.#discard(opened);
           continue;
         }
-        if (kind === 'access_denied' && !reauthenticated && credentials) {
+        if (kind === 'access_denied' && !reauthenticated && opened && (await this.#rotate(opened))) {
           reauthenticated = true;
-          const rotated = await this.#options.credentials.rotated(credentials).catch((e: unknown) => {
-            throw new TransientError(
-              `database access denied and the secret could not be read again: ${(e as Error).message}`,
-              {
-                cause: e,
-              },
-            );
-          });
-          if (rotated) {
-            this.#log('warn', 'database access denied; credentials refreshed, pool rebuilt, retrying once');
-            await this.#resetPool(rotated);
-            continue;
-          }
+          continue;
         }
-        throw error instanceof TransientError
-          ? error
-          : new TransientError(
-              `database ${kind === 'other' ? 'error' : kind.replace('_', ' ')}: ${(error as Error).message}`,
-              {
-                cause: error,
-              },
-            );
+        if (error instanceof TransientError) throw error;
+        const what = kind === 'other' ? 'error' : kind.replace('_', ' ');
+        throw new TransientError(`database ${what}: ${(error as Error).message}`, { cause: error });
       }
     }
   }
@@ -144,7 +127,7 @@ export class Database {
     };
   }
 
-  async #open(): Promise<{ pool: Pool; credentials: DbCredentials }> {
+  async #open(): Promise<OpenPool> {
     if (this.#pool) return this.#pool;
     this.#opening ??= (async () => {
       const credentials = await this.#options.credentials.get();
@@ -156,10 +139,35 @@ export class Database {
     return this.#opening;
   }
 
-  async #resetPool(credentials?: DbCredentials): Promise<void> {
-    const old = this.#pool;
-    this.#pool = credentials ? { pool: createPool(this.#poolOptions(credentials)), credentials } : undefined;
-    await old?.pool.end().catch(() => {});
+  /** Drops a pool whose connections failed; the next use opens a new one (unless a caller already did). */
+  async #discard(failed: OpenPool): Promise<void> {
+    if (this.#pool === failed) this.#pool = undefined;
+    await failed.pool.end().catch(() => {});
+  }
+
+  /**
+   * After `failed`'s credentials were refused: true once a pool with newer credentials is in
+   * place. Concurrent callers share one secret fetch and one rebuild.
+   */
+  async #rotate(failed: OpenPool): Promise<boolean> {
+    if (this.#pool && this.#pool !== failed) return true;
+    this.#rotating ??= (async () => {
+      let rotated: DbCredentials | undefined;
+      try {
+        rotated = await this.#options.credentials.rotated(failed.credentials);
+      } catch (e) {
+        const message = `database access denied and the secret could not be read again: ${(e as Error).message}`;
+        throw new TransientError(message, { cause: e });
+      }
+      if (!rotated) return false;
+      this.#log('warn', 'database access denied; credentials refreshed, pool rebuilt, retrying once');
+      this.#pool = { pool: createPool(this.#poolOptions(rotated)), credentials: rotated };
+      await failed.pool.end().catch(() => {});
+      return true;
+    })().finally(() => {
+      this.#rotating = undefined;
+    });
+    return this.#rotating;
   }
 
   #poolOptions(c: DbCredentials): PoolOptions {
@@ -188,6 +196,11 @@ export class Database {
   #log(level: 'warn' | 'info', message: string, fields?: Record<string, unknown>): void {
     this.#options.log?.(level, message, fields);
   }
+}
+
+interface OpenPool {
+  pool: Pool;
+  credentials: DbCredentials;
 }
 
 /** The one thing code running inside `transaction`/`run` can do. */
