@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { assembleBatch, PartitionQueue, type PendingRecord } from '../../../scripts/local/partition-queue.ts';
+
+function pending(
+  offset: number,
+  options: { filteredOut?: boolean; bytes?: number; timestamp?: number } = {},
+) {
+  const record: PendingRecord = {
+    record: {
+      topic: 't',
+      partition: 0,
+      offset,
+      timestamp: options.timestamp ?? 0,
+      timestampType: 'CREATE_TIME',
+      value: null,
+      headers: [],
+    },
+    offset: BigInt(offset),
+    bytes: options.bytes ?? 10,
+    commit: () => {},
+    filteredOut: options.filteredOut ?? false,
+    invokeCount: 0,
+    failures: 0,
+    lastFunctionError: undefined,
+  };
+  return record;
+}
+
+const limits = (maxRecords: number, maxBytes = 1_000_000) => ({
+  maxRecords,
+  maxBytes,
+  envelopeBytes: 100,
+  keyBytes: () => 5,
+});
+
+describe('PartitionQueue', () => {
+  it('drops repeats of offsets it already holds (a re-fetch after a rebalance)', () => {
+    const queue = new PartitionQueue('t', 0);
+    expect(queue.accept(pending(0))).toBe(true);
+    expect(queue.accept(pending(1))).toBe(true);
+    expect(queue.accept(pending(0))).toBe(false);
+    expect(queue.pending.map((p) => p.record.offset)).toEqual([0, 1]);
+  });
+
+  it('commits past filtered-out records at the head at once', () => {
+    const queue = new PartitionQueue('t', 0);
+    queue.accept(pending(0, { filteredOut: true }));
+    expect(queue.takeCommit()?.record.offset).toBe(0);
+    expect(queue.committedOffset).toBe(1n);
+  });
+
+  it('on partial failure commits the succeeded prefix and keeps the rest for retry', () => {
+    const queue = new PartitionQueue('t', 0);
+    const records = [0, 1, 2, 3].map((o) => pending(o));
+    for (const r of records) queue.accept(r);
+    const settled = queue.settle(records, 2, {
+      countsAsRetry: true,
+      functionError: undefined,
+      maxRetryAttempts: 3,
+    });
+    expect(settled).toEqual({ succeeded: 2, failed: 2, discarded: [] });
+    expect(queue.takeCommit()?.record.offset).toBe(1);
+    expect(queue.pending.map((p) => [p.record.offset, p.failures])).toEqual([
+      [2, 1],
+      [3, 1],
+    ]);
+  });
+
+  it('discards records whose retries ran out, and the filtered records after them, then commits past them', () => {
+    const queue = new PartitionQueue('t', 0);
+    const a = pending(0);
+    const filtered = pending(1, { filteredOut: true });
+    const b = pending(2);
+    for (const r of [a, filtered, b]) queue.accept(r);
+    const options = { countsAsRetry: true, functionError: 'Unhandled' as const, maxRetryAttempts: 1 };
+    queue.settle([a], 'all', options);
+    const { discarded } = queue.settle([a], 'all', options);
+    expect(discarded.map((d) => [d.record.offset, d.condition, d.lastFunctionError])).toEqual([
+      [0, 'RetryAttemptsExhausted', 'Unhandled'],
+    ]);
+    expect(queue.takeCommit()?.record.offset).toBe(1);
+    expect(queue.pending).toEqual([b]);
+  });
+
+  it('does not count a bisected failure as a retry', () => {
+    const queue = new PartitionQueue('t', 0);
+    const a = pending(0);
+    queue.accept(a);
+    queue.settle([a], 'all', { countsAsRetry: false, functionError: 'Unhandled', maxRetryAttempts: 0 });
+    expect(a.failures).toBe(0);
+    expect(queue.pending).toEqual([a]);
+  });
+
+  it('expires records older than the maximum age from the head', () => {
+    const queue = new PartitionQueue('t', 0);
+    queue.accept(pending(0, { timestamp: 1_000 }));
+    queue.accept(pending(1, { timestamp: 100_000 }));
+    const expired = queue.expire(100_500, 60_000);
+    expect(expired.map((d) => [d.record.offset, d.condition, d.invokeCount])).toEqual([
+      [0, 'RecordAgeExceeded', 0],
+    ]);
+    expect(queue.pending.map((p) => p.record.offset)).toEqual([1]);
+  });
+});
+
+describe('assembleBatch', () => {
+  it('takes runs from partition heads, skipping filtered records and partitions in backoff', () => {
+    const q0 = new PartitionQueue('t', 0);
+    const q1 = new PartitionQueue('t', 1);
+    const q2 = new PartitionQueue('t', 2);
+    for (const r of [pending(0), pending(1, { filteredOut: true }), pending(2)]) q0.accept(r);
+    q1.accept(pending(0));
+    q2.accept(pending(0));
+    q2.retryAt = 5_000;
+    const { records } = assembleBatch([q0, q1, q2], limits(10), 1_000, 0);
+    expect(records.map(({ queue, pending: p }) => `${queue.key}@${p.record.offset}`)).toEqual([
+      't-0@0',
+      't-0@2',
+      't-1@0',
+    ]);
+  });
+
+  it('stops at the record count and at the payload cap, and reports a record too big to ever fit', () => {
+    const q0 = new PartitionQueue('t', 0);
+    for (const o of [0, 1, 2]) q0.accept(pending(o, { bytes: 100 }));
+    expect(assembleBatch([q0], limits(2), 0, 0).records).toHaveLength(2);
+    expect(assembleBatch([q0], limits(10, 100 + 5 + 250), 0, 0).records).toHaveLength(2);
+    const big = new PartitionQueue('t', 1);
+    big.accept(pending(0, { bytes: 10_000 }));
+    const batch = assembleBatch([big, q0], limits(10, 1_000), 0, 0);
+    expect(batch.oversized).toEqual([big]);
+    expect(batch.records).toHaveLength(3);
+  });
+});
