@@ -100,15 +100,26 @@ export function loadConfig(env: NodeJS.ProcessEnv, domain: string): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   const problems: Array<{ variable: string; problem: string }> = [];
+  const report = (variable: string, problem: string) => {
+    if (!problems.some((p) => p.variable === variable)) problems.push({ variable, problem });
+  };
   if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      problems.push({ variable: String(issue.path[0]), problem: issue.message });
-    throw new ConfigError(problems);
+    for (const issue of parsed.error.issues) report(String(issue.path[0]), issue.message);
   }
+  // Checks across variables run on the raw values too, so one message names every bad variable
+  // even when some failed their own schema.
+  const raw = present as Record<string, string | undefined>;
+  const configuredDomain = raw.DOMAIN?.trim();
+  if (configuredDomain && configuredDomain !== domain) {
+    report('DOMAIN', `does not match this function's domain (${domain})`);
+  }
+  if (!raw.DB_SECRET_ID) {
+    for (const name of ['DB_HOST', 'DB_USER', 'DB_PASSWORD', 'DB_NAME'] as const) {
+      if (!raw[name]) report(name, 'is required when DB_SECRET_ID is not set');
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;
-  if (v.DOMAIN && v.DOMAIN !== domain) {
-    problems.push({ variable: 'DOMAIN', problem: `is "${v.DOMAIN}" but this is the ${domain} function` });
-  }
   let database: DatabaseConfig | undefined;
   if (v.DB_SECRET_ID) {
     database = {
@@ -118,20 +129,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, domain: string): Config {
       ...(v.DB_PORT ? { port: v.DB_PORT } : {}),
       ...(v.DB_NAME ? { database: v.DB_NAME } : {}),
     };
-  } else {
-    for (const name of ['DB_HOST', 'DB_USER', 'DB_PASSWORD', 'DB_NAME'] as const) {
-      if (!v[name]) problems.push({ variable: name, problem: 'is required when DB_SECRET_ID is not set' });
-    }
-    if (v.DB_HOST && v.DB_USER && v.DB_PASSWORD && v.DB_NAME) {
-      database = {
-        kind: 'direct',
-        host: v.DB_HOST,
-        port: v.DB_PORT ?? 3306,
-        user: v.DB_USER,
-        password: v.DB_PASSWORD,
-        database: v.DB_NAME,
-      };
-    }
+  } else if (v.DB_HOST && v.DB_USER && v.DB_PASSWORD && v.DB_NAME) {
+    database = {
+      kind: 'direct',
+      host: v.DB_HOST,
+      port: v.DB_PORT ?? 3306,
+      user: v.DB_USER,
+      password: v.DB_PASSWORD,
+      database: v.DB_NAME,
+    };
   }
   if (problems.length > 0 || !database) throw new ConfigError(problems);
 
