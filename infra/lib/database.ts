@@ -3,12 +3,13 @@
  * the RDS format the functions read (`{username,password,host,port,dbname,…}`) rotated by the
  * hosted single-user rotation function, and optionally RDS Proxy in front.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import { acknowledgeAwsSolutions } from './nag.ts';
 import type { Network } from './network.ts';
 
 export interface DatabaseProps {
@@ -73,24 +74,24 @@ export class Database extends Construct {
       }),
     });
     this.secret = this.instance.secret!;
-    Validations.of(this.instance).acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason:
-        'MySQL keeps its default port 3306: only the functions, proxy and rotation security groups may reach it, so a different port would add no protection.',
-    });
+    acknowledgeAwsSolutions(
+      this.instance,
+      'RDS11',
+      'MySQL keeps its default port 3306: only the functions, proxy and rotation security groups may reach it, so a different port would add no protection.',
+    );
     if (!settings.multiAz) {
-      Validations.of(this.instance).acknowledge({
-        id: 'AwsSolutions-RDS3',
-        reason:
-          'Single-AZ by choice in this environment (config database.multiAz=false): disposable, cost first.',
-      });
+      acknowledgeAwsSolutions(
+        this.instance,
+        'RDS3',
+        'Single-AZ by choice in this environment (config database.multiAz=false): disposable, cost first.',
+      );
     }
     if (!settings.deletionProtection) {
-      Validations.of(this.instance).acknowledge({
-        id: 'AwsSolutions-RDS10',
-        reason:
-          'Deletion protection is off by choice in this environment (config database.deletionProtection=false).',
-      });
+      acknowledgeAwsSolutions(
+        this.instance,
+        'RDS10',
+        'Deletion protection is off by choice in this environment (config database.deletionProtection=false).',
+      );
     }
 
     // The rotation function runs in the VPC and may reach only MySQL and Secrets Manager.

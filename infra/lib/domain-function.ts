@@ -8,7 +8,7 @@
  * records that are not JSON, and a poison record must reach event_dead_letter (DESIGN.md,
  * "Nothing lost").
  */
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +18,7 @@ import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import type { Domain, EventSourceSettings } from '../config/event-sources.ts';
 import type { Database } from './database.ts';
 import type { Kafka } from './kafka.ts';
+import { acknowledgeAwsSolutions } from './nag.ts';
 import type { Network } from './network.ts';
 
 /** Service name and CloudWatch namespace of the handler's logs and EMF metrics. */
@@ -87,16 +88,16 @@ export class DomainFunction extends Construct {
     });
     database.secret.grantRead(this.function);
     this.grantKafkaConsumer(kafka, eventSource);
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason:
-        'AWS-managed basic execution policy: writes only to the function log group, kept current by AWS.',
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      reason:
-        'AWS-managed VPC access policy: the ENI actions a VPC function needs, which take no resource ARNs.',
-    });
+    acknowledgeAwsSolutions(
+      this.function,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'AWS-managed basic execution policy: only the CloudWatch Logs actions every function needs to log, kept current by AWS.',
+    );
+    acknowledgeAwsSolutions(
+      this.function,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'AWS-managed VPC access policy: the ENI actions a VPC function needs, which take no resource ARNs.',
+    );
 
     this.eventSourceMapping = new lambda.CfnEventSourceMapping(this, 'KafkaEventSource', {
       functionName: this.function.functionName,
@@ -167,10 +168,10 @@ export class DomainFunction extends Construct {
       }),
     ];
     for (const statement of statements) this.function.addToRolePolicy(statement);
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ec2:DescribeVpcs and ec2:DescribeSecurityGroups, which the MSK event pollers need, support no resource-level permissions.',
-    });
+    acknowledgeAwsSolutions(
+      this.function,
+      'IAM5[Resource::*]',
+      'ec2:DescribeVpcs and ec2:DescribeSecurityGroups, which the MSK event pollers need, support no resource-level permissions.',
+    );
   }
 }

@@ -1,0 +1,242 @@
+/**
+ * The resources that matter, per environment: network, MSK, MySQL and its secret, the functions
+ * (runtime, architecture, VPC, the environment contract the handler validates) and the IAM and
+ * security-group paths between them.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { environmentConfig } from '../../infra/config/environments.ts';
+import { DOMAINS } from '../../infra/config/event-sources.ts';
+import { loadConfig } from '../../shared/config/config.ts';
+import { type SynthesizedEnvironment, synthesize } from './synthesize.ts';
+
+const ENVIRONMENTS = ['dev', 'test', 'prod'] as const;
+type Env = (typeof ENVIRONMENTS)[number];
+const synthesized = {} as Record<Env, SynthesizedEnvironment>;
+
+beforeAll(async () => {
+  for (const env of ENVIRONMENTS) synthesized[env] = await synthesize(env);
+});
+
+type Resource = { Properties: Record<string, unknown>; DependsOn?: string[] };
+
+function only(env: Env, type: string, props?: Record<string, unknown>): Resource {
+  const found = Object.values(
+    synthesized[env].template.findResources(type, props ? { Properties: props } : {}),
+  );
+  expect(found, type).toHaveLength(1);
+  return found[0] as Resource;
+}
+
+describe.each(ENVIRONMENTS)('%s', (env) => {
+  const config = environmentConfig(env);
+
+  it('creates a VPC with private isolated subnets only, flow logs and a Secrets Manager endpoint', () => {
+    const { template } = synthesized[env];
+    template.hasResourceProperties('AWS::EC2::VPC', {
+      CidrBlock: config.network.mode === 'create' && config.network.cidr,
+    });
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', config.network.availabilityZones.length);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: Match.stringLikeRegexp('secretsmanager'),
+      PrivateDnsEnabled: true,
+    });
+  });
+
+  it('creates an MSK cluster with IAM authentication, TLS only and broker logs', () => {
+    const kafka = config.kafka.mode === 'create' ? config.kafka : undefined;
+    expect(kafka).toBeDefined();
+    const cluster = only(env, 'AWS::MSK::Cluster');
+    expect(cluster.Properties).toMatchObject({
+      ClusterName: `lambda-realtime-${env}`,
+      KafkaVersion: kafka?.kafkaVersion,
+      NumberOfBrokerNodes: (kafka?.brokersPerZone ?? 0) * config.network.availabilityZones.length,
+      BrokerNodeGroupInfo: { InstanceType: kafka?.brokerInstanceType },
+      ClientAuthentication: { Sasl: { Iam: { Enabled: true } }, Unauthenticated: { Enabled: false } },
+      EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'TLS', InCluster: true } },
+      LoggingInfo: { BrokerLogs: { CloudWatchLogs: { Enabled: true } } },
+    });
+  });
+
+  it('creates the source and failure topics on the cluster', () => {
+    const { template } = synthesized[env];
+    for (const topicName of ['business-events', 'business-events-failures']) {
+      template.hasResourceProperties('AWS::MSK::Topic', {
+        TopicName: topicName,
+        ClusterArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KafkaCluster'), 'Arn'] },
+        PartitionCount: config.kafka.topics?.partitions,
+        ReplicationFactor: config.kafka.topics?.replicationFactor,
+      });
+    }
+  });
+
+  it('creates RDS MySQL 8, encrypted, TLS-only, with the environment resilience settings', () => {
+    const db = config.database;
+    const instance = only(env, 'AWS::RDS::DBInstance') as Resource & { DeletionPolicy: string };
+    expect(instance.Properties).toMatchObject({
+      Engine: 'mysql',
+      EngineVersion: db.mysqlVersion,
+      DBInstanceClass: `db.${db.instanceType}`,
+      StorageEncrypted: true,
+      StorageType: 'gp3',
+      MultiAZ: db.multiAz,
+      DeletionProtection: db.deletionProtection,
+      BackupRetentionPeriod: db.backupRetentionDays,
+      AllocatedStorage: String(db.allocatedStorageGiB),
+      MaxAllocatedStorage: db.maxAllocatedStorageGiB,
+      DBName: db.databaseName,
+      PubliclyAccessible: false,
+    });
+    expect(instance.DeletionPolicy).toBe(
+      { destroy: 'Delete', snapshot: 'Snapshot', retain: 'Retain' }[db.removalPolicy],
+    );
+    synthesized[env].template.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Family: `mysql${db.mysqlVersion.split('.').slice(0, 2).join('.')}`,
+      Parameters: { require_secure_transport: 'ON' },
+    });
+  });
+
+  it('keeps the database credentials in a generated secret attached to the instance and rotated', () => {
+    const { template } = synthesized[env];
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"lrt_admin"}' }),
+    });
+    template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
+      TargetType: 'AWS::RDS::DBInstance',
+    });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: `rate(${config.database.secretRotationDays} days)` },
+    });
+  });
+
+  it(config.database.proxy ? 'puts RDS Proxy in front, TLS required' : 'has no RDS Proxy', () => {
+    const { template } = synthesized[env];
+    template.resourceCountIs('AWS::RDS::DBProxy', config.database.proxy ? 1 : 0);
+    if (config.database.proxy)
+      template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, EngineFamily: 'MYSQL' });
+  });
+
+  it.each(DOMAINS)(
+    '%s function: Node.js 24 on arm64 in the VPC, with the validated environment contract',
+    (domain) => {
+      const fn = only(env, 'AWS::Lambda::Function', { FunctionName: `lambda-realtime-${env}-${domain}` });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: config.functions.memoryMiB,
+        Timeout: config.functions.timeoutSeconds,
+        VpcConfig: { SubnetIds: expect.any(Array), SecurityGroupIds: expect.any(Array) },
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables).toMatchObject({
+        DOMAIN: domain,
+        DB_SECRET_ID: { Ref: expect.stringMatching(/^DatabaseInstanceSecret/) },
+        DB_NAME: config.database.databaseName,
+        DB_TLS: 'rds',
+        POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
+        METRICS_NAMESPACE: 'lambda-realtime',
+        LOG_LEVEL: config.functions.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      if (config.database.proxy) {
+        expect(variables.DB_HOST).toEqual({
+          'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstanceProxy/), 'Endpoint'],
+        });
+      } else {
+        expect(variables).not.toHaveProperty('DB_HOST');
+      }
+      // The handler's own cold-start validation accepts it (deploy-time values stand in for tokens).
+      const rendered = Object.fromEntries(
+        Object.entries(variables).map(([name, value]) => [
+          name,
+          typeof value === 'string'
+            ? value
+            : name === 'DB_HOST'
+              ? 'proxy.example.internal'
+              : 'arn:aws:secretsmanager:x',
+        ]),
+      );
+      expect(loadConfig(rendered, domain).database).toMatchObject({
+        kind: 'secret',
+        database: config.database.databaseName,
+      });
+    },
+  );
+
+  it.each(DOMAINS)(
+    '%s function: may read the secret and consume its Kafka group and topic, write the failure topic',
+    (domain) => {
+      const policies = synthesized[env].template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${domain}FunctionServiceRole`) }] },
+      });
+      const statements = Object.values(policies)
+        .flatMap(
+          (p) =>
+            (p as Resource).Properties.PolicyDocument as {
+              Statement: { Sid?: string; Action: string | string[] }[];
+            },
+        )
+        .flatMap((doc) => doc.Statement);
+      const actions = (sid: string) => statements.find((s) => s.Sid === sid)?.Action;
+      expect(actions('KafkaClusterDiscovery')).toEqual([
+        'kafka:DescribeClusterV2',
+        'kafka:GetBootstrapBrokers',
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+      ]);
+      expect(actions('KafkaConsumerGroup')).toEqual([
+        'kafka-cluster:DescribeGroup',
+        'kafka-cluster:AlterGroup',
+      ]);
+      expect(actions('KafkaReadSourceTopics')).toEqual([
+        'kafka-cluster:DescribeTopic',
+        'kafka-cluster:ReadData',
+      ]);
+      expect(actions('KafkaWriteOnFailureTopic')).toEqual([
+        'kafka-cluster:DescribeTopic',
+        'kafka-cluster:WriteData',
+      ]);
+      const groupStatement = JSON.stringify(statements.find((s) => s.Sid === 'KafkaConsumerGroup'));
+      expect(groupStatement).toContain(':group/');
+      expect(groupStatement).toContain(`/lambda-realtime-${env}-${domain}`);
+      expect(JSON.stringify(statements)).toContain('secretsmanager:GetSecretValue');
+    },
+  );
+
+  it('lets the functions out only to MSK (9098), MySQL (3306) and Secrets Manager (443)', () => {
+    const { template } = synthesized[env];
+    const functionGroup = Object.keys(
+      template.findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: Match.stringLikeRegexp('^lambda-realtime functions') },
+      }),
+    )[0];
+    const egress = Object.values(
+      template.findResources('AWS::EC2::SecurityGroupEgress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [functionGroup, 'GroupId'] } },
+      }),
+    ).map((r) => (r as Resource).Properties.FromPort);
+    expect(egress.sort()).toEqual([3306, 443, 9098].sort());
+    // No inline rule: in particular not CDK's default allow-all egress.
+    const group = template.findResources('AWS::EC2::SecurityGroup')[functionGroup as string] as Resource;
+    expect(group.Properties.SecurityGroupEgress).toBeUndefined();
+  });
+
+  it('exports what operators need', () => {
+    const outputs = Object.keys(synthesized[env].template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'VpcId',
+        'KafkaClusterArn',
+        'DatabaseEndpoint',
+        'DatabaseSecretArn',
+        'AlarmTopicArn',
+        'DashboardName',
+      ]),
+    );
+  });
+});
