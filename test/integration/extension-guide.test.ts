@@ -10,7 +10,7 @@ import { defineProcessor } from '../../shared/processors/processor.ts';
 import { eventColumns, userColumns } from '../../shared/processors/rows.ts';
 import { USER_PROCESSORS } from '../../shared/processors/user.ts';
 import { domainHandler, dump, freshDatabase, type TestDatabase } from '../support/database.ts';
-import { businessEvent, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
+import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
 // 1. The payload schema, registered in the catalog by type and version.
 const userSignupV1 = z.object({ userId: z.string().min(1).max(64), channel: z.string().min(1).max(32) });
@@ -85,7 +85,7 @@ it('a new event type works end to end through the unchanged user handler', async
     processors: [...USER_PROCESSORS, userSignup],
     catalog: [signupEntry],
   });
-  const signup = {
+  const signup: Json = {
     ...businessEvent('user_login', { type: 'user_signup', eventId: 'signup-1' }),
     payload: { userId: 'u5', channel: 'app' },
   };

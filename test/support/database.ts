@@ -6,9 +6,7 @@ import { createHandler, type HandlerOptions, type Runtime } from '../../shared/h
 import { StaticCredentials } from '../../shared/mysql/credentials.ts';
 import { Database } from '../../shared/mysql/database.ts';
 import { MySqlSink } from '../../shared/mysql/sink.ts';
-import { ORDER_PROCESSORS } from '../../shared/processors/order.ts';
-import { PRODUCT_PROCESSORS } from '../../shared/processors/product.ts';
-import { USER_PROCESSORS } from '../../shared/processors/user.ts';
+import { PROCESSORS_BY_DOMAIN } from '../../shared/processors/domains.ts';
 import { services, uniqueName } from './services.ts';
 
 export interface TestDatabase {
@@ -67,8 +65,7 @@ export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
   };
 }
 
-export const PROCESSORS = { user: USER_PROCESSORS, order: ORDER_PROCESSORS, product: PRODUCT_PROCESSORS };
-export type TestDomain = keyof typeof PROCESSORS;
+export type TestDomain = keyof typeof PROCESSORS_BY_DOMAIN;
 
 /** A real runtime (pool, cache, sink) on the schema, counting the statements it sends. */
 export function realRuntime(
@@ -100,7 +97,7 @@ export function domainHandler(
   const logs: string[] = [];
   const handler = createHandler({
     domain,
-    processors: PROCESSORS[domain],
+    processors: PROCESSORS_BY_DOMAIN[domain],
     env: database.env,
     writeLog: (line) => logs.push(line),
     ...extra,
