@@ -1,0 +1,63 @@
+/**
+ * `npm run invoke -- <domain> <event.json>` — one local invocation of a function's handler, like
+ * `sam local invoke`: the file holds a Lambda Kafka event, or one BusinessEvent (or a list of
+ * them), which is wrapped into a Kafka event as the event source mapping would deliver it. Prints
+ * the handler's response; the handler's own logs go to stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { createConnection } from 'mysql2/promise';
+import { migrate } from '../../db/migrate.ts';
+import { DEFAULT_TOPIC, DOMAINS, type Domain } from '../../infra/config/event-sources.ts';
+import { createHandler } from '../../shared/handler/create-handler.ts';
+import type { KafkaEvent } from '../../shared/kafka/lambda-event.ts';
+import { PROCESSORS_BY_DOMAIN } from '../../shared/processors/domains.ts';
+import { endpointsToEnv, findServices } from '../services/find-services.ts';
+import { buildKafkaEvent, toEventRecord } from './kafka-event.ts';
+import { createLambdaContext, newLogStreamName } from './lambda-context.ts';
+
+const [domain, file] = process.argv.slice(2);
+if (!DOMAINS.includes(domain as Domain) || !file) {
+  console.error(`usage: npm run invoke -- <${DOMAINS.join('|')}> <event.json>`);
+  process.exit(2);
+}
+
+const input = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+const event: KafkaEvent =
+  typeof input === 'object' && input !== null && 'records' in input
+    ? (input as KafkaEvent)
+    : buildKafkaEvent(
+        { type: 'SelfManagedKafka' },
+        '127.0.0.1:9092',
+        (Array.isArray(input) ? input : [input]).map((value, offset) =>
+          toEventRecord({
+            topic: DEFAULT_TOPIC,
+            partition: 0,
+            offset: BigInt(offset),
+            timestamp: BigInt(Date.now()),
+            value: Buffer.from(JSON.stringify(value)),
+            headerEntries: [],
+          }),
+        ),
+      );
+
+const services = await findServices();
+const conn = await createConnection({ ...services.endpoints.db });
+await migrate(conn);
+await conn.end();
+const handler = createHandler({
+  domain: domain as Domain,
+  processors: PROCESSORS_BY_DOMAIN[domain as Domain],
+  env: { ...process.env, ...endpointsToEnv(services.endpoints) },
+  writeLog: (line) => process.stderr.write(`${line}\n`),
+});
+const identity = {
+  functionName: `lambda-realtime-local-${domain}`,
+  region: services.endpoints.aws.region,
+  accountId: '000000000000',
+  memoryLimitInMB: 1024,
+  timeoutSeconds: 60,
+};
+const response = await handler(event, createLambdaContext(identity, newLogStreamName()));
+console.log(JSON.stringify(response, null, 2));
+await services.stop();
+process.exit(0);
