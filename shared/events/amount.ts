@@ -7,10 +7,19 @@ import { z } from 'zod';
 export const AMOUNT_SCALE = 4;
 const MAX_INTEGER_DIGITS = 14; // DECIMAL(18,4)
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+/** A double holds any decimal of up to 15 significant digits exactly; beyond, JSON numbers may have been rounded. */
+const MAX_NUMBER_DIGITS = 15;
 
 /** Non-negative decimal with at most 4 fraction digits and 14 integer digits, as a canonical string. */
 export const amountSchema = z.union([z.number(), z.string()]).transform((input, ctx) => {
   const text = typeof input === 'number' ? numberToPlainString(input) : input.trim();
+  if (typeof input === 'number' && text !== undefined && significantDigits(text) > MAX_NUMBER_DIGITS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be sent as a string when it has more than ${MAX_NUMBER_DIGITS} significant digits`,
+    });
+    return z.NEVER;
+  }
   const match = text === undefined ? null : DECIMAL.exec(text);
   if (!match) {
     ctx.addIssue({ code: 'custom', message: 'must be a non-negative decimal number' });
@@ -33,4 +42,8 @@ function numberToPlainString(n: number): string | undefined {
   if (!Number.isFinite(n) || n < 0) return undefined;
   const text = String(n);
   return /e/i.test(text) ? undefined : text;
+}
+
+function significantDigits(plain: string): number {
+  return plain.replace('.', '').replace(/^0+/, '').length;
 }

@@ -113,7 +113,8 @@ function schemaError(what: string, error: z.ZodError): PermanentEventError {
 
 /** Kafka headers as Lambda delivers them (arrays of byte values) decoded to strings; last value wins. */
 export function decodeHeaders(headers: KafkaEventRecord['headers'] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a header named __proto__ is kept like any other, not swallowed by the setter.
+  const out: Record<string, string> = Object.create(null);
   for (const header of headers ?? []) {
     for (const [name, bytes] of Object.entries(header)) {
       out[name] = Buffer.from(Array.isArray(bytes) ? bytes : []).toString('utf8');
