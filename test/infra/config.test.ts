@@ -1,0 +1,79 @@
+/** The environment settings: every environment is valid, and bad values fail naming their path. */
+import { describe, expect, it } from 'vitest';
+import { environmentConfig } from '../../infra/config/environments.ts';
+import { eventSourceSchema, eventSources } from '../../infra/config/event-sources.ts';
+
+describe('environment settings', () => {
+  it.each(['dev', 'test', 'prod'])('%s is valid', (env) => {
+    expect(environmentConfig(env).name).toBe(env);
+  });
+
+  it('prod is Multi-AZ, protected, retained, backed up and proxied; dev is none of that', () => {
+    const prod = environmentConfig('prod').database;
+    const dev = environmentConfig('dev').database;
+    expect(prod).toMatchObject({
+      multiAz: true,
+      deletionProtection: true,
+      removalPolicy: 'retain',
+      proxy: true,
+    });
+    expect(prod.backupRetentionDays).toBeGreaterThanOrEqual(7);
+    expect(dev).toMatchObject({
+      multiAz: false,
+      deletionProtection: false,
+      removalPolicy: 'destroy',
+      proxy: false,
+    });
+  });
+
+  it('rejects an unknown environment, naming the valid ones', () => {
+    expect(() => environmentConfig('staging')).toThrow(
+      'unknown environment "staging": use -c env=dev|test|prod',
+    );
+  });
+
+  it('names every bad value at once', () => {
+    const dev = environmentConfig('dev');
+    expect(() =>
+      environmentConfig('dev', {
+        database: { ...dev.database, allocatedStorageGiB: 100, maxAllocatedStorageGiB: 50 },
+        functions: { ...dev.functions, timeoutSeconds: 901, logRetentionDays: 8 },
+      }),
+    ).toThrow(
+      /database\.maxAllocatedStorageGiB: must be at least allocatedStorageGiB[\s\S]*functions\.timeoutSeconds[\s\S]*functions\.logRetentionDays/,
+    );
+  });
+
+  it('rejects event-source overrides AWS would refuse, under their domain', () => {
+    expect(() =>
+      environmentConfig('dev', { eventSources: { order: { maximumRecordAgeInSeconds: 30, batchSize: 0 } } }),
+    ).toThrow(/eventSources\.order\.batchSize[\s\S]*eventSources\.order\.maximumRecordAgeInSeconds/);
+  });
+
+  it('refuses to import an MSK cluster into a VPC the stack creates', () => {
+    expect(() =>
+      environmentConfig('dev', {
+        kafka: {
+          mode: 'import',
+          clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/c/0f1e2d3c-4b5a',
+          brokerSecurityGroupId: 'sg-0123',
+          topics: null,
+        },
+      }),
+    ).toThrow(/network\.mode: an imported MSK cluster lives in an existing VPC/);
+  });
+});
+
+describe('event sources (shared with the local runner)', () => {
+  it('reads exactly one topic per mapping, as Lambda allows', () => {
+    expect(eventSourceSchema.safeParse({ topics: ['a', 'b'] }).success).toBe(false);
+  });
+
+  it('refuses an on-failure topic equal to the source topic', () => {
+    expect(eventSourceSchema.safeParse({ topics: ['t'], onFailureTopic: 't' }).success).toBe(false);
+  });
+
+  it('names a consumer group per environment and domain', () => {
+    expect(eventSources('test').product.consumerGroupId).toBe('lambda-realtime-test-product');
+  });
+});
