@@ -6,7 +6,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_FIELD = /pass(word)?|secret|token|authorization|credential/i;
+const SECRET_FIELD = /pass(word)?|secret|token|authorization|credential|api[-_]?key|private[-_]?key/i;
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -44,8 +44,29 @@ export class Logger {
 
   #log(level: LogLevel, message: string, fields?: LogFields): void {
     if (RANK[level] < RANK[this.#level]) return;
-    const entry = { level, timestamp: new Date().toISOString(), message, ...this.#fields, ...fields };
-    this.#write(JSON.stringify(entry, redact));
+    const timestamp = new Date().toISOString();
+    const entry: LogFields = { level, timestamp, message, ...this.#fields, ...fields };
+    // A field of the same name must not disguise the entry's level, time or message.
+    Object.assign(entry, { level, timestamp, message });
+    this.#write(serialise(entry));
+  }
+}
+
+/** The entry as one JSON line; a field JSON cannot hold (a cycle) is replaced, never thrown. */
+function serialise(entry: LogFields): string {
+  try {
+    return JSON.stringify(entry, redact);
+  } catch {
+    const safe: LogFields = {};
+    for (const [key, value] of Object.entries(entry)) {
+      try {
+        JSON.stringify(value, redact);
+        safe[key] = value;
+      } catch {
+        safe[key] = '[unserialisable]';
+      }
+    }
+    return JSON.stringify(safe, redact);
   }
 }
 

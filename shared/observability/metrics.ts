@@ -25,6 +25,9 @@ export const METRIC = {
 
 type Dimensions = Record<string, string>;
 
+/** EMF limits: metrics per document, and values per metric. */
+const MAX_PER_DOCUMENT = 100;
+
 interface Series {
   dimensions: Dimensions;
   values: Map<string, { unit: MetricUnit; values: number[] }>;
@@ -47,6 +50,8 @@ export class Metrics {
   }
 
   add(name: string, unit: MetricUnit, value: number, dimensions: Dimensions = {}): void {
+    // JSON writes NaN and Infinity as null, which makes CloudWatch reject the whole document.
+    if (!Number.isFinite(value)) return;
     const all = { ...this.#base, ...dimensions };
     const id = JSON.stringify(Object.entries(all).sort());
     let series = this.#series.get(id);
@@ -63,27 +68,32 @@ export class Metrics {
   flush(timestamp = Date.now()): void {
     for (const { dimensions, values } of this.#series.values()) {
       const names = [...values.keys()];
-      for (let i = 0; i < names.length; i += 100) {
-        const chunk = names.slice(i, i + 100);
-        const document: Record<string, unknown> = {
-          _aws: {
-            Timestamp: timestamp,
-            CloudWatchMetrics: [
-              {
-                Namespace: this.#namespace,
-                // Metrics with extra dimensions also roll up to the function alone.
-                Dimensions: rollups(Object.keys(this.#base), Object.keys(dimensions)),
-                Metrics: chunk.map((name) => ({ Name: name, Unit: values.get(name)!.unit })),
-              },
-            ],
-          },
-          ...dimensions,
-        };
-        for (const name of chunk) {
-          const v = values.get(name)!.values;
-          document[name] = v.length === 1 ? v[0] : v;
+      for (let i = 0; i < names.length; i += MAX_PER_DOCUMENT) {
+        const group = names.slice(i, i + MAX_PER_DOCUMENT);
+        // EMF takes at most 100 values per metric: more go to further documents.
+        for (let from = 0; ; from += MAX_PER_DOCUMENT) {
+          const chunk = group.filter((name) => values.get(name)!.values.length > from);
+          if (chunk.length === 0) break;
+          const document: Record<string, unknown> = {
+            _aws: {
+              Timestamp: timestamp,
+              CloudWatchMetrics: [
+                {
+                  Namespace: this.#namespace,
+                  // Metrics with extra dimensions also roll up to the function alone.
+                  Dimensions: rollups(Object.keys(this.#base), Object.keys(dimensions)),
+                  Metrics: chunk.map((name) => ({ Name: name, Unit: values.get(name)!.unit })),
+                },
+              ],
+            },
+            ...dimensions,
+          };
+          for (const name of chunk) {
+            const v = values.get(name)!.values.slice(from, from + MAX_PER_DOCUMENT);
+            document[name] = v.length === 1 ? v[0] : v;
+          }
+          this.#write(JSON.stringify(document));
         }
-        this.#write(JSON.stringify(document));
       }
     }
     this.#series.clear();
