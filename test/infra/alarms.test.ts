@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { DOMAINS } from '../../infra/config/event-sources.ts';
 import { ALARM_KINDS } from '../../infra/lib/monitoring.ts';
-import { type SynthesizedEnvironment, synthesize } from './synthesize.ts';
+import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 const config = environmentConfig('prod');
 const alarms = config.alarms;
@@ -16,7 +16,7 @@ let prod: SynthesizedEnvironment;
 
 beforeAll(async () => {
   prod = await synthesize('prod');
-});
+}, SYNTH_TIMEOUT_MS);
 
 interface AlarmProperties {
   AlarmName: string;

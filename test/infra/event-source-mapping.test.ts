@@ -7,14 +7,14 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { DOMAINS, eventSources } from '../../infra/config/event-sources.ts';
-import { type SynthesizedEnvironment, synthesize } from './synthesize.ts';
+import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 const ENVIRONMENTS = ['dev', 'test', 'prod'] as const;
 const synthesized = {} as Record<(typeof ENVIRONMENTS)[number], SynthesizedEnvironment>;
 
 beforeAll(async () => {
   for (const env of ENVIRONMENTS) synthesized[env] = await synthesize(env);
-});
+}, SYNTH_TIMEOUT_MS);
 
 function mappingOf(env: (typeof ENVIRONMENTS)[number], domain: string): Record<string, unknown> {
   const mappings = synthesized[env].template.findResources('AWS::Lambda::EventSourceMapping', {

@@ -5,13 +5,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMPORTED_CLUSTER_ARN, IMPORTED_RESOURCES } from './imported-resources.ts';
-import { type SynthesizedEnvironment, synthesize } from './synthesize.ts';
+import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 let imported: SynthesizedEnvironment;
 
 beforeAll(async () => {
   imported = await synthesize('prod', IMPORTED_RESOURCES);
-});
+}, SYNTH_TIMEOUT_MS);
 
 describe('prod with an imported VPC and MSK cluster', () => {
   it('creates no VPC, cluster, topics or endpoint', () => {

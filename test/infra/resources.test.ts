@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { DOMAINS } from '../../infra/config/event-sources.ts';
 import { loadConfig } from '../../shared/config/config.ts';
-import { type SynthesizedEnvironment, synthesize } from './synthesize.ts';
+import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 const ENVIRONMENTS = ['dev', 'test', 'prod'] as const;
 type Env = (typeof ENVIRONMENTS)[number];
@@ -16,7 +16,7 @@ const synthesized = {} as Record<Env, SynthesizedEnvironment>;
 
 beforeAll(async () => {
   for (const env of ENVIRONMENTS) synthesized[env] = await synthesize(env);
-});
+}, SYNTH_TIMEOUT_MS);
 
 type Resource = { Properties: Record<string, unknown>; DependsOn?: string[] };
 

@@ -8,15 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { buildSync } from 'esbuild';
 import type { EnvironmentInput } from '../../infra/config/environment-schema.ts';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { buildApp } from '../../infra/lib/app.ts';
-import {
-  bundledFunctionCode,
-  type FunctionCode,
-  handlersExist,
-  placeholderFunctionCode,
-} from '../../infra/lib/function-code.ts';
+import { type FunctionCode, handlersExist, placeholderFunctionCode } from '../../infra/lib/function-code.ts';
 import type { LambdaRealtimeStack } from '../../infra/lib/lambda-realtime-stack.ts';
 
 export interface ValidationViolation {
@@ -39,10 +36,31 @@ export interface SynthesizedEnvironment {
   readonly report: ValidationReport;
 }
 
+/** Synthesis in tests can take a while: real bundling, cdk-nag, several environments per file. */
+export const SYNTH_TIMEOUT_MS = 120_000;
+
+let code: FunctionCode | undefined;
+
+/**
+ * Each test file synthesizes several environments: bundle each function once per file (with the
+ * build's esbuild options) and reuse the output, rather than rebundling in every synthesis.
+ * function-code.test.ts covers the deployment path, bundling inside CDK's asset staging.
+ */
 async function functionCode(): Promise<FunctionCode> {
-  if (!handlersExist()) return placeholderFunctionCode();
+  if (code) return code;
+  if (!handlersExist()) return (code = placeholderFunctionCode());
   const { functionBuildOptions } = await import('../../scripts/build.ts');
-  return bundledFunctionCode(functionBuildOptions);
+  const outdirs = new Map<string, string>();
+  code = (domain) => {
+    let outdir = outdirs.get(domain);
+    if (!outdir) {
+      outdir = mkdtempSync(join(tmpdir(), `lrt-bundle-${domain}-`));
+      buildSync(functionBuildOptions(domain, outdir));
+      outdirs.set(domain, outdir);
+    }
+    return lambda.Code.fromAsset(outdir);
+  };
+  return code;
 }
 
 export async function synthesize(
