@@ -48,7 +48,10 @@ let code: FunctionCode | undefined;
  */
 async function functionCode(): Promise<FunctionCode> {
   if (code) return code;
-  if (!handlersExist()) return (code = placeholderFunctionCode());
+  if (!handlersExist()) {
+    code = placeholderFunctionCode();
+    return code;
+  }
   const { functionBuildOptions } = await import('../../scripts/build.ts');
   const outdirs = new Map<string, string>();
   code = (domain) => {
