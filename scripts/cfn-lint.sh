@@ -15,10 +15,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/node.sh
 
 venv=.tools/cfn-lint-venv
-if [ ! -x "$venv/bin/cfn-lint" ]; then
+if ! "$venv/bin/cfn-lint" --version 2>/dev/null | grep -q "1.58.0"; then
   echo "installing cfn-lint into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check cfn-lint
+  "$venv/bin/pip" install --quiet --disable-pip-version-check cfn-lint==1.58.0
 fi
 "$venv/bin/cfn-lint" --version
 
