@@ -11,6 +11,15 @@ _lrt_node_major() { node -e 'process.stdout.write(process.versions.node.split(".
 
 lrt_ensure_node() {
   local dir="$_lrt_root/.tools/node-v$NODE24_VERSION"
+  # npm reads its global config from <node's prefix>/etc/npmrc; under our Node that would be in
+  # .tools/, losing what the machine's npm is set up with (a CA file, a registry mirror). Keep it.
+  local system_node
+  system_node="$(command -v node || true)"
+  if [ -z "${NPM_CONFIG_GLOBALCONFIG:-}" ] && [ -n "$system_node" ] && [ "${system_node#"$_lrt_root"/}" = "$system_node" ]; then
+    local globalconfig
+    globalconfig="$(dirname "$(dirname "$system_node")")/etc/npmrc"
+    [ -f "$globalconfig" ] && export NPM_CONFIG_GLOBALCONFIG="$globalconfig"
+  fi
   if [ -x "$dir/bin/node" ]; then
     case ":$PATH:" in *":$dir/bin:"*) ;; *) PATH="$dir/bin:$PATH" ;; esac
     export PATH
