@@ -104,8 +104,7 @@ export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
               now() + skew,
             );
     } else {
-      let r = rnd() * total;
-      const type = MIX.find(([, weight]) => (r -= weight) < 0)?.[0] ?? 'user_view';
+      const type = weightedPick(MIX, rnd() * total);
       const user = userId();
       const product = productId();
       const payloads: Record<string, () => Record<string, unknown>> = {
@@ -154,6 +153,16 @@ export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
     produced++;
     yield record;
   }
+}
+
+/** The item whose cumulative weight first exceeds `point` (0 ≤ point < total weight). */
+function weightedPick(items: Array<[string, number]>, point: number): string {
+  let rest = point;
+  for (const [item, weight] of items) {
+    rest -= weight;
+    if (rest < 0) return item;
+  }
+  return items.at(-1)![0];
 }
 
 function malformed(rnd: () => number, runId: string, sequence: number): DemoRecord {
