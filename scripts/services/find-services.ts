@@ -98,7 +98,7 @@ async function startTestcontainers(): Promise<FoundServices> {
   ]);
   const [mysql, kafka, localstack] = await Promise.all([
     new MySqlContainer('mysql:8.4').withDatabase('lambda_realtime').start(),
-    new KafkaContainer('apache/kafka:4.1.1').withKraft().start(),
+    new KafkaContainer('confluentinc/cp-kafka:8.1.0').withKraft().start(),
     new LocalstackContainer('localstack/localstack:4').start(),
   ]);
   return {
