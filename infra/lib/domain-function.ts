@@ -21,8 +21,14 @@ import type { Kafka } from './kafka.ts';
 import { acknowledgeAwsSolutions } from './nag.ts';
 import type { Network } from './network.ts';
 
-/** Service name and CloudWatch namespace of the handler's logs and EMF metrics. */
-export const METRICS_NAMESPACE = 'lambda-realtime';
+/** Service name of the handler's logs. */
+export const SERVICE_NAME = 'lambda-realtime';
+
+/** CloudWatch namespace of the handler's EMF metrics: one per environment, so two environments in
+ * one account and region never mix their metrics (the handler's only dimension is `function`). */
+export function metricsNamespace(environmentName: string): string {
+  return `${SERVICE_NAME}/${environmentName}`;
+}
 
 /** Every ESM metric group Lambda offers for Kafka: event counts, error counts, offset lag. */
 export const ESM_METRICS = ['EventCount', 'ErrorCount', 'KafkaMetrics'];
@@ -38,6 +44,7 @@ export interface DomainFunctionProps {
   readonly kafka: Kafka;
   readonly database: Database;
   readonly removalPolicy: RemovalPolicy;
+  readonly metricsNamespace: string;
 }
 
 export class DomainFunction extends Construct {
@@ -45,12 +52,14 @@ export class DomainFunction extends Construct {
   readonly function: lambda.Function;
   readonly eventSourceMapping: lambda.CfnEventSourceMapping;
   readonly timeout: Duration;
+  readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: DomainFunctionProps) {
     super(scope, id);
     const { domain, settings, eventSource, kafka, database } = props;
     this.domain = domain;
     this.timeout = Duration.seconds(settings.timeoutSeconds);
+    this.metricsNamespace = props.metricsNamespace;
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${props.functionName}`,
@@ -64,8 +73,8 @@ export class DomainFunction extends Construct {
       DB_SECRET_ID: database.secret.secretArn,
       DB_NAME: database.databaseName,
       DB_TLS: 'rds',
-      POWERTOOLS_SERVICE_NAME: METRICS_NAMESPACE,
-      METRICS_NAMESPACE,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      METRICS_NAMESPACE: props.metricsNamespace,
       LOG_LEVEL: settings.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     };

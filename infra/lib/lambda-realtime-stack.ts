@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import { DOMAINS, eventSources } from '../config/event-sources.ts';
 import { Database } from './database.ts';
-import { DomainFunction } from './domain-function.ts';
+import { DomainFunction, metricsNamespace } from './domain-function.ts';
 import type { FunctionCode } from './function-code.ts';
 import { Kafka, MSK_IAM_PORT } from './kafka.ts';
 import { Monitoring } from './monitoring.ts';
@@ -76,6 +76,7 @@ export class LambdaRealtimeStack extends Stack {
         new DomainFunction(this, `${domain}`, {
           domain,
           functionName: `${prefix}-${domain}`,
+          metricsNamespace: metricsNamespace(config.name),
           code: props.functionCode(domain),
           settings: config.functions,
           eventSource: sources[domain],

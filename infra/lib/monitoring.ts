@@ -13,7 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
-import { type DomainFunction, METRICS_NAMESPACE } from './domain-function.ts';
+import type { DomainFunction } from './domain-function.ts';
 
 /** The alarms each function gets; the names end alarm names and the runbook's headings. */
 export const ALARM_KINDS = [
@@ -116,7 +116,7 @@ export class Monitoring extends Construct {
       });
     const handlerMetric = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
+        namespace: fn.metricsNamespace,
         metricName,
         dimensionsMap: { function: fn.domain },
         statistic,
@@ -188,7 +188,7 @@ export class Monitoring extends Construct {
       const specs = this.alarmSpecs(fn);
       const handler = (metricName: string, statistic: string) =>
         new cloudwatch.Metric({
-          namespace: METRICS_NAMESPACE,
+          namespace: fn.metricsNamespace,
           metricName,
           dimensionsMap: { function: fn.domain },
           statistic,

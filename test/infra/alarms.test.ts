@@ -120,7 +120,7 @@ describe('prod alarms', () => {
     const a = alarm(domain, 'event-age');
     expectCommon(a);
     expect(a).toMatchObject({
-      Namespace: 'lambda-realtime',
+      Namespace: 'lambda-realtime/prod',
       MetricName: 'EventAgeMs',
       Dimensions: [{ Name: 'function', Value: domain }],
       Statistic: 'Maximum',
@@ -159,7 +159,7 @@ describe('prod alarms', () => {
     const a = alarm(domain, 'dead-letters');
     expectCommon(a);
     expect(a).toMatchObject({
-      Namespace: 'lambda-realtime',
+      Namespace: 'lambda-realtime/prod',
       MetricName: 'EventsDeadLettered',
       Dimensions: [{ Name: 'function', Value: domain }],
       Statistic: 'Sum',

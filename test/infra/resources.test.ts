@@ -139,7 +139,7 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
         DB_NAME: config.database.databaseName,
         DB_TLS: 'rds',
         POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
-        METRICS_NAMESPACE: 'lambda-realtime',
+        METRICS_NAMESPACE: `lambda-realtime/${env}`,
         LOG_LEVEL: config.functions.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       });
