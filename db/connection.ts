@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { loadConfig } from '../shared/config/config.ts';
 import { SecretsManagerCredentials } from '../shared/mysql/credentials.ts';
+import { RDS_TLS } from '../shared/mysql/database.ts';
 
 export async function connectionFromEnv(env: NodeJS.ProcessEnv): Promise<Connection> {
   const config = loadConfig(env, env.DOMAIN ?? 'tooling');
@@ -28,6 +29,6 @@ export async function connectionFromEnv(env: NodeJS.ProcessEnv): Promise<Connect
     password: credentials.password,
     database: credentials.database,
     timezone: 'Z',
-    ...(config.tls === 'rds' ? { ssl: 'Amazon RDS' } : {}),
+    ...(config.tls === 'rds' ? { ssl: RDS_TLS } : {}),
   });
 }

