@@ -1,9 +1,11 @@
 /**
- * What happens when the database goes away, when a secret rotates, and how dimension rows reach
- * events — against the real database and the AWS API emulator.
+ * What happens when the database goes away, when transactions deadlock, when a secret rotates, and
+ * how dimension rows reach events — against the real database and the AWS API emulator.
  */
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StaticCredentials } from '../../shared/mysql/credentials.ts';
+import { Database } from '../../shared/mysql/database.ts';
 import { domainHandler, dump, freshDatabase, realRuntime, type TestDatabase } from '../support/database.ts';
 import { businessEvent, failedIds, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 import { secretsManager, services, uniqueName } from '../support/services.ts';
@@ -54,6 +56,40 @@ describe('database down', () => {
     expect(await count('order_wide')).toBe(3);
     expect(await count('event_dead_letter')).toBe(1);
     await proxy.down();
+  });
+});
+
+describe('lock conflicts', () => {
+  it('retries the transaction that lost a deadlock, so both complete', async () => {
+    await db.conn.query('CREATE TABLE IF NOT EXISTS deadlock_probe (id INT PRIMARY KEY, v INT NOT NULL)');
+    await db.conn.query('REPLACE INTO deadlock_probe VALUES (1, 0), (2, 0)');
+    const warnings: string[] = [];
+    const { db: server } = services();
+    const database = new Database({
+      credentials: new StaticCredentials({ ...server, database: db.name }),
+      poolSize: 2,
+      log: (_level, message) => warnings.push(message),
+    });
+    let arrived = 0;
+    let release: () => void = () => {};
+    const bothHoldOneLock = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const crosswise = (first: number, second: number) =>
+      database.transaction(async (conn) => {
+        await conn.query('UPDATE deadlock_probe SET v = v + 1 WHERE id = ?', [first]);
+        if (++arrived === 2) release();
+        await bothHoldOneLock;
+        await conn.query('UPDATE deadlock_probe SET v = v + 1 WHERE id = ?', [second]);
+      });
+    await Promise.all([crosswise(1, 2), crosswise(2, 1)]);
+    const [rows] = await db.conn.query('SELECT id, v FROM deadlock_probe ORDER BY id');
+    expect(rows).toEqual([
+      { id: 1, v: 2 },
+      { id: 2, v: 2 },
+    ]);
+    expect(warnings).toContain('lock conflict, retrying transaction');
+    await database.close();
   });
 });
 
