@@ -115,13 +115,7 @@ export class Monitoring extends Construct {
         period: this.period,
       });
     const handlerMetric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: fn.metricsNamespace,
-        metricName,
-        dimensionsMap: { function: fn.domain },
-        statistic,
-        period: this.period,
-      });
+      this.handlerMetric(fn, metricName, statistic);
     const timeoutMs = fn.timeout.toMilliseconds();
 
     return {
@@ -176,6 +170,17 @@ export class Monitoring extends Construct {
     };
   }
 
+  /** A metric the handler emits (EMF), for one function. */
+  private handlerMetric(fn: DomainFunction, metricName: string, statistic: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: fn.metricsNamespace,
+      metricName,
+      dimensionsMap: { function: fn.domain },
+      statistic,
+      period: this.period,
+    });
+  }
+
   private buildDashboard(prefix: string, functions: readonly DomainFunction[]): cloudwatch.Dashboard {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: prefix,
@@ -187,13 +192,7 @@ export class Monitoring extends Construct {
     for (const fn of functions) {
       const specs = this.alarmSpecs(fn);
       const handler = (metricName: string, statistic: string) =>
-        new cloudwatch.Metric({
-          namespace: fn.metricsNamespace,
-          metricName,
-          dimensionsMap: { function: fn.domain },
-          statistic,
-          period: this.period,
-        });
+        this.handlerMetric(fn, metricName, statistic);
       dashboard.addWidgets(
         new cloudwatch.TextWidget({ markdown: `## ${fn.domain}`, width: 24, height: 1 }),
         new cloudwatch.GraphWidget({
