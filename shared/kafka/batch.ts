@@ -18,7 +18,12 @@ import { DataRejectedError } from '../mysql/database.ts';
 import type { ApplyResult, BatchWrites, EventWrite } from '../mysql/sink.ts';
 import type { Row } from '../mysql/tables.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { DimensionView, EventProcessor, ProcessorRegistry } from '../processors/processor.ts';
+import type {
+  DimensionKeys,
+  DimensionView,
+  EventProcessor,
+  ProcessorRegistry,
+} from '../processors/processor.ts';
 import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from './lambda-event.ts';
 
 export interface BatchDependencies {
@@ -57,10 +62,11 @@ export interface BatchOutcome {
 /** One record on its way through the batch. */
 interface Item {
   record: KafkaEventRecord;
-  partitionKey: string;
   decoded: DecodedRecord;
   write?: EventWrite;
   deadLetter?: Row;
+  /** A processor error met before prepare() (in dimensionKeys), rethrown at this record. */
+  failure?: unknown;
 }
 
 export async function processBatch(event: KafkaEvent, deps: BatchDependencies): Promise<BatchOutcome> {
@@ -70,7 +76,7 @@ export async function processBatch(event: KafkaEvent, deps: BatchDependencies): 
     key,
     items: [...records]
       .sort((a, b) => a.offset - b.offset)
-      .map((record): Item => ({ record, partitionKey: key, decoded: decode(record, deps) })),
+      .map((record): Item => ({ record, decoded: decode(record, deps) })),
   }));
   const items = partitions.flatMap((p) => p.items);
   stats.received = items.length;
@@ -88,10 +94,9 @@ export async function processBatch(event: KafkaEvent, deps: BatchDependencies): 
     }
   };
 
-  const events = items.flatMap((item) => (item.decoded.kind === 'event' ? [item.decoded.event] : []));
   let view: DimensionView | undefined;
   try {
-    view = await loadDimensions(events, deps, stats);
+    view = await loadDimensions(items, deps, stats);
   } catch (error) {
     reportFromFirstWrite('dimension lookup failed', error);
     return finish(partitions, stopAt, stats, deps);
@@ -146,14 +151,21 @@ function decode(record: KafkaEventRecord, deps: BatchDependencies): DecodedRecor
 }
 
 async function loadDimensions(
-  events: BusinessEvent[],
+  items: Item[],
   deps: BatchDependencies,
   stats: BatchStats,
 ): Promise<DimensionView> {
   const userKeys = new Set<string>();
   const productKeys = new Set<string>();
-  for (const event of events) {
-    const keys = processorOf(event, deps).dimensionKeys(event);
+  for (const item of items) {
+    if (item.decoded.kind !== 'event') continue;
+    let keys: DimensionKeys;
+    try {
+      keys = processorOf(item.decoded.event, deps).dimensionKeys(item.decoded.event);
+    } catch (error) {
+      item.failure = error; // a processor bug: it stops this record's partition only, in prepare()
+      continue;
+    }
     if (keys.user) userKeys.add(keys.user);
     if (keys.product) productKeys.add(keys.product);
   }
@@ -181,6 +193,7 @@ function processorOf(event: BusinessEvent, deps: BatchDependencies): EventProces
 function prepare(item: Item, view: DimensionView, deps: BatchDependencies): void {
   const { decoded, record } = item;
   if (decoded.kind === 'event') {
+    if (item.failure !== undefined) throw item.failure;
     item.write = processorOf(decoded.event, deps).toWrite(decoded.event, view, coordinates(record));
   } else {
     prepareDeadLetter(item, deps);

@@ -86,38 +86,41 @@ describe.each(['msk', 'self-managed'] as const)('user handler, %s event', (form)
 });
 
 describe('partition order and isolation', () => {
-  it('stops only the partition whose processor failed, from that record on', async () => {
-    const runtime = memoryRuntime();
-    const failing = USER_PROCESSORS.map((p) =>
-      p.type === 'user_view'
-        ? {
-            ...p,
-            toWrite: () => {
-              throw new Error('processor bug');
-            },
-          }
-        : p,
-    );
-    const handler = createHandler({
-      domain: 'user',
-      processors: failing,
-      env: LOCAL_ENV,
-      runtime,
-      writeLog: () => {},
-    });
-    const records = [
-      kafkaRecord({ partition: 0, offset: 1, value: businessEvent('user_login') }),
-      kafkaRecord({ partition: 0, offset: 2, value: businessEvent('user_view') }),
-      kafkaRecord({ partition: 0, offset: 3, value: businessEvent('user_login') }),
-      kafkaRecord({ partition: 1, offset: 7, value: businessEvent('user_login') }),
-      kafkaRecord({ partition: 1, offset: 8, value: 'not json' }),
-    ];
-    const response = await handler(kafkaEvent(records), lambdaContext());
-    expect(failedIds(response)).toEqual(['business-events-0@2', 'business-events-0@3']);
-    const written = [...runtime.events.values()].map((r) => `${r.kafka_partition}@${r.kafka_offset}`);
-    expect(written.sort()).toEqual(['0@1', '1@7']);
-    expect(runtime.deadLetters.map((d) => d.kafka_offset)).toEqual([8]);
-  });
+  it.each(['toWrite', 'dimensionKeys'] as const)(
+    'stops only the partition whose processor failed (in %s), from that record on',
+    async (method) => {
+      const runtime = memoryRuntime();
+      const failing = USER_PROCESSORS.map((p) =>
+        p.type === 'user_view'
+          ? {
+              ...p,
+              [method]: () => {
+                throw new Error('processor bug');
+              },
+            }
+          : p,
+      );
+      const handler = createHandler({
+        domain: 'user',
+        processors: failing,
+        env: LOCAL_ENV,
+        runtime,
+        writeLog: () => {},
+      });
+      const records = [
+        kafkaRecord({ partition: 0, offset: 1, value: businessEvent('user_login') }),
+        kafkaRecord({ partition: 0, offset: 2, value: businessEvent('user_view') }),
+        kafkaRecord({ partition: 0, offset: 3, value: businessEvent('user_login') }),
+        kafkaRecord({ partition: 1, offset: 7, value: businessEvent('user_login') }),
+        kafkaRecord({ partition: 1, offset: 8, value: 'not json' }),
+      ];
+      const response = await handler(kafkaEvent(records), lambdaContext());
+      expect(failedIds(response)).toEqual(['business-events-0@2', 'business-events-0@3']);
+      const written = [...runtime.events.values()].map((r) => `${r.kafka_partition}@${r.kafka_offset}`);
+      expect(written.sort()).toEqual(['0@1', '1@7']);
+      expect(runtime.deadLetters.map((d) => d.kafka_offset)).toEqual([8]);
+    },
+  );
 
   it('processes records of a partition in offset order even when delivered out of order', async () => {
     const runtime = memoryRuntime();
