@@ -1,18 +1,21 @@
 -- One row per event and domain, keyed by event_id (the idempotency key), carrying the event's
 -- fields, its enriched dimension columns (NULL when the dimension row is missing: a left join) and
 -- its Kafka coordinates. Rows are written once and never changed.
+-- Ids compare byte for byte (binary collations), exactly as the code compares them: with a
+-- case-insensitive collation `evt-A` and `evt-a` would be one row to MySQL and two events to the
+-- sink, and a replay would count one of them again.
 CREATE TABLE IF NOT EXISTS user_event_wide (
-  event_id        VARCHAR(64)   NOT NULL,
+  event_id        VARCHAR(64)   CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   event_type      VARCHAR(64)   NOT NULL,
   event_time      DATETIME(3)   NOT NULL,
   event_version   VARCHAR(9)    NOT NULL,
   source          VARCHAR(64)   NOT NULL,
-  user_id         VARCHAR(64)   NOT NULL,
+  user_id         VARCHAR(64)   COLLATE utf8mb4_bin NOT NULL,
   login_time      DATETIME(3)   NULL,
   device          VARCHAR(64)   NULL,
   ip              VARCHAR(45)   NULL,
-  order_id        VARCHAR(64)   NULL,
-  product_id      VARCHAR(64)   NULL,
+  order_id        VARCHAR(64)   COLLATE utf8mb4_bin NULL,
+  product_id      VARCHAR(64)   COLLATE utf8mb4_bin NULL,
   amount          DECIMAL(18,4) NULL,
   currency        CHAR(3)       NULL,
   page            VARCHAR(255)  NULL,
@@ -23,7 +26,7 @@ CREATE TABLE IF NOT EXISTS user_event_wide (
   product_name    VARCHAR(255)  NULL,
   category        VARCHAR(64)   NULL,
   brand           VARCHAR(64)   NULL,
-  kafka_topic     VARCHAR(249)  NOT NULL,
+  kafka_topic     VARCHAR(249)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   kafka_partition INT           NOT NULL,
   kafka_offset    BIGINT        NOT NULL,
   processed_at    DATETIME(3)   NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
@@ -33,14 +36,14 @@ CREATE TABLE IF NOT EXISTS user_event_wide (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS order_event_wide (
-  event_id        VARCHAR(64)   NOT NULL,
+  event_id        VARCHAR(64)   CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   event_type      VARCHAR(64)   NOT NULL,
   event_time      DATETIME(3)   NOT NULL,
   event_version   VARCHAR(9)    NOT NULL,
   source          VARCHAR(64)   NOT NULL,
-  order_id        VARCHAR(64)   NOT NULL,
-  user_id         VARCHAR(64)   NOT NULL,
-  product_id      VARCHAR(64)   NULL,
+  order_id        VARCHAR(64)   COLLATE utf8mb4_bin NOT NULL,
+  user_id         VARCHAR(64)   COLLATE utf8mb4_bin NOT NULL,
+  product_id      VARCHAR(64)   COLLATE utf8mb4_bin NULL,
   quantity        INT           NULL,
   amount          DECIMAL(18,4) NULL,
   pay_method      VARCHAR(32)   NULL,
@@ -52,7 +55,7 @@ CREATE TABLE IF NOT EXISTS order_event_wide (
   product_name    VARCHAR(255)  NULL,
   category        VARCHAR(64)   NULL,
   brand           VARCHAR(64)   NULL,
-  kafka_topic     VARCHAR(249)  NOT NULL,
+  kafka_topic     VARCHAR(249)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   kafka_partition INT           NOT NULL,
   kafka_offset    BIGINT        NOT NULL,
   processed_at    DATETIME(3)   NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
@@ -62,13 +65,13 @@ CREATE TABLE IF NOT EXISTS order_event_wide (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS product_event_wide (
-  event_id        VARCHAR(64)   NOT NULL,
+  event_id        VARCHAR(64)   CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   event_type      VARCHAR(64)   NOT NULL,
   event_time      DATETIME(3)   NOT NULL,
   event_version   VARCHAR(9)    NOT NULL,
   source          VARCHAR(64)   NOT NULL,
-  product_id      VARCHAR(64)   NULL,
-  user_id         VARCHAR(64)   NULL,
+  product_id      VARCHAR(64)   COLLATE utf8mb4_bin NULL,
+  user_id         VARCHAR(64)   COLLATE utf8mb4_bin NULL,
   referrer        VARCHAR(255)  NULL,
   keyword         VARCHAR(255)  NULL,
   result_count    INT           NULL,
@@ -80,7 +83,7 @@ CREATE TABLE IF NOT EXISTS product_event_wide (
   user_name       VARCHAR(128)  NULL,
   user_level      VARCHAR(32)   NULL,
   region          VARCHAR(64)   NULL,
-  kafka_topic     VARCHAR(249)  NOT NULL,
+  kafka_topic     VARCHAR(249)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   kafka_partition INT           NOT NULL,
   kafka_offset    BIGINT        NOT NULL,
   processed_at    DATETIME(3)   NOT NULL DEFAULT CURRENT_TIMESTAMP(3),

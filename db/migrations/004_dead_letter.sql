@@ -3,7 +3,7 @@
 -- fixed and replayed. One row per Kafka record, whichever function saw it first.
 CREATE TABLE IF NOT EXISTS event_dead_letter (
   id               BIGINT        NOT NULL AUTO_INCREMENT,
-  kafka_topic      VARCHAR(249)  NOT NULL,
+  kafka_topic      VARCHAR(249)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   kafka_partition  INT           NOT NULL,
   kafka_offset     BIGINT        NOT NULL,
   record_timestamp DATETIME(3)   NULL,

@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { amountSchema } from './amount.ts';
 
-export const id = z.string().min(1).max(64);
+/** Entity ids: compared byte for byte, so no leading or trailing whitespace (MySQL pads it away). */
+export const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^\S(?:[\s\S]*\S)?$/, 'must not start or end with whitespace');
 /** Event ids order events on ties and key state rows: visible ASCII only. */
 export const eventIdSchema = z.string().regex(/^[\x21-\x7E]{1,64}$/, 'must be 1-64 visible ASCII characters');
 /** Epoch milliseconds, between 2000-01-01 and 2100-01-01. */

@@ -80,11 +80,12 @@ export const productEventWide = eventTable('product_event_wide', [
 /** The incoming row is newer than the stored state (last_event_key orders events). */
 const NEWER = 'VALUES(last_event_key) > last_event_key';
 const newest = (column: string) => `${column} = IF(${NEWER}, VALUES(${column}), ${column})`;
-/** Columns set by one event type, kept from the newest such event (`at` is that event's time column). */
-const newestBy = (at: string, columns: readonly string[]) => {
-  const newer = `VALUES(${at}) IS NOT NULL AND (${at} IS NULL OR VALUES(${at}) > ${at})`;
-  return [...columns, at].map((column) => `${column} = IF(${newer}, VALUES(${column}), ${column})`);
-};
+/**
+ * Columns set by one event type, kept from the newest such event: `key` is that event's order key
+ * (eventOrderKey of its time, version and id; '' in rows of other types), assigned last.
+ */
+const newestBy = (key: string, columns: readonly string[]) =>
+  [...columns, key].map((column) => `${column} = IF(VALUES(${key}) > ${key}, VALUES(${column}), ${column})`);
 const STATE_TAIL = [newest('last_event_time'), newest('last_event_key')];
 
 export const orderWide: TableSpec = {
@@ -99,8 +100,11 @@ export const orderWide: TableSpec = {
     'pay_method',
     'status',
     'created_at',
+    'created_key',
     'paid_at',
+    'paid_key',
     'cancelled_at',
+    'cancelled_key',
     'cancel_reason',
     ...USER_DIMENSIONS,
     ...PRODUCT_DIMENSIONS,
@@ -111,9 +115,9 @@ export const orderWide: TableSpec = {
   merge: [
     `user_id = IF(${NEWER} OR user_id IS NULL, VALUES(user_id), user_id)`,
     ...USER_DIMENSIONS.map(newest),
-    ...newestBy('created_at', ['product_id', 'quantity', 'amount', ...PRODUCT_DIMENSIONS]),
-    ...newestBy('paid_at', ['paid_amount', 'pay_method']),
-    ...newestBy('cancelled_at', ['cancel_reason']),
+    ...newestBy('created_key', ['product_id', 'quantity', 'amount', 'created_at', ...PRODUCT_DIMENSIONS]),
+    ...newestBy('paid_key', ['paid_amount', 'pay_method', 'paid_at']),
+    ...newestBy('cancelled_key', ['cancel_reason', 'cancelled_at']),
     newest('status'),
     ...STATE_TAIL,
   ].join(', '),
@@ -128,6 +132,7 @@ export const userProfileWide: TableSpec = {
     'purchase_count',
     'purchase_amount',
     'last_login_at',
+    'last_login_key',
     'last_device',
     ...USER_DIMENSIONS,
     'last_event_time',
@@ -140,7 +145,7 @@ export const userProfileWide: TableSpec = {
     'view_count = view_count + VALUES(view_count)',
     'purchase_count = purchase_count + VALUES(purchase_count)',
     'purchase_amount = purchase_amount + VALUES(purchase_amount)',
-    ...newestBy('last_login_at', ['last_device']),
+    ...newestBy('last_login_key', ['last_device', 'last_login_at']),
     ...USER_DIMENSIONS.map(newest),
     ...STATE_TAIL,
   ].join(', '),

@@ -4,7 +4,7 @@ import type { OrderCancel, OrderCreate, OrderPay } from '../events/catalog.ts';
 import type { EventWrite } from '../mysql/sink.ts';
 import { orderEventWide, orderWide, type Row } from '../mysql/tables.ts';
 import { type DimensionView, defineProcessor, type RecordCoordinates } from './processor.ts';
-import { eventColumns, productColumns, stateOrderColumns, userColumns } from './rows.ts';
+import { eventColumns, orderKey, productColumns, stateOrderColumns, userColumns } from './rows.ts';
 
 type OrderStatus = 'CREATED' | 'PAID' | 'CANCELLED';
 
@@ -36,6 +36,9 @@ function orderWrite(
           order_id: event.payload.orderId,
           user_id: event.payload.userId,
           status,
+          created_key: '',
+          paid_key: '',
+          cancelled_key: '',
           ...user,
           ...stateOrderColumns(event),
           ...state,
@@ -56,7 +59,11 @@ export const orderCreate = defineProcessor<OrderCreate>({
       amount: e.payload.amount,
       ...product,
     };
-    return orderWrite(e, record, dims, 'CREATED', fields, { ...fields, created_at: new Date(e.timestamp) });
+    return orderWrite(e, record, dims, 'CREATED', fields, {
+      ...fields,
+      created_at: new Date(e.timestamp),
+      created_key: orderKey(e),
+    });
   },
 });
 
@@ -71,7 +78,12 @@ export const orderPay = defineProcessor<OrderPay>({
       dims,
       'PAID',
       { amount: e.payload.amount, pay_method: e.payload.payMethod, pay_time: payTime },
-      { paid_amount: e.payload.amount, pay_method: e.payload.payMethod, paid_at: payTime },
+      {
+        paid_amount: e.payload.amount,
+        pay_method: e.payload.payMethod,
+        paid_at: payTime,
+        paid_key: orderKey(e, e.payload.payTime),
+      },
     );
   },
 });
@@ -87,7 +99,7 @@ export const orderCancel = defineProcessor<OrderCancel>({
       dims,
       'CANCELLED',
       { cancel_reason: reason },
-      { cancel_reason: reason, cancelled_at: new Date(e.timestamp) },
+      { cancel_reason: reason, cancelled_at: new Date(e.timestamp), cancelled_key: orderKey(e) },
     );
   },
 });

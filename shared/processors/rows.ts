@@ -37,6 +37,11 @@ export function productColumns(dimension: ProductDimension | null): Row {
 export function stateOrderColumns(event: BusinessEvent<unknown>): Row {
   return {
     last_event_time: new Date(event.timestamp),
-    last_event_key: eventOrderKey(event.timestamp, event.version, event.eventId),
+    last_event_key: orderKey(event),
   };
+}
+
+/** The event's order key; `at` replaces the event time (an order's payTime, a loginTime). */
+export function orderKey(event: BusinessEvent<unknown>, at = event.timestamp): string {
+  return eventOrderKey(at, event.version, event.eventId);
 }

@@ -5,7 +5,7 @@ import type { UserLogin, UserPurchase, UserView } from '../events/catalog.ts';
 import type { EventWrite } from '../mysql/sink.ts';
 import { type Row, userEventWide, userProfileWide } from '../mysql/tables.ts';
 import { defineProcessor, type RecordCoordinates } from './processor.ts';
-import { eventColumns, productColumns, stateOrderColumns, userColumns } from './rows.ts';
+import { eventColumns, orderKey, productColumns, stateOrderColumns, userColumns } from './rows.ts';
 
 /** A user_profile_wide delta: counters to add, the rest merged by newest wins. */
 function profileDelta(event: BusinessEvent<{ userId: string }>, user: UserDimension | null, delta: Row): Row {
@@ -16,6 +16,7 @@ function profileDelta(event: BusinessEvent<{ userId: string }>, user: UserDimens
     purchase_count: 0,
     purchase_amount: '0',
     last_login_at: null,
+    last_login_key: '',
     last_device: null,
     ...userColumns(user),
     ...stateOrderColumns(event),
@@ -55,7 +56,12 @@ export const userLogin = defineProcessor<UserLogin>({
       record,
       dims.user(e.payload.userId),
       { login_time: loginTime, device: e.payload.device, ip: e.payload.ip },
-      { login_count: 1, last_login_at: loginTime, last_device: e.payload.device },
+      {
+        login_count: 1,
+        last_login_at: loginTime,
+        last_login_key: orderKey(e, e.payload.loginTime),
+        last_device: e.payload.device,
+      },
     );
   },
 });

@@ -217,3 +217,56 @@ describe('batched I/O', () => {
     await runtime.database.close();
   });
 });
+
+describe('ids compare byte for byte', () => {
+  it('keeps events and entities whose ids differ only in case apart, and replays count nothing twice', async () => {
+    const handler = domainHandler('user', db);
+    const upper = businessEvent('user_login', { eventId: 'evt-A' }, { userId: 'U1' });
+    const lower = businessEvent('user_login', { eventId: 'evt-a' }, { userId: 'u1' });
+    const batch = kafkaEvent([
+      kafkaRecord({ offset: 1, value: upper }),
+      kafkaRecord({ offset: 2, value: lower }),
+    ]);
+    for (let i = 0; i < 3; i++) expect((await handler(batch, lambdaContext())).batchItemFailures).toEqual([]);
+    expect((await dump(db.conn, 'user_event_wide', 'event_id')).map((r) => r.event_id)).toEqual([
+      'evt-A',
+      'evt-a',
+    ]);
+    expect((await profiles()).map((p) => [p.user_id, p.login_count, p.user_name])).toEqual([
+      ['U1', '1', null],
+      ['u1', '1', 'Ann'],
+    ]);
+  });
+});
+
+describe('newest wins on ties', () => {
+  it('breaks equal event times by payload version, then event id, for every column group', async () => {
+    const handler = domainHandler('order', db);
+    const t = 1_790_000_000_000;
+    const create = (eventId: string, version: string, amount: string) =>
+      businessEvent(
+        'order_create',
+        { eventId, version, timestamp: t },
+        { orderId: 'o9', userId: 'u1', productId: 'p1', quantity: 1, amount },
+      );
+    const a = create('e-1', '1.0', '10');
+    const b = create('e-2', '1.1', '20');
+    const c = create('e-0', '1.1', '30');
+    const rows = [];
+    for (const order of [
+      [a, b, c],
+      [c, b, a],
+      [b, a, c],
+      [a, c, b],
+    ]) {
+      await db.conn.query('DELETE FROM order_wide');
+      await db.conn.query('DELETE FROM order_event_wide');
+      for (const [i, e] of order.entries())
+        await handler(kafkaEvent([kafkaRecord({ offset: i, value: e })]), lambdaContext());
+      rows.push(await dump(db.conn, 'order_wide', 'order_id'));
+    }
+    for (const row of rows) expect(row).toEqual(rows[0]);
+    // Same time: version 1.1 beats 1.0; between the two 1.1 events, event id e-2 beats e-0.
+    expect(rows[0]).toMatchObject([{ amount: '20.0000', status: 'CREATED' }]);
+  });
+});
