@@ -28,7 +28,6 @@ export interface Migration {
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   const migrations = readdirSync(dir)
     .filter((file) => file.endsWith('.sql'))
-    .sort()
     .map((file) => {
       const match = /^(\d+)_([a-z0-9_]+)\.sql$/.exec(file);
       if (!match) throw new Error(`migration file name must look like 001_name.sql: ${file}`);
@@ -40,6 +39,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
         checksum: createHash('sha256').update(sql).digest('hex'),
       };
     });
+  migrations.sort((a, b) => a.version - b.version);
   const versions = new Set<number>();
   for (const m of migrations) {
     if (versions.has(m.version)) throw new Error(`two migrations with version ${m.version}`);
@@ -47,6 +47,9 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   }
   return migrations;
 }
+
+/** A lock name per database, within MySQL's 64-character limit however long the name. */
+const MIGRATION_LOCK = "CONCAT('lrt.migrate.', MD5(DATABASE()))";
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';
@@ -67,9 +70,9 @@ export async function migrate(conn: Connection, migrations = readMigrations()): 
     applied_at DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
   ) ENGINE=InnoDB`);
   // One migrator at a time per database (two deploys, two test workers).
-  const [[lock]] = (await conn.query(
-    'SELECT GET_LOCK(CONCAT(DATABASE(), ".migrate"), 60) AS got',
-  )) as unknown as [[{ got: number }]];
+  const [[lock]] = (await conn.query(`SELECT GET_LOCK(${MIGRATION_LOCK}, 60) AS got`)) as unknown as [
+    [{ got: number }],
+  ];
   if (lock?.got !== 1) throw new MigrationError('another migration run holds the lock; try again');
   try {
     const [rows] = (await conn.query(
@@ -117,7 +120,7 @@ export async function migrate(conn: Connection, migrations = readMigrations()): 
     }
     return result;
   } finally {
-    await conn.query('SELECT RELEASE_LOCK(CONCAT(DATABASE(), ".migrate"))');
+    await conn.query(`SELECT RELEASE_LOCK(${MIGRATION_LOCK})`);
   }
 }
 

@@ -74,6 +74,8 @@ export class DimensionCache<V> {
     this.name = name;
     this.#loader = loader;
     this.#settings = { ...DEFAULT_CACHE_SETTINGS, ...settings };
+    // A TTL of 0 means no caching: nothing is ever fresh, so nothing may be served stale either.
+    if (this.#settings.ttlMs === 0) this.#settings.staleMs = 0;
     this.#now = now;
   }
 

@@ -75,7 +75,9 @@ export function createHandler(options: HandlerOptions) {
     return response;
   };
 
-  return middy<KafkaEvent, KafkaBatchResponse, Error, Context>(processKafkaBatch)
+  // No early timeout: middy would answer for the batch while its transaction still ran. Let Lambda's
+  // own timeout end the invocation, so the connection drops and the transaction rolls back.
+  return middy<KafkaEvent, KafkaBatchResponse, Error, Context>(processKafkaBatch, { timeoutEarlyInMillis: 0 })
     .use(kafkaBatchGuard(log))
     .use(flushMetrics(metrics));
 }

@@ -80,8 +80,13 @@ export class SecretsManagerCredentials implements CredentialsProvider {
     const current = await this.#fetch('AWSCURRENT');
     if (!sameLogin(current, refused)) return current;
     const pending = await this.#fetch('AWSPENDING').catch(() => undefined);
-    if (pending && !sameLogin(pending, refused)) return pending;
-    return undefined;
+    if (!pending || sameLogin(pending, refused)) return undefined;
+    // Until the rotation moves AWSCURRENT, the pending password is the one that works.
+    this.#cached = {
+      credentials: pending,
+      expiresAt: (this.#options.now ?? Date.now)() + this.#options.ttlMs,
+    };
+    return pending;
   }
 
   async #fetch(stage: 'AWSCURRENT' | 'AWSPENDING'): Promise<DbCredentials> {

