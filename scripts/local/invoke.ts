@@ -11,7 +11,7 @@ import { DEFAULT_TOPIC, DOMAINS, type Domain } from '../../infra/config/event-so
 import { createHandler } from '../../shared/handler/create-handler.ts';
 import type { KafkaEvent } from '../../shared/kafka/lambda-event.ts';
 import { PROCESSORS_BY_DOMAIN } from '../../shared/processors/domains.ts';
-import { endpointsToEnv, findServices } from '../services/find-services.ts';
+import { endpointsToEnv, findServices, provideAwsEnvironment } from '../services/find-services.ts';
 import { buildKafkaEvent, toEventRecord } from './kafka-event.ts';
 import { createLambdaContext, newLogStreamName } from './lambda-context.ts';
 
@@ -41,6 +41,7 @@ const event: KafkaEvent =
       );
 
 const services = await findServices();
+provideAwsEnvironment(services.endpoints);
 const conn = await createConnection({ ...services.endpoints.db });
 await migrate(conn);
 await conn.end();

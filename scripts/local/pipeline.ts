@@ -25,7 +25,7 @@ import { DEFAULT_TOPIC, DOMAINS, eventSources } from '../../infra/config/event-s
 import { createHandler } from '../../shared/handler/create-handler.ts';
 import type { KafkaHandler } from '../../shared/kafka/lambda-event.ts';
 import { PROCESSORS_BY_DOMAIN } from '../../shared/processors/domains.ts';
-import { endpointsToEnv, findServices } from '../services/find-services.ts';
+import { findServices, provideAwsEnvironment } from '../services/find-services.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { EsmRunner } from './esm-runner.ts';
 import { createProducer, ensureTopics } from './kafka-admin.ts';
@@ -66,7 +66,6 @@ const { endpoints } = services;
 log(
   `services via ${endpoints.source}: mysql ${endpoints.db.host}:${endpoints.db.port}, kafka ${endpoints.kafkaBrokers.join(',')}, aws ${endpoints.aws.endpoint}`,
 );
-const awsEnv = endpointsToEnv(endpoints);
 
 // Schema and seed data.
 const admin = await createConnection({ ...endpoints.db, timezone: 'Z' });
@@ -103,14 +102,8 @@ await ensureTopics(endpoints.kafkaBrokers, [
 // One handler and one event source mapping per domain, configured as CDK deploys them.
 const logDir = join(root, '.local', 'logs');
 mkdirSync(logDir, { recursive: true });
-const functionEnv = {
-  DB_SECRET_ID: SECRET_ID,
-  AWS_ENDPOINT_URL: awsEnv.AWS_ENDPOINT_URL!,
-  AWS_REGION: awsEnv.AWS_REGION!,
-  AWS_ACCESS_KEY_ID: awsEnv.AWS_ACCESS_KEY_ID!,
-  AWS_SECRET_ACCESS_KEY: awsEnv.AWS_SECRET_ACCESS_KEY!,
-  LOG_LEVEL: 'info',
-};
+provideAwsEnvironment(endpoints);
+const functionEnv = { DB_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL: endpoints.aws.endpoint, LOG_LEVEL: 'info' };
 const settings = eventSources('local');
 const runners = DOMAINS.map((domain) => {
   const logFile = createWriteStream(join(logDir, `${domain}.log`), { flags: 'a' });
@@ -208,6 +201,7 @@ process.on('SIGINT', () => {
 let last = await progress();
 let lastAt = Date.now();
 let lastWritten = 0;
+let lastPrinted = 0;
 for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 500));
   last = await progress();
@@ -219,7 +213,10 @@ for (;;) {
     `published ${published.length}/${EVENTS}  consumed ${last.consumed}  written ${last.written}/${want.events.size}  ` +
     `dead-lettered ${last.deadLettered}/${want.deadLetters}  retried ${last.retried}  lag ${last.lag}  ${rate.toFixed(0)} ev/s`;
   if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(130)}`);
-  else log(line);
+  else if (Date.now() - lastPrinted >= 5_000) {
+    lastPrinted = Date.now();
+    log(line);
+  }
   const complete =
     published.length === EVENTS &&
     last.written >= want.events.size &&

@@ -52,6 +52,16 @@ export function endpointsToEnv(e: ServiceEndpoints): Record<string, string> {
   };
 }
 
+/**
+ * Lambda hands a function its role's credentials and region as environment variables, and the AWS
+ * SDK reads them from there; functions run locally get the emulator's the same way (unless set).
+ */
+export function provideAwsEnvironment(e: ServiceEndpoints, env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_REGION ??= e.aws.region;
+  env.AWS_ACCESS_KEY_ID ??= e.aws.accessKeyId;
+  env.AWS_SECRET_ACCESS_KEY ??= e.aws.secretAccessKey;
+}
+
 export function endpointsFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints {
   const missing = ENDPOINT_VARS.filter((name) => !env[name]);
   if (missing.length > 0) {
