@@ -63,6 +63,9 @@ const schema = z.object({
   SECRET_TTL_SECONDS: int(0, 86_400).default(300),
   AWS_ENDPOINT_URL: z.url('must be a URL').optional(),
   AWS_REGION: nonEmpty.optional(),
+  AWS_ACCESS_KEY_ID: nonEmpty.optional(),
+  AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
+  AWS_SESSION_TOKEN: nonEmpty.optional(),
   DOMAIN: nonEmpty.optional(),
   LOG_LEVEL: z
     .string()
@@ -89,6 +92,8 @@ export interface Config {
   secretTtlMs: number;
   awsEndpoint?: string;
   awsRegion?: string;
+  /** The credentials in the function's environment (Lambda puts its role's there), if any. */
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   logLevel: LogLevel;
   metricsNamespace: string;
   maxEventBytes: number;
@@ -173,6 +178,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, domain: string): Config {
     secretTtlMs: v.SECRET_TTL_SECONDS * 1_000,
     ...(v.AWS_ENDPOINT_URL ? { awsEndpoint: v.AWS_ENDPOINT_URL } : {}),
     ...(v.AWS_REGION ? { awsRegion: v.AWS_REGION } : {}),
+    ...(v.AWS_ACCESS_KEY_ID && v.AWS_SECRET_ACCESS_KEY
+      ? {
+          awsCredentials: {
+            accessKeyId: v.AWS_ACCESS_KEY_ID,
+            secretAccessKey: v.AWS_SECRET_ACCESS_KEY,
+            ...(v.AWS_SESSION_TOKEN ? { sessionToken: v.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
     logLevel: v.LOG_LEVEL,
     metricsNamespace: v.METRICS_NAMESPACE,
     maxEventBytes: v.MAX_EVENT_BYTES,

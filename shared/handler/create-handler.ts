@@ -3,7 +3,6 @@
  * and sink created once per container (the pool connects lazily), and per invocation one pass of
  * processBatch with its logs and metrics. functions/<domain>/handler.ts only names its processors.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createDimensions, type Dimensions } from '../cache/dimensions.ts';
@@ -11,11 +10,7 @@ import { type Config, loadConfig } from '../config/config.ts';
 import { CATALOG_V1, type CatalogEntry, EventCatalog } from '../events/catalog.ts';
 import { type BatchDependencies, type BatchStats, processBatch } from '../kafka/batch.ts';
 import type { KafkaBatchResponse, KafkaEvent } from '../kafka/lambda-event.ts';
-import {
-  type CredentialsProvider,
-  SecretsManagerCredentials,
-  StaticCredentials,
-} from '../mysql/credentials.ts';
+import { credentialsFromConfig } from '../mysql/credentials.ts';
 import { Database } from '../mysql/database.ts';
 import { type BatchWrites, MySqlSink } from '../mysql/sink.ts';
 import { Logger } from '../observability/logger.ts';
@@ -83,20 +78,7 @@ export function createHandler(options: HandlerOptions) {
 }
 
 function createRuntime(config: Config, log: Logger): Runtime {
-  const credentials: CredentialsProvider =
-    config.database.kind === 'direct'
-      ? new StaticCredentials(config.database)
-      : new SecretsManagerCredentials({
-          client: new SecretsManagerClient({
-            ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
-            ...(config.awsRegion ? { region: config.awsRegion } : {}),
-          }),
-          secretId: config.database.secretId,
-          ttlMs: config.secretTtlMs,
-          ...(config.database.host ? { host: config.database.host } : {}),
-          ...(config.database.port ? { port: config.database.port } : {}),
-          ...(config.database.database ? { database: config.database.database } : {}),
-        });
+  const credentials = credentialsFromConfig(config);
   const database = new Database({
     credentials,
     tls: config.tls,

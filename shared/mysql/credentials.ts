@@ -4,8 +4,9 @@
  * the secret is read again — AWSCURRENT, then AWSPENDING when AWSCURRENT still holds the password
  * that was just refused (a rotation in progress has changed the database but not the stage yet).
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import type { Config } from '../config/config.ts';
 
 export interface DbCredentials {
   host: string;
@@ -134,4 +135,27 @@ export class SecretsManagerCredentials implements CredentialsProvider {
 
 function sameLogin(a: DbCredentials, b: DbCredentials): boolean {
   return a.user === b.user && a.password === b.password;
+}
+
+/**
+ * The credentials provider a configuration asks for: DB_* variables as they are, or the secret
+ * read through a Secrets Manager client built from the same environment (endpoint, region and
+ * credentials given there; otherwise the SDK's own chain).
+ */
+export function credentialsFromConfig(config: Config): CredentialsProvider {
+  const db = config.database;
+  if (db.kind === 'direct') return new StaticCredentials(db);
+  const client = new SecretsManagerClient({
+    ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
+    ...(config.awsRegion ? { region: config.awsRegion } : {}),
+    ...(config.awsCredentials ? { credentials: config.awsCredentials } : {}),
+  });
+  return new SecretsManagerCredentials({
+    client,
+    secretId: db.secretId,
+    ttlMs: config.secretTtlMs,
+    ...(db.host ? { host: db.host } : {}),
+    ...(db.port ? { port: db.port } : {}),
+    ...(db.database ? { database: db.database } : {}),
+  });
 }
