@@ -72,7 +72,18 @@ function serialise(entry: LogFields): string {
 
 function redact(key: string, value: unknown): unknown {
   if (key && SECRET_FIELD.test(key)) return '[redacted]';
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) {
+    // Driver codes and the cause chain say what failed (ECONNREFUSED, errno 1213); the SQL text
+    // a driver error may carry is left out, it holds the batch's values.
+    const { code, errno } = value as { code?: unknown; errno?: unknown };
+    return {
+      name: value.name,
+      message: value.message,
+      ...(code !== undefined ? { code } : {}),
+      ...(errno !== undefined ? { errno } : {}),
+      ...(value.cause !== undefined ? { cause: value.cause } : {}),
+    };
+  }
   if (typeof value === 'bigint') return value.toString();
   return value;
 }

@@ -170,3 +170,23 @@ describe('Logger', () => {
     });
   });
 });
+
+describe('driver errors', () => {
+  it('keep their code, errno and cause chain, but not the SQL text', () => {
+    const lines: string[] = [];
+    const log = new Logger({ write: (line) => lines.push(line) });
+    const driver = Object.assign(new Error('Deadlock found'), {
+      code: 'ER_LOCK_DEADLOCK',
+      errno: 1213,
+      sql: "INSERT ... 'secret-ish'",
+    });
+    log.warn('write failed', { error: new Error('database lock conflict', { cause: driver }) });
+    const entry = JSON.parse(lines[0]!);
+    expect(entry.error).toEqual({
+      name: 'Error',
+      message: 'database lock conflict',
+      cause: { name: 'Error', message: 'Deadlock found', code: 'ER_LOCK_DEADLOCK', errno: 1213 },
+    });
+    expect(lines[0]).not.toContain('secret-ish');
+  });
+});
