@@ -142,6 +142,19 @@ const alarms = z
     durationPercentOfTimeout: z.number().positive().max(100),
     /** Records written to event_dead_letter per period above which to alarm (0: any). */
     deadLetters: z.number().int().min(0),
+    /** RDS CPUUtilization (Average) above which to alarm, in percent. */
+    databaseCpuPercent: z.number().positive().max(100),
+    /** RDS FreeStorageSpace (Minimum) below which to alarm, in GiB; under database.allocatedStorageGiB. */
+    databaseFreeStorageGiB: z.number().positive(),
+    /**
+     * RDS DatabaseConnections (Maximum) above which to alarm. MySQL's default max_connections is
+     * DBInstanceClassMemory / 12582880 (about 85 per GiB of the class), so set this below that.
+     */
+    databaseConnections: z.number().int().min(1),
+    /** RDS Proxy DatabaseConnectionsBorrowLatency (Average) above which to alarm, in ms (proxy only). */
+    proxyBorrowLatencyMs: z.number().positive(),
+    /** MSK KafkaDataLogsDiskUsed (Maximum, per broker) above which to alarm, in percent (created cluster only). */
+    kafkaDiskUsedPercent: z.number().positive().max(100),
     /** Optional e-mail subscribers of the alarm topic. */
     notificationEmails: z.array(z.email()),
   })
@@ -172,6 +185,13 @@ export const environmentSchema = z
         code: 'custom',
         message: 'an imported MSK cluster lives in an existing VPC: import that VPC too',
         path: ['network', 'mode'],
+      });
+    }
+    if (env.alarms.databaseFreeStorageGiB >= env.database.allocatedStorageGiB) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be below database.allocatedStorageGiB',
+        path: ['alarms', 'databaseFreeStorageGiB'],
       });
     }
     if (env.kafka.mode === 'create' && env.kafka.topics.replicationFactor > env.kafka.brokersPerZone * 3) {

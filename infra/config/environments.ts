@@ -59,6 +59,12 @@ const dev: EnvironmentInput = {
     throttles: 10,
     durationPercentOfTimeout: 90,
     deadLetters: 100,
+    databaseCpuPercent: 90,
+    databaseFreeStorageGiB: 2,
+    // db.t4g.micro (1 GiB): MySQL's max_connections is under 85.
+    databaseConnections: 60,
+    proxyBorrowLatencyMs: 100,
+    kafkaDiskUsedPercent: 85,
     notificationEmails: [],
   },
 };
@@ -77,6 +83,8 @@ const test: EnvironmentInput = {
     maxOffsetLag: 10_000,
     maxEventAgeSeconds: 600,
     deadLetters: 10,
+    // db.t4g.small (2 GiB): MySQL's max_connections is under 170.
+    databaseConnections: 120,
   },
 };
 
@@ -140,6 +148,12 @@ const prod: EnvironmentInput = {
     throttles: 0,
     durationPercentOfTimeout: 80,
     deadLetters: 0,
+    databaseCpuPercent: 80,
+    databaseFreeStorageGiB: 10,
+    // db.r7g.large (16 GiB): MySQL's max_connections is under 1,365.
+    databaseConnections: 1_000,
+    proxyBorrowLatencyMs: 50,
+    kafkaDiskUsedPercent: 75,
     notificationEmails: [],
   },
 };

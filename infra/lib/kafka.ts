@@ -28,6 +28,8 @@ export class Kafka extends Construct {
   readonly brokerSecurityGroup: ec2.ISecurityGroup;
   /** Topics this stack creates; event source mappings wait for them. */
   readonly topics: readonly msk.CfnTopic[];
+  /** The cluster, when this stack creates it (not when imported): its health is alarmed on. */
+  readonly cluster?: msk.CfnCluster;
 
   constructor(scope: Construct, id: string, props: KafkaProps) {
     super(scope, id);
@@ -67,6 +69,7 @@ export class Kafka extends Construct {
         enhancedMonitoring: settings.enhancedMonitoring,
       });
       cluster.applyRemovalPolicy(props.removalPolicy);
+      this.cluster = cluster;
       this.clusterArn = cluster.attrArn;
     } else {
       this.clusterArn = settings.clusterArn;

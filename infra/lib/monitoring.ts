@@ -2,7 +2,9 @@
  * Alarms, the SNS topic they notify and the environment's dashboard. Per function: error rate,
  * Kafka offset lag, event age (the handler's own metric: Lambda emits no IteratorAge for Kafka),
  * throttles, duration near the timeout, dead letters, records given up to the on-failure topic,
- * and records dropped outright. infra/README.md maps each alarm to its runbook action.
+ * and records dropped outright. For the platform, only for resources this stack creates: RDS CPU,
+ * free storage and connections, RDS Proxy borrow latency, MSK data disk per broker, active
+ * controller and offline partitions. infra/README.md maps each alarm to its runbook action.
  */
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,7 +15,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import type { Database } from './database.ts';
 import type { DomainFunction } from './domain-function.ts';
+import type { Kafka } from './kafka.ts';
 
 /** The alarms each function gets; the names end alarm names and the runbook's headings. */
 export const ALARM_KINDS = [
@@ -28,10 +32,30 @@ export const ALARM_KINDS = [
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
+/**
+ * The platform's alarms (`<prefix>-<kind>`, per broker `<prefix>-<kind>-broker-<id>`); the names
+ * are the runbook's headings too. Only for what the stack creates: none for an imported cluster.
+ */
+export const PLATFORM_ALARM_KINDS = [
+  'database-cpu',
+  'database-free-storage',
+  'database-connections',
+  'proxy-borrow-latency',
+  'kafka-disk-used',
+  'kafka-active-controller',
+  'kafka-offline-partitions',
+] as const;
+export type PlatformAlarmKind = (typeof PLATFORM_ALARM_KINDS)[number];
+
+const GIB = 1024 ** 3;
+
 export interface MonitoringProps {
   readonly prefix: string;
   readonly settings: EnvironmentConfig['alarms'];
   readonly functions: readonly DomainFunction[];
+  /** The database, when this stack creates it; its alarms are skipped otherwise. */
+  readonly database?: Database;
+  readonly kafka: Kafka;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -39,6 +63,14 @@ interface AlarmSpec {
   readonly metric: cloudwatch.IMetric;
   readonly threshold: number;
   readonly description: string;
+  /** Default: greater than the threshold. */
+  readonly comparisonOperator?: cloudwatch.ComparisonOperator;
+}
+
+interface PlatformAlarmSpec extends AlarmSpec {
+  readonly kind: PlatformAlarmKind;
+  /** Ends the alarm name when a kind has one alarm per member (`broker-1`). */
+  readonly member?: string;
 }
 
 export class Monitoring extends Construct {
@@ -80,26 +112,33 @@ export class Monitoring extends Construct {
     }
 
     const action = new cloudwatchActions.SnsAction(this.alarmTopic);
+    const addAlarm = (id: string, kind: AlarmKind | PlatformAlarmKind, spec: AlarmSpec) => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmName: `${props.prefix}-${id}`,
+        alarmDescription: `${spec.description} Runbook: infra/README.md#${kind}`,
+        metric: spec.metric,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: this.settings.evaluationPeriods,
+        datapointsToAlarm: this.settings.datapointsToAlarm,
+        // Idle topics publish nothing, nor does a cluster before it is ACTIVE; silence is not an incident.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      this.alarms.push(alarm);
+    };
     for (const fn of props.functions) {
       for (const [kind, spec] of Object.entries(this.alarmSpecs(fn)) as [AlarmKind, AlarmSpec][]) {
-        const alarm = new cloudwatch.Alarm(this, `${fn.domain}-${kind}`, {
-          alarmName: `${props.prefix}-${fn.domain}-${kind}`,
-          alarmDescription: `${spec.description} Runbook: infra/README.md#${kind}`,
-          metric: spec.metric,
-          threshold: spec.threshold,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: this.settings.evaluationPeriods,
-          datapointsToAlarm: this.settings.datapointsToAlarm,
-          // Idle topics publish nothing; silence is not an incident.
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        });
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-        this.alarms.push(alarm);
+        addAlarm(`${fn.domain}-${kind}`, kind, spec);
       }
     }
+    const platformSpecs = this.platformAlarmSpecs(props.database, props.kafka);
+    for (const spec of platformSpecs) {
+      addAlarm(spec.member ? `${spec.kind}-${spec.member}` : spec.kind, spec.kind, spec);
+    }
 
-    this.dashboard = this.buildDashboard(props.prefix, props.functions);
+    this.dashboard = this.buildDashboard(props.prefix, props.functions, platformSpecs);
   }
 
   private alarmSpecs(fn: DomainFunction): Record<AlarmKind, AlarmSpec> {
@@ -170,6 +209,89 @@ export class Monitoring extends Construct {
     };
   }
 
+  /** Alarms on the database and the MSK cluster, each only when this stack creates it. */
+  private platformAlarmSpecs(database: Database | undefined, kafka: Kafka): PlatformAlarmSpec[] {
+    const s = this.settings;
+    const specs: PlatformAlarmSpec[] = [];
+    if (database) {
+      const rdsMetric = (metricName: string, statistic: string) =>
+        database.instance.metric(metricName, { statistic, period: this.period });
+      specs.push(
+        {
+          kind: 'database-cpu',
+          metric: rdsMetric('CPUUtilization', cloudwatch.Stats.AVERAGE),
+          threshold: s.databaseCpuPercent,
+          description: `MySQL CPU is above ${s.databaseCpuPercent}%.`,
+        },
+        {
+          kind: 'database-free-storage',
+          metric: rdsMetric('FreeStorageSpace', cloudwatch.Stats.MINIMUM),
+          threshold: s.databaseFreeStorageGiB * GIB,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          description: `MySQL has less than ${s.databaseFreeStorageGiB} GiB of free storage.`,
+        },
+        {
+          kind: 'database-connections',
+          metric: rdsMetric('DatabaseConnections', cloudwatch.Stats.MAXIMUM),
+          threshold: s.databaseConnections,
+          description: `MySQL has over ${s.databaseConnections} client connections.`,
+        },
+      );
+      if (database.proxy) {
+        specs.push({
+          kind: 'proxy-borrow-latency',
+          // Microseconds; Average is the statistic AWS documents for it.
+          metric: new cloudwatch.Metric({
+            namespace: 'AWS/RDS',
+            metricName: 'DatabaseConnectionsBorrowLatency',
+            dimensionsMap: { ProxyName: database.proxy.dbProxyName },
+            statistic: cloudwatch.Stats.AVERAGE,
+            period: this.period,
+          }),
+          threshold: s.proxyBorrowLatencyMs * 1000,
+          description: `RDS Proxy takes over ${s.proxyBorrowLatencyMs} ms on average to hand out a MySQL connection.`,
+        });
+      }
+    }
+    const cluster = kafka.cluster;
+    if (cluster) {
+      const kafkaMetric = (metricName: string, dimensions: Record<string, string>) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/Kafka',
+          metricName,
+          dimensionsMap: { 'Cluster Name': cluster.clusterName, ...dimensions },
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: this.period,
+        });
+      // MSK numbers the brokers from 1.
+      for (let broker = 1; broker <= cluster.numberOfBrokerNodes; broker++) {
+        specs.push({
+          kind: 'kafka-disk-used',
+          member: `broker-${broker}`,
+          metric: kafkaMetric('KafkaDataLogsDiskUsed', { 'Broker ID': String(broker) }),
+          threshold: s.kafkaDiskUsedPercent,
+          description: `MSK broker ${broker} has used over ${s.kafkaDiskUsedPercent}% of its data disk.`,
+        });
+      }
+      specs.push(
+        {
+          kind: 'kafka-active-controller',
+          metric: kafkaMetric('ActiveControllerCount', {}),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          description: 'The MSK cluster has no active controller.',
+        },
+        {
+          kind: 'kafka-offline-partitions',
+          metric: kafkaMetric('OfflinePartitionsCount', {}),
+          threshold: 0,
+          description: 'MSK partitions are offline: no leader, neither readable nor writable.',
+        },
+      );
+    }
+    return specs;
+  }
+
   /** A metric the handler emits (EMF), for one function. */
   private handlerMetric(fn: DomainFunction, metricName: string, statistic: string): cloudwatch.Metric {
     return new cloudwatch.Metric({
@@ -181,7 +303,11 @@ export class Monitoring extends Construct {
     });
   }
 
-  private buildDashboard(prefix: string, functions: readonly DomainFunction[]): cloudwatch.Dashboard {
+  private buildDashboard(
+    prefix: string,
+    functions: readonly DomainFunction[],
+    platformSpecs: readonly PlatformAlarmSpec[],
+  ): cloudwatch.Dashboard {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: prefix,
       defaultInterval: Duration.hours(3),
@@ -217,6 +343,31 @@ export class Monitoring extends Construct {
           right: [specs.duration.metric, specs.throttles.metric],
           width: 8,
         }),
+      );
+    }
+    // The platform's alarmed metrics: one graph per resource the stack creates.
+    const metrics = (kinds: readonly PlatformAlarmKind[]) =>
+      platformSpecs.filter((spec) => kinds.includes(spec.kind)).map((spec) => spec.metric);
+    const graphs: [string, PlatformAlarmKind[], PlatformAlarmKind[]][] = [
+      ['MySQL: CPU (%) and connections', ['database-cpu'], ['database-connections']],
+      ['MySQL: free storage (bytes)', ['database-free-storage'], []],
+      ['RDS Proxy: connection borrow latency (µs)', ['proxy-borrow-latency'], []],
+      [
+        'MSK: data disk used (%); active controller, offline partitions',
+        ['kafka-disk-used'],
+        ['kafka-active-controller', 'kafka-offline-partitions'],
+      ],
+    ];
+    const platformWidgets = graphs
+      .filter(([, left]) => metrics(left).length > 0)
+      .map(
+        ([title, left, right]) =>
+          new cloudwatch.GraphWidget({ title, left: metrics(left), right: metrics(right), width: 6 }),
+      );
+    if (platformWidgets.length > 0) {
+      dashboard.addWidgets(
+        new cloudwatch.TextWidget({ markdown: '## platform', width: 24, height: 1 }),
+        ...platformWidgets,
       );
     }
     return dashboard;

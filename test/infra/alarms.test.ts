@@ -1,13 +1,15 @@
 /**
  * One test per alarm kind: its metric (namespace, name, dimensions, statistic), period,
- * threshold, comparison and SNS actions, for every domain, with prod's thresholds. Plus the
- * alarm topic and the dashboard.
+ * threshold, comparison and SNS actions, for every domain, with prod's thresholds; the same for
+ * each platform alarm (RDS, RDS Proxy, MSK), and none for what the stack imports. Plus the alarm
+ * topic and the dashboard.
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { DOMAINS } from '../../infra/config/event-sources.ts';
 import { ALARM_KINDS } from '../../infra/lib/monitoring.ts';
+import { IMPORTED_RESOURCES } from './imported-resources.ts';
 import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 const config = environmentConfig('prod');
@@ -40,13 +42,25 @@ interface AlarmProperties {
   OKActions: unknown[];
 }
 
-function alarm(domain: string, kind: string): AlarmProperties {
-  const name = `lambda-realtime-prod-${domain}-${kind}`;
+/** prod's alarm `lambda-realtime-prod-<suffix>`. */
+function alarmNamed(suffix: string): AlarmProperties {
+  const name = `lambda-realtime-prod-${suffix}`;
   const found = Object.values(
     prod.template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }),
   );
   expect(found, name).toHaveLength(1);
   return (found[0] as { Properties: AlarmProperties }).Properties;
+}
+
+function alarm(domain: string, kind: string): AlarmProperties {
+  return alarmNamed(`${domain}-${kind}`);
+}
+
+/** The alarm names of a template, without the environment prefix. */
+function alarmNames(env: SynthesizedEnvironment, prefix: string): string[] {
+  return Object.values(env.template.findResources('AWS::CloudWatch::Alarm')).map((r) =>
+    (r as { Properties: AlarmProperties }).Properties.AlarmName.slice(prefix.length + 1),
+  );
 }
 
 /** The logical id a `{Ref}`/`{Fn::GetAtt}` points at. */
@@ -55,8 +69,8 @@ function target(value: unknown): string {
   return v.Ref ?? v['Fn::GetAtt']?.[0] ?? '';
 }
 
-function expectCommon(a: AlarmProperties): void {
-  expect(a.ComparisonOperator).toBe('GreaterThanThreshold');
+function expectCommon(a: AlarmProperties, comparison = 'GreaterThanThreshold'): void {
+  expect(a.ComparisonOperator).toBe(comparison);
   expect(a.EvaluationPeriods).toBe(alarms.evaluationPeriods);
   expect(a.DatapointsToAlarm).toBe(alarms.datapointsToAlarm);
   expect(a.TreatMissingData).toBe('notBreaching');
@@ -79,9 +93,26 @@ function expectMappingDimension(a: AlarmProperties, domain: string): void {
   ]);
 }
 
+/** prod's platform alarms: MySQL and its proxy, and one disk alarm per broker of the cluster. */
+const brokers = config.kafka.mode === 'create' ? config.kafka.brokersPerZone * 3 : 0;
+const PLATFORM_ALARMS = [
+  'database-cpu',
+  'database-free-storage',
+  'database-connections',
+  'proxy-borrow-latency',
+  ...Array.from({ length: brokers }, (_, i) => `kafka-disk-used-broker-${i + 1}`),
+  'kafka-active-controller',
+  'kafka-offline-partitions',
+];
+
 describe('prod alarms', () => {
-  it('has every alarm kind for every domain and nothing else', () => {
-    prod.template.resourceCountIs('AWS::CloudWatch::Alarm', DOMAINS.length * ALARM_KINDS.length);
+  it('has every alarm kind for every domain, the platform alarms and nothing else', () => {
+    expect(brokers).toBe(3);
+    prod.template.resourceCountIs(
+      'AWS::CloudWatch::Alarm',
+      DOMAINS.length * ALARM_KINDS.length + PLATFORM_ALARMS.length,
+    );
+    expect(alarmNames(prod, 'lambda-realtime-prod')).toEqual(expect.arrayContaining(PLATFORM_ALARMS));
   });
 
   it.each(DOMAINS)('%s error-rate: Errors / Invocations metric math, in percent', (domain) => {
@@ -195,6 +226,123 @@ describe('prod alarms', () => {
   });
 });
 
+function expectInstanceDimension(a: AlarmProperties): void {
+  expect(a.Dimensions).toEqual([
+    { Name: 'DBInstanceIdentifier', Value: { Ref: expect.stringMatching(/^DatabaseInstance[0-9A-F]{8}$/) } },
+  ]);
+}
+
+describe('prod platform alarms', () => {
+  it('database-cpu: RDS CPUUtilization, Average, in percent', () => {
+    const a = alarmNamed('database-cpu');
+    expectCommon(a);
+    expect(a).toMatchObject({
+      Namespace: 'AWS/RDS',
+      MetricName: 'CPUUtilization',
+      Statistic: 'Average',
+      Period: alarms.periodSeconds,
+      Threshold: alarms.databaseCpuPercent,
+    });
+    expectInstanceDimension(a);
+  });
+
+  it('database-free-storage: RDS FreeStorageSpace, Minimum, below the threshold in bytes', () => {
+    const a = alarmNamed('database-free-storage');
+    expectCommon(a, 'LessThanThreshold');
+    expect(a).toMatchObject({
+      Namespace: 'AWS/RDS',
+      MetricName: 'FreeStorageSpace',
+      Statistic: 'Minimum',
+      Period: alarms.periodSeconds,
+      Threshold: alarms.databaseFreeStorageGiB * 1024 ** 3,
+    });
+    expectInstanceDimension(a);
+  });
+
+  it('database-connections: RDS DatabaseConnections, Maximum', () => {
+    const a = alarmNamed('database-connections');
+    expectCommon(a);
+    expect(a).toMatchObject({
+      Namespace: 'AWS/RDS',
+      MetricName: 'DatabaseConnections',
+      Statistic: 'Maximum',
+      Period: alarms.periodSeconds,
+      Threshold: alarms.databaseConnections,
+    });
+    expectInstanceDimension(a);
+  });
+
+  it('proxy-borrow-latency: RDS Proxy DatabaseConnectionsBorrowLatency, Average, in µs', () => {
+    const a = alarmNamed('proxy-borrow-latency');
+    expectCommon(a);
+    expect(a).toMatchObject({
+      Namespace: 'AWS/RDS',
+      MetricName: 'DatabaseConnectionsBorrowLatency',
+      Statistic: 'Average',
+      Period: alarms.periodSeconds,
+      Threshold: alarms.proxyBorrowLatencyMs * 1000,
+    });
+    expect(a.Dimensions).toEqual([
+      { Name: 'ProxyName', Value: { Ref: expect.stringMatching(/^DatabaseInstanceProxy[0-9A-F]{8}$/) } },
+    ]);
+  });
+
+  it.each([1, 2, 3])(
+    'kafka-disk-used-broker-%i: MSK KafkaDataLogsDiskUsed of that broker, Maximum',
+    (broker) => {
+      const a = alarmNamed(`kafka-disk-used-broker-${broker}`);
+      expectCommon(a);
+      expect(a).toMatchObject({
+        Namespace: 'AWS/Kafka',
+        MetricName: 'KafkaDataLogsDiskUsed',
+        Statistic: 'Maximum',
+        Period: alarms.periodSeconds,
+        Threshold: alarms.kafkaDiskUsedPercent,
+      });
+      expect(a.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'Cluster Name', Value: 'lambda-realtime-prod' },
+          { Name: 'Broker ID', Value: String(broker) },
+        ]),
+      );
+      expect(a.Dimensions).toHaveLength(2);
+    },
+  );
+
+  it('kafka-active-controller: MSK ActiveControllerCount of the cluster, Maximum, below 1', () => {
+    const a = alarmNamed('kafka-active-controller');
+    expectCommon(a, 'LessThanThreshold');
+    expect(a).toMatchObject({
+      Namespace: 'AWS/Kafka',
+      MetricName: 'ActiveControllerCount',
+      Dimensions: [{ Name: 'Cluster Name', Value: 'lambda-realtime-prod' }],
+      Statistic: 'Maximum',
+      Period: alarms.periodSeconds,
+      Threshold: 1,
+    });
+  });
+
+  it('kafka-offline-partitions: MSK OfflinePartitionsCount of the cluster, any', () => {
+    const a = alarmNamed('kafka-offline-partitions');
+    expectCommon(a);
+    expect(a).toMatchObject({
+      Namespace: 'AWS/Kafka',
+      MetricName: 'OfflinePartitionsCount',
+      Dimensions: [{ Name: 'Cluster Name', Value: 'lambda-realtime-prod' }],
+      Statistic: 'Maximum',
+      Period: alarms.periodSeconds,
+      Threshold: 0,
+    });
+  });
+
+  it('skips the Kafka alarms when the cluster is imported, keeping the database ones', async () => {
+    const imported = await synthesize('prod', IMPORTED_RESOURCES);
+    const names = alarmNames(imported, 'lambda-realtime-prod');
+    expect(names.filter((n) => n.startsWith('kafka-'))).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(['database-cpu', 'proxy-borrow-latency']));
+  });
+});
+
 describe('alarm topic and dashboard', () => {
   it('encrypts the alarm topic with a rotated key CloudWatch may use, and requires TLS', () => {
     prod.template.hasResourceProperties('AWS::SNS::Topic', {
@@ -222,7 +370,22 @@ describe('alarm topic and dashboard', () => {
     });
   });
 
-  it("uses each environment's own thresholds", async () => {
+  it('graphs the platform metrics on the dashboard', () => {
+    const body = JSON.stringify(prod.template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const text of [
+      '## platform',
+      'CPUUtilization',
+      'FreeStorageSpace',
+      'DatabaseConnectionsBorrowLatency',
+      'KafkaDataLogsDiskUsed',
+      'ActiveControllerCount',
+      'OfflinePartitionsCount',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+
+  it("uses each environment's own thresholds, and no proxy alarm without a proxy", async () => {
     const dev = await synthesize('dev');
     const devAlarms = environmentConfig('dev').alarms;
     dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -231,5 +394,18 @@ describe('alarm topic and dashboard', () => {
       Period: devAlarms.periodSeconds,
     });
     expect(devAlarms.maxOffsetLag).not.toBe(alarms.maxOffsetLag);
+    dev.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'lambda-realtime-dev-database-connections',
+      Threshold: devAlarms.databaseConnections,
+      Period: devAlarms.periodSeconds,
+    });
+    expect(devAlarms.databaseConnections).not.toBe(alarms.databaseConnections);
+    const names = alarmNames(dev, 'lambda-realtime-dev');
+    expect(names).not.toContain('proxy-borrow-latency');
+    // 2 zones, 1 broker each.
+    expect(names.filter((n) => n.startsWith('kafka-disk-used-'))).toEqual([
+      'kafka-disk-used-broker-1',
+      'kafka-disk-used-broker-2',
+    ]);
   });
 });

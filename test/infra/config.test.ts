@@ -44,6 +44,21 @@ describe('environment settings', () => {
     );
   });
 
+  it('rejects alarm thresholds that could never or would always fire', () => {
+    const dev = environmentConfig('dev');
+    expect(() =>
+      environmentConfig('dev', {
+        alarms: {
+          ...dev.alarms,
+          databaseFreeStorageGiB: dev.database.allocatedStorageGiB,
+          kafkaDiskUsedPercent: 101,
+        },
+      }),
+    ).toThrow(
+      /alarms\.kafkaDiskUsedPercent[\s\S]*alarms\.databaseFreeStorageGiB: must be below database\.allocatedStorageGiB/,
+    );
+  });
+
   it('rejects event-source overrides AWS would refuse, under their domain', () => {
     expect(() =>
       environmentConfig('dev', { eventSources: { order: { maximumRecordAgeInSeconds: 30, batchSize: 0 } } }),
