@@ -59,6 +59,10 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# A service this checkout did not start already answers on our port with our credentials (another
+# checkout's, say): use it rather than fail on a taken port; `down` leaves it alone.
+adopt() { log "$1 already answering on :$2 (not started by this checkout: used as is, not stopped by down)"; }
+
 # Start a daemon detached from this shell (survives the script), recording its pid.
 spawn() {
   local pidfile="$1" logfile="$2"; shift 2
@@ -78,6 +82,7 @@ mysql_ready() { mysql_query 'SELECT 1'; }
 
 mysql_up() {
   if pid_alive "$MYSQL_DIR/pid" && mysql_ready >/dev/null 2>&1; then log "mysql already running on :$MYSQL_PORT"; return; fi
+  if mysql_ready >/dev/null 2>&1; then adopt mysql "$MYSQL_PORT"; return; fi
   command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server mariadb-client
   local mariadbd; mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
   mkdir -p "$MYSQL_DIR"
@@ -118,6 +123,7 @@ kafka_ready() { python3 "$HERE/kafka_ready.py" 127.0.0.1 "$KAFKA_PORT"; }
 
 kafka_up() {
   if pid_alive "$KAFKA_DIR/pid" && kafka_ready; then log "kafka already running on :$KAFKA_PORT"; return; fi
+  if kafka_ready; then adopt kafka "$KAFKA_PORT"; return; fi
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
   mkdir -p "$KAFKA_DIR/logs"
   local stamp="$KAFKA_DIR/libs/.resolved-$(cksum <"$HERE/kafka-pom.xml" | cut -d' ' -f1)"
@@ -183,6 +189,7 @@ PY
 
 aws_up() {
   if pid_alive "$MOTO_DIR/pid" && aws_ready >/dev/null 2>&1; then log "aws emulator already running on :$AWS_PORT"; return; fi
+  if aws_ready >/dev/null 2>&1; then adopt "aws emulator" "$AWS_PORT"; return; fi
   mkdir -p "$MOTO_DIR"
   local stamp="$MOTO_DIR/venv/.installed-$(echo "$MOTO_SPEC" | cksum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ]; then
@@ -214,6 +221,7 @@ stop() {
 status_line() {
   local name="$1" pidfile="$2" check="$3" addr="$4"
   if pid_alive "$pidfile" && $check >/dev/null 2>&1; then echo "$name: up ($addr, pid $(cat "$pidfile"))"
+  elif $check >/dev/null 2>&1; then echo "$name: up ($addr, not started by this checkout)"
   elif pid_alive "$pidfile"; then echo "$name: started but not answering ($addr, pid $(cat "$pidfile"))"
   else echo "$name: down"; fi
 }
