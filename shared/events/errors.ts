@@ -32,7 +32,3 @@ export class PermanentEventError extends Error {
 export class TransientError extends Error {
   override readonly name = 'TransientError';
 }
-
-export function isPermanent(error: unknown): error is PermanentEventError {
-  return error instanceof PermanentEventError;
-}

@@ -55,8 +55,4 @@ export class ProcessorRegistry {
   get(type: string): EventProcessor | undefined {
     return this.#byType.get(type);
   }
-
-  types(): string[] {
-    return [...this.#byType.keys()];
-  }
 }
