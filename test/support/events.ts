@@ -1,5 +1,7 @@
 /** Builders for business events and the Lambda Kafka events that carry them. */
 import type { Context } from 'aws-lambda';
+import { buildKafkaEvent } from '../../scripts/local/kafka-event.ts';
+import { createLambdaContext } from '../../scripts/local/lambda-context.ts';
 import type { KafkaEvent, KafkaEventRecord } from '../../shared/kafka/lambda-event.ts';
 
 export type Json = Record<string, unknown>;
@@ -96,38 +98,29 @@ export function kafkaRecord(spec: RecordSpec): KafkaEventRecord {
 
 /** The Lambda Kafka event for these records, in MSK (`aws:kafka`) or self-managed form. */
 export function kafkaEvent(records: KafkaEventRecord[], form: 'msk' | 'self-managed' = 'msk'): KafkaEvent {
-  const grouped: Record<string, KafkaEventRecord[]> = {};
-  for (const r of records) {
-    const key = `${r.topic}-${r.partition}`;
-    grouped[key] = [...(grouped[key] ?? []), r];
-  }
   return form === 'msk'
-    ? {
-        eventSource: 'aws:kafka',
-        eventSourceArn:
-          'arn:aws:kafka:us-east-1:123456789012:cluster/lrt-test/abcd1234-ab12-cd34-ef56-abcdef123456-1',
-        bootstrapServers:
-          'b-1.lrt-test.kafka.us-east-1.amazonaws.com:9098,b-2.lrt-test.kafka.us-east-1.amazonaws.com:9098',
-        records: grouped,
-      }
-    : { eventSource: 'SelfManagedKafka', bootstrapServers: '127.0.0.1:9092', records: grouped };
+    ? buildKafkaEvent(
+        {
+          type: 'aws:kafka',
+          eventSourceArn:
+            'arn:aws:kafka:us-east-1:123456789012:cluster/lrt-test/abcd1234-ab12-cd34-ef56-abcdef123456-1',
+        },
+        'b-1.lrt-test.kafka.us-east-1.amazonaws.com:9098,b-2.lrt-test.kafka.us-east-1.amazonaws.com:9098',
+        records,
+      )
+    : buildKafkaEvent({ type: 'SelfManagedKafka' }, '127.0.0.1:9092', records);
 }
 
+/** A Lambda context as the local runner makes them (60 s left). */
 export function lambdaContext(name = 'lambda-realtime-test'): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
+  const identity = {
     functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
+    region: 'us-east-1',
+    accountId: '123456789012',
+    memoryLimitInMB: 512,
+    timeoutSeconds: 60,
   };
+  return createLambdaContext(identity, 'test');
 }
 
 /** Identifiers of a partial batch response, as `topic-partition@offset` strings, for readable asserts. */
