@@ -13,7 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { DOMAINS, functionBuildOptions } from '../scripts/build.ts';
+import { functionBuildOptions } from '../infra/lib/function-code.ts';
+import { DOMAIN_NAMES as DOMAINS } from '../shared/domains/registry.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });

@@ -10,10 +10,11 @@ import { parseArgs } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { migrate } from '../db/migrate.ts';
 import { endpointsFromEnv } from '../scripts/services/find-services.ts';
-import { StaticCredentials } from '../shared/mysql/credentials.ts';
-import { Database } from '../shared/mysql/database.ts';
-import { type EventWrite, MySqlSink } from '../shared/mysql/sink.ts';
-import { userLogin } from '../shared/processors/user.ts';
+import { userLogin } from '../shared/domains/user.ts';
+import type { DimensionView, EventWrite } from '../shared/pipeline/processor.ts';
+import { StaticCredentials } from '../shared/sink/credentials.ts';
+import { Database } from '../shared/sink/database.ts';
+import { MySqlSink } from '../shared/sink/sink.ts';
 
 const { values } = parseArgs({
   options: { events: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '5' } },
@@ -29,7 +30,7 @@ await migrate(admin);
 
 const database = new Database({ credentials: new StaticCredentials({ ...db, database: schema }) });
 const sink = new MySqlSink(database);
-const noDims = { user: () => null, product: () => null };
+const noDims: DimensionView = { get: () => null };
 
 function batch(round: number, variant: string): EventWrite[] {
   return Array.from({ length: events }, (_, i) =>
@@ -54,9 +55,9 @@ async function perRecord(writes: EventWrite[]): Promise<void> {
   await database.transaction(async (conn) => {
     for (const w of writes) {
       for (const { table, row } of [w.event, ...w.state]) {
-        const cols = table.columns;
+        const cols = table.written;
         await conn.query(
-          `INSERT INTO ${table.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON DUPLICATE KEY UPDATE ${table.merge}`,
+          `INSERT INTO ${table.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON DUPLICATE KEY UPDATE ${table.upsert}`,
           cols.map((c) => row[c] ?? null),
         );
       }

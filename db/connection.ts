@@ -1,8 +1,8 @@
 /** A single admin connection for db:migrate and local tooling, from the same variables the functions read. */
 import { type Connection, createConnection } from 'mysql2/promise';
-import { loadConfig } from '../shared/config/config.ts';
-import { credentialsFromConfig } from '../shared/mysql/credentials.ts';
-import { RDS_TLS } from '../shared/mysql/database.ts';
+import { credentialsFromConfig, loadConfig } from '../shared/runtime/config.ts';
+
+import { RDS_TLS } from '../shared/sink/database.ts';
 
 export async function connectionFromEnv(env: NodeJS.ProcessEnv): Promise<Connection> {
   const config = loadConfig(env, env.DOMAIN ?? 'tooling');

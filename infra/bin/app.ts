@@ -11,6 +11,7 @@ import { buildApp } from '../lib/app.ts';
 import {
   bundledFunctionCode,
   type FunctionCode,
+  functionBuildOptions,
   handlerEntry,
   handlersExist,
   placeholderFunctionCode,
@@ -30,8 +31,6 @@ async function functionCode(): Promise<FunctionCode> {
       `cannot bundle the functions: missing one of ${missing}. For a template only, add -c lrt:skipBundling=true`,
     );
   }
-  // Imported only now: scripts/build.ts lists functions/ as it loads.
-  const { functionBuildOptions } = await import('../../scripts/build.ts');
   return bundledFunctionCode(functionBuildOptions);
 }
 

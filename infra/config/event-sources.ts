@@ -7,12 +7,14 @@
  * keyed by the entity id so an entity's events stay in order in one partition. Each domain's
  * function reads the whole topic in its own consumer group and skips (and counts) other domains'
  * events. No ESM value filter is used: a filter silently drops records whose value is not JSON,
- * and a poison record must reach `event_dead_letter` instead (DESIGN.md, "Nothing lost").
+ * and a poison record must reach `event_dead_letter` instead (docs/architecture.md, "Nothing lost").
  */
 import { z } from 'zod';
+import { DOMAIN_NAMES, type DomainName } from '../../shared/domains/registry.ts';
 
-export const DOMAINS = ['user', 'order', 'product'] as const;
-export type Domain = (typeof DOMAINS)[number];
+/** The domains, one function and one event source mapping each (from the registry). */
+export const DOMAINS = DOMAIN_NAMES;
+export type Domain = DomainName;
 
 export const DEFAULT_TOPIC = 'business-events';
 

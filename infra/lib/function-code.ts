@@ -1,6 +1,6 @@
 /**
  * Where each function's code comes from. Deployments bundle functions/<domain>/handler.ts with
- * esbuild using the very options `npm run build` uses (scripts/build.ts), so the deployed artifact
+ * esbuild using the very options `npm run build` uses (functionBuildOptions), so the deployed artifact
  * is the built one. Synthesis that only needs the template (tests before the handlers exist,
  * `-c lrt:skipBundling=true`) uses a placeholder that fails loudly if ever invoked.
  */
@@ -19,6 +19,31 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 export function handlerEntry(domain: Domain): string {
   return join(PROJECT_ROOT, 'functions', domain, 'handler.ts');
+}
+
+/** esbuild options for one function: `npm run build` (scripts/build.ts) and CDK bundle with these. */
+export function functionBuildOptions(
+  domain: string,
+  outdir = join(PROJECT_ROOT, 'dist', 'functions', domain),
+): BuildOptions {
+  return {
+    entryPoints: { index: join(PROJECT_ROOT, 'functions', domain, 'handler.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    // ESM output still meets CommonJS dependencies that call require().
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    metafile: true,
+    logLevel: 'warning',
+  };
 }
 
 /** True once every domain has its handler source, i.e. real bundling can work. */

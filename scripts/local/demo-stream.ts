@@ -5,6 +5,7 @@
  * schema violations, unknown types). Keys are entity ids, so an entity's events share a partition.
  */
 import { randomUUID } from 'node:crypto';
+import { domainOfType } from '../../shared/domains/registry.ts';
 
 export interface DemoRecord {
   key: string;
@@ -63,7 +64,8 @@ export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
 
   const event = (type: string, payload: Record<string, unknown>, timestamp = now()) => {
     const eventId = `${options.runId}-${++sequence}-${randomUUID().slice(0, 8)}`;
-    const domain = type.split('_')[0]!;
+    const domain = domainOfType(type);
+    if (!domain) throw new Error(`demo stream: ${type} is not an event type of any domain`);
     const body = { domain, type, timestamp, eventId, payload, version: '1.0', source: `${domain}-service` };
     const key = String(payload.orderId ?? payload.userId ?? payload.productId ?? eventId);
     return { key, value: JSON.stringify(body), expect: 'event', eventId, domain } satisfies DemoRecord;

@@ -34,7 +34,7 @@ import {
 } from '@platformatic/kafka';
 import type { Context } from 'aws-lambda';
 import type { EventSourceSettings } from '../../infra/config/event-sources.ts';
-import type { KafkaBatchResponse, KafkaEvent, KafkaHandler } from '../../shared/kafka/lambda-event.ts';
+import type { KafkaBatchResponse, KafkaEvent, KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
 import { interpretBatchResponse } from './batch-response.ts';
 import { compileFilterCriteria, type FilterCriteria, type RecordFilter } from './event-filter.ts';
 import {

@@ -7,17 +7,17 @@
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 import { migrate } from '../../db/migrate.ts';
-import { DEFAULT_TOPIC, DOMAINS, type Domain } from '../../infra/config/event-sources.ts';
-import { createHandler } from '../../shared/handler/create-handler.ts';
-import type { KafkaEvent } from '../../shared/kafka/lambda-event.ts';
-import { PROCESSORS_BY_DOMAIN } from '../../shared/processors/domains.ts';
+import { DEFAULT_TOPIC } from '../../infra/config/event-sources.ts';
+import { DOMAIN_NAMES, domain as domainModule } from '../../shared/domains/registry.ts';
+import type { KafkaEvent } from '../../shared/pipeline/lambda-event.ts';
+import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { endpointsToEnv, findServices, provideAwsEnvironment } from '../services/find-services.ts';
 import { buildKafkaEvent, toEventRecord } from './kafka-event.ts';
 import { createLambdaContext, newLogStreamName } from './lambda-context.ts';
 
 const [domain, file] = process.argv.slice(2);
-if (!DOMAINS.includes(domain as Domain) || !file) {
-  console.error(`usage: npm run invoke -- <${DOMAINS.join('|')}> <event.json>`);
+if (!domain || !(DOMAIN_NAMES as readonly string[]).includes(domain) || !file) {
+  console.error(`usage: npm run invoke -- <${DOMAIN_NAMES.join('|')}> <event.json>`);
   process.exit(2);
 }
 
@@ -45,9 +45,7 @@ provideAwsEnvironment(services.endpoints);
 const conn = await createConnection({ ...services.endpoints.db });
 await migrate(conn);
 await conn.end();
-const handler = createHandler({
-  domain: domain as Domain,
-  processors: PROCESSORS_BY_DOMAIN[domain as Domain],
+const handler = createHandler(domainModule(domain), {
   env: { ...process.env, ...endpointsToEnv(services.endpoints) },
   writeLog: (line) => process.stderr.write(`${line}\n`),
 });

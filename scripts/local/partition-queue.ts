@@ -8,8 +8,8 @@
  * whatever succeeds is a prefix, and the commit position only ever moves forward past records that
  * succeeded, were filtered out, or were handed to the on-failure destination.
  */
-import type { KafkaEventRecord } from '../../shared/kafka/lambda-event.ts';
-import { partitionKey } from '../../shared/kafka/lambda-event.ts';
+import type { KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
+import { partitionKey } from '../../shared/pipeline/lambda-event.ts';
 import type { FailedRecord, FailureCondition } from './on-failure.ts';
 
 export interface PendingRecord {

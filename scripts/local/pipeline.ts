@@ -21,10 +21,15 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import { migrate, seed } from '../../db/migrate.ts';
-import { DEFAULT_TOPIC, DOMAINS, eventSources } from '../../infra/config/event-sources.ts';
-import { createHandler } from '../../shared/handler/create-handler.ts';
-import type { KafkaHandler } from '../../shared/kafka/lambda-event.ts';
-import { PROCESSORS_BY_DOMAIN } from '../../shared/processors/domains.ts';
+import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
+import {
+  DOMAIN_NAMES,
+  DOMAINS,
+  eventTables,
+  domain as registryDomain,
+} from '../../shared/domains/registry.ts';
+import type { KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
+import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { findServices, provideAwsEnvironment } from '../services/find-services.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { EsmRunner } from './esm-runner.ts';
@@ -45,11 +50,6 @@ const EVENTS = positiveInt('events', args.events);
 const RATE = Number(args.rate);
 const SECRET_ID = 'lambda-realtime/local/db';
 const FAILURE_TOPIC = 'business-events-failures';
-const WIDE_TABLES = {
-  user: 'user_event_wide',
-  order: 'order_event_wide',
-  product: 'product_event_wide',
-} as const;
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
@@ -105,11 +105,9 @@ mkdirSync(logDir, { recursive: true });
 provideAwsEnvironment(endpoints);
 const functionEnv = { DB_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL: endpoints.aws.endpoint, LOG_LEVEL: 'info' };
 const settings = eventSources('local');
-const runners = DOMAINS.map((domain) => {
+const runners = DOMAINS.map(({ name: domain }) => {
   const logFile = createWriteStream(join(logDir, `${domain}.log`), { flags: 'a' });
-  const handler = createHandler({
-    domain,
-    processors: PROCESSORS_BY_DOMAIN[domain],
+  const handler = createHandler(registryDomain(domain), {
     env: { ...functionEnv, DOMAIN: domain },
     writeLog: (line) => logFile.write(`${line}\n`),
   });
@@ -127,7 +125,7 @@ const runners = DOMAINS.map((domain) => {
 });
 await Promise.all(runners.map((r) => r.start()));
 log(
-  `event source mappings started: ${DOMAINS.map((d) => `${d} (group ${settings[d].consumerGroupId})`).join(', ')}; logs in .local/logs/`,
+  `event source mappings started: ${DOMAIN_NAMES.map((d) => `${d} (group ${settings[d].consumerGroupId})`).join(', ')}; logs in .local/logs/`,
 );
 
 // Publish the demo stream.
@@ -166,14 +164,18 @@ const expected = () => ({
 });
 async function progress() {
   const counts: Record<string, number> = {};
-  for (const [domain, table] of Object.entries(WIDE_TABLES)) {
-    const [[row]] = (await admin.query(`SELECT COUNT(*) AS n FROM ${table} WHERE event_id LIKE ?`, [
-      `${runId}-%`,
-    ])) as unknown as [[{ n: number }]];
-    counts[domain] = Number(row.n);
+  for (const domain of DOMAINS) {
+    let n = 0;
+    for (const table of eventTables(domain)) {
+      const [[row]] = (await admin.query(`SELECT COUNT(*) AS n FROM ${table.name} WHERE event_id LIKE ?`, [
+        `${runId}-%`,
+      ])) as unknown as [[{ n: number }]];
+      n += Number(row.n);
+    }
+    counts[domain.name] = n;
   }
   const [[dl]] = (await admin.query(
-    `SELECT COUNT(*) AS n FROM event_dead_letter WHERE JSON_UNQUOTE(JSON_EXTRACT(headers, '$."lrt-run"')) = ?`,
+    `SELECT COUNT(*) AS n FROM event_dead_letter WHERE JSON_CONTAINS(headers, JSON_OBJECT('name', 'lrt-run', 'text', ?))`,
     [runId],
   )) as unknown as [[{ n: number }]];
   const written = Object.values(counts).reduce((a, b) => a + b, 0);

@@ -1,6 +1,6 @@
 /**
  * The deployment path: CDK stages each function's asset by bundling functions/<domain>/handler.ts
- * with scripts/build.ts's esbuild options (the `npm run build` artifact: index.mjs + source map).
+ * with functionBuildOptions (infra/lib/function-code.ts) (the `npm run build` artifact: index.mjs + source map).
  */
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import {
 describe('function code', () => {
   it('bundles every handler into the staged asset, as npm run build does', async () => {
     expect(handlersExist()).toBe(true);
-    const { functionBuildOptions } = await import('../../scripts/build.ts');
+    const { functionBuildOptions } = await import('../../infra/lib/function-code.ts');
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'lrt-code-')) });
     const stack = new Stack(app, 'Code');
     const code = bundledFunctionCode(functionBuildOptions);

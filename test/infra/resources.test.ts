@@ -7,7 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { DOMAINS } from '../../infra/config/event-sources.ts';
-import { loadConfig } from '../../shared/config/config.ts';
+import { loadConfig } from '../../shared/runtime/config.ts';
 import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 const ENVIRONMENTS = ['dev', 'test', 'prod'] as const;

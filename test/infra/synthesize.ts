@@ -52,7 +52,7 @@ async function functionCode(): Promise<FunctionCode> {
     code = placeholderFunctionCode();
     return code;
   }
-  const { functionBuildOptions } = await import('../../scripts/build.ts');
+  const { functionBuildOptions } = await import('../../infra/lib/function-code.ts');
   const outdirs = new Map<string, string>();
   code = (domain) => {
     let outdir = outdirs.get(domain);

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EventSourceInput, eventSourceSchema } from '../../infra/config/event-sources.ts';
 import { EsmRunner, type EsmRunnerEvent, type EsmRunnerOptions } from '../../scripts/local/esm-runner.ts';
 import type { FailureDocument } from '../../scripts/local/on-failure.ts';
-import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from '../../shared/kafka/lambda-event.ts';
+import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
 import { services, uniqueName } from '../support/services.ts';
 
 let admin: Admin;

@@ -1,70 +1,68 @@
 /**
- * The README's extension guide, followed once: a new event type (`user_signup`) added with a
- * payload schema, a processor, one registration and its table — no handler code touched.
+ * The README's extension guide, followed once: a new event type (`user_signup`) added to the user
+ * domain with its payload schema, its table and its processor — no handler code touched.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { CatalogEntry } from '../../shared/events/catalog.ts';
-import type { TableSpec } from '../../shared/mysql/tables.ts';
-import { defineProcessor } from '../../shared/processors/processor.ts';
-import { eventColumns, userColumns } from '../../shared/processors/rows.ts';
-import { USER_PROCESSORS } from '../../shared/processors/user.ts';
+import {
+  EVENT_COLUMNS,
+  eventRow,
+  KAFKA_COLUMNS,
+  USER_COLUMNS,
+  userRow,
+} from '../../shared/domains/common.ts';
+import type { Dimensions } from '../../shared/domains/dimensions.ts';
+import { user } from '../../shared/domains/user.ts';
+import { defineDomain } from '../../shared/pipeline/domain.ts';
+import { defineProcessor } from '../../shared/pipeline/processor.ts';
+import { defineTable, rowOf, varchar } from '../../shared/tables/table.ts';
 import { domainHandler, dump, freshDatabase, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
-// 1. The payload schema, registered in the catalog by type and version.
+// 1. The payload schema.
 const userSignupV1 = z.object({ userId: z.string().min(1).max(64), channel: z.string().min(1).max(32) });
-const signupEntry: CatalogEntry = {
-  domain: 'user',
-  type: 'user_signup',
-  version: '1.0',
-  payload: userSignupV1,
-};
 
-// 2. Its table (a migration in db/migrations in real life) and its spec for the sink.
+// 2. Its table (and, in real life, its migration in db/migrations).
 const SIGNUP_DDL = `CREATE TABLE user_signup_wide (
   event_id VARCHAR(64) NOT NULL PRIMARY KEY, event_type VARCHAR(64) NOT NULL, event_time DATETIME(3) NOT NULL,
   event_version VARCHAR(9) NOT NULL, source VARCHAR(64) NOT NULL, user_id VARCHAR(64) NOT NULL,
   channel VARCHAR(32) NOT NULL, user_name VARCHAR(128) NULL, user_level VARCHAR(32) NULL, region VARCHAR(64) NULL,
-  kafka_topic VARCHAR(249) NOT NULL, kafka_partition INT NOT NULL, kafka_offset BIGINT NOT NULL)`;
-const userSignupWide: TableSpec = {
+  kafka_topic VARCHAR(249) NOT NULL, kafka_partition INT NOT NULL, kafka_offset BIGINT NOT NULL,
+  processed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`;
+const userSignupWide = defineTable({
   name: 'user_signup_wide',
-  columns: [
-    'event_id',
-    'event_type',
-    'event_time',
-    'event_version',
-    'source',
-    'user_id',
-    'channel',
-    'user_name',
-    'user_level',
-    'region',
-    'kafka_topic',
-    'kafka_partition',
-    'kafka_offset',
-  ],
+  columns: {
+    ...EVENT_COLUMNS,
+    user_id: varchar(64),
+    channel: varchar(32),
+    ...USER_COLUMNS,
+    ...KAFKA_COLUMNS,
+  },
   key: ['event_id'],
-  merge: 'event_id = event_id',
-};
+});
 
 // 3. The processor.
-const userSignup = defineProcessor<z.output<typeof userSignupV1>>({
+const userSignup = defineProcessor<z.output<typeof userSignupV1>, Dimensions>({
   type: 'user_signup',
   dimensionKeys: (e) => ({ user: e.payload.userId }),
   toWrite: (e, dims, record) => ({
     eventId: e.eventId,
-    event: {
-      table: userSignupWide,
-      row: {
-        ...eventColumns(e, record),
-        user_id: e.payload.userId,
-        channel: e.payload.channel,
-        ...userColumns(dims.user(e.payload.userId)),
-      },
-    },
+    event: rowOf(userSignupWide, {
+      ...eventRow(e, record),
+      user_id: e.payload.userId,
+      channel: e.payload.channel,
+      ...userRow(dims.get('user', e.payload.userId)),
+    }),
     state: [],
   }),
+});
+
+// 4. All three added to the domain.
+const userWithSignup = defineDomain({
+  ...user,
+  events: [...user.events, { type: 'user_signup', version: '1.0', payload: userSignupV1 }],
+  tables: [...user.tables, userSignupWide],
+  processors: [...user.processors, userSignup],
 });
 
 let db: TestDatabase;
@@ -80,11 +78,7 @@ afterAll(async () => {
 });
 
 it('a new event type works end to end through the unchanged user handler', async () => {
-  // 4. One registration.
-  const handler = domainHandler('user', db, {
-    processors: [...USER_PROCESSORS, userSignup],
-    catalog: [signupEntry],
-  });
+  const handler = domainHandler(userWithSignup, db);
   const signup: Json = {
     ...businessEvent('user_login', { type: 'user_signup', eventId: 'signup-1' }),
     payload: { userId: 'u5', channel: 'app' },

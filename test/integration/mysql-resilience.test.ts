@@ -4,8 +4,8 @@
  */
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaticCredentials } from '../../shared/mysql/credentials.ts';
-import { Database } from '../../shared/mysql/database.ts';
+import { StaticCredentials } from '../../shared/sink/credentials.ts';
+import { Database } from '../../shared/sink/database.ts';
 import { domainHandler, dump, freshDatabase, realRuntime, type TestDatabase } from '../support/database.ts';
 import { businessEvent, failedIds, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 import { secretsManager, services, uniqueName } from '../support/services.ts';
@@ -230,9 +230,11 @@ describe('enrichment from dimension tables', () => {
     await db.conn.query(`INSERT IGNORE INTO dim_user (user_id, user_name) VALUES ('u8', 'Eve')`);
     const runtime = realRuntime(db);
     const lookups = await Promise.all(
-      Array.from({ length: 25 }, () => runtime.dimensions.user.getMany(['u8'])),
+      Array.from({ length: 25 }, () => runtime.dimensions.get('user')!.getMany(['u8'])),
     );
-    expect(lookups.every((m) => m.get('u8')?.user_name === 'Eve')).toBe(true);
+    expect(lookups.every((m) => (m.get('u8') as { user_name?: string } | null)?.user_name === 'Eve')).toBe(
+      true,
+    );
     expect(runtime.statements.filter((s) => s.includes('FROM dim_user'))).toHaveLength(1);
     await runtime.database.close();
   });

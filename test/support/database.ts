@@ -1,12 +1,18 @@
 /** A fresh, migrated schema per test file on the shared real MySQL, and handlers wired to it. */
 import { type Connection, createConnection } from 'mysql2/promise';
 import { migrate } from '../../db/migrate.ts';
-import { createDimensions } from '../../shared/cache/dimensions.ts';
-import { createHandler, type HandlerOptions, type Runtime } from '../../shared/handler/create-handler.ts';
-import { StaticCredentials } from '../../shared/mysql/credentials.ts';
-import { Database } from '../../shared/mysql/database.ts';
-import { MySqlSink } from '../../shared/mysql/sink.ts';
-import { PROCESSORS_BY_DOMAIN } from '../../shared/processors/domains.ts';
+import { createDimensionCaches } from '../../shared/dimensions/dimension.ts';
+import {
+  DIMENSIONS,
+  type DomainName,
+  domain as registryDomain,
+  TABLES,
+} from '../../shared/domains/registry.ts';
+import type { Domain } from '../../shared/pipeline/domain.ts';
+import { createHandler, type HandlerOptions, type Runtime } from '../../shared/runtime/create-handler.ts';
+import { StaticCredentials } from '../../shared/sink/credentials.ts';
+import { Database } from '../../shared/sink/database.ts';
+import { MySqlSink } from '../../shared/sink/sink.ts';
 import { services, uniqueName } from './services.ts';
 
 export interface TestDatabase {
@@ -19,17 +25,6 @@ export interface TestDatabase {
   truncate(): Promise<void>;
   drop(): Promise<void>;
 }
-
-const WRITTEN_TABLES = [
-  'user_event_wide',
-  'order_event_wide',
-  'product_event_wide',
-  'order_wide',
-  'user_profile_wide',
-  'event_dead_letter',
-  'dim_user',
-  'dim_product',
-];
 
 export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
   const { db } = services();
@@ -56,7 +51,7 @@ export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
       DB_NAME: name,
     },
     async truncate() {
-      for (const table of WRITTEN_TABLES) await conn.query(`DELETE FROM ${table}`);
+      for (const table of TABLES) await conn.query(`DELETE FROM ${table.name}`);
     },
     async drop() {
       await conn.query(`DROP DATABASE ${name}`);
@@ -65,7 +60,7 @@ export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
   };
 }
 
-export type TestDomain = keyof typeof PROCESSORS_BY_DOMAIN;
+export type TestDomain = DomainName;
 
 /** A real runtime (pool, cache, sink) on the schema, counting the statements it sends. */
 export function realRuntime(
@@ -83,21 +78,23 @@ export function realRuntime(
   return {
     statements,
     database: db2,
-    dimensions: createDimensions(db2, { user: ttl, product: ttl }),
+    dimensions: createDimensionCaches(
+      db2,
+      DIMENSIONS,
+      Object.fromEntries(DIMENSIONS.map((d) => [d.name, ttl])),
+    ),
     sink: new MySqlSink(db2),
   };
 }
 
 /** The domain's handler on the schema; its logs and metrics are collected instead of printed. */
 export function domainHandler(
-  domain: TestDomain,
+  domain: TestDomain | Domain,
   database: TestDatabase,
   extra: Partial<HandlerOptions> = {},
 ): ReturnType<typeof createHandler> & { logs: string[] } {
   const logs: string[] = [];
-  const handler = createHandler({
-    domain,
-    processors: PROCESSORS_BY_DOMAIN[domain],
+  const handler = createHandler(typeof domain === 'string' ? registryDomain(domain) : domain, {
     env: database.env,
     writeLog: (line) => logs.push(line),
     ...extra,

@@ -2,7 +2,7 @@
 import type { Context } from 'aws-lambda';
 import { buildKafkaEvent } from '../../scripts/local/kafka-event.ts';
 import { createLambdaContext } from '../../scripts/local/lambda-context.ts';
-import type { KafkaEvent, KafkaEventRecord } from '../../shared/kafka/lambda-event.ts';
+import type { KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
 
 export type Json = Record<string, unknown>;
 

@@ -1,8 +1,9 @@
 /** An in-memory stand-in for the database side of a handler, for unit tests only. */
-import type { ProductDimension, UserDimension } from '../../shared/cache/dimensions.ts';
-import type { Runtime } from '../../shared/handler/create-handler.ts';
-import type { ApplyResult, BatchWrites } from '../../shared/mysql/sink.ts';
-import type { Row } from '../../shared/mysql/tables.ts';
+import type { ProductRow, UserRow } from '../../shared/domains/dimensions.ts';
+import type { ApplyResult, BatchWrites } from '../../shared/pipeline/batch.ts';
+import type { Runtime } from '../../shared/runtime/create-handler.ts';
+import { deadLetterRow } from '../../shared/sink/dead-letter.ts';
+import type { Row } from '../../shared/tables/table.ts';
 
 export interface MemoryRuntime extends Runtime {
   /** Event rows by event id (first write wins, like the sink). */
@@ -16,8 +17,8 @@ export interface MemoryRuntime extends Runtime {
 }
 
 export function memoryRuntime(
-  users: Record<string, UserDimension> = {},
-  products: Record<string, ProductDimension> = {},
+  users: Record<string, UserRow> = {},
+  products: Record<string, ProductRow> = {},
 ): MemoryRuntime {
   const runtime: MemoryRuntime = {
     events: new Map(),
@@ -25,10 +26,10 @@ export function memoryRuntime(
     applyCalls: [],
     failNext: [],
     database: undefined as unknown as Runtime['database'],
-    dimensions: {
-      user: cacheOf('user', users, () => runtime.failLookups),
-      product: cacheOf('product', products, () => runtime.failLookups),
-    } as unknown as Runtime['dimensions'],
+    dimensions: new Map<string, unknown>([
+      ['user', cacheOf('user', users, () => runtime.failLookups)],
+      ['product', cacheOf('product', products, () => runtime.failLookups)],
+    ]) as unknown as Runtime['dimensions'],
     sink: {
       async apply(writes: BatchWrites): Promise<ApplyResult> {
         runtime.applyCalls.push(writes);
@@ -43,7 +44,7 @@ export function memoryRuntime(
             applied++;
           }
         }
-        runtime.deadLetters.push(...writes.deadLetters);
+        runtime.deadLetters.push(...writes.deadLetters.map((d) => deadLetterRow(d).row));
         return { applied, duplicates, deadLettered: writes.deadLetters.length };
       },
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interpretBatchResponse } from '../../../scripts/local/batch-response.ts';
-import type { KafkaEventRecord } from '../../../shared/kafka/lambda-event.ts';
+import type { KafkaEventRecord } from '../../../shared/pipeline/lambda-event.ts';
 
 const rec = (partition: number, offset: number): KafkaEventRecord => ({
   topic: 'events',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilterCriteria, FilterPatternError } from '../../../scripts/local/event-filter.ts';
-import type { KafkaEventRecord } from '../../../shared/kafka/lambda-event.ts';
+import type { KafkaEventRecord } from '../../../shared/pipeline/lambda-event.ts';
 
 function record(value: string | null): KafkaEventRecord {
   return {

@@ -1,0 +1,105 @@
+/**
+ * Dimension tables, declared: name, table, key, the columns events are enriched with, and cache
+ * defaults. From the declaration come its lookups (one `WHERE key IN (…)` query for a batch's
+ * misses, or the whole table in FULL mode), its warm cache, and its configuration variables
+ * `DIM_<NAME>_TTL_SECONDS`, `_STALE_SECONDS`, `_NEGATIVE_TTL_SECONDS`, `_MAX_ENTRIES`, `_PRELOAD`
+ * and `_RELOAD_SECONDS`. Adding a dimension table is a declaration (shared/domains/dimensions.ts)
+ * and a migration; nothing in the pipeline, the handler factory or the config loader changes.
+ */
+import type { Database } from '../sink/database.ts';
+import type { Columns, Table } from '../tables/table.ts';
+import { DimensionCache, type DimensionCacheSettings, type DimensionLoader } from './dimension-cache.ts';
+
+/** A dimension table as the runtime holds it. */
+export interface Dimension {
+  /** Lower-case name: processors join on it, variables are named after it (`DIM_USER_…`). */
+  readonly name: string;
+  readonly table: { readonly name: string; readonly columns: Columns };
+  readonly key: string;
+  /** The columns a lookup returns. */
+  readonly columns: readonly string[];
+  /** This table's cache defaults; the variables override them. */
+  readonly cache: Partial<DimensionCacheSettings>;
+}
+
+/** A declared dimension table, typed by its table's columns. */
+export interface DimensionOf<C extends Columns, V extends keyof C & string, N extends string>
+  extends Dimension {
+  readonly name: N;
+  readonly table: Table<C>;
+  readonly key: keyof C & string;
+  readonly columns: readonly V[];
+}
+
+/** What a lookup of dimension `D` returns. */
+export type DimensionRow<D> =
+  D extends DimensionOf<infer C, infer V, string> ? { [K in V]: C[K]['__value'] | null } : never;
+
+export function defineDimension<const N extends string, C extends Columns, const V extends keyof C & string>(
+  dimension: Omit<DimensionOf<C, V, N>, 'cache'> & { cache?: Partial<DimensionCacheSettings> },
+): DimensionOf<C, V, N> {
+  const problem = (message: string) => new Error(`dimension ${dimension.name}: ${message}`);
+  if (!/^[a-z][a-z0-9_]{0,31}$/.test(dimension.name)) throw problem('name must be lower case');
+  for (const column of [dimension.key, ...dimension.columns]) {
+    if (!dimension.table.columns[column])
+      throw problem(`${column} is not a column of ${dimension.table.name}`);
+  }
+  return { ...dimension, cache: dimension.cache ?? {} };
+}
+
+/** Cache settings variables of a dimension, each with the setting it sets and its unit. */
+export function dimensionVariables(name: string) {
+  const p = `DIM_${name.toUpperCase()}_`;
+  return {
+    ttlMs: `${p}TTL_SECONDS`,
+    staleMs: `${p}STALE_SECONDS`,
+    negativeTtlMs: `${p}NEGATIVE_TTL_SECONDS`,
+    maxEntries: `${p}MAX_ENTRIES`,
+    preload: `${p}PRELOAD`,
+    reloadMs: `${p}RELOAD_SECONDS`,
+  } as const satisfies Record<keyof DimensionCacheSettings, string>;
+}
+
+const MAX_KEYS_PER_QUERY = 1_000;
+
+/** Loads rows of one dimension table: `WHERE key IN (...)` for a batch's misses, or the whole table. */
+export function mysqlDimensionLoader(db: Database, dimension: Dimension): DimensionLoader<object> {
+  const { table, key, columns } = dimension;
+  const select = `SELECT ${key} AS dim_key, ${columns.join(', ')} FROM ${table.name}`;
+  const toMap = (rows: Array<Record<string, unknown>>) => {
+    const out = new Map<string, object>();
+    for (const { dim_key, ...value } of rows) out.set(String(dim_key), value);
+    return out;
+  };
+  return {
+    load: (keys) =>
+      db.run(async (conn) => {
+        const rows: Array<Record<string, unknown>> = [];
+        for (let i = 0; i < keys.length; i += MAX_KEYS_PER_QUERY) {
+          rows.push(
+            ...(await conn.query<typeof rows>(`${select} WHERE ${key} IN (?)`, [
+              keys.slice(i, i + MAX_KEYS_PER_QUERY),
+            ])),
+          );
+        }
+        return toMap(rows);
+      }),
+    loadAll: () => db.run(async (conn) => toMap(await conn.query(select))),
+  };
+}
+
+/** One warm cache per declared dimension, by name. */
+export type DimensionCaches = ReadonlyMap<string, DimensionCache<object>>;
+
+export function createDimensionCaches(
+  db: Database,
+  dimensions: readonly Dimension[],
+  settings: Readonly<Record<string, Partial<DimensionCacheSettings>>>,
+): DimensionCaches {
+  return new Map(
+    dimensions.map((d) => [
+      d.name,
+      new DimensionCache(d.name, mysqlDimensionLoader(db, d), { ...d.cache, ...settings[d.name] }),
+    ]),
+  );
+}

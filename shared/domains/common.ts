@@ -1,0 +1,88 @@
+/**
+ * Column groups and row parts every domain uses the same way: the event's own columns, its Kafka
+ * coordinates, the enriched dimension columns, and the order columns of state rows ("newest wins").
+ */
+import type { BusinessEvent } from '../events/business-event.ts';
+import type { RecordCoordinates } from '../pipeline/processor.ts';
+import { bigint, datetime, eventOrderKey, int, varchar } from '../tables/table.ts';
+import type { ProductRow, UserRow } from './dimensions.ts';
+
+/** Ids compare byte for byte: `CHARACTER SET ascii COLLATE ascii_bin` / `utf8mb4_bin` in the DDL. */
+export const idColumn = () => varchar(64);
+/** An order key (eventOrderKey), '' before any event set it. */
+export const orderKeyColumn = () => varchar(100).defaulted();
+
+/** The columns every event table starts with. */
+export const EVENT_COLUMNS = {
+  event_id: idColumn(),
+  event_type: varchar(64),
+  event_time: datetime(),
+  event_version: varchar(9),
+  source: varchar(64),
+};
+
+/** Where the event came from, last in every event table; `processed_at` is the database's. */
+export const KAFKA_COLUMNS = {
+  kafka_topic: varchar(249),
+  kafka_partition: int(),
+  kafka_offset: bigint(),
+  processed_at: datetime().byDatabase(),
+};
+
+export const USER_COLUMNS = {
+  user_name: varchar(128).null(),
+  user_level: varchar(32).null(),
+  region: varchar(64).null(),
+};
+
+export const PRODUCT_COLUMNS = {
+  product_name: varchar(255).null(),
+  category: varchar(64).null(),
+  brand: varchar(64).null(),
+};
+
+/** The order columns of a state table: its newest event. */
+export const STATE_ORDER_COLUMNS = {
+  last_event_time: datetime().null(),
+  last_event_key: orderKeyColumn(),
+  updated_at: datetime().byDatabase(),
+};
+
+export function eventRow(event: BusinessEvent<unknown>, record: RecordCoordinates) {
+  return {
+    event_id: event.eventId,
+    event_type: event.type,
+    event_time: new Date(event.timestamp),
+    event_version: event.version,
+    source: event.source,
+    kafka_topic: record.topic,
+    kafka_partition: record.partition,
+    kafka_offset: record.offset,
+  };
+}
+
+export function userRow(user: UserRow | null) {
+  return {
+    user_name: user?.user_name ?? null,
+    user_level: user?.user_level ?? null,
+    region: user?.region ?? null,
+  };
+}
+
+export function productRow(product: ProductRow | null) {
+  return {
+    product_name: product?.product_name ?? null,
+    category: product?.category ?? null,
+    brand: product?.brand ?? null,
+  };
+}
+
+/** The order columns of a state row ("newest wins"). */
+export function stateOrderRow(event: BusinessEvent<unknown>) {
+  return { last_event_time: new Date(event.timestamp), last_event_key: orderKey(event) };
+}
+
+/** The event's order key; `at` replaces the event time (an order's payTime, a loginTime). */
+export function orderKey(event: BusinessEvent<unknown>, at = event.timestamp): string {
+  return eventOrderKey(at, event.version, event.eventId);
+}

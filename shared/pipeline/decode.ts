@@ -1,0 +1,112 @@
+/**
+ * Decoding one Kafka record as Lambda delivers it: base64 → bytes → UTF-8 → JSON → envelope schema
+ * → payload schema of its type and version. Every way a record can be bad ends in a
+ * PermanentEventError with its reason; nothing here throws anything else.
+ */
+import type { z } from 'zod';
+import { type BusinessEvent, businessEventSchema } from '../events/business-event.ts';
+import type { EventCatalog } from '../events/catalog.ts';
+import { PermanentEventError } from './errors.ts';
+import type { KafkaEventRecord } from './lambda-event.ts';
+
+/** Largest event value accepted (bytes): the DLQ column and sane payloads stay within it. */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export type DecodedRecord =
+  | { kind: 'event'; event: BusinessEvent }
+  /** A well-formed event of another domain: the function owning that domain handles it. */
+  | { kind: 'foreign'; domain: string; type: string; eventId: string }
+  | { kind: 'invalid'; error: PermanentEventError; eventId?: string };
+
+export interface DecodeOptions {
+  catalog: EventCatalog;
+  /** The domain of the function decoding. */
+  domain: string;
+  maxEventBytes?: number;
+}
+
+export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): DecodedRecord {
+  let eventId: string | undefined;
+  try {
+    const json = parseJson(recordValue(record, options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES));
+    const envelope = businessEventSchema.safeParse(json);
+    eventId =
+      typeof (json as { eventId?: unknown })?.eventId === 'string'
+        ? (json as { eventId: string }).eventId
+        : undefined;
+    if (!envelope.success) throw schemaError('event', envelope.error);
+    const event = envelope.data;
+    if (!options.catalog.hasDomain(event.domain)) {
+      throw new PermanentEventError('unknown_domain', `unknown domain "${event.domain}"`);
+    }
+    if (event.domain !== options.domain) {
+      return { kind: 'foreign', domain: event.domain, type: event.type, eventId: event.eventId };
+    }
+    const entry = options.catalog.resolve(event.type, event.version);
+    if (entry === 'unknown_type') {
+      throw new PermanentEventError(
+        'unknown_type',
+        `unknown event type "${event.type}" in domain "${event.domain}"`,
+      );
+    }
+    if (entry === 'unknown_version') {
+      throw new PermanentEventError(
+        'unknown_version',
+        `no payload schema for ${event.type} version ${event.version}`,
+      );
+    }
+    if (entry.domain !== event.domain) {
+      throw new PermanentEventError(
+        'schema',
+        `event type ${event.type} belongs to domain "${entry.domain}", not "${event.domain}"`,
+      );
+    }
+    const payload = entry.payload.safeParse(event.payload);
+    if (!payload.success) throw schemaError(`${event.type} ${entry.version} payload`, payload.error);
+    return { kind: 'event', event: { ...event, payload: payload.data as Record<string, unknown> } };
+  } catch (error) {
+    if (error instanceof PermanentEventError)
+      return { kind: 'invalid', error, ...(eventId ? { eventId } : {}) };
+    throw error;
+  }
+}
+
+/** The record's value bytes, or a permanent error when there is none or too much. */
+export function recordValue(record: KafkaEventRecord, maxBytes: number): Buffer {
+  if (record.value === null || record.value === undefined || record.value === '') {
+    throw new PermanentEventError('no_value', 'record has no value (tombstone or empty)');
+  }
+  // base64 is 4 characters per 3 bytes: reject before decoding anything huge.
+  if (Math.floor((record.value.length * 3) / 4) > maxBytes + 2) {
+    throw new PermanentEventError('oversize', `record value is larger than ${maxBytes} bytes`);
+  }
+  const bytes = Buffer.from(record.value, 'base64');
+  if (bytes.length > maxBytes) {
+    throw new PermanentEventError('oversize', `record value is ${bytes.length} bytes, more than ${maxBytes}`);
+  }
+  return bytes;
+}
+
+function parseJson(bytes: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new PermanentEventError('not_utf8', 'record value is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PermanentEventError('not_json', `record value is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function schemaError(what: string, error: z.ZodError): PermanentEventError {
+  const issues = error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+  return new PermanentEventError('schema', `${what} violates its schema: ${issues}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * The processor interface (the seed's EventProcessor). A processor is pure: it names the dimension
+ * keys its event joins on and maps the event, with those dimensions, to the rows it writes. The
+ * pipeline around it batches the I/O for a whole batch — one lookup per dimension table for every
+ * event, one transaction of multi-row upserts — so adding an event type never adds a round trip
+ * per record. Processors are written as code (defineProcessor) or declared (declarative.ts).
+ */
+import type { BusinessEvent } from '../events/business-event.ts';
+import type { TableRow } from '../tables/table.ts';
+
+export interface RecordCoordinates {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** Dimension rows by dimension name (what a lookup of that dimension returns). */
+export type DimensionRows = Record<string, object>;
+
+/** The dimension keys an event joins on, by dimension name (undefined = no join). */
+export type DimensionKeys<D extends DimensionRows = DimensionRows> = Partial<
+  Record<keyof D & string, string | undefined>
+>;
+
+/** Dimensions of the batch; `null` when the row is missing (enrichment is a left join). */
+export interface DimensionView<D extends DimensionRows = DimensionRows> {
+  get<N extends keyof D & string>(dimension: N, key: string | undefined): D[N] | null;
+}
+
+/** What one event writes. */
+export interface EventWrite {
+  eventId: string;
+  /** The event's own row, in a table keyed by event_id. */
+  event: TableRow;
+  /** State rows merged when, and only when, the event is applied for the first time. */
+  state: TableRow[];
+}
+
+export interface EventProcessor<P = Record<string, unknown>, D extends DimensionRows = DimensionRows> {
+  /** The event type it handles, e.g. `user_login`. */
+  readonly type: string;
+  dimensionKeys(event: BusinessEvent<P>): DimensionKeys<D>;
+  toWrite(event: BusinessEvent<P>, dimensions: DimensionView<D>, record: RecordCoordinates): EventWrite;
+}
+
+/** Types a processor by its payload and dimensions, and erases those types for the pipeline. */
+export function defineProcessor<P, D extends DimensionRows>(processor: EventProcessor<P, D>): EventProcessor {
+  return processor as unknown as EventProcessor;
+}

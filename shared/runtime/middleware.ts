@@ -1,0 +1,47 @@
+/** The two middy middlewares every function uses. */
+import type middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { KafkaBatchResponse, KafkaEvent } from '../pipeline/lambda-event.ts';
+
+type KafkaMiddleware = middy.MiddlewareObj<KafkaEvent, KafkaBatchResponse, Error, Context>;
+
+/**
+ * Rejects invocations that are not Kafka events (nothing in them can be processed: throw), and
+ * turns an unexpected error while processing a real batch into a report of every record — a
+ * full retry that keeps per-record identifiers — rather than an exception.
+ */
+export function kafkaBatchGuard(log: Logger): KafkaMiddleware {
+  return {
+    before(request) {
+      const event = request.event as Partial<KafkaEvent> | undefined;
+      if (!event || typeof event.records !== 'object' || event.records === null) {
+        throw new Error('not a Lambda Kafka event: no "records" object');
+      }
+      for (const [partition, list] of Object.entries(event.records)) {
+        if (!Array.isArray(list))
+          throw new Error(`malformed Lambda Kafka event: records["${partition}"] is not a list`);
+      }
+    },
+    onError(request) {
+      const records = (request.event as Partial<KafkaEvent> | undefined)?.records;
+      if (!records || typeof records !== 'object') return;
+      log.error('unexpected error processing the batch; reporting every record for retry', {
+        error: request.error,
+        awsRequestId: request.context.awsRequestId,
+      });
+      request.response = {
+        batchItemFailures: Object.entries(records).flatMap(([partition, list]) =>
+          (Array.isArray(list) ? list : []).map((r) => ({ itemIdentifier: { partition, offset: r.offset } })),
+        ),
+      };
+    },
+  };
+}
+
+/** Writes the invocation's metrics (EMF) after it, whatever the outcome. */
+export function flushMetrics(metrics: Metrics): KafkaMiddleware {
+  const flush = async () => metrics.flush();
+  return { after: flush, onError: flush };
+}

@@ -1,0 +1,95 @@
+/**
+ * event_dead_letter: records that can never be processed, kept with their raw bytes, headers and
+ * reason so they can be fixed and replayed. One row per Kafka record (unique on its coordinates),
+ * whichever function saw it first.
+ */
+import type { DeadLetter } from '../pipeline/batch.ts';
+import type { KafkaEventRecord } from '../pipeline/lambda-event.ts';
+import {
+  bigint,
+  datetime,
+  defineTable,
+  int,
+  json,
+  longblob,
+  rowOf,
+  type TableRow,
+  text,
+  varbinary,
+  varchar,
+} from '../tables/table.ts';
+
+export const eventDeadLetter = defineTable({
+  name: 'event_dead_letter',
+  columns: {
+    id: bigint().byDatabase(),
+    kafka_topic: varchar(249),
+    kafka_partition: int(),
+    kafka_offset: bigint(),
+    record_timestamp: datetime().null(),
+    record_key: varbinary(1024).null(),
+    record_value: longblob().null(),
+    headers: json().null(),
+    reason: varchar(32),
+    error_message: text(),
+    event_id: varchar(255).null(),
+    function_domain: varchar(32),
+    first_seen_at: datetime().byDatabase(),
+  },
+  key: ['kafka_topic', 'kafka_partition', 'kafka_offset'],
+});
+
+export function deadLetterRow({ record, error, domain, eventId }: DeadLetter): TableRow {
+  return rowOf(eventDeadLetter, {
+    kafka_topic: record.topic,
+    kafka_partition: record.partition,
+    kafka_offset: record.offset,
+    record_timestamp: Number.isFinite(record.timestamp) ? new Date(record.timestamp) : null,
+    record_key: record.key ? Buffer.from(record.key, 'base64').subarray(0, 1024) : null,
+    record_value: record.value ? Buffer.from(record.value, 'base64') : null,
+    headers: JSON.stringify(headersOf(record)),
+    reason: error.reason,
+    error_message: error.message.slice(0, 4_000),
+    event_id: eventId?.slice(0, 255) ?? null,
+    function_domain: domain,
+  });
+}
+
+export interface StoredHeader {
+  name: string;
+  /** The value's bytes, base64: always there, so nothing is lost. */
+  value: string;
+  /** The value as text, when it is valid UTF-8 (for people and queries). */
+  text?: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Headers kept losslessly, in order, duplicates included. Lambda delivers a value as an array of
+ * byte values, which some producers' events carry signed (-128…127); a value given as a base64
+ * string is decoded as such.
+ */
+export function headersOf(record: Pick<KafkaEventRecord, 'headers'>): StoredHeader[] {
+  const out: StoredHeader[] = [];
+  for (const header of Array.isArray(record.headers) ? record.headers : []) {
+    if (header === null || typeof header !== 'object') continue;
+    for (const [name, value] of Object.entries(header)) {
+      const bytes = headerBytes(value);
+      const stored: StoredHeader = { name, value: bytes.toString('base64') };
+      try {
+        stored.text = utf8.decode(bytes);
+      } catch {
+        // not text: the bytes alone
+      }
+      out.push(stored);
+    }
+  }
+  return out;
+}
+
+function headerBytes(value: unknown): Buffer {
+  if (Array.isArray(value)) return Buffer.from(value.map((b) => Number(b) & 0xff));
+  if (typeof value === 'string') return Buffer.from(value, 'base64');
+  return Buffer.alloc(0);
+}

@@ -1,0 +1,203 @@
+/**
+ * Tables, defined once: columns with their SQL type and nullability, the primary key, and how a
+ * row merges into an existing one. Everything else is derived from the definition — the row type a
+ * processor must produce (a misspelled column or a value of the wrong type fails `tsc`), the
+ * INSERT … ON DUPLICATE KEY UPDATE the sink sends, and the check of the definitions against the
+ * migrated database (test/integration/schema-drift.test.ts).
+ *
+ * Merges ("what a second row with the same key does"):
+ *   keep (every column of an event table): the first row stays — event rows are written once;
+ *   add: counters and sums, `col = col + VALUES(col)`;
+ *   newest: newest wins by the row's `last_event_key` (event time, version, event id);
+ *   newestBy(key): newest wins by another order-key column — columns set by one event type, ordered
+ *     by that type's newest event; the key column itself is assigned after the columns it orders;
+ *   newestOrFirst: newest wins, and any value fills a column that is still NULL.
+ * MySQL evaluates the assignments left to right, each seeing the columns already updated, so a
+ * column that others compare against is assigned after them. `VALUES(col)` (not the MySQL-only
+ * row alias) keeps the SQL valid on MariaDB too. Identifiers live only here, in code; values
+ * always travel as parameters.
+ */
+
+export type SqlValue = string | number | bigint | boolean | Date | Buffer | null;
+
+/** What a column holds, and the TypeScript type a row carries for it. */
+interface KindValues {
+  string: string;
+  int: number;
+  bigint: number | bigint;
+  /** Exact decimals travel as strings (or numbers that are exact). */
+  decimal: string | number;
+  datetime: Date;
+  /** A JSON document, serialised. */
+  json: string;
+  bytes: Buffer;
+}
+export type ColumnKind = keyof KindValues;
+
+/**
+ * A column. `written` columns are inserted by the sink; the others are filled by the database
+ * (auto-increment ids, `processed_at`/`updated_at` defaults). `optional` columns may be left out of
+ * a row (nullable, or NOT NULL with a default).
+ */
+export class Column<
+  K extends ColumnKind = ColumnKind,
+  N extends boolean = boolean,
+  O extends boolean = boolean,
+  W extends boolean = boolean,
+> {
+  declare readonly __value: KindValues[K] | (N extends true ? null : never);
+  readonly kind: K;
+  /** The SQL type as information_schema names it (`varchar`, `decimal`, …) with its size. */
+  readonly sqlType: string;
+  readonly nullable: N;
+  readonly optional: O;
+  readonly written: W;
+
+  constructor(kind: K, sqlType: string, nullable: N, optional: O, written: W) {
+    this.kind = kind;
+    this.sqlType = sqlType;
+    this.nullable = nullable;
+    this.optional = optional;
+    this.written = written;
+  }
+
+  /** NULL allowed (and the column may be left out of a row). */
+  null(): Column<K, true, true, W> {
+    return new Column(this.kind, this.sqlType, true, true, this.written);
+  }
+
+  /** NOT NULL with a DEFAULT: the column may be left out of a row. */
+  defaulted(): Column<K, N, true, W> {
+    return new Column(this.kind, this.sqlType, this.nullable, true, this.written);
+  }
+
+  /** Filled by the database only (auto-increment, timestamp defaults); never in a row. */
+  byDatabase(): Column<K, N, true, false> {
+    return new Column(this.kind, this.sqlType, this.nullable, true, false);
+  }
+}
+
+const column =
+  <K extends ColumnKind>(kind: K, sqlType: string) =>
+  () =>
+    new Column<K, false, false, true>(kind, sqlType, false, false, true);
+
+export const varchar = (length: number) => column('string', `varchar(${length})`)();
+export const char = (length: number) => column('string', `char(${length})`)();
+export const text = column('string', 'text');
+export const int = column('int', 'int');
+export const bigint = column('bigint', 'bigint');
+export const decimal = (precision: number, scale: number) =>
+  column('decimal', `decimal(${precision},${scale})`)();
+export const datetime = (fsp = 3) => column('datetime', `datetime(${fsp})`)();
+export const timestamp = (fsp = 3) => column('datetime', `timestamp(${fsp})`)();
+export const json = column('json', 'json');
+export const varbinary = (length: number) => column('bytes', `varbinary(${length})`)();
+export const longblob = column('bytes', 'longblob');
+
+export type Columns = Record<string, Column>;
+
+/** How a column of a keyed table merges; `{ newestBy }` names the order-key column. */
+export type Merge = 'add' | 'newest' | 'newestOrFirst' | { newestBy: string };
+
+/** The column every `newest` merge compares: the row's newest event (time, version, id). */
+export const LAST_EVENT_KEY = 'last_event_key';
+
+export interface TableDefinition<C extends Columns = Columns> {
+  name: string;
+  columns: C;
+  /** Primary (or unique) key columns: what a second row collides on. */
+  key: readonly (keyof C & string)[];
+  /** Merges of a state table; columns not named keep their first value. Event tables: none. */
+  merge?: Partial<Record<keyof C & string, Merge>>;
+}
+
+/** A defined table. (Column names are plain strings here, so any table is a `Table`.) */
+export interface Table<C extends Columns = Columns> {
+  readonly name: string;
+  readonly columns: C;
+  readonly key: readonly string[];
+  /** Columns the sink writes, in statement order. */
+  readonly written: readonly string[];
+  /** The ON DUPLICATE KEY UPDATE assignments. */
+  readonly upsert: string;
+}
+
+type RequiredKeys<C extends Columns> = {
+  [K in keyof C]: C[K] extends Column<ColumnKind, boolean, false, true> ? K : never;
+}[keyof C];
+type OptionalKeys<C extends Columns> = {
+  [K in keyof C]: C[K] extends Column<ColumnKind, boolean, true, true> ? K : never;
+}[keyof C];
+
+/** A row of table `T`: every required column, any optional one, nothing else. */
+export type RowOf<T extends { columns: Columns }> = {
+  [K in RequiredKeys<T['columns']>]: T['columns'][K]['__value'];
+} & {
+  [K in OptionalKeys<T['columns']>]?: T['columns'][K]['__value'];
+};
+
+/** A row on its way to the sink, its type erased. */
+export type Row = Record<string, SqlValue | undefined>;
+
+export interface TableRow {
+  table: Table;
+  row: Row;
+}
+
+/** A row of `table`, checked against its definition by the compiler. */
+export function rowOf<C extends Columns>(table: Table<C>, row: RowOf<Table<C>>): TableRow {
+  return { table: table as unknown as Table, row: row as Row };
+}
+
+export function defineTable<const C extends Columns>(definition: TableDefinition<C>): Table<C> {
+  const { name, columns, key, merge = {} } = definition;
+  const problem = (message: string) => new Error(`table ${name}: ${message}`);
+  for (const k of key) if (!columns[k]) throw problem(`key column ${k} is not a column`);
+  const merges = Object.entries(merge) as Array<[string, Merge]>;
+  const orderKeys = new Set<string>();
+  for (const [col, m] of merges) {
+    if (!columns[col]) throw problem(`merge names ${col}, which is not a column`);
+    if (key.includes(col)) throw problem(`merge names key column ${col}`);
+    const by =
+      typeof m === 'object' ? m.newestBy : m === 'newest' || m === 'newestOrFirst' ? LAST_EVENT_KEY : '';
+    if (by) {
+      if (!columns[by]) throw problem(`${col} merges newest by ${by}, which is not a column`);
+      orderKeys.add(by);
+    }
+  }
+  const newer = (by: string) => `VALUES(${by}) > ${by}`;
+  const assignment = (col: string, m: Merge): string => {
+    if (m === 'add') return `${col} = ${col} + VALUES(${col})`;
+    if (m === 'newestOrFirst')
+      return `${col} = IF(${newer(LAST_EVENT_KEY)} OR ${col} IS NULL, VALUES(${col}), ${col})`;
+    const by = m === 'newest' ? LAST_EVENT_KEY : m.newestBy;
+    return `${col} = IF(${newer(by)}, VALUES(${col}), ${col})`;
+  };
+  // Order keys last (each after the columns it orders), last_event_key very last.
+  const rank = (col: string) => (col === LAST_EVENT_KEY ? 2 : orderKeys.has(col) ? 1 : 0);
+  const assignments = merges
+    .filter(([col]) => !orderKeys.has(col))
+    .map(([col, m]) => assignment(col, m))
+    .concat(
+      [...orderKeys].sort((a, b) => rank(a) - rank(b)).map((col) => assignment(col, { newestBy: col })),
+    );
+  return {
+    name,
+    columns,
+    key,
+    written: Object.entries(columns)
+      .filter(([, c]) => c.written)
+      .map(([col]) => col),
+    upsert: assignments.length > 0 ? assignments.join(', ') : `${key[0]} = ${key[0]}`,
+  };
+}
+
+/**
+ * Orders events for "newest wins": event time, then payload version, then event id, as one string
+ * that compares correctly byte by byte (the key columns have a binary collation).
+ */
+export function eventOrderKey(timestamp: number, version: string, eventId: string): string {
+  const [major = '0', minor = '0'] = version.split('.');
+  return `${String(timestamp).padStart(15, '0')}|${major.padStart(4, '0')}.${minor.padStart(4, '0')}|${eventId}`;
+}

@@ -1,0 +1,272 @@
+/**
+ * The sink's guarantees against the real database: exactly-once effects under replays and races,
+ * newest-wins state whatever the arrival order, and a constant number of statements per batch.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
+import { domainHandler, dump, freshDatabase, realRuntime, type TestDatabase } from '../support/database.ts';
+import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+beforeEach(async () => {
+  await db.truncate();
+  await db.conn.query(
+    `INSERT INTO dim_user (user_id, user_name, user_level, region) VALUES ('u1','Ann','gold','north'), ('u2','Bob','silver','south')`,
+  );
+  await db.conn.query(
+    `INSERT INTO dim_product (product_id, product_name, category, brand, price) VALUES ('p1','Lamp','home','Acme',19.99)`,
+  );
+});
+
+/** A user-domain batch over two users and two partitions, with a duplicate inside the batch. */
+function userBatch(): { records: KafkaEventRecord[]; events: Json[] } {
+  const events = [
+    businessEvent('user_login', {}, { userId: 'u1', device: 'ios', loginTime: 1_790_000_000_000 }),
+    businessEvent('user_login', {}, { userId: 'u1', device: 'web', loginTime: 1_790_000_100_000 }),
+    businessEvent('user_purchase', {}, { userId: 'u1', productId: 'p1', amount: '19.99' }),
+    businessEvent('user_purchase', {}, { userId: 'u2', productId: 'p9', amount: 5.01 }),
+    businessEvent('user_view', {}, { userId: 'u2', productId: 'p1' }),
+    businessEvent('user_view', {}, { userId: 'u3' }),
+  ];
+  const records = events.map((value, i) => kafkaRecord({ partition: i % 2, offset: 100 + i, value }));
+  records.push(kafkaRecord({ partition: 0, offset: 200, value: events[2]! }));
+  return { records, events };
+}
+
+async function profiles() {
+  return dump(db.conn, 'user_profile_wide', 'user_id');
+}
+
+const EXPECTED_PROFILES = [
+  {
+    user_id: 'u1',
+    login_count: '2',
+    view_count: '0',
+    purchase_count: '1',
+    purchase_amount: '19.9900',
+    last_device: 'web',
+    user_name: 'Ann',
+  },
+  {
+    user_id: 'u2',
+    login_count: '0',
+    view_count: '1',
+    purchase_count: '1',
+    purchase_amount: '5.0100',
+    user_name: 'Bob',
+  },
+  {
+    user_id: 'u3',
+    login_count: '0',
+    view_count: '1',
+    purchase_count: '0',
+    purchase_amount: '0.0000',
+    user_name: null,
+  },
+];
+
+describe('exactly-once effect', () => {
+  it('leaves identical tables when the same batch is applied three times', async () => {
+    const handler = domainHandler('user', db);
+    const { records } = userBatch();
+    const snapshots = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await handler(kafkaEvent(records), lambdaContext());
+      expect(response.batchItemFailures).toEqual([]);
+      snapshots.push({
+        events: await dump(db.conn, 'user_event_wide', 'event_id'),
+        profiles: await profiles(),
+      });
+    }
+    expect(snapshots[0]!.events).toHaveLength(6);
+    expect(snapshots[1]).toEqual(snapshots[0]);
+    expect(snapshots[2]).toEqual(snapshots[0]);
+    expect(snapshots[0]!.profiles).toMatchObject(EXPECTED_PROFILES);
+  });
+
+  it('keeps counters exact when two workers race with overlapping batches in different orders', async () => {
+    const { records } = userBatch();
+    const reversed = [...records].reverse().map((r, i) => ({ ...r, offset: 500 + i }));
+    for (let round = 0; round < 5; round++) {
+      await db.conn.query('DELETE FROM user_event_wide');
+      await db.conn.query('DELETE FROM user_profile_wide');
+      // Two containers: separate pools, concurrently, each replaying twice.
+      const a = domainHandler('user', db);
+      const b = domainHandler('user', db);
+      const responses = await Promise.all([
+        a(kafkaEvent(records), lambdaContext()),
+        b(kafkaEvent(reversed), lambdaContext()),
+        a(kafkaEvent(reversed), lambdaContext()),
+        b(kafkaEvent(records), lambdaContext()),
+      ]);
+      for (const response of responses) expect(response.batchItemFailures).toEqual([]);
+      expect(await profiles()).toMatchObject(EXPECTED_PROFILES);
+    }
+  });
+});
+
+describe('newest wins: order_wide', () => {
+  const at = (minute: number) => 1_790_000_000_000 + minute * 60_000;
+  const orderEvents = () => ({
+    create: businessEvent(
+      'order_create',
+      { eventId: 'e-create', timestamp: at(0) },
+      { orderId: 'o1', userId: 'u1', productId: 'p1', quantity: 3, amount: '59.97' },
+    ),
+    pay: businessEvent(
+      'order_pay',
+      { eventId: 'e-pay', timestamp: at(5) },
+      { orderId: 'o1', userId: 'u1', amount: '59.97', payMethod: 'card', payTime: at(5) },
+    ),
+    cancel: businessEvent(
+      'order_cancel',
+      { eventId: 'e-cancel', timestamp: at(9) },
+      { orderId: 'o1', userId: 'u1', reason: 'late' },
+    ),
+  });
+
+  function permutations<T>(items: T[]): T[][] {
+    if (items.length <= 1) return [items];
+    return items.flatMap((item, i) =>
+      permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+    );
+  }
+
+  it('reaches the same row for every arrival order, one batch per event and all in one batch', async () => {
+    const handler = domainHandler('order', db);
+    const results: Array<Record<string, unknown>[]> = [];
+    const events = orderEvents();
+    for (const order of permutations(['create', 'pay', 'cancel'] as const)) {
+      for (const together of [false, true]) {
+        await db.conn.query('DELETE FROM order_wide');
+        await db.conn.query('DELETE FROM order_event_wide');
+        const records = order.map((name, i) => kafkaRecord({ offset: i, value: events[name] }));
+        if (together) await handler(kafkaEvent(records), lambdaContext());
+        else for (const record of records) await handler(kafkaEvent([record]), lambdaContext());
+        results.push(await dump(db.conn, 'order_wide', 'order_id'));
+      }
+    }
+    expect(results).toHaveLength(12);
+    for (const result of results) expect(result).toEqual(results[0]);
+    expect(results[0]).toMatchObject([
+      {
+        order_id: 'o1',
+        user_id: 'u1',
+        product_id: 'p1',
+        quantity: 3,
+        amount: '59.9700',
+        paid_amount: '59.9700',
+        pay_method: 'card',
+        status: 'CANCELLED',
+        cancel_reason: 'late',
+        user_name: 'Ann',
+        product_name: 'Lamp',
+        created_at: new Date(at(0)),
+        paid_at: new Date(at(5)),
+        cancelled_at: new Date(at(9)),
+        last_event_time: new Date(at(9)),
+      },
+    ]);
+  });
+
+  it('never lets an older event overwrite newer state', async () => {
+    const handler = domainHandler('order', db);
+    const { create, pay } = orderEvents();
+    await handler(kafkaEvent([kafkaRecord({ offset: 1, value: pay })]), lambdaContext());
+    await handler(kafkaEvent([kafkaRecord({ offset: 2, value: create })]), lambdaContext());
+    const [row] = await dump(db.conn, 'order_wide', 'order_id');
+    expect(row).toMatchObject({
+      status: 'PAID',
+      quantity: 3,
+      created_at: new Date(at(0)),
+      paid_at: new Date(at(5)),
+    });
+  });
+});
+
+describe('batched I/O', () => {
+  it('sends a small constant number of statements for a 1,000-event batch', async () => {
+    const types = ['user_login', 'user_purchase', 'user_view'];
+    const records = Array.from({ length: 1_000 }, (_, i) =>
+      kafkaRecord({
+        partition: i % 4,
+        offset: i,
+        value: businessEvent(types[i % 3]!, {}, { userId: `u${i % 50}`, productId: `p${i % 20}` }),
+      }),
+    );
+    records.push(kafkaRecord({ partition: 0, offset: 5_000, value: 'not json' }));
+    const runtime = realRuntime(db);
+    const handler = domainHandler('user', db, { runtime });
+    const response = await handler(kafkaEvent(records), lambdaContext());
+    expect(response.batchItemFailures).toEqual([]);
+    const [[{ n }]] = (await db.conn.query('SELECT COUNT(*) AS n FROM user_event_wide')) as unknown as [
+      [{ n: number }],
+    ];
+    expect(Number(n)).toBe(1_000);
+    console.log(
+      `[sink] 1,001-record batch: ${runtime.statements.length} statements:\n  ${runtime.statements.map((s) => s.slice(0, 60)).join('\n  ')}`,
+    );
+    // 2 dimension lookups; SET/START/COMMIT; lock profiles; existing ids; events; profile deltas; dead letters.
+    expect(runtime.statements.length).toBeLessThanOrEqual(10);
+    await runtime.database.close();
+  });
+});
+
+describe('ids compare byte for byte', () => {
+  it('keeps events and entities whose ids differ only in case apart, and replays count nothing twice', async () => {
+    const handler = domainHandler('user', db);
+    const upper = businessEvent('user_login', { eventId: 'evt-A' }, { userId: 'U1' });
+    const lower = businessEvent('user_login', { eventId: 'evt-a' }, { userId: 'u1' });
+    const batch = kafkaEvent([
+      kafkaRecord({ offset: 1, value: upper }),
+      kafkaRecord({ offset: 2, value: lower }),
+    ]);
+    for (let i = 0; i < 3; i++) expect((await handler(batch, lambdaContext())).batchItemFailures).toEqual([]);
+    expect((await dump(db.conn, 'user_event_wide', 'event_id')).map((r) => r.event_id)).toEqual([
+      'evt-A',
+      'evt-a',
+    ]);
+    expect((await profiles()).map((p) => [p.user_id, p.login_count, p.user_name])).toEqual([
+      ['U1', '1', null],
+      ['u1', '1', 'Ann'],
+    ]);
+  });
+});
+
+describe('newest wins on ties', () => {
+  it('breaks equal event times by payload version, then event id, for every column group', async () => {
+    const handler = domainHandler('order', db);
+    const t = 1_790_000_000_000;
+    const create = (eventId: string, version: string, amount: string) =>
+      businessEvent(
+        'order_create',
+        { eventId, version, timestamp: t },
+        { orderId: 'o9', userId: 'u1', productId: 'p1', quantity: 1, amount },
+      );
+    const a = create('e-1', '1.0', '10');
+    const b = create('e-2', '1.1', '20');
+    const c = create('e-0', '1.1', '30');
+    const rows = [];
+    for (const order of [
+      [a, b, c],
+      [c, b, a],
+      [b, a, c],
+      [a, c, b],
+    ]) {
+      await db.conn.query('DELETE FROM order_wide');
+      await db.conn.query('DELETE FROM order_event_wide');
+      for (const [i, e] of order.entries())
+        await handler(kafkaEvent([kafkaRecord({ offset: i, value: e })]), lambdaContext());
+      rows.push(await dump(db.conn, 'order_wide', 'order_id'));
+    }
+    for (const row of rows) expect(row).toEqual(rows[0]);
+    // Same time: version 1.1 beats 1.0; between the two 1.1 events, event id e-2 beats e-0.
+    expect(rows[0]).toMatchObject([{ amount: '20.0000', status: 'CREATED' }]);
+  });
+});

@@ -1,0 +1,269 @@
+/** Configuration from environment variables (DESIGN.md, contract 5). */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_EVENT_BYTES } from '../../../shared/pipeline/decode.ts';
+import { ConfigError, loadConfig } from '../../../shared/runtime/config.ts';
+
+const DIRECT = {
+  DB_HOST: 'db.internal',
+  DB_PORT: '3307',
+  DB_USER: 'app',
+  DB_PASSWORD: 's3cr3t-Passw0rd',
+  DB_NAME: 'realtime',
+};
+
+function configError(env: NodeJS.ProcessEnv, domain = 'user'): ConfigError {
+  try {
+    loadConfig(env, domain);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('loadConfig', () => {
+  it('reads a direct database configuration with defaults for everything else', () => {
+    expect(loadConfig(DIRECT, 'user')).toEqual({
+      domain: 'user',
+      database: {
+        kind: 'direct',
+        host: 'db.internal',
+        port: 3307,
+        user: 'app',
+        password: 's3cr3t-Passw0rd',
+        database: 'realtime',
+      },
+      tls: 'off',
+      poolSize: 2,
+      connectTimeoutMs: 5_000,
+      lockRetries: 3,
+      secretTtlMs: 300_000,
+      logLevel: 'info',
+      metricsNamespace: 'lambda-realtime',
+      maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
+      dimensionCache: { user: {}, product: {} },
+    });
+  });
+
+  it('defaults DB_PORT to 3306', () => {
+    const { DB_PORT: _, ...env } = DIRECT;
+    expect(loadConfig(env, 'user').database).toMatchObject({ kind: 'direct', port: 3306 });
+  });
+
+  it('reads every optional setting', () => {
+    const config = loadConfig(
+      {
+        ...DIRECT,
+        DB_TLS: 'rds',
+        DB_POOL_SIZE: '5',
+        DB_CONNECT_TIMEOUT_MS: '2500',
+        DB_LOCK_RETRIES: '0',
+        SECRET_TTL_SECONDS: '60',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+        AWS_REGION: 'eu-west-1',
+        DOMAIN: 'order',
+        LOG_LEVEL: 'DEBUG',
+        METRICS_NAMESPACE: 'rt-test',
+        MAX_EVENT_BYTES: ' 2048 ',
+      },
+      'order',
+    );
+    expect(config).toMatchObject({
+      domain: 'order',
+      tls: 'rds',
+      poolSize: 5,
+      connectTimeoutMs: 2_500,
+      lockRetries: 0,
+      secretTtlMs: 60_000,
+      awsEndpoint: 'http://127.0.0.1:4566',
+      awsRegion: 'eu-west-1',
+      logLevel: 'debug',
+      metricsNamespace: 'rt-test',
+      maxEventBytes: 2_048,
+    });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(() => loadConfig({ ...DIRECT, PATH: '/usr/bin', HOME: '' }, 'user')).not.toThrow();
+  });
+
+  describe('secret mode', () => {
+    it('uses DB_SECRET_ID and needs no other DB_* variable', () => {
+      expect(loadConfig({ DB_SECRET_ID: 'rds!cluster-abc' }, 'product').database).toEqual({
+        kind: 'secret',
+        secretId: 'rds!cluster-abc',
+      });
+    });
+
+    it('takes DB_HOST, DB_PORT and DB_NAME as overrides of the secret (e.g. an RDS Proxy endpoint)', () => {
+      expect(
+        loadConfig(
+          { DB_SECRET_ID: 'arn:secret', DB_HOST: 'proxy.internal', DB_PORT: '3306', DB_NAME: 'rt' },
+          'user',
+        ).database,
+      ).toEqual({
+        kind: 'secret',
+        secretId: 'arn:secret',
+        host: 'proxy.internal',
+        port: 3306,
+        database: 'rt',
+      });
+    });
+
+    it('never takes a password from the environment when a secret is given', () => {
+      const database = loadConfig({ ...DIRECT, DB_SECRET_ID: 'arn:secret' }, 'user').database;
+      expect(database.kind).toBe('secret');
+      expect(JSON.stringify(database)).not.toContain(DIRECT.DB_PASSWORD);
+    });
+  });
+
+  describe('empty strings count as unset', () => {
+    it('uses defaults for empty optional variables', () => {
+      const config = loadConfig(
+        { ...DIRECT, DB_PORT: '', DB_TLS: '', LOG_LEVEL: '', AWS_ENDPOINT_URL: '', DB_SECRET_ID: '' },
+        'user',
+      );
+      expect(config.database).toMatchObject({ kind: 'direct', port: 3306 });
+      expect(config.tls).toBe('off');
+      expect(config.logLevel).toBe('info');
+      expect(config).not.toHaveProperty('awsEndpoint');
+    });
+
+    it('reports empty required variables as missing', () => {
+      const error = configError({ ...DIRECT, DB_HOST: '', DB_PASSWORD: '' });
+      expect(error.variables.sort()).toEqual(['DB_HOST', 'DB_PASSWORD']);
+      expect(error.message).toContain('DB_HOST is required when DB_SECRET_ID is not set');
+    });
+
+    it('rejects a variable that is only whitespace', () => {
+      expect(configError({ ...DIRECT, DB_HOST: '   ' }).variables).toEqual(['DB_HOST']);
+    });
+  });
+
+  describe('errors', () => {
+    it('names every bad variable in one message, and no value', () => {
+      const error = configError({
+        DB_PORT: 'eighty',
+        DB_TLS: 'maybe-secret-tls-value',
+        LOG_LEVEL: 'verbose-secret-level',
+        DB_PASSWORD: 'hunter2-never-printed',
+      });
+      expect(error.name).toBe('ConfigError');
+      expect(error.variables.sort()).toEqual([
+        'DB_HOST',
+        'DB_NAME',
+        'DB_PORT',
+        'DB_TLS',
+        'DB_USER',
+        'LOG_LEVEL',
+      ]);
+      expect(error.message).toMatch(/^invalid configuration: /);
+      for (const variable of error.variables) expect(error.message).toContain(variable);
+      expect(error.message).toContain('DB_PORT must be an integer from 1 to 65535');
+      expect(error.message).toContain('DB_TLS must be off or rds');
+      expect(error.message).toContain('LOG_LEVEL must be debug, info, warn or error');
+      for (const value of [
+        'eighty',
+        'maybe-secret-tls-value',
+        'verbose-secret-level',
+        'hunter2-never-printed',
+      ]) {
+        expect(error.message).not.toContain(value);
+      }
+    });
+
+    it('names a variable once even when it breaks several rules', () => {
+      const error = configError({ ...DIRECT, DB_PORT: '99999999999999999999999' });
+      expect(error.variables).toEqual(['DB_PORT']);
+    });
+
+    it('reports out-of-range integers with their bound', () => {
+      expect(configError({ ...DIRECT, DB_PORT: '0' }).message).toContain('DB_PORT must be at least 1');
+      expect(configError({ ...DIRECT, DB_POOL_SIZE: '51' }).message).toContain(
+        'DB_POOL_SIZE must be at most 50',
+      );
+      expect(configError({ ...DIRECT, DB_PORT: '3306.5' }).variables).toEqual(['DB_PORT']);
+    });
+
+    it('rejects a bad DB_NAME, AWS_ENDPOINT_URL and MAX_EVENT_BYTES without echoing them', () => {
+      const error = configError({
+        ...DIRECT,
+        DB_NAME: 'x; DROP TABLE y',
+        AWS_ENDPOINT_URL: 'not a url',
+        MAX_EVENT_BYTES: '10',
+      });
+      expect(error.variables.sort()).toEqual(['AWS_ENDPOINT_URL', 'DB_NAME', 'MAX_EVENT_BYTES']);
+      expect(error.message).not.toContain('DROP TABLE');
+      expect(error.message).not.toContain('not a url');
+    });
+
+    it('rejects a DOMAIN that is not the function’s own, without echoing it', () => {
+      const error = configError({ ...DIRECT, DOMAIN: 'orders-typo' }, 'order');
+      expect(error.variables).toEqual(['DOMAIN']);
+      expect(error.message).toContain('order');
+      expect(error.message).not.toContain('orders-typo');
+    });
+
+    it('reports a DOMAIN mismatch together with the other problems', () => {
+      const error = configError({ DOMAIN: 'user', DB_PORT: 'x' }, 'order');
+      expect(error.variables.sort()).toEqual([
+        'DB_HOST',
+        'DB_NAME',
+        'DB_PASSWORD',
+        'DB_PORT',
+        'DB_USER',
+        'DOMAIN',
+      ]);
+    });
+  });
+
+  describe('dimension cache settings', () => {
+    it('reads DIM_<TABLE>_* in seconds into milliseconds, per table', () => {
+      const config = loadConfig(
+        {
+          ...DIRECT,
+          DIM_USER_TTL_SECONDS: '30',
+          DIM_USER_STALE_SECONDS: '0',
+          DIM_USER_NEGATIVE_TTL_SECONDS: '5',
+          DIM_USER_MAX_ENTRIES: '1000',
+          DIM_PRODUCT_PRELOAD: 'TRUE',
+          DIM_PRODUCT_RELOAD_SECONDS: '120',
+        },
+        'user',
+      );
+      expect(config.dimensionCache).toEqual({
+        user: { ttlMs: 30_000, staleMs: 0, negativeTtlMs: 5_000, maxEntries: 1_000 },
+        product: { preload: true, reloadMs: 120_000 },
+      });
+    });
+
+    it.each([
+      ['true', true],
+      ['1', true],
+      ['false', false],
+      ['0', false],
+      [' False ', false],
+    ])('reads PRELOAD=%j as %s', (value, expected) => {
+      expect(loadConfig({ ...DIRECT, DIM_USER_PRELOAD: value }, 'user').dimensionCache.user?.preload).toBe(
+        expected,
+      );
+    });
+
+    it('names bad dimension settings', () => {
+      const error = configError({
+        ...DIRECT,
+        DIM_USER_PRELOAD: 'yes',
+        DIM_PRODUCT_MAX_ENTRIES: '0',
+        DIM_PRODUCT_RELOAD_SECONDS: '0',
+        DIM_USER_TTL_SECONDS: '-1',
+      });
+      expect(error.variables.sort()).toEqual([
+        'DIM_PRODUCT_MAX_ENTRIES',
+        'DIM_PRODUCT_RELOAD_SECONDS',
+        'DIM_USER_PRELOAD',
+        'DIM_USER_TTL_SECONDS',
+      ]);
+      expect(error.message).toContain('DIM_USER_PRELOAD must be true or false');
+    });
+  });
+});
