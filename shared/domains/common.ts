@@ -1,11 +1,14 @@
 /**
  * Column groups and row parts every domain uses the same way: the event's own columns, its Kafka
- * coordinates, the enriched dimension columns, and the order columns of state rows ("newest wins").
+ * coordinates, the enriched dimension columns, and the order columns of state rows ("newest wins");
+ * and the compiler of a domain's declarative processors.
  */
+import type { z } from 'zod';
 import type { BusinessEvent } from '../events/business-event.ts';
-import type { RecordCoordinates } from '../pipeline/processor.ts';
-import { bigint, datetime, eventOrderKey, int, varchar } from '../tables/table.ts';
-import type { ProductRow, UserRow } from './dimensions.ts';
+import { compileMappings, type EventMapping, type StateMapping } from '../pipeline/declarative.ts';
+import type { EventProcessor, RecordCoordinates } from '../pipeline/processor.ts';
+import { bigint, datetime, eventOrderKey, int, type Table, varchar } from '../tables/table.ts';
+import { DIMENSIONS, type ProductRow, type UserRow } from './dimensions.ts';
 
 /** Ids compare byte for byte: `CHARACTER SET ascii COLLATE ascii_bin` / `utf8mb4_bin` in the DDL. */
 export const idColumn = () => varchar(64);
@@ -85,4 +88,24 @@ export function stateOrderRow(event: BusinessEvent<unknown>) {
 /** The event's order key; `at` replaces the event time (an order's payTime, a loginTime). */
 export function orderKey(event: BusinessEvent<unknown>, at = event.timestamp): string {
   return eventOrderKey(at, event.version, event.eventId);
+}
+
+/** The parts of a domain its declarative processors may use. */
+export interface DeclarationScope {
+  tables: readonly Table[];
+  events: readonly { type: string; payload: z.ZodType }[];
+}
+
+/** A domain's declarative processors (shared/pipeline/declarative.ts), checked as it loads. */
+export function declared(
+  mappings: ReadonlyArray<EventMapping | StateMapping>,
+  scope: DeclarationScope,
+): EventProcessor[] {
+  return compileMappings(mappings, {
+    ...scope,
+    dimensions: DIMENSIONS,
+    eventRow,
+    stateRow: stateOrderRow,
+    orderKey: (event) => orderKey(event),
+  });
 }

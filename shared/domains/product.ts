@@ -1,24 +1,13 @@
 /**
  * The product domain: views, searches and recommendations, each a row of product_event_wide (no
- * state table).
+ * state table). Its processors are declared, not coded.
  */
 import { z } from 'zod';
-import type { BusinessEvent } from '../events/business-event.ts';
 import { id, text } from '../events/catalog.ts';
+import type { EventMapping } from '../pipeline/declarative.ts';
 import { defineDomain } from '../pipeline/domain.ts';
-import { type DimensionView, defineProcessor, type RecordCoordinates } from '../pipeline/processor.ts';
-import { defineTable, int, json, type RowOf, rowOf, varchar } from '../tables/table.ts';
-import {
-  EVENT_COLUMNS,
-  eventRow,
-  idColumn,
-  KAFKA_COLUMNS,
-  PRODUCT_COLUMNS,
-  productRow,
-  USER_COLUMNS,
-  userRow,
-} from './common.ts';
-import type { Dimensions } from './dimensions.ts';
+import { defineTable, int, json, varchar } from '../tables/table.ts';
+import { declared, EVENT_COLUMNS, idColumn, KAFKA_COLUMNS, PRODUCT_COLUMNS, USER_COLUMNS } from './common.ts';
 
 // ---------------------------------------------------------------------------------- payloads
 export const productViewV1 = z.object({
@@ -57,66 +46,69 @@ export const productEventWide = defineTable({
 });
 
 // -------------------------------------------------------------------------------- processors
-type ProductColumns = Omit<
-  RowOf<typeof productEventWide>,
-  keyof ReturnType<typeof eventRow> | 'product_id' | 'user_id'
->;
+const events = [
+  { type: 'product_view', version: '1.0', payload: productViewV1 },
+  { type: 'product_search', version: '1.0', payload: productSearchV1 },
+  { type: 'product_recommend', version: '1.0', payload: productRecommendV1 },
+];
+const tables = [productEventWide];
 
-function productWrite(
-  event: BusinessEvent<{ userId?: string | undefined }>,
-  record: RecordCoordinates,
-  dims: DimensionView<Dimensions>,
-  productId: string | undefined,
-  columns: ProductColumns,
-) {
-  return {
-    eventId: event.eventId,
-    event: rowOf(productEventWide, {
-      ...eventRow(event, record),
-      product_id: productId ?? null,
-      user_id: event.payload.userId ?? null,
-      ...productRow(dims.get('product', productId)),
-      ...userRow(dims.get('user', event.payload.userId)),
-      ...columns,
-    }),
-    state: [],
-  };
-}
+/** Every product event is enriched with its product (if any) and its user (if any). */
+const PRODUCT_AND_USER = {
+  product_name: { dimension: 'product', column: 'product_name' },
+  category: { dimension: 'product', column: 'category' },
+  brand: { dimension: 'product', column: 'brand' },
+  user_name: { dimension: 'user', column: 'user_name' },
+  user_level: { dimension: 'user', column: 'user_level' },
+  region: { dimension: 'user', column: 'region' },
+} as const;
 
-export const productView = defineProcessor<z.output<typeof productViewV1>, Dimensions>({
-  type: 'product_view',
-  dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
-  toWrite: (e, dims, record) =>
-    productWrite(e, record, dims, e.payload.productId, { referrer: e.payload.referrer ?? null }),
-});
-
-export const productSearch = defineProcessor<z.output<typeof productSearchV1>, Dimensions>({
-  type: 'product_search',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
-  toWrite: (e, dims, record) =>
-    productWrite(e, record, dims, undefined, {
-      keyword: e.payload.keyword,
-      result_count: e.payload.resultCount,
-    }),
-});
-
-export const productRecommend = defineProcessor<z.output<typeof productRecommendV1>, Dimensions>({
-  type: 'product_recommend',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
-  toWrite: (e, dims, record) =>
-    productWrite(e, record, dims, undefined, {
-      scene: e.payload.scene,
-      recommended_product_ids: JSON.stringify(e.payload.productIds),
-    }),
-});
+export const PRODUCT_MAPPINGS: EventMapping[] = [
+  {
+    type: 'product_view',
+    into: 'product_event_wide',
+    joins: [
+      { dimension: 'product', on: 'productId' },
+      { dimension: 'user', on: 'userId' },
+    ],
+    columns: {
+      product_id: { payload: 'productId' },
+      user_id: { payload: 'userId' },
+      referrer: { payload: 'referrer' },
+      ...PRODUCT_AND_USER,
+    },
+  },
+  {
+    type: 'product_search',
+    into: 'product_event_wide',
+    joins: [{ dimension: 'user', on: 'userId' }],
+    columns: {
+      user_id: { payload: 'userId' },
+      keyword: { payload: 'keyword' },
+      result_count: { payload: 'resultCount' },
+      user_name: { dimension: 'user', column: 'user_name' },
+      user_level: { dimension: 'user', column: 'user_level' },
+      region: { dimension: 'user', column: 'region' },
+    },
+  },
+  {
+    type: 'product_recommend',
+    into: 'product_event_wide',
+    joins: [{ dimension: 'user', on: 'userId' }],
+    columns: {
+      user_id: { payload: 'userId' },
+      scene: { payload: 'scene' },
+      recommended_product_ids: { payload: 'productIds' },
+      user_name: { dimension: 'user', column: 'user_name' },
+      user_level: { dimension: 'user', column: 'user_level' },
+      region: { dimension: 'user', column: 'region' },
+    },
+  },
+];
 
 export const product = defineDomain({
   name: 'product',
-  events: [
-    { type: 'product_view', version: '1.0', payload: productViewV1 },
-    { type: 'product_search', version: '1.0', payload: productSearchV1 },
-    { type: 'product_recommend', version: '1.0', payload: productRecommendV1 },
-  ],
-  tables: [productEventWide],
-  processors: [productView, productSearch, productRecommend],
+  events,
+  tables,
+  processors: declared(PRODUCT_MAPPINGS, { tables, events }),
 });

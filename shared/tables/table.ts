@@ -117,6 +117,8 @@ export interface Table<C extends Columns = Columns> {
   readonly name: string;
   readonly columns: C;
   readonly key: readonly string[];
+  /** How each merged column merges (state tables); others keep their first value. */
+  readonly merge: Readonly<Record<string, Merge>>;
   /** Columns the sink writes, in statement order. */
   readonly written: readonly string[];
   /** The ON DUPLICATE KEY UPDATE assignments. */
@@ -186,6 +188,7 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
     name,
     columns,
     key,
+    merge: merge as Record<string, Merge>,
     written: Object.entries(columns)
       .filter(([, c]) => c.written)
       .map(([col]) => col),
