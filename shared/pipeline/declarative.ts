@@ -11,7 +11,15 @@
  */
 import type { z } from 'zod';
 import type { BusinessEvent } from '../events/business-event.ts';
-import type { Column, ColumnKind, Row, SqlValue, Table, TableRow } from '../tables/table.ts';
+import {
+  type Column,
+  type ColumnKind,
+  checkedRow,
+  type Row,
+  type SqlValue,
+  type Table,
+  type TableRow,
+} from '../tables/table.ts';
 import {
   type DimensionView,
   defineProcessor,
@@ -171,7 +179,7 @@ function compileType(
       for (const { column, value } of eventColumns) row[column] = value(e, dims, keys);
       return {
         eventId: e.eventId,
-        event: { table, row },
+        event: checkedRow(table, row),
         state: stateWriters.map((write) => write(e, dims, keys)),
       };
     },
@@ -270,7 +278,7 @@ function compileState(
     for (const [column, value] of Object.entries(context.stateRow(e)))
       if (table.columns[column]) row[column] = value;
     for (const part of parts) part(e, dims, keys, row);
-    return { table, row };
+    return checkedRow(table, row);
   };
 }
 

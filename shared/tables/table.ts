@@ -142,14 +142,23 @@ export type RowOf<T extends { columns: Columns }> = {
 /** A row on its way to the sink, its type erased. */
 export type Row = Record<string, SqlValue | undefined>;
 
+declare const checked: unique symbol;
+
+/** A row and its table, made only by rowOf (checked by the compiler) or checkedRow. */
 export interface TableRow {
-  table: Table;
-  row: Row;
+  readonly table: Table;
+  readonly row: Row;
+  readonly [checked]: true;
 }
 
 /** A row of `table`, checked against its definition by the compiler. */
 export function rowOf<C extends Columns>(table: Table<C>, row: RowOf<Table<C>>): TableRow {
-  return { table: table as unknown as Table, row: row as Row };
+  return { table, row } as unknown as TableRow;
+}
+
+/** A row whose columns were checked another way (a declarative definition, when it compiled). */
+export function checkedRow(table: Table, row: Row): TableRow {
+  return { table, row } as unknown as TableRow;
 }
 
 export function defineTable<const C extends Columns>(definition: TableDefinition<C>): Table<C> {
