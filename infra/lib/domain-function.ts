@@ -73,7 +73,6 @@ export class DomainFunction extends Construct {
       DB_SECRET_ID: database.secret.secretArn,
       DB_NAME: database.databaseName,
       DB_TLS: 'rds',
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       METRICS_NAMESPACE: props.metricsNamespace,
       LOG_LEVEL: settings.logLevel,
       NODE_OPTIONS: '--enable-source-maps',

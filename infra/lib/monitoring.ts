@@ -14,6 +14,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { FUNCTION_DIMENSION, METRIC, type MetricName } from '../../shared/observability/metrics.ts';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import type { Database } from './database.ts';
 import type { DomainFunction } from './domain-function.ts';
@@ -153,7 +154,7 @@ export class Monitoring extends Construct {
         statistic: cloudwatch.Stats.SUM,
         period: this.period,
       });
-    const handlerMetric = (metricName: string, statistic: string) =>
+    const handlerMetric = (metricName: MetricName, statistic: string) =>
       this.handlerMetric(fn, metricName, statistic);
     const timeoutMs = fn.timeout.toMilliseconds();
 
@@ -177,7 +178,7 @@ export class Monitoring extends Construct {
         description: `The ${fn.domain} consumer group is over ${s.maxOffsetLag} records behind.`,
       },
       'event-age': {
-        metric: handlerMetric('EventAgeMs', cloudwatch.Stats.MAXIMUM),
+        metric: handlerMetric(METRIC.eventAge, cloudwatch.Stats.MAXIMUM),
         threshold: s.maxEventAgeSeconds * 1000,
         description: `${fn.domain} is processing records older than ${s.maxEventAgeSeconds} s.`,
       },
@@ -192,7 +193,7 @@ export class Monitoring extends Construct {
         description: `A ${fn.domain} batch took over ${s.durationPercentOfTimeout}% of the ${timeoutMs / 1000} s timeout.`,
       },
       'dead-letters': {
-        metric: handlerMetric('EventsDeadLettered', cloudwatch.Stats.SUM),
+        metric: handlerMetric(METRIC.eventsDeadLettered, cloudwatch.Stats.SUM),
         threshold: s.deadLetters,
         description: `${fn.domain} wrote malformed records to event_dead_letter.`,
       },
@@ -293,11 +294,11 @@ export class Monitoring extends Construct {
   }
 
   /** A metric the handler emits (EMF), for one function. */
-  private handlerMetric(fn: DomainFunction, metricName: string, statistic: string): cloudwatch.Metric {
+  private handlerMetric(fn: DomainFunction, metricName: MetricName, statistic: string): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: fn.metricsNamespace,
       metricName,
-      dimensionsMap: { function: fn.domain },
+      dimensionsMap: { [FUNCTION_DIMENSION]: fn.domain },
       statistic,
       period: this.period,
     });
@@ -317,24 +318,24 @@ export class Monitoring extends Construct {
     );
     for (const fn of functions) {
       const specs = this.alarmSpecs(fn);
-      const handler = (metricName: string, statistic: string) =>
+      const handler = (metricName: MetricName, statistic: string) =>
         this.handlerMetric(fn, metricName, statistic);
       dashboard.addWidgets(
         new cloudwatch.TextWidget({ markdown: `## ${fn.domain}`, width: 24, height: 1 }),
         new cloudwatch.GraphWidget({
           title: `${fn.domain}: records`,
           left: [
-            handler('RecordsReceived', cloudwatch.Stats.SUM),
-            handler('EventsProcessed', cloudwatch.Stats.SUM),
-            handler('RecordsReportedForRetry', cloudwatch.Stats.SUM),
-            handler('EventsDeadLettered', cloudwatch.Stats.SUM),
+            handler(METRIC.recordsReceived, cloudwatch.Stats.SUM),
+            handler(METRIC.eventsProcessed, cloudwatch.Stats.SUM),
+            handler(METRIC.recordsReportedForRetry, cloudwatch.Stats.SUM),
+            handler(METRIC.eventsDeadLettered, cloudwatch.Stats.SUM),
           ],
           width: 8,
         }),
         new cloudwatch.GraphWidget({
           title: `${fn.domain}: lag and age`,
           left: [specs['offset-lag'].metric],
-          right: [specs['event-age'].metric, handler('EndToEndLatencyMs', cloudwatch.Stats.p(99))],
+          right: [specs['event-age'].metric, handler(METRIC.endToEndLatency, cloudwatch.Stats.p(99))],
           width: 8,
         }),
         new cloudwatch.GraphWidget({

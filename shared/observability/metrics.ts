@@ -6,6 +6,10 @@
  */
 export type MetricUnit = 'Count' | 'Milliseconds';
 
+/**
+ * The handler's metrics: the one list of their names, read by the handler and by the alarms and
+ * dashboard (infra/lib/monitoring.ts).
+ */
 export const METRIC = {
   recordsReceived: 'RecordsReceived',
   eventsProcessed: 'EventsProcessed',
@@ -22,6 +26,10 @@ export const METRIC = {
   eventAge: 'EventAgeMs',
   endToEndLatency: 'EndToEndLatencyMs',
 } as const;
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** The dimension every handler metric carries: the function's domain. */
+export const FUNCTION_DIMENSION = 'function';
 
 type Dimensions = Record<string, string>;
 

@@ -107,6 +107,14 @@ export interface Config {
   dimensionCache: Record<string, Partial<DimensionCacheSettings>>;
 }
 
+/** Every variable loadConfig reads. */
+export function configVariables(dimensions: readonly { name: string }[] = DIMENSIONS): string[] {
+  return [
+    ...Object.keys(baseSchema.shape),
+    ...dimensions.flatMap((d) => Object.values(dimensionVariables(d.name))),
+  ];
+}
+
 /**
  * The configuration of `domain`'s function; `dimensions` are the dimension tables (by default the
  * declared ones), whose cache variables are read too.

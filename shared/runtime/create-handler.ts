@@ -9,7 +9,7 @@ import { createDimensionCaches, type Dimension, type DimensionCaches } from '../
 import { CATALOG, DIMENSIONS } from '../domains/registry.ts';
 import { EventCatalog } from '../events/catalog.ts';
 import { Logger } from '../observability/logger.ts';
-import { METRIC, Metrics } from '../observability/metrics.ts';
+import { FUNCTION_DIMENSION, METRIC, Metrics } from '../observability/metrics.ts';
 import { type BatchDependencies, type BatchSink, type BatchStats, processBatch } from '../pipeline/batch.ts';
 import type { Domain } from '../pipeline/domain.ts';
 import type { KafkaBatchResponse, KafkaEvent } from '../pipeline/lambda-event.ts';
@@ -38,7 +38,7 @@ export function createHandler(domain: Domain, options: HandlerOptions = {}) {
   const config = loadConfig(options.env ?? process.env, domain.name, dimensionTables);
   const write = options.writeLog ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = new Logger({ level: config.logLevel, fields: { function: domain.name }, write });
-  const metrics = new Metrics(config.metricsNamespace, { function: domain.name }, write);
+  const metrics = new Metrics(config.metricsNamespace, { [FUNCTION_DIMENSION]: domain.name }, write);
   // Every domain's types, so another domain's event is told apart from an unknown one.
   const catalog = new EventCatalog([...CATALOG.filter((e) => e.domain !== domain.name), ...domain.events]);
   const runtime = { ...createRuntime(config, log, dimensionTables), ...options.runtime } as Runtime;

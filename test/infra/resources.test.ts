@@ -7,7 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { DOMAINS } from '../../infra/config/event-sources.ts';
-import { loadConfig } from '../../shared/runtime/config.ts';
+import { configVariables, loadConfig } from '../../shared/runtime/config.ts';
 import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 const ENVIRONMENTS = ['dev', 'test', 'prod'] as const;
@@ -138,11 +138,13 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
         DB_SECRET_ID: { Ref: expect.stringMatching(/^DatabaseInstanceSecret/) },
         DB_NAME: config.database.databaseName,
         DB_TLS: 'rds',
-        POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
         METRICS_NAMESPACE: `lambda-realtime/${env}`,
         LOG_LEVEL: config.functions.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       });
+      // Every variable is one the handler reads (or Node itself).
+      const read = [...configVariables(), 'NODE_OPTIONS'];
+      expect(Object.keys(variables).filter((v) => !read.includes(v))).toEqual([]);
       if (config.database.proxy) {
         expect(variables.DB_HOST).toEqual({
           'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstanceProxy/), 'Endpoint'],
