@@ -9,7 +9,7 @@
  * become a Date, any value into a JSON column is serialised. Event tables' standard columns
  * (event_id … source, kafka_*) are filled automatically.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { BusinessEvent } from '../events/business-event.ts';
 import {
   type Column,
@@ -148,7 +148,14 @@ function compileType(
   }
   const joins = [...mapping.joins, ...states.flatMap((s) => s.joins)];
   const check = (source: Source, column: string, label: string) =>
-    checkSource(source, table.columns[column]!, event.payload, joins, context, `${label}, column ${column}`);
+    checkSource(
+      source,
+      table.columns[column]!,
+      [event.payload],
+      mapping.joins,
+      context,
+      `${label}, column ${column}`,
+    );
   const standard = Object.keys(context.eventRow(SAMPLE_EVENT, SAMPLE_RECORD));
   for (const [column, source] of Object.entries(mapping.columns)) {
     if (!table.columns[column])
@@ -161,7 +168,7 @@ function compileType(
     column,
     value: reader(source, table.columns[column]!),
   }));
-  const stateWriters = states.map((s) => compileState(s, mapping.type, event.payload, context));
+  const stateWriters = states.map((s) => compileState(s, mapping.type, context));
   const keys = joins.map((j) => ({ dimension: j.dimension, read: payloadReader(j.on) }));
 
   return defineProcessor<Record<string, unknown>, Record<string, object>>({
@@ -192,7 +199,6 @@ type Read = (e: BusinessEvent<Record<string, unknown>>, dims: DimensionView, key
 function compileState(
   mapping: StateMapping,
   type: string,
-  payload: z.ZodType,
   context: DeclarativeContext,
 ): (e: BusinessEvent<Record<string, unknown>>, dims: DimensionView, keys: Keys) => TableRow {
   const where = `state mapping → ${mapping.into}`;
@@ -204,11 +210,14 @@ function compileState(
     );
   }
   const merges = table.merge;
-  const check = (source: Source, column: string) =>
+  // A source is read from the events it applies to: its filter's types, or every type aggregated.
+  const payloads = (types: readonly string[]) =>
+    types.map((t) => context.events.find((e) => e.type === t)?.payload ?? z.never());
+  const check = (source: Source, column: string, types: readonly string[] = mapping.types) =>
     checkSource(
       source,
       table.columns[column]!,
-      payload,
+      payloads(types),
       mapping.joins,
       context,
       `${where}, column ${column}`,
@@ -243,7 +252,7 @@ function compileState(
           row[column] = applies ? 1 : 0;
         });
       } else {
-        check(aggregate.sum, column);
+        check(aggregate.sum, column, aggregate.when);
         const read = reader(aggregate.sum, spec);
         parts.push((e, dims, keys, row) => {
           row[column] = applies ? (read(e, dims, keys) ?? 0) : 0;
@@ -251,7 +260,7 @@ function compileState(
       }
       continue;
     }
-    check(aggregate.last, column);
+    check(aggregate.last, column, aggregate.when);
     const read = reader(aggregate.last, spec);
     const by = typeof merge === 'object' ? merge.newestBy : undefined;
     if (aggregate.when ? !by : merge !== 'newest' && merge !== 'newestOrFirst') {
@@ -268,6 +277,13 @@ function compileState(
   for (const [column, merge] of Object.entries(merges)) {
     const orderKey = typeof merge === 'object' ? merge.newestBy : undefined;
     if (orderKey) covered.add(orderKey);
+    if (merge === 'add' && !covered.has(column)) {
+      // A counter or sum no aggregate feeds adds nothing.
+      parts.push((_e, _d, _k, row) => {
+        row[column] = 0;
+      });
+      covered.add(column);
+    }
     if (!covered.has(column) && !Object.hasOwn(context.stateRow(SAMPLE_EVENT), column)) {
       throw new DefinitionError(`${where}: column ${column} merges ${show(merge)} but nothing feeds it`);
     }
@@ -302,13 +318,22 @@ function requireCovered(table: Table, written: readonly string[], where: string)
 function checkSource(
   source: Source,
   column: Column,
-  payload: z.ZodType,
+  payloads: readonly z.ZodType[],
   joins: readonly Join[],
   context: DeclarativeContext,
   where: string,
 ): void {
+  const fieldKinds = (path: string) => {
+    const kinds = new Set<ValueKind>();
+    for (const payload of payloads) {
+      const found = payloadKinds(payload, path);
+      if (!found) return undefined;
+      for (const k of found) kinds.add(k);
+    }
+    return kinds;
+  };
   if ('payload' in source) {
-    const kinds = payloadKinds(payload, source.payload);
+    const kinds = fieldKinds(source.payload);
     if (!kinds) throw new DefinitionError(`${where}: unknown payload field ${source.payload}`);
     const refused = [...kinds].filter((k) => !ACCEPTS[column.kind].includes(k));
     if (refused.length > 0) {
@@ -330,8 +355,7 @@ function checkSource(
     if (!context.dimensions.some((d) => d.name === join.dimension)) {
       throw new DefinitionError(`${where}: unknown dimension ${join.dimension}`);
     }
-    if (!payloadKinds(payload, join.on))
-      throw new DefinitionError(`${where}: unknown payload field ${join.on}`);
+    if (!fieldKinds(join.on)) throw new DefinitionError(`${where}: unknown payload field ${join.on}`);
   }
 }
 

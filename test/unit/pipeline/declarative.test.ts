@@ -1,0 +1,235 @@
+/** Declarative processors: what they compile to, and every mistake found when they compile. */
+import { describe, expect, it } from 'vitest';
+import { declared } from '../../../shared/domains/common.ts';
+import { product, productEventWide } from '../../../shared/domains/product.ts';
+import { user, userEventWide, userProfileWide } from '../../../shared/domains/user.ts';
+import type { BusinessEvent } from '../../../shared/events/business-event.ts';
+import type { EventMapping, StateMapping } from '../../../shared/pipeline/declarative.ts';
+import type { DimensionView } from '../../../shared/pipeline/processor.ts';
+
+const record = { topic: 'business-events', partition: 1, offset: 42 };
+const scope = {
+  tables: [productEventWide, userEventWide, userProfileWide],
+  events: [...product.events, ...user.events],
+};
+
+const view: EventMapping = {
+  type: 'product_view',
+  into: 'product_event_wide',
+  joins: [{ dimension: 'product', on: 'productId' }],
+  columns: {
+    product_id: { payload: 'productId' },
+    product_name: { dimension: 'product', column: 'product_name' },
+  },
+};
+
+function event(type: string, payload: Record<string, unknown>, timestamp = 1_790_000_000_000): BusinessEvent {
+  return {
+    domain: 'x',
+    type,
+    timestamp,
+    eventId: `${type}-${timestamp}`,
+    payload,
+    version: '1.0',
+    source: 's',
+  };
+}
+
+const dims = (rows: Record<string, Record<string, object>>): DimensionView => ({
+  get: (name, key) => (key === undefined ? null : (rows[name]?.[key] ?? null)) as never,
+});
+
+describe('compiled event mappings', () => {
+  it('fill the standard columns, convert to the column kinds and left-join dimensions', () => {
+    const [processor] = declared(
+      [
+        {
+          ...view,
+          joins: [...view.joins, { dimension: 'user', on: 'userId' }],
+          columns: {
+            ...view.columns,
+            user_id: { payload: 'userId' },
+            region: { dimension: 'user', column: 'region' },
+            referrer: { literal: 'web' },
+          },
+        },
+      ],
+      scope,
+    );
+    const e = event('product_view', { productId: 'p1', userId: 'u9' });
+    expect(processor!.dimensionKeys(e)).toEqual({ product: 'p1', user: 'u9' });
+    const write = processor!.toWrite(e, dims({ product: { p1: { product_name: 'Lamp' } } }), record);
+    expect(write.event.table).toBe(productEventWide);
+    expect(write.event.row).toEqual({
+      event_id: e.eventId,
+      event_type: 'product_view',
+      event_time: new Date(e.timestamp),
+      event_version: '1.0',
+      source: 's',
+      kafka_topic: 'business-events',
+      kafka_partition: 1,
+      kafka_offset: 42,
+      product_id: 'p1',
+      product_name: 'Lamp',
+      user_id: 'u9',
+      region: null, // no user row: a left join
+      referrer: 'web',
+    });
+    expect(write.state).toEqual([]);
+  });
+});
+
+const profile: StateMapping = {
+  into: 'user_profile_wide',
+  types: ['user_login', 'user_purchase'],
+  joins: [{ dimension: 'user', on: 'userId' }],
+  key: { user_id: { payload: 'userId' } },
+  columns: {
+    login_count: { count: true, when: ['user_login'] },
+    purchase_count: { count: true, when: ['user_purchase'] },
+    purchase_amount: { sum: { payload: 'amount' }, when: ['user_purchase'] },
+    last_device: { last: { payload: 'device' }, when: ['user_login'] },
+    last_login_at: { last: { payload: 'loginTime' }, when: ['user_login'] },
+    user_name: { last: { dimension: 'user', column: 'user_name' } },
+    user_level: { last: { dimension: 'user', column: 'user_level' } },
+    region: { last: { dimension: 'user', column: 'region' } },
+  },
+};
+const loginRow: EventMapping = {
+  type: 'user_login',
+  into: 'user_event_wide',
+  joins: [],
+  columns: { user_id: { payload: 'userId' } },
+};
+const purchaseRow: EventMapping = { ...loginRow, type: 'user_purchase' };
+
+describe('compiled state mappings', () => {
+  it('turn each event into the deltas and newest values the table merges', () => {
+    const [login, purchase] = declared([loginRow, purchaseRow, profile], scope);
+    const e = event('user_login', {
+      userId: 'u1',
+      loginTime: 1_790_000_000_500,
+      device: 'ios',
+      ip: '1.2.3.4',
+    });
+    const users = dims({ user: { u1: { user_name: 'Ann' } } });
+    expect(login!.toWrite(e, users, record).state[0]!.row).toEqual({
+      user_id: 'u1',
+      login_count: 1,
+      purchase_count: 0,
+      purchase_amount: 0,
+      last_device: 'ios',
+      last_login_at: new Date(1_790_000_000_500),
+      last_login_key: expect.stringMatching(/^001790000000000\|0001\.0000\|user_login-/),
+      view_count: 0, // no aggregate feeds it: adds nothing
+      user_name: 'Ann',
+      user_level: null,
+      region: null,
+      last_event_time: new Date(e.timestamp),
+      last_event_key: expect.stringMatching(/^001790000000000\|/),
+    });
+    const p = event('user_purchase', { userId: 'u1', orderId: 'o', productId: 'p', amount: '9.50' });
+    expect(purchase!.toWrite(p, users, record).state[0]!.row).toMatchObject({
+      login_count: 0,
+      purchase_count: 1,
+      purchase_amount: '9.50',
+      last_device: null,
+      last_login_key: '', // never newer than a login
+    });
+  });
+});
+
+describe('definition errors', () => {
+  it.each<[string, Array<EventMapping | StateMapping>, RegExp]>([
+    ['unknown table', [{ ...view, into: 'product_wide' }], /unknown table product_wide/],
+    [
+      'unknown column',
+      [{ ...view, columns: { prodct_id: { payload: 'productId' } } }],
+      /unknown column prodct_id of product_event_wide/,
+    ],
+    ['unknown event type', [{ ...view, type: 'product_like' }], /unknown event type product_like/],
+    [
+      'unknown payload field',
+      [{ ...view, columns: { product_id: { payload: 'productID' } } }],
+      /unknown payload field productID/,
+    ],
+    [
+      'unknown dimension',
+      [{ ...view, joins: [{ dimension: 'store', on: 'productId' }] }],
+      /unknown dimension store/,
+    ],
+    ['a dimension not joined', [{ ...view, joins: [] }], /dimension product is not joined/],
+    [
+      'an unknown dimension column',
+      [{ ...view, columns: { brand: { dimension: 'product', column: 'colour' } } }],
+      /unknown column colour of dimension product/,
+    ],
+    [
+      'a join on an unknown field',
+      [{ ...view, joins: [{ dimension: 'product', on: 'sku' }] }],
+      /unknown payload field sku/,
+    ],
+    [
+      'a type mismatch',
+      [{ ...view, columns: { result_count: { payload: 'productId' } } }],
+      /productId \(string\) does not fit a int column/,
+    ],
+    [
+      'a standard column',
+      [{ ...view, columns: { event_id: { payload: 'productId' } } }],
+      /event_id is filled automatically/,
+    ],
+    [
+      'a NOT NULL column left out',
+      [{ ...loginRow, columns: {} }],
+      /NOT NULL column user_id of user_event_wide is not written/,
+    ],
+    ['two mappings of a type', [view, view], /two event mappings for product_view/],
+    [
+      'a counter into a newest-wins column',
+      [loginRow, purchaseRow, { ...profile, columns: { ...profile.columns, user_name: { count: true } } }],
+      /user_name: an aggregate that adds needs merge 'add'/,
+    ],
+    [
+      'LAST_VALUE into a counter',
+      [
+        loginRow,
+        purchaseRow,
+        { ...profile, columns: { ...profile.columns, login_count: { last: { literal: 1 } } } },
+      ],
+      /login_count: LAST_VALUE needs merge 'newest'/,
+    ],
+    [
+      'a filtered LAST_VALUE into a newest column',
+      [
+        loginRow,
+        purchaseRow,
+        {
+          ...profile,
+          columns: { ...profile.columns, user_name: { last: { payload: 'userId' }, when: ['user_login'] } },
+        },
+      ],
+      /user_name: LAST_VALUE with a filter needs merge newestBy/,
+    ],
+    [
+      'GROUP BY other than the key',
+      [loginRow, purchaseRow, { ...profile, key: { last_device: { payload: 'userId' } } }],
+      /GROUP BY must be the key of user_profile_wide/,
+    ],
+    [
+      'a merged column nothing feeds',
+      [
+        loginRow,
+        purchaseRow,
+        {
+          ...profile,
+          columns: Object.fromEntries(Object.entries(profile.columns).filter(([c]) => c !== 'region')),
+        },
+      ],
+      /column region merges "newest" but nothing feeds it/,
+    ],
+    ['a state type without its event row', [loginRow, profile], /user_purchase has no event mapping/],
+  ])('%s', (_name, mappings, message) => {
+    expect(() => declared(mappings, scope)).toThrow(message);
+  });
+});
