@@ -5,7 +5,7 @@
  * group, provisioned pollers, partial batch responses, retries, record age, bisect, a Kafka
  * on-failure topic, ESM metrics) one to one with infra/config/event-sources.ts, the same values
  * the local runner uses. There is deliberately no FilterCriteria: a value filter silently drops
- * records that are not JSON, and a poison record must reach event_dead_letter (DESIGN.md,
+ * records that are not JSON, and a poison record must reach event_dead_letter (docs/architecture.md,
  * "Nothing lost").
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
@@ -67,7 +67,7 @@ export class DomainFunction extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
-    // The environment contract the handler validates at cold start (DESIGN.md, contract 5).
+    // The environment contract the handler validates at cold start (docs/architecture.md, contract 5).
     const environment: Record<string, string> = {
       DOMAIN: domain,
       DB_SECRET_ID: database.secret.secretArn,

@@ -1,5 +1,5 @@
 /**
- * Reads a handler's partial batch response the way the Kafka ESM does (DESIGN.md, contract 3).
+ * Reads a handler's partial batch response the way the Kafka ESM does (docs/architecture.md, contract 3).
  *
  * AWS (docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html, and the stream rules in
  * services-kinesis-batchfailurereporting.html): a null/empty response or an empty/null

@@ -1,6 +1,6 @@
 /**
  * The local Kafka event source mapping: what Lambda's Kafka ESM does in AWS, for a handler running
- * in this process (DESIGN.md, "Local invocation"). LocalStack's Kafka ESM is a paid feature, and
+ * in this process (docs/architecture.md, "Local invocation"). LocalStack's Kafka ESM is a paid feature, and
  * tests written against this runner must hold in AWS, so it follows the AWS documentation:
  *
  * - One consumer group per function (`settings.consumerGroupId`); a new group starts at

@@ -1,5 +1,5 @@
 /**
- * Builds the Lambda Kafka invocation event (DESIGN.md, contract 2) from consumed Kafka messages, and
+ * Builds the Lambda Kafka invocation event (docs/architecture.md, contract 2) from consumed Kafka messages, and
  * measures its size the way the 6 MB synchronous-invocation payload cap needs.
  */
 import type { KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';

@@ -1,5 +1,5 @@
 /**
- * The warm-container dimension cache (DESIGN.md): module-scope state that survives across
+ * The warm-container dimension cache (docs/architecture.md): module-scope state that survives across
  * invocations of a warm Lambda container. Per dimension table:
  *  - PARTIAL mode (Flink's lookup.cache PARTIAL): entries expire `ttlMs` after they were loaded;
  *    within a further `staleMs` a stale entry is served at once and refreshed in the background

@@ -1,4 +1,4 @@
-/** The unified event envelope every business system publishes (DESIGN.md, contract 4). */
+/** The unified event envelope every business system publishes (docs/architecture.md, contract 4). */
 import { z } from 'zod';
 import { epochMillis, eventIdSchema } from './catalog.ts';
 

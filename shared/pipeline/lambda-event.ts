@@ -1,5 +1,5 @@
 /**
- * The Lambda Kafka invocation event and partial batch response (DESIGN.md, contracts 2 and 3),
+ * The Lambda Kafka invocation event and partial batch response (docs/architecture.md, contracts 2 and 3),
  * shared by the handlers, the local event-source-mapping runner and the tests.
  */
 import type { Context } from 'aws-lambda';

@@ -3,14 +3,16 @@ import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { KafkaBatchResponse, KafkaEvent } from '../pipeline/lambda-event.ts';
+import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from '../pipeline/lambda-event.ts';
 
 type KafkaMiddleware = middy.MiddlewareObj<KafkaEvent, KafkaBatchResponse, Error, Context>;
 
 /**
  * Rejects invocations that are not Kafka events (nothing in them can be processed: throw), and
  * turns an unexpected error while processing a real batch into a report of every record — a
- * full retry that keeps per-record identifiers — rather than an exception.
+ * full retry that keeps per-record identifiers — rather than an exception. When no record can be
+ * named the invocation fails: Lambda reads an empty `batchItemFailures` as full success.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-msk-batchfailurereporting.html
  */
 export function kafkaBatchGuard(log: Logger): KafkaMiddleware {
   return {
@@ -26,16 +28,28 @@ export function kafkaBatchGuard(log: Logger): KafkaMiddleware {
     },
     onError(request) {
       const records = (request.event as Partial<KafkaEvent> | undefined)?.records;
-      if (!records || typeof records !== 'object') return;
+      const batchItemFailures =
+        records && typeof records === 'object'
+          ? Object.entries(records).flatMap(([partition, list]) =>
+              (Array.isArray(list) ? list : [])
+                .filter((r) => Number.isSafeInteger((r as Partial<KafkaEventRecord> | null)?.offset))
+                .map((r) => ({ itemIdentifier: { partition, offset: r.offset } })),
+            )
+          : [];
+      if (batchItemFailures.length === 0) {
+        // Nothing can be named, and an empty list would read as full success: fail the invocation.
+        log.error('invocation failed; no record of it can be reported', {
+          error: request.error,
+          awsRequestId: request.context.awsRequestId,
+        });
+        return;
+      }
       log.error('unexpected error processing the batch; reporting every record for retry', {
         error: request.error,
         awsRequestId: request.context.awsRequestId,
+        count: batchItemFailures.length,
       });
-      request.response = {
-        batchItemFailures: Object.entries(records).flatMap(([partition, list]) =>
-          (Array.isArray(list) ? list : []).map((r) => ({ itemIdentifier: { partition, offset: r.offset } })),
-        ),
-      };
+      request.response = { batchItemFailures };
     },
   };
 }

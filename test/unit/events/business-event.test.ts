@@ -1,4 +1,4 @@
-/** The unified event envelope (DESIGN.md, contract 4). */
+/** The unified event envelope (docs/architecture.md, contract 4). */
 import { describe, expect, it } from 'vitest';
 import { businessEventSchema } from '../../../shared/events/business-event.ts';
 import { businessEvent } from '../../support/events.ts';

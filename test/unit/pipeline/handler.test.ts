@@ -186,6 +186,16 @@ describe('invocation guard', () => {
     );
   });
 
+  it.each([
+    ['a partition that is not a list', { 't-0': { offset: 1 } }],
+    ['records without offsets', { 't-0': [{ value: 'x' }, null] }],
+  ])('fails the invocation when no record can be named: %s', async (_name, records) => {
+    const logs: string[] = [];
+    const event = { eventSource: 'aws:kafka', bootstrapServers: 'b:9092', records } as never;
+    await expect(userHandler(memoryRuntime(), logs)(event, lambdaContext())).rejects.toThrow();
+    expect(logs.join('\n')).not.toContain('reporting every record for retry');
+  });
+
   it('turns an unexpected error into a report of every record instead of an exception', async () => {
     const runtime = memoryRuntime();
     const event = kafkaEvent([kafkaRecord({ offset: 4, value: businessEvent('user_login') })]);

@@ -1,4 +1,4 @@
-/** Configuration from environment variables (DESIGN.md, contract 5). */
+/** Configuration from environment variables (docs/architecture.md, contract 5). */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EVENT_BYTES } from '../../../shared/pipeline/decode.ts';
 import { ConfigError, loadConfig } from '../../../shared/runtime/config.ts';
