@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import { acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 
 export interface NetworkProps {
   readonly settings: EnvironmentConfig['network'];
@@ -31,6 +32,7 @@ export class Network extends Construct {
         retention: settings.flowLogRetentionDays as logs.RetentionDays,
         removalPolicy: props.removalPolicy,
       });
+      acknowledgeCheckov(flowLogGroup, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
       this.vpc = new ec2.Vpc(this, 'Vpc', {
         ipAddresses: ec2.IpAddresses.cidr(settings.cidr),
         availabilityZones: settings.availabilityZones,
@@ -63,7 +65,15 @@ export class Network extends Construct {
         service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
         subnets: this.privateSubnets,
         privateDnsEnabled: true,
-        // Callers are let in one by one (allowDefaultPortFrom), not the whole VPC CIDR.
+        // Callers are let in one by one (allowDefaultPortFrom), not the whole VPC CIDR. The
+        // endpoint only answers: its network interfaces open no connection of their own.
+        securityGroups: [
+          new ec2.SecurityGroup(this, 'SecretsManagerEndpointSecurityGroup', {
+            vpc: this.vpc,
+            description: 'Secrets Manager endpoint: HTTPS from the functions and the rotation function only',
+            allowAllOutbound: false,
+          }),
+        ],
         open: false,
       });
     }
