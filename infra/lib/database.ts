@@ -174,7 +174,11 @@ export class Database extends Construct {
       automaticallyAfter: Duration.days(settings.secretRotationDays),
       vpcSubnets: network.privateSubnets,
       securityGroup: rotationSecurityGroup,
-      ...(network.secretsManagerEndpoint ? { endpoint: network.secretsManagerEndpoint } : {}),
+      // No `endpoint`: ours has private DNS, so the default https://secretsmanager.<region>.amazonaws.com
+      // resolves to it ("you don't need to specify an endpoint",
+      // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_rds.CommonRotationUserOptions.html),
+      // whereas CDK builds `https://<vpce-id>.secretsmanager.<region>.amazonaws.com` from one, a
+      // name that is neither the service's nor the endpoint's documented DNS name.
     });
     network.allowSecretsManagerFrom(rotationSecurityGroup);
 

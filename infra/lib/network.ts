@@ -20,7 +20,11 @@ export class Network extends Construct {
   readonly vpc: ec2.IVpc;
   /** Where the functions, brokers, database, proxy and rotation function live. */
   readonly privateSubnets: ec2.SubnetSelection;
-  /** Absent when an imported VPC already reaches Secrets Manager another way. */
+  /**
+   * Absent when an imported VPC already reaches Secrets Manager another way. Private DNS is on:
+   * Secrets Manager's standard hostname resolves to it inside the VPC, which the functions and
+   * the rotation function rely on.
+   */
   readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {

@@ -319,6 +319,15 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
       SourceSecurityGroupId: { 'Fn::GetAtt': [rotationGroup, 'GroupId'] },
       FromPort: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseInstance'), 'Endpoint.Port'] },
     });
+    // It calls Secrets Manager's standard hostname, which the endpoint's private DNS answers.
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: Match.stringLikeRegexp('secretsmanager'),
+      PrivateDnsEnabled: true,
+    });
+    const rotation = only(env, 'AWS::Serverless::Application');
+    expect((rotation.Properties.Parameters as Record<string, unknown>).endpoint).toEqual({
+      'Fn::Join': ['', ['https://secretsmanager.eu-west-1.', { Ref: 'AWS::URLSuffix' }]],
+    });
     // And nowhere else.
     const egress = Object.values(
       template.findResources('AWS::EC2::SecurityGroupEgress', {
