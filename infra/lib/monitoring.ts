@@ -182,9 +182,8 @@ export class Monitoring extends Construct {
    * EventBridge's default bus receives as detail type `AWS Service Event via CloudTrail`, no trail
    * needed (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html).
    * There is no metric for it, so a rule sends this secret's failures to the alarm topic. The
-   * rule publishes with a role of its own (sns:Publish, and the key through IAM): AWS documents
-   * no aws:SourceArn for EventBridge in a key policy, so a service-principal grant could not be
-   * scoped to this rule.
+   * rule publishes with a role of its own (sns:Publish, and the key through IAM), so neither the
+   * topic policy nor the key policy has to trust events.amazonaws.com as a whole.
    */
   private notifyRotationFailures(prefix: string, database: Database): events.Rule {
     const rule = new events.Rule(this, ROTATION_FAILED_RULE, {
@@ -196,7 +195,7 @@ export class Monitoring extends Construct {
         detail: {
           eventSource: ['secretsmanager.amazonaws.com'],
           eventName: ['RotationFailed'],
-          // Service events name the secret here (their requestParameters are empty).
+          // Rotation service events carry the secret's ARN here (their requestParameters are empty).
           additionalEventData: { SecretId: [database.secret.secretArn] },
         },
       },
