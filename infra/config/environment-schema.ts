@@ -16,6 +16,8 @@ const awsAccount = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+/** RDS Enhanced Monitoring accepts only these intervals, in seconds (0: off). */
+const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60];
 const days = z
   .number()
   .int()
@@ -104,6 +106,22 @@ const database = z
     secretRotationDays: z.number().int().min(1).max(365),
     /** Put RDS Proxy between the functions and MySQL (connection pooling across containers). */
     proxy: z.boolean(),
+    /**
+     * MySQL logs RDS exports to CloudWatch Logs (log groups `/aws/rds/instance/<id>/<log>`, created
+     * by the stack with `logRetentionDays`). `slowquery` also turns the slow query log on
+     * (`slow_query_log=1`, `log_output=FILE`); `general` logs every statement: debugging only.
+     */
+    logExports: z
+      .array(z.enum(['error', 'slowquery', 'general']))
+      .refine((logs) => new Set(logs).size === logs.length, 'lists a log twice'),
+    logRetentionDays: days,
+    /** `long_query_time`: statements slower than this go to the slow query log (when exported). */
+    slowQuerySeconds: z.number().positive().max(3_600),
+    /** Enhanced Monitoring (OS metrics) interval; 0 turns it off. */
+    monitoringIntervalSeconds: z
+      .number()
+      .int()
+      .refine((s) => MONITORING_INTERVALS.includes(s), `one of ${MONITORING_INTERVALS.join(', ')}`),
   })
   .strict()
   .refine((d) => d.maxAllocatedStorageGiB >= d.allocatedStorageGiB, {

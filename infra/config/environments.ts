@@ -42,6 +42,10 @@ const dev: EnvironmentInput = {
     databaseName: 'lambda_realtime',
     secretRotationDays: 30,
     proxy: false,
+    logExports: ['error'],
+    logRetentionDays: 7,
+    slowQuerySeconds: 1,
+    monitoringIntervalSeconds: 0,
   },
   functions: { memoryMiB: 512, timeoutSeconds: 60, logLevel: 'DEBUG', logRetentionDays: 7 },
   eventSources: {
@@ -73,7 +77,14 @@ const test: EnvironmentInput = {
   ...dev,
   name: 'test',
   network: { ...dev.network, mode: 'create', cidr: '10.41.0.0/16', flowLogRetentionDays: 30 },
-  database: { ...dev.database, instanceType: 't4g.small', backupRetentionDays: 3, removalPolicy: 'snapshot' },
+  database: {
+    ...dev.database,
+    instanceType: 't4g.small',
+    backupRetentionDays: 3,
+    removalPolicy: 'snapshot',
+    logExports: ['error', 'slowquery'],
+    logRetentionDays: 30,
+  },
   functions: { memoryMiB: 1024, timeoutSeconds: 60, logLevel: 'INFO', logRetentionDays: 30 },
   // Tests replay topics from the start, like production does after a new deployment.
   eventSources: {},
@@ -119,6 +130,12 @@ const prod: EnvironmentInput = {
     databaseName: 'lambda_realtime',
     secretRotationDays: 30,
     proxy: true,
+    // The error log and statements slower than 1 s, kept as long as the functions' logs.
+    logExports: ['error', 'slowquery'],
+    logRetentionDays: 90,
+    slowQuerySeconds: 1,
+    // OS metrics (CPU steal, memory, processes) beside the CPU alarm's hypervisor view.
+    monitoringIntervalSeconds: 60,
   },
   functions: { memoryMiB: 1024, timeoutSeconds: 120, logLevel: 'INFO', logRetentionDays: 90 },
   eventSources: {

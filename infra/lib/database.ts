@@ -5,11 +5,12 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
-import { acknowledgeAwsSolutions } from './nag.ts';
+import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
 
 export interface DatabaseProps {
@@ -26,6 +27,25 @@ const REMOVAL_POLICIES = {
   retain: RemovalPolicy.RETAIN,
 } as const;
 
+/**
+ * The database parameters. `require_secure_transport` takes 1/0 in an RDS for MySQL parameter
+ * group: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.require-ssl.html
+ * ("set the require_secure_transport parameter to 1 (ON)"). The slow query log reaches CloudWatch
+ * Logs only with slow_query_log=1 and log_output=FILE:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.MySQLDB.PublishtoCloudWatchLogs.html
+ */
+export function databaseParameters(settings: EnvironmentConfig['database']): Record<string, string> {
+  // The functions connect with DB_TLS=rds; refuse anything that does not.
+  const parameters: Record<string, string> = { require_secure_transport: '1' };
+  if (settings.logExports.includes('slowquery')) {
+    parameters.slow_query_log = '1';
+    parameters.long_query_time = String(settings.slowQuerySeconds);
+  }
+  if (settings.logExports.includes('general')) parameters.general_log = '1';
+  if (settings.logExports.some((log) => log !== 'error')) parameters.log_output = 'FILE';
+  return parameters;
+}
+
 export class Database extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly secret: secretsmanager.ISecret;
@@ -36,6 +56,20 @@ export class Database extends Construct {
     super(scope, id);
     const { settings, network } = props;
     this.databaseName = settings.databaseName;
+    // What outlives the instance (snapshot or retained) keeps what is needed to use it again.
+    const keepOnDelete = settings.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    // RDS writes each exported log to /aws/rds/instance/<id>/<log>; creating the groups here
+    // gives them a retention and removal policy without CDK's log-retention custom resource.
+    const logGroups = settings.logExports.map((log) => {
+      const group = new logs.LogGroup(this, `Logs-${log}`, {
+        logGroupName: `/aws/rds/instance/${props.instanceIdentifier}/${log}`,
+        retention: settings.logRetentionDays as logs.RetentionDays,
+        removalPolicy: keepOnDelete,
+      });
+      acknowledgeCheckov(group, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
+      return group;
+    });
 
     const majorVersion = settings.mysqlVersion.split('.').slice(0, 2).join('.');
     const engine = rds.DatabaseInstanceEngine.mysql({
@@ -67,23 +101,57 @@ export class Database extends Construct {
       autoMinorVersionUpgrade: true,
       copyTagsToSnapshot: true,
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
-      // The functions connect with DB_TLS=rds; refuse anything that does not.
       parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
         engine,
-        parameters: { require_secure_transport: 'ON' },
+        parameters: databaseParameters(settings),
       }),
+      ...(settings.logExports.length > 0 ? { cloudwatchLogsExports: settings.logExports } : {}),
+      ...(settings.monitoringIntervalSeconds > 0
+        ? { monitoringInterval: Duration.seconds(settings.monitoringIntervalSeconds) }
+        : {}),
     });
+    for (const group of logGroups) this.instance.node.addDependency(group);
     this.secret = this.instance.secret!;
+    // The generated secret is deleted with the stack by default, while a snapshot or a retained
+    // instance still needs its master password: keep the secret whenever the data is kept.
+    // (`instance.secret` is the target attachment; the secret itself is the instance's child.)
+    const generatedSecret = this.instance.node.children.find((c) => c instanceof secretsmanager.Secret);
+    if (!(generatedSecret instanceof secretsmanager.Secret)) {
+      throw new Error(`${this.instance.node.path} has no generated secret to keep`);
+    }
+    generatedSecret.applyRemovalPolicy(keepOnDelete);
+    acknowledgeCheckov(
+      generatedSecret,
+      'CKV_AWS_149',
+      'Encrypted with the AWS-managed aws/secretsmanager key; access is by IAM (functions, proxy, rotation) in this account only, so a customer key would add grants and restrict no one.',
+    );
+    acknowledgeCheckov(
+      this.instance,
+      'CKV_AWS_161',
+      'Clients authenticate with the rotated Secrets Manager password over TLS (through RDS Proxy in prod); IAM database authentication is not used, so enabling it would only open a second way in.',
+    );
     acknowledgeAwsSolutions(
       this.instance,
       'RDS11',
       'MySQL keeps its default port 3306: only the functions, proxy and rotation security groups may reach it, so a different port would add no protection.',
     );
     if (!settings.multiAz) {
+      const reason =
+        'Single-AZ by choice in this environment (config database.multiAz=false): disposable, cost first.';
+      acknowledgeAwsSolutions(this.instance, 'RDS3', reason);
+      acknowledgeCheckov(this.instance, 'CKV_AWS_157', reason);
+    }
+    if (settings.monitoringIntervalSeconds === 0) {
+      acknowledgeCheckov(
+        this.instance,
+        'CKV_AWS_118',
+        'Enhanced Monitoring is off by choice in this environment (config database.monitoringIntervalSeconds=0): the RDS CloudWatch metrics and alarms suffice here.',
+      );
+    } else {
       acknowledgeAwsSolutions(
         this.instance,
-        'RDS3',
-        'Single-AZ by choice in this environment (config database.multiAz=false): disposable, cost first.',
+        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        'AWS-managed Enhanced Monitoring policy: only lets RDS write the OS metrics to its RDSOSMetrics log group, kept current by AWS.',
       );
     }
     if (!settings.deletionProtection) {
@@ -95,6 +163,8 @@ export class Database extends Construct {
     }
 
     // The rotation function runs in the VPC and may reach only MySQL and Secrets Manager.
+    // addRotationSingleUser opens the way to MySQL (3306) but not to the endpoint, even when it is
+    // given one: without the 443 rule every rotation would time out calling Secrets Manager.
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc: network.vpc,
       description: 'Secret rotation function: MySQL and Secrets Manager only',
@@ -104,9 +174,13 @@ export class Database extends Construct {
       automaticallyAfter: Duration.days(settings.secretRotationDays),
       vpcSubnets: network.privateSubnets,
       securityGroup: rotationSecurityGroup,
-      ...(network.secretsManagerEndpoint ? { endpoint: network.secretsManagerEndpoint } : {}),
+      // No `endpoint`: ours has private DNS, so the default https://secretsmanager.<region>.amazonaws.com
+      // resolves to it ("you don't need to specify an endpoint",
+      // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_rds.CommonRotationUserOptions.html),
+      // whereas CDK builds `https://<vpce-id>.secretsmanager.<region>.amazonaws.com` from one, a
+      // name that is neither the service's nor the endpoint's documented DNS name.
     });
-    if (!network.secretsManagerEndpoint) network.allowSecretsManagerFrom(rotationSecurityGroup);
+    network.allowSecretsManagerFrom(rotationSecurityGroup);
 
     if (settings.proxy) {
       this.proxy = this.instance.addProxy('Proxy', {

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import { acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
 
 /** MSK's broker port for IAM-authenticated TLS clients. */
@@ -50,6 +51,7 @@ export class Kafka extends Construct {
         retention: settings.brokerLogRetentionDays as logs.RetentionDays,
         removalPolicy: props.removalPolicy,
       });
+      acknowledgeCheckov(brokerLogs, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
       const subnetIds = network.vpc.selectSubnets(network.privateSubnets).subnetIds;
       const cluster = new msk.CfnCluster(this, 'Cluster', {
         clusterName: props.clusterName,

@@ -6,9 +6,11 @@
  * free storage and connections, RDS Proxy borrow latency, MSK data disk per broker, active
  * controller and offline partitions. infra/README.md maps each alarm to its runbook action.
  */
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -19,6 +21,7 @@ import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import type { Database } from './database.ts';
 import type { DomainFunction } from './domain-function.ts';
 import type { Kafka } from './kafka.ts';
+import { acknowledgeAwsSolutions } from './nag.ts';
 
 /** The alarms each function gets; the names end alarm names and the runbook's headings. */
 export const ALARM_KINDS = [
@@ -74,10 +77,15 @@ interface PlatformAlarmSpec extends AlarmSpec {
   readonly member?: string;
 }
 
+/** The EventBridge rule (`<prefix>-secret-rotation-failed`) and its runbook heading. */
+export const ROTATION_FAILED_RULE = 'secret-rotation-failed';
+
 export class Monitoring extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Notifies the alarm topic of failed rotations of the database secret (created database only). */
+  readonly rotationFailedRule?: events.Rule;
 
   private readonly settings: EnvironmentConfig['alarms'];
   private readonly period: Duration;
@@ -87,7 +95,10 @@ export class Monitoring extends Construct {
     this.settings = props.settings;
     this.period = Duration.seconds(props.settings.periodSeconds);
 
-    // A customer-managed key, because CloudWatch may not use the AWS-managed SNS key.
+    // A customer-managed key, because CloudWatch may not use the AWS-managed SNS key; CloudWatch
+    // needs kms:GenerateDataKey* and kms:Decrypt on it to publish to the encrypted topic:
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    const stack = Stack.of(this);
     const topicKey = new kms.Key(this, 'AlarmTopicKey', {
       description: `${props.prefix} alarm topic encryption`,
       enableKeyRotation: true,
@@ -99,7 +110,7 @@ export class Monitoring extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
@@ -108,6 +119,28 @@ export class Monitoring extends Construct {
       masterKey: topicKey,
       enforceSSL: true,
     });
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: without
+    // this statement nothing may publish, and every alarm action fails. Only this stack's alarms
+    // (all named `<prefix>-…`) in this account and region may.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${props.prefix}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     for (const email of props.settings.notificationEmails) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -139,7 +172,51 @@ export class Monitoring extends Construct {
       addAlarm(spec.member ? `${spec.kind}-${spec.member}` : spec.kind, spec.kind, spec);
     }
 
+    if (props.database) this.rotationFailedRule = this.notifyRotationFailures(props.prefix, props.database);
+
     this.dashboard = this.buildDashboard(props.prefix, props.functions, platformSpecs);
+  }
+
+  /**
+   * Secrets Manager records a failed rotation as the CloudTrail service event `RotationFailed`
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieve-ct-entries.html), which
+   * EventBridge's default bus receives as detail type `AWS Service Event via CloudTrail`, no trail
+   * needed (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html).
+   * There is no metric for it, so a rule sends this secret's failures to the alarm topic. The
+   * rule publishes with a role of its own (sns:Publish, and the key through IAM), so neither the
+   * topic policy nor the key policy has to trust events.amazonaws.com as a whole.
+   */
+  private notifyRotationFailures(prefix: string, database: Database): events.Rule {
+    const rule = new events.Rule(this, ROTATION_FAILED_RULE, {
+      ruleName: `${prefix}-${ROTATION_FAILED_RULE}`,
+      description: `Secrets Manager failed to rotate the ${prefix} database secret. Runbook: infra/README.md#${ROTATION_FAILED_RULE}`,
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['AWS Service Event via CloudTrail'],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: ['RotationFailed'],
+          // Rotation service events carry the secret's ARN here (their requestParameters are empty).
+          additionalEventData: { SecretId: [database.secret.secretArn] },
+        },
+      },
+    });
+    const secretId = events.EventField.fromPath('$.detail.additionalEventData.SecretId');
+    rule.addTarget(
+      new eventsTargets.SnsTopic(this.alarmTopic, {
+        authorizeUsingRole: true,
+        message: events.RuleTargetInput.fromText(
+          `ALARM ${prefix}-${ROTATION_FAILED_RULE}: Secrets Manager failed to rotate ${secretId} at ` +
+            `${events.EventField.time}. Runbook: infra/README.md#${ROTATION_FAILED_RULE}`,
+        ),
+      }),
+    );
+    acknowledgeAwsSolutions(
+      rule,
+      'IAM5[Action::kms:GenerateDataKey*]',
+      "kms:GenerateDataKey* on the alarm topic's own key only: what SNS needs to encrypt the message the rule publishes.",
+    );
+    return rule;
   }
 
   private alarmSpecs(fn: DomainFunction): Record<AlarmKind, AlarmSpec> {

@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import { acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 
 export interface NetworkProps {
   readonly settings: EnvironmentConfig['network'];
@@ -19,7 +20,11 @@ export class Network extends Construct {
   readonly vpc: ec2.IVpc;
   /** Where the functions, brokers, database, proxy and rotation function live. */
   readonly privateSubnets: ec2.SubnetSelection;
-  /** Absent when an imported VPC already reaches Secrets Manager another way. */
+  /**
+   * Absent when an imported VPC already reaches Secrets Manager another way. Private DNS is on:
+   * Secrets Manager's standard hostname resolves to it inside the VPC, which the functions and
+   * the rotation function rely on.
+   */
   readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
@@ -31,6 +36,7 @@ export class Network extends Construct {
         retention: settings.flowLogRetentionDays as logs.RetentionDays,
         removalPolicy: props.removalPolicy,
       });
+      acknowledgeCheckov(flowLogGroup, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
       this.vpc = new ec2.Vpc(this, 'Vpc', {
         ipAddresses: ec2.IpAddresses.cidr(settings.cidr),
         availabilityZones: settings.availabilityZones,
@@ -63,7 +69,15 @@ export class Network extends Construct {
         service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
         subnets: this.privateSubnets,
         privateDnsEnabled: true,
-        // Callers are let in one by one (allowDefaultPortFrom), not the whole VPC CIDR.
+        // Callers are let in one by one (allowDefaultPortFrom), not the whole VPC CIDR. The
+        // endpoint only answers: its network interfaces open no connection of their own.
+        securityGroups: [
+          new ec2.SecurityGroup(this, 'SecretsManagerEndpointSecurityGroup', {
+            vpc: this.vpc,
+            description: 'Secrets Manager endpoint: HTTPS from the functions and the rotation function only',
+            allowAllOutbound: false,
+          }),
+        ],
         open: false,
       });
     }

@@ -8,7 +8,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { DOMAINS } from '../../infra/config/event-sources.ts';
-import { ALARM_KINDS } from '../../infra/lib/monitoring.ts';
+import { ALARM_KINDS, ROTATION_FAILED_RULE } from '../../infra/lib/monitoring.ts';
 import { IMPORTED_RESOURCES } from './imported-resources.ts';
 import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
@@ -67,6 +67,14 @@ function alarmNames(env: SynthesizedEnvironment, prefix: string): string[] {
 function target(value: unknown): string {
   const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
   return v.Ref ?? v['Fn::GetAtt']?.[0] ?? '';
+}
+
+interface PolicyStatement {
+  Effect: string;
+  Principal?: unknown;
+  Action: string | string[];
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 function expectCommon(a: AlarmProperties, comparison = 'GreaterThanThreshold'): void {
@@ -361,6 +369,99 @@ describe('alarm topic and dashboard', () => {
     );
     const policies = JSON.stringify(prod.template.findResources('AWS::SNS::TopicPolicy'));
     expect(policies).toContain('aws:SecureTransport');
+  });
+
+  it('lets CloudWatch publish to the topic, only for this stack alarms in this account', () => {
+    const policies = Object.values(prod.template.findResources('AWS::SNS::TopicPolicy')) as {
+      Properties: { PolicyDocument: { Statement: PolicyStatement[] }; Topics: unknown[] };
+    }[];
+    expect(policies).toHaveLength(1);
+    const { PolicyDocument, Topics } = (policies[0] as (typeof policies)[number]).Properties;
+    expect(Topics.map(target)).toEqual([expect.stringMatching(/^MonitoringAlarmTopic/)]);
+    // The topic policy replaces SNS's default one: without an Allow nothing may publish.
+    const allow = PolicyDocument.Statement.filter((st) => st.Effect === 'Allow');
+    expect(allow).toHaveLength(1);
+    expect(allow[0]).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: expect.stringMatching(/^MonitoringAlarmTopic/) },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': expect.anything() },
+      },
+    });
+    const sourceArn = JSON.stringify(allow[0]?.Condition?.ArnLike?.['aws:SourceArn']);
+    expect(sourceArn).toContain(':cloudwatch:eu-west-1:');
+    expect(sourceArn).toContain(':alarm:lambda-realtime-prod-*');
+    // Every alarm of the stack matches that pattern.
+    const names = Object.values(prod.template.findResources('AWS::CloudWatch::Alarm')).map(
+      (r) => (r as { Properties: AlarmProperties }).Properties.AlarmName,
+    );
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(name).toMatch(/^lambda-realtime-prod-/);
+    // TLS stays required.
+    expect(PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('lets CloudWatch use the topic key: kms:Decrypt and kms:GenerateDataKey*, from this account', () => {
+    const [key] = Object.values(prod.template.findResources('AWS::KMS::Key')) as {
+      Properties: { KeyPolicy: { Statement: PolicyStatement[] } };
+    }[];
+    const statement = key?.Properties.KeyPolicy.Statement.find(
+      (st) => (st.Principal as { Service?: string } | undefined)?.Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+  });
+
+  it('sends failed rotations of the database secret to the alarm topic, through a role of its own', () => {
+    const rules = Object.values(prod.template.findResources('AWS::Events::Rule')) as {
+      Properties: {
+        Name: string;
+        EventPattern: unknown;
+        Targets: { Arn: unknown; RoleArn: unknown; InputTransformer: { InputTemplate: string } }[];
+      };
+    }[];
+    expect(rules).toHaveLength(1);
+    const rule = (rules[0] as (typeof rules)[number]).Properties;
+    expect(rule.Name).toBe(`lambda-realtime-prod-${ROTATION_FAILED_RULE}`);
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.secretsmanager'],
+      'detail-type': ['AWS Service Event via CloudTrail'],
+      detail: {
+        eventSource: ['secretsmanager.amazonaws.com'],
+        eventName: ['RotationFailed'],
+        // The attachment's Ref is the secret's ARN.
+        additionalEventData: {
+          SecretId: [{ Ref: expect.stringMatching(/^DatabaseInstanceSecretAttachment/) }],
+        },
+      },
+    });
+    expect(rule.Targets).toHaveLength(1);
+    const [ruleTarget] = rule.Targets;
+    expect(target(ruleTarget?.Arn)).toMatch(/^MonitoringAlarmTopic/);
+    expect(ruleTarget?.InputTransformer.InputTemplate).toContain(`infra/README.md#${ROTATION_FAILED_RULE}`);
+    // The role may publish to the topic and use its key, nothing else.
+    const roleId = target(ruleTarget?.RoleArn);
+    prod.template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'events.amazonaws.com' } })],
+      },
+    });
+    const policies = Object.values(
+      prod.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    ) as { Properties: { PolicyDocument: { Statement: PolicyStatement[] } } }[];
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement ?? [];
+    expect(statements.map((st) => [st.Action, target(st.Resource)])).toEqual([
+      ['sns:Publish', expect.stringMatching(/^MonitoringAlarmTopic/)],
+      [['kms:Decrypt', 'kms:GenerateDataKey*'], expect.stringMatching(/^MonitoringAlarmTopicKey/)],
+    ]);
   });
 
   it('has one dashboard named after the environment', () => {

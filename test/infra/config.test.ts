@@ -26,6 +26,26 @@ describe('environment settings', () => {
     });
   });
 
+  it('prod exports the MySQL error and slow query logs; every environment at least the error log', () => {
+    expect(environmentConfig('prod').database.logExports).toEqual(
+      expect.arrayContaining(['error', 'slowquery']),
+    );
+    for (const env of ['dev', 'test', 'prod']) {
+      expect(environmentConfig(env).database.logExports).toContain('error');
+    }
+  });
+
+  it('rejects an Enhanced Monitoring interval RDS does not offer and a log listed twice', () => {
+    const dev = environmentConfig('dev');
+    expect(() =>
+      environmentConfig('dev', {
+        database: { ...dev.database, monitoringIntervalSeconds: 20, logExports: ['error', 'error'] },
+      }),
+    ).toThrow(
+      /database\.logExports: lists a log twice[\s\S]*database\.monitoringIntervalSeconds: one of 0, 1, 5, 10, 15, 30, 60/,
+    );
+  });
+
   it('rejects an unknown environment, naming the valid ones', () => {
     expect(() => environmentConfig('staging')).toThrow(
       'unknown environment "staging": use -c env=dev|test|prod',

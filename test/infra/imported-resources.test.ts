@@ -3,6 +3,7 @@
  * mappings and IAM point at the imported cluster, and the only change to the brokers' security
  * group is letting the functions in on 9098.
  */
+import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMPORTED_CLUSTER_ARN, IMPORTED_RESOURCES } from './imported-resources.ts';
 import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
@@ -52,6 +53,20 @@ describe('prod with an imported VPC and MSK cluster', () => {
       FromPort: 9098,
       ToPort: 9098,
     });
+  });
+
+  it('lets the rotation function out to Secrets Manager on 443 by the VPC own route, having no endpoint', () => {
+    const groups = imported.template.findResources('AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^Secret rotation function') },
+    });
+    const [rotationGroup] = Object.keys(groups);
+    imported.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Secret rotation function'),
+      SecurityGroupEgress: Match.arrayWith([
+        Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      ]),
+    });
+    expect(rotationGroup).toBeDefined();
   });
 
   it('runs the functions in the imported private subnets', () => {

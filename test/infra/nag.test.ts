@@ -1,15 +1,18 @@
 /**
  * cdk-nag v3's AwsSolutions checks run as a CDK validation plugin in every synthesis (the app
  * builder registers them): no environment may have an unacknowledged finding, error or warning,
- * and every acknowledgement carries its reason in code.
+ * and every acknowledgement carries its reason in code. checkov's acknowledgements (read by
+ * scripts/checkov.sh from the template's metadata) carry a reason each too.
  */
-import { Validations } from 'aws-cdk-lib';
+import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import type { IConstruct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { buildApp } from '../../infra/lib/app.ts';
 import { placeholderFunctionCode } from '../../infra/lib/function-code.ts';
+import { acknowledgeCheckov, type CheckovSkip } from '../../infra/lib/nag.ts';
 import { IMPORTED_RESOURCES } from './imported-resources.ts';
 import { synthesize } from './synthesize.ts';
 
@@ -48,6 +51,57 @@ describe.each(VARIANTS)('AwsSolutions checks: %s', (variant, overrides) => {
     const ours = acknowledgements(stack).filter((a) => a.id.startsWith('AwsSolutions::'));
     expect(ours.length).toBeGreaterThan(0);
     for (const a of ours) expect(a.reason.length, a.id).toBeGreaterThan(40);
+  });
+});
+
+/** Every `Metadata.checkov.skip` entry of a template, with its resource. */
+function checkovSkips(template: Template): { resource: string; id: string; comment: string }[] {
+  return Object.entries(
+    template.toJSON().Resources as Record<string, { Metadata?: Record<string, unknown> }>,
+  ).flatMap(([resource, r]) =>
+    ((r.Metadata?.checkov as { skip?: CheckovSkip[] } | undefined)?.skip ?? []).map((s) => ({
+      resource,
+      ...s,
+    })),
+  );
+}
+
+describe.each(VARIANTS)('checkov acknowledgements: %s', (variant, overrides) => {
+  it('carry a check id and a reason each, in the metadata checkov reads', async () => {
+    const { template } = await synthesize(variant.split(' ')[0] as string, overrides);
+    const skips = checkovSkips(template);
+    expect(skips.length).toBeGreaterThan(0);
+    for (const skip of skips) {
+      expect(skip.id, skip.resource).toMatch(/^CKV2?_AWS_\d+$/);
+      expect(skip.comment.length, `${skip.resource} ${skip.id}`).toBeGreaterThan(40);
+    }
+    // One entry per check and resource.
+    const keys = skips.map((s) => `${s.resource} ${s.id}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('acknowledgeCheckov', () => {
+  it("adds up on a construct's CloudFormation resource, replacing a repeated check's reason", () => {
+    const stack = new Stack();
+    const topic = new sns.Topic(stack, 'Topic');
+    acknowledgeCheckov(topic, 'CKV_AWS_26', 'first reason');
+    acknowledgeCheckov(topic.node.defaultChild as CfnResource, 'CKV_AWS_1', 'second reason');
+    acknowledgeCheckov(topic, 'CKV_AWS_26', 'third reason');
+    const [resource] = Object.values(Template.fromStack(stack).findResources('AWS::SNS::Topic')) as {
+      Metadata: { checkov: { skip: CheckovSkip[] } };
+    }[];
+    expect(resource?.Metadata.checkov.skip).toEqual([
+      { id: 'CKV_AWS_1', comment: 'second reason' },
+      { id: 'CKV_AWS_26', comment: 'third reason' },
+    ]);
+  });
+
+  it('refuses a construct that is no CloudFormation resource', () => {
+    const stack = new Stack();
+    expect(() => acknowledgeCheckov(new Construct(stack, 'Plain'), 'CKV_AWS_1', 'reason')).toThrow(
+      /no CloudFormation resource/,
+    );
   });
 });
 

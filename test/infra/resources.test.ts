@@ -20,6 +20,15 @@ beforeAll(async () => {
 
 type Resource = { Properties: Record<string, unknown>; DependsOn?: string[] };
 
+/** The logical id of the one security group whose description matches. */
+function groupId(env: Env, description: RegExp): string {
+  const ids = Object.entries(synthesized[env].template.findResources('AWS::EC2::SecurityGroup'))
+    .filter(([, r]) => description.test(String((r as Resource).Properties.GroupDescription)))
+    .map(([id]) => id);
+  expect(ids, String(description)).toHaveLength(1);
+  return ids[0] as string;
+}
+
 function only(env: Env, type: string, props?: Record<string, unknown>): Resource {
   const found = Object.values(
     synthesized[env].template.findResources(type, props ? { Properties: props } : {}),
@@ -95,8 +104,70 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     );
     synthesized[env].template.hasResourceProperties('AWS::RDS::DBParameterGroup', {
       Family: `mysql${db.mysqlVersion.split('.').slice(0, 2).join('.')}`,
-      Parameters: { require_secure_transport: 'ON' },
     });
+  });
+
+  it('requires TLS with require_secure_transport=1, the value an RDS for MySQL parameter group takes', () => {
+    const group = only(env, 'AWS::RDS::DBParameterGroup');
+    expect((group.Properties.Parameters as Record<string, string>).require_secure_transport).toBe('1');
+    const instance = only(env, 'AWS::RDS::DBInstance');
+    expect(instance.Properties.DBParameterGroupName).toEqual({
+      Ref: expect.stringMatching(/^DatabaseParameters/),
+    });
+  });
+
+  it('exports the configured MySQL logs to log groups of its own, with the slow query log on when exported', () => {
+    const db = config.database;
+    const { template } = synthesized[env];
+    const instance = only(env, 'AWS::RDS::DBInstance');
+    if (db.logExports.length === 0) {
+      expect(instance.Properties.EnableCloudwatchLogsExports).toBeUndefined();
+    } else {
+      expect(instance.Properties.EnableCloudwatchLogsExports).toEqual(db.logExports);
+    }
+    for (const log of db.logExports) {
+      const groups = template.findResources('AWS::Logs::LogGroup', {
+        Properties: {
+          LogGroupName: `/aws/rds/instance/lambda-realtime-${env}/${log}`,
+          RetentionInDays: db.logRetentionDays,
+        },
+      });
+      const [groupId] = Object.keys(groups);
+      expect(groupId, log).toBeDefined();
+      // Created before RDS would create it without a retention.
+      expect(instance.DependsOn).toContain(groupId);
+    }
+    const parameters = only(env, 'AWS::RDS::DBParameterGroup').Properties.Parameters as Record<
+      string,
+      string
+    >;
+    if (db.logExports.includes('slowquery')) {
+      expect(parameters).toMatchObject({
+        slow_query_log: '1',
+        long_query_time: String(db.slowQuerySeconds),
+        log_output: 'FILE',
+      });
+    } else {
+      expect(parameters).not.toHaveProperty('slow_query_log');
+    }
+    if (db.monitoringIntervalSeconds > 0) {
+      expect(instance.Properties).toMatchObject({
+        MonitoringInterval: db.monitoringIntervalSeconds,
+        MonitoringRoleArn: expect.anything(),
+      });
+    } else {
+      expect(instance.Properties.MonitoringInterval).toBeUndefined();
+    }
+  });
+
+  it('keeps the master secret whenever the database outlives the stack (retained or snapshotted)', () => {
+    const secret = only(env, 'AWS::SecretsManager::Secret') as Resource & {
+      DeletionPolicy: string;
+      UpdateReplacePolicy: string;
+    };
+    const expected = config.database.removalPolicy === 'destroy' ? 'Delete' : 'Retain';
+    expect(secret.DeletionPolicy).toBe(expected);
+    expect(secret.UpdateReplacePolicy).toBe(expected);
   });
 
   it('keeps the database credentials in a generated secret attached to the instance and rotated', () => {
@@ -226,6 +297,70 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     // No inline rule: in particular not CDK's default allow-all egress.
     const group = template.findResources('AWS::EC2::SecurityGroup')[functionGroup as string] as Resource;
     expect(group.Properties.SecurityGroupEgress).toBeUndefined();
+  });
+
+  it('lets the rotation function reach the Secrets Manager endpoint on 443, and MySQL', () => {
+    const { template } = synthesized[env];
+    const rotationGroup = groupId(env, /^Secret rotation function/);
+    const endpointGroup = groupId(env, /^Secrets Manager endpoint/);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [endpointGroup, 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [rotationGroup, 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [rotationGroup, 'GroupId'] },
+      DestinationSecurityGroupId: { 'Fn::GetAtt': [endpointGroup, 'GroupId'] },
+      FromPort: 443,
+      ToPort: 443,
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [groupId(env, /^RDS MySQL/), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [rotationGroup, 'GroupId'] },
+      FromPort: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseInstance'), 'Endpoint.Port'] },
+    });
+    // It calls Secrets Manager's standard hostname, which the endpoint's private DNS answers.
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: Match.stringLikeRegexp('secretsmanager'),
+      PrivateDnsEnabled: true,
+    });
+    const rotation = only(env, 'AWS::Serverless::Application');
+    expect((rotation.Properties.Parameters as Record<string, unknown>).endpoint).toEqual({
+      'Fn::Join': ['', ['https://secretsmanager.eu-west-1.', { Ref: 'AWS::URLSuffix' }]],
+    });
+    // And nowhere else.
+    const egress = Object.values(
+      template.findResources('AWS::EC2::SecurityGroupEgress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [rotationGroup, 'GroupId'] } },
+      }),
+    );
+    expect(egress).toHaveLength(2);
+  });
+
+  it('lets the Secrets Manager endpoint open no connection: no outbound rule at all', () => {
+    const { template } = synthesized[env];
+    const endpointGroup = groupId(env, /^Secrets Manager endpoint/);
+    const group = template.findResources('AWS::EC2::SecurityGroup')[endpointGroup] as Resource;
+    // CDK's placeholder for "no outbound": one rule matching no traffic.
+    expect(group.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({
+        CidrIp: '255.255.255.255/32',
+        IpProtocol: 'icmp',
+        FromPort: 252,
+        ToPort: 86,
+      }),
+    ]);
+    template.resourcePropertiesCountIs(
+      'AWS::EC2::SecurityGroupEgress',
+      { GroupId: { 'Fn::GetAtt': [endpointGroup, 'GroupId'] } },
+      0,
+    );
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: Match.stringLikeRegexp('secretsmanager'),
+      SecurityGroupIds: [{ 'Fn::GetAtt': [endpointGroup, 'GroupId'] }],
+    });
   });
 
   it('exports what operators need', () => {
