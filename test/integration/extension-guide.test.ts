@@ -1,108 +1,308 @@
 /**
- * The README's extension guide, followed once: a new event type (`user_signup`) added to the user
- * domain with its payload schema, its table and its processor — no handler code touched.
+ * The README's extension guide, followed on a copy of the project (shared/, functions/, db/ under
+ * .local/): each step edits the files the guide names, the test counts them, and the copy's own
+ * handlers then run against the real database migrated with the copy's migrations.
+ *   1. a declarative event type with its own table: its domain module + a migration;
+ *   2. a dimension table: its declaration + a migration — nothing in the pipeline, the handler
+ *      factory or the config loader;
+ *   3. a code event type with its own table, joined to that dimension: its domain module + a migration.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { z } from 'zod';
-import {
-  EVENT_COLUMNS,
-  eventRow,
-  KAFKA_COLUMNS,
-  USER_COLUMNS,
-  userRow,
-} from '../../shared/domains/common.ts';
-import type { Dimensions } from '../../shared/domains/dimensions.ts';
-import { user } from '../../shared/domains/user.ts';
-import { defineDomain } from '../../shared/pipeline/domain.ts';
-import { defineProcessor } from '../../shared/pipeline/processor.ts';
-import { defineTable, rowOf, varchar } from '../../shared/tables/table.ts';
-import { domainHandler, dump, freshDatabase, type TestDatabase } from '../support/database.ts';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dump, freshDatabase, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
-// 1. The payload schema.
-const userSignupV1 = z.object({ userId: z.string().min(1).max(64), channel: z.string().min(1).max(32) });
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const copy = join(root, '.local', `extension-guide-${process.pid}`);
+const COPIED = ['shared', 'functions', 'db'];
 
-// 2. Its table (and, in real life, its migration in db/migrations).
-const SIGNUP_DDL = `CREATE TABLE user_signup_wide (
-  event_id VARCHAR(64) NOT NULL PRIMARY KEY, event_type VARCHAR(64) NOT NULL, event_time DATETIME(3) NOT NULL,
-  event_version VARCHAR(9) NOT NULL, source VARCHAR(64) NOT NULL, user_id VARCHAR(64) NOT NULL,
-  channel VARCHAR(32) NOT NULL, user_name VARCHAR(128) NULL, user_level VARCHAR(32) NULL, region VARCHAR(64) NULL,
-  kafka_topic VARCHAR(249) NOT NULL, kafka_partition INT NOT NULL, kafka_offset BIGINT NOT NULL,
-  processed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`;
-const userSignupWide = defineTable({
+function snapshot(): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.set(relative(copy, path), createHash('sha256').update(readFileSync(path)).digest('hex'));
+    }
+  };
+  for (const dir of COPIED) walk(join(copy, dir));
+  return files;
+}
+
+/** The files changed or added since `before`. */
+function touched(before: Map<string, string>): string[] {
+  return [...snapshot()]
+    .filter(([file, hash]) => before.get(file) !== hash)
+    .map(([file]) => file)
+    .sort();
+}
+
+/** Replaces `from` (which must occur exactly once) in a file of the copy. */
+function edit(file: string, from: string, to: string): void {
+  const path = join(copy, file);
+  const text = readFileSync(path, 'utf8');
+  expect(text.split(from), `${file} must contain ${from} once`).toHaveLength(2);
+  writeFileSync(path, text.replace(from, to));
+}
+
+const write = (file: string, text: string) => writeFileSync(join(copy, file), text);
+
+let db: TestDatabase;
+beforeAll(async () => {
+  mkdirSync(copy, { recursive: true });
+  for (const dir of COPIED) cpSync(join(root, dir), join(copy, dir), { recursive: true });
+  db = await freshDatabase('lrt_guide');
+});
+afterAll(async () => {
+  await db?.drop();
+  rmSync(copy, { recursive: true, force: true });
+});
+
+describe('the extension guide', () => {
+  it('1. a declarative event type: its domain module and a migration', () => {
+    const before = snapshot();
+    write(
+      'db/migrations/005_user_signup.sql',
+      `CREATE TABLE IF NOT EXISTS user_signup_wide (
+  event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, event_type VARCHAR(64) NOT NULL,
+  event_time DATETIME(3) NOT NULL, event_version VARCHAR(9) NOT NULL, source VARCHAR(64) NOT NULL,
+  user_id VARCHAR(64) COLLATE utf8mb4_bin NOT NULL, channel VARCHAR(32) NOT NULL,
+  user_name VARCHAR(128) NULL, user_level VARCHAR(32) NULL, region VARCHAR(64) NULL,
+  kafka_topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, kafka_partition INT NOT NULL,
+  kafka_offset BIGINT NOT NULL, processed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+`,
+    );
+    edit(
+      'shared/domains/user.ts',
+      'export const user = defineDomain({',
+      `export const userSignupV1 = z.object({ userId: id, channel: text(32).min(1) });
+export const userSignupWide = defineTable({
   name: 'user_signup_wide',
+  columns: { ...EVENT_COLUMNS, user_id: idColumn(), channel: varchar(32), ...USER_COLUMNS, ...KAFKA_COLUMNS },
+  key: ['event_id'],
+});
+const signup = { type: 'user_signup', version: '1.0', payload: userSignupV1 };
+const signupProcessors = declared(
+  [
+    {
+      type: 'user_signup',
+      into: 'user_signup_wide',
+      joins: [{ dimension: 'user', on: 'userId' }],
+      columns: {
+        user_id: { payload: 'userId' },
+        channel: { payload: 'channel' },
+        user_name: { dimension: 'user', column: 'user_name' },
+        region: { dimension: 'user', column: 'region' },
+      },
+    },
+  ],
+  { tables: [userSignupWide], events: [signup] },
+);
+
+export const user = defineDomain({`,
+    );
+    edit(
+      'shared/domains/user.ts',
+      '  tables: [userEventWide, userProfileWide],',
+      '  tables: [userEventWide, userProfileWide, userSignupWide],',
+    );
+    edit(
+      'shared/domains/user.ts',
+      "    { type: 'user_view', version: '1.0', payload: userViewV1 },",
+      `    { type: 'user_view', version: '1.0', payload: userViewV1 },\n    signup,`,
+    );
+    edit(
+      'shared/domains/user.ts',
+      '  processors: [userLogin, userPurchase, userView],',
+      '  processors: [userLogin, userPurchase, userView, ...signupProcessors],',
+    );
+    edit('shared/domains/user.ts', 'import {\n  EVENT_COLUMNS,', 'import {\n  declared,\n  EVENT_COLUMNS,');
+    expect(touched(before)).toEqual(['db/migrations/005_user_signup.sql', 'shared/domains/user.ts']);
+  });
+
+  it('2. a dimension table: its declaration and a migration', () => {
+    const before = snapshot();
+    write(
+      'db/migrations/006_dim_store.sql',
+      `CREATE TABLE IF NOT EXISTS dim_store (
+  store_id   VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
+  store_name VARCHAR(128) NULL,
+  city       VARCHAR(64) NULL,
+  updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (store_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+`,
+    );
+    edit(
+      'shared/domains/dimensions.ts',
+      'export const DIMENSIONS = [userDimension, productDimension] as const;',
+      `export const storeDimension = defineDimension({
+  name: 'store',
+  table: defineTable({
+    name: 'dim_store',
+    columns: {
+      store_id: varchar(64),
+      store_name: varchar(128).null(),
+      city: varchar(64).null(),
+      updated_at: timestamp().byDatabase(),
+    },
+    key: ['store_id'],
+  }),
+  key: 'store_id',
+  columns: ['store_name', 'city'],
+  cache: { ttlMs: 600_000, preload: true },
+});
+
+export const DIMENSIONS = [userDimension, productDimension, storeDimension] as const;`,
+    );
+    expect(touched(before)).toEqual(['db/migrations/006_dim_store.sql', 'shared/domains/dimensions.ts']);
+  });
+
+  it('3. a code event type with its own table, joined to the new dimension: its domain module and a migration', () => {
+    const before = snapshot();
+    write(
+      'db/migrations/007_order_pickup.sql',
+      `CREATE TABLE IF NOT EXISTS order_pickup_wide (
+  event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, event_type VARCHAR(64) NOT NULL,
+  event_time DATETIME(3) NOT NULL, event_version VARCHAR(9) NOT NULL, source VARCHAR(64) NOT NULL,
+  order_id VARCHAR(64) COLLATE utf8mb4_bin NOT NULL, store_id VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
+  store_name VARCHAR(128) NULL, city VARCHAR(64) NULL,
+  kafka_topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, kafka_partition INT NOT NULL,
+  kafka_offset BIGINT NOT NULL, processed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+`,
+    );
+    edit(
+      'shared/domains/order.ts',
+      'export const order = defineDomain({',
+      `export const orderPickupV1 = z.object({ orderId: id, storeId: id });
+export const orderPickupWide = defineTable({
+  name: 'order_pickup_wide',
   columns: {
     ...EVENT_COLUMNS,
-    user_id: varchar(64),
-    channel: varchar(32),
-    ...USER_COLUMNS,
+    order_id: idColumn(),
+    store_id: idColumn(),
+    store_name: varchar(128).null(),
+    city: varchar(64).null(),
     ...KAFKA_COLUMNS,
   },
   key: ['event_id'],
 });
-
-// 3. The processor.
-const userSignup = defineProcessor<z.output<typeof userSignupV1>, Dimensions>({
-  type: 'user_signup',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
-  toWrite: (e, dims, record) => ({
-    eventId: e.eventId,
-    event: rowOf(userSignupWide, {
-      ...eventRow(e, record),
-      user_id: e.payload.userId,
-      channel: e.payload.channel,
-      ...userRow(dims.get('user', e.payload.userId)),
-    }),
-    state: [],
-  }),
+export const orderPickup = defineProcessor<z.output<typeof orderPickupV1>, Dimensions>({
+  type: 'order_pickup',
+  dimensionKeys: (e) => ({ store: e.payload.storeId }),
+  toWrite(e, dims, record) {
+    const store = dims.get('store', e.payload.storeId);
+    return {
+      eventId: e.eventId,
+      event: rowOf(orderPickupWide, {
+        ...eventRow(e, record),
+        order_id: e.payload.orderId,
+        store_id: e.payload.storeId,
+        store_name: store?.store_name ?? null,
+        city: store?.city ?? null,
+      }),
+      state: [],
+    };
+  },
 });
 
-// 4. All three added to the domain.
-const userWithSignup = defineDomain({
-  ...user,
-  events: [...user.events, { type: 'user_signup', version: '1.0', payload: userSignupV1 }],
-  tables: [...user.tables, userSignupWide],
-  processors: [...user.processors, userSignup],
-});
+export const order = defineDomain({`,
+    );
+    edit(
+      'shared/domains/order.ts',
+      '  tables: [orderEventWide, orderWide],',
+      '  tables: [orderEventWide, orderWide, orderPickupWide],',
+    );
+    edit(
+      'shared/domains/order.ts',
+      "    { type: 'order_cancel', version: '1.0', payload: orderCancelV1 },",
+      "    { type: 'order_cancel', version: '1.0', payload: orderCancelV1 },\n    { type: 'order_pickup', version: '1.0', payload: orderPickupV1 },",
+    );
+    edit(
+      'shared/domains/order.ts',
+      '  processors: [orderCreate, orderPay, orderCancel],',
+      '  processors: [orderCreate, orderPay, orderCancel, orderPickup],',
+    );
+    expect(touched(before)).toEqual(['db/migrations/007_order_pickup.sql', 'shared/domains/order.ts']);
+  });
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await freshDatabase();
-  await db.conn.query(SIGNUP_DDL);
-  await db.conn.query(
-    `INSERT INTO dim_user (user_id, user_name, user_level, region) VALUES ('u5', 'Dee', 'gold', 'west')`,
-  );
-});
-afterAll(async () => {
-  await db?.drop();
-});
+  it('the copy migrates, matches its definitions, reads the new variables and runs the new types', async () => {
+    const { migrate } = await import(join(copy, 'db/migrate.ts'));
+    const { schemaDrift } = await import(join(root, 'db/schema-drift.ts'));
+    const registry = await import(join(copy, 'shared/domains/registry.ts'));
+    const { createHandler } = await import(join(copy, 'shared/runtime/create-handler.ts'));
+    const { loadConfig } = await import(join(copy, 'shared/runtime/config.ts'));
 
-it('a new event type works end to end through the unchanged user handler', async () => {
-  const handler = domainHandler(userWithSignup, db);
-  const signup: Json = {
-    ...businessEvent('user_login', { type: 'user_signup', eventId: 'signup-1' }),
-    payload: { userId: 'u5', channel: 'app' },
-  };
-  const bad = { ...signup, eventId: 'bad-signup', payload: { userId: 'u5' } };
-  const event = kafkaEvent([
-    kafkaRecord({ offset: 1, value: signup }),
-    kafkaRecord({ offset: 2, value: bad }),
-    kafkaRecord({ offset: 3, value: businessEvent('user_login', {}, { userId: 'u5' }) }),
-  ]);
-  for (let i = 0; i < 2; i++) expect((await handler(event, lambdaContext())).batchItemFailures).toEqual([]);
+    expect((await migrate(db.conn)).applied).toEqual(['005_user_signup', '006_dim_store', '007_order_pickup']);
+    expect(await schemaDrift(db.conn, registry.TABLES)).toEqual([]);
+    // The store dimension's cache variables exist, derived from its declaration.
+    expect(() => loadConfig({ ...db.env, DIM_STORE_TTL_SECONDS: 'soon' }, 'order')).toThrow(
+      /DIM_STORE_TTL_SECONDS/,
+    );
+    expect(loadConfig({ ...db.env, DIM_STORE_MAX_ENTRIES: '7' }, 'order').dimensionCache.store).toEqual({
+      maxEntries: 7,
+    });
 
-  expect(await dump(db.conn, 'user_signup_wide', 'event_id')).toMatchObject([
-    {
-      event_id: signup.eventId,
-      user_id: 'u5',
-      channel: 'app',
-      user_name: 'Dee',
-      region: 'west',
-      kafka_offset: '1',
-    },
-  ]);
-  expect(await dump(db.conn, 'event_dead_letter', 'kafka_offset')).toMatchObject([
-    { kafka_offset: '2', reason: 'schema', event_id: 'bad-signup' },
-  ]);
-  expect(await dump(db.conn, 'user_event_wide', 'event_id')).toHaveLength(1);
+    await db.conn.query(`INSERT INTO dim_user (user_id, user_name, region) VALUES ('u5', 'Dee', 'west')`);
+    await db.conn.query(
+      `INSERT INTO dim_store (store_id, store_name, city) VALUES ('s1', 'Central', 'Lyon')`,
+    );
+    const handler = (domain: string) =>
+      createHandler(registry.domain(domain), { env: db.env, writeLog: () => {} });
+
+    const signup: Json = {
+      ...businessEvent('user_login', { type: 'user_signup', eventId: 'signup-1' }),
+      payload: { userId: 'u5', channel: 'app' },
+    };
+    const badSignup = { ...signup, eventId: 'bad-signup', payload: { userId: 'u5' } };
+    const userBatch = kafkaEvent([
+      kafkaRecord({ offset: 1, value: signup }),
+      kafkaRecord({ offset: 2, value: badSignup }),
+      kafkaRecord({ offset: 3, value: businessEvent('user_login', {}, { userId: 'u5' }) }),
+    ]);
+    const pickup: Json = {
+      ...businessEvent('order_cancel', { domain: 'order', type: 'order_pickup', eventId: 'pickup-1' }),
+      payload: { orderId: 'o1', storeId: 's1' },
+    };
+    const pickupElsewhere: Json = {
+      ...pickup,
+      eventId: 'pickup-2',
+      payload: { orderId: 'o2', storeId: 's9' },
+    };
+    const orderBatch = kafkaEvent([
+      kafkaRecord({ offset: 10, value: pickup }),
+      kafkaRecord({ offset: 11, value: pickupElsewhere }),
+    ]);
+    for (let i = 0; i < 2; i++) {
+      expect((await handler('user')(userBatch, lambdaContext())).batchItemFailures).toEqual([]);
+      expect((await handler('order')(orderBatch, lambdaContext())).batchItemFailures).toEqual([]);
+    }
+
+    expect(await dump(db.conn, 'user_signup_wide', 'event_id')).toMatchObject([
+      {
+        event_id: 'signup-1',
+        user_id: 'u5',
+        channel: 'app',
+        user_name: 'Dee',
+        region: 'west',
+        user_level: null,
+        kafka_offset: '1',
+      },
+    ]);
+    expect(await dump(db.conn, 'order_pickup_wide', 'event_id')).toMatchObject([
+      { event_id: 'pickup-1', order_id: 'o1', store_id: 's1', store_name: 'Central', city: 'Lyon' },
+      { event_id: 'pickup-2', order_id: 'o2', store_id: 's9', store_name: null, city: null },
+    ]);
+    expect(await dump(db.conn, 'event_dead_letter', 'kafka_offset')).toMatchObject([
+      { kafka_offset: '2', reason: 'schema', event_id: 'bad-signup' },
+    ]);
+    expect(await dump(db.conn, 'user_event_wide', 'event_id')).toHaveLength(1);
+  });
 });
