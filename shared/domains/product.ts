@@ -63,7 +63,7 @@ const PRODUCT_AND_USER = {
   region: { dimension: 'user', column: 'region' },
 } as const;
 
-export const PRODUCT_MAPPINGS: EventMapping[] = [
+const PRODUCT_MAPPINGS: EventMapping[] = [
   {
     type: 'product_view',
     into: 'product_event_wide',
