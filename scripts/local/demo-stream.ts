@@ -167,10 +167,19 @@ function weightedPick(items: Array<[string, number]>, point: number): string {
   return items.at(-1)![0];
 }
 
+/**
+ * Personal data some malformed records carry — a card number in JSON, a PIN in a line that is not
+ * JSON at all (short enough for a JSON parser to quote it whole in its error). It may sit in a dead
+ * letter's raw bytes but must never reach a log line (the local pipeline's test scans for both).
+ */
+export const DEMO_PERSONAL_DATA = ['4111111111111111', 'pin=739215'] as const;
+const [DEMO_CARD_NUMBER, DEMO_PIN] = DEMO_PERSONAL_DATA;
+
 function malformed(rnd: () => number, runId: string, sequence: number): DemoRecord {
   const kinds = [
-    () => Buffer.from('{"domain":"user","type":"user_login",'),
+    () => Buffer.from(`{"domain":"user","type":"user_login","payload":{"card":"${DEMO_CARD_NUMBER}"`),
     () => Buffer.from([0xc3, 0x28, 0xa0, 0xa1]),
+    () => Buffer.from(DEMO_PIN),
     () =>
       Buffer.from(
         JSON.stringify({
@@ -178,7 +187,7 @@ function malformed(rnd: () => number, runId: string, sequence: number): DemoReco
           type: 'order_create',
           timestamp: Date.now(),
           eventId: `${runId}-bad-${sequence}`,
-          payload: { orderId: 'o', quantity: 0 },
+          payload: { orderId: 'o', quantity: 0, card: DEMO_CARD_NUMBER },
           version: '1.0',
           source: 'demo',
         }),

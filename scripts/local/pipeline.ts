@@ -100,7 +100,7 @@ await ensureTopics(endpoints.kafkaBrokers, [
 ]);
 
 // One handler and one event source mapping per domain, configured as CDK deploys them.
-const logDir = join(root, '.local', 'logs');
+const logDir = process.env.LRT_LOG_DIR ?? join(root, '.local', 'logs');
 mkdirSync(logDir, { recursive: true });
 provideAwsEnvironment(endpoints);
 const functionEnv = { DB_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL: endpoints.aws.endpoint, LOG_LEVEL: 'info' };

@@ -99,7 +99,9 @@ function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new PermanentEventError('not_json', `record value is not JSON: ${(error as Error).message}`);
+    // Never the parser's message: it quotes the value, and messages reach logs.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new PermanentEventError('not_json', `record value is not JSON${at ? ` (at position ${at})` : ''}`);
   }
 }
 

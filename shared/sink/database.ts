@@ -93,7 +93,7 @@ export class Database {
         const kind = classifyDbError(error);
         // A connection that failed mid-way may be broken: never hand it out again.
         if (conn) kind === 'connection' ? conn.destroy() : conn.release();
-        if (kind === 'data') throw new DataRejectedError((error as Error).message, { cause: error });
+        if (kind === 'data') throw dataRejected(error);
         if (kind === 'lock_conflict' && lockConflicts < lockRetries) {
           lockConflicts++;
           this.#log('warn', 'lock conflict, retrying transaction', {
@@ -246,4 +246,20 @@ interface OpenPool {
 /** The one thing code running inside `transaction`/`run` can do. */
 export interface Queryable {
   query<R = unknown>(sql: string, params?: unknown[]): Promise<R>;
+}
+
+/**
+ * The database's refusal, without the value it refused: the server's message quotes it ("Incorrect
+ * datetime value: '…'"), and the message reaches logs and event_dead_letter.error_message.
+ */
+function dataRejected(error: unknown): DataRejectedError {
+  const { errno, code, message = '' } = (error ?? {}) as { errno?: number; code?: string; message?: string };
+  // MySQL names the column 'c'; MariaDB `db`.`table`.`c`.
+  const column = /column ((?:[`'][^`']{1,64}[`']\.?){1,3})/
+    .exec(message)?.[1]
+    ?.match(/[^`'.]+/g)
+    ?.at(-1);
+  return new DataRejectedError(
+    `the database refused a value${column ? ` of column ${column}` : ''} (${code ?? 'error'}${errno ? ` ${errno}` : ''})`,
+  );
 }

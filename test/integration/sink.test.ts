@@ -3,7 +3,10 @@
  * newest-wins state whatever the arrival order, and a constant number of statements per batch.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { userEventWide } from '../../shared/domains/user.ts';
+import { DataRejectedError } from '../../shared/pipeline/errors.ts';
 import type { KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
+import { checkedRow, type Table } from '../../shared/tables/table.ts';
 import { domainHandler, dump, freshDatabase, realRuntime, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
@@ -268,5 +271,41 @@ describe('newest wins on ties', () => {
     for (const row of rows) expect(row).toEqual(rows[0]);
     // Same time: version 1.1 beats 1.0; between the two 1.1 events, event id e-2 beats e-0.
     expect(rows[0]).toMatchObject([{ amount: '20.0000', status: 'CREATED' }]);
+  });
+});
+
+describe('a value the database refuses', () => {
+  it.each([
+    [
+      'too long for its column',
+      { device: 'SECRET-'.repeat(20) },
+      /of column device \(ER_DATA_TOO_LONG 1406\)/,
+    ],
+    ['not a decimal', { amount: 'SECRET-amount' }, /of column amount \(/],
+  ])('is rejected without quoting the value: %s', async (_name, columns, message) => {
+    const runtime = realRuntime(db);
+    const row = {
+      event_id: 'refused-1',
+      event_type: 'user_login',
+      event_time: new Date(1_790_000_000_000),
+      event_version: '1.0',
+      source: 'test',
+      user_id: 'u1',
+      kafka_topic: 'business-events',
+      kafka_partition: 0,
+      kafka_offset: 1,
+      ...columns,
+    };
+    const write = {
+      eventId: 'refused-1',
+      event: checkedRow(userEventWide as unknown as Table, row),
+      state: [],
+    };
+    const error = await runtime.sink.apply({ events: [write], deadLetters: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataRejectedError);
+    expect((error as Error).message).toMatch(message);
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('SECRET');
+    expect((error as Error).cause).toBeUndefined();
+    await runtime.database.close();
   });
 });
