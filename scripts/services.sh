@@ -2,7 +2,8 @@
 # Native test services for machines without Docker (DESIGN.md, contract 8):
 #   MySQL   MariaDB from Debian's packages, own data directory, 127.0.0.1:$LRT_MYSQL_PORT
 #   Kafka   Apache Kafka 4.x, one KRaft node (broker + controller) from its Maven Central jars
-#   AWS     moto's standalone server (PyPI) in a project-local virtualenv, 127.0.0.1:$LRT_AWS_PORT
+#   AWS     LocalStack's open-source core (PyPI) run natively in a project-local virtualenv on
+#           Python >= 3.12, 127.0.0.1:$LRT_AWS_PORT
 #
 #   scripts/services.sh up       start what is not running (installing where needed); safe twice
 #   scripts/services.sh down     stop what `up` started (by pid file), nothing else
@@ -22,7 +23,6 @@ AWS_PORT="${LRT_AWS_PORT:-4566}"
 DB_NAME="${LRT_DB_NAME:-lambda_realtime}"
 DB_USER="${LRT_DB_USER:-lrt}"
 DB_PASSWORD="${LRT_DB_PASSWORD:-lrt-local-password}"
-MOTO_SPEC="${LRT_MOTO_SPEC:-moto[server]==5.2.5}"
 READY_TIMEOUT="${LRT_READY_TIMEOUT:-120}"
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -173,8 +173,26 @@ EOF
 }
 
 # ------------------------------------------------------------------------------- AWS emulator
-MOTO_DIR="$STATE/moto"
+# LocalStack's open-source core (PyPI: localstack-core, scripts/services/localstack-requirements.txt)
+# run on the host, not in Docker: `python -m localstack.runtime.main`, the runtime's own entry point
+# (localstack-core has no `localstack start` CLI). Everything it writes stays in $LS_DIR:
+#   OVERRIDE_IN_DOCKER=0      host mode: its directories are laid out under FILESYSTEM_ROOT
+#   FILESYSTEM_ROOT           its /var/lib/localstack, /etc/localstack, /usr/lib/localstack, caches
+#   TMPDIR                    Python's temporary files (LocalStack logs a deprecation warning for
+#                             an old meaning of this name of its own; expected, and harmless)
+#   XDG_CACHE_HOME            the plugin index (plux) that would go to ~/.cache
+#   CONFIG_DIR                its profile directory (~/.localstack), so none of the user's is read
+#   GATEWAY_SERVER=hypercorn  the default server (twisted) binds 0.0.0.0 whatever GATEWAY_LISTEN says
+#   DNS_ADDRESS=0             no DNS server (it would try port 53)
+#   DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1   nothing sent to or fetched from the internet
+# SERVICES: the functions use Secrets Manager; the rest are what the stack's alarms and logs touch,
+# loaded only when first called. S3 is left out on purpose: its object store is fixed at
+# /tmp/localstack-s3-storage, outside the state directory.
+LS_DIR="$STATE/localstack"
+LS_REQUIREMENTS="$HERE/localstack-requirements.txt"
+LS_SERVICES="secretsmanager,sts,kms,logs,cloudwatch,sns,sqs"
 
+# Ready when a real Secrets Manager call answers (the first call also loads that service).
 aws_ready() {
   python3 - "$AWS_PORT" <<'PY'
 import json, sys, urllib.request
@@ -187,23 +205,67 @@ with urllib.request.urlopen(req, timeout=3) as r:
 PY
 }
 
-aws_up() {
-  if pid_alive "$MOTO_DIR/pid" && aws_ready >/dev/null 2>&1; then log "aws emulator already running on :$AWS_PORT"; return; fi
-  if aws_ready >/dev/null 2>&1; then adopt "aws emulator" "$AWS_PORT"; return; fi
-  mkdir -p "$MOTO_DIR"
-  local stamp="$MOTO_DIR/venv/.installed-$(echo "$MOTO_SPEC" | cksum | cut -d' ' -f1)"
-  if [ ! -f "$stamp" ]; then
-    log "installing $MOTO_SPEC into $MOTO_DIR/venv"
-    rm -rf "$MOTO_DIR/venv"
-    python3 -m venv "$MOTO_DIR/venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$MOTO_DIR/venv"; }
-    "$MOTO_DIR/venv/bin/pip" install -q --disable-pip-version-check "$MOTO_SPEC" >"$MOTO_DIR/pip.log" 2>&1 ||
-      { tail -n 20 "$MOTO_DIR/pip.log" >&2; die "installing moto failed; see $MOTO_DIR/pip.log"; }
-    touch "$stamp"
+# A Python >= 3.12 that can make a virtualenv: $LRT_PYTHON if set, else python3.x on PATH (newest
+# first), else the versions pyenv or uv installed (on PATH or not). pyenv's shims are on PATH for
+# every installed version but fail for one not selected, so each candidate is run, not looked up.
+python_fits() { "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
+find_python() {
+  if [ -n "${LRT_PYTHON:-}" ]; then
+    python_fits "$LRT_PYTHON" || die "LRT_PYTHON=$LRT_PYTHON is not a Python >= 3.12 with its venv module"
+    echo "$LRT_PYTHON"
+    return
   fi
-  : >"$MOTO_DIR/server.log"
-  spawn "$MOTO_DIR/pid" "$MOTO_DIR/server.log" "$MOTO_DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$AWS_PORT"
-  wait_for "AWS emulator" "$MOTO_DIR/server.log" "$MOTO_DIR/pid" aws_ready
-  log "aws emulator ready on 127.0.0.1:$AWS_PORT (moto $("$MOTO_DIR/venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p'))"
+  local candidate
+  for candidate in python3.14 python3.13 python3.12 python3 \
+    $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.* "$HOME"/.local/share/uv/python/cpython-3.* 2>/dev/null |
+      sort -rV | sed 's|$|/bin/python3|'); do
+    if python_fits "$candidate"; then
+      # A pyenv shim that works now may not later: keep the real interpreter's path.
+      "$candidate" -c 'import sys; print(sys.executable)'
+      return
+    fi
+  done
+  die "the AWS emulator (LocalStack) needs Python >= 3.12 with its venv module; none was found" \
+    "(tried python3.14, python3.13, python3.12 and python3 on PATH, ${PYENV_ROOT:-$HOME/.pyenv}/versions/*," \
+    "~/.local/share/uv/python/*). Install one: \`pyenv install 3.13\`, or \`apt-get install python3.13-venv\`" \
+    "(or python3.12-venv) where the distribution ships it (Debian 13, Ubuntu 24.04); or point LRT_PYTHON at" \
+    "one; or start Docker and let the tests use testcontainers."
+}
+
+# The virtualenv, made again when the requirements or the interpreter change.
+localstack_install() {
+  local python version stamp
+  python="$(find_python)"
+  version="$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
+  stamp="$LS_DIR/venv/.installed-$({ cat "$LS_REQUIREMENTS"; echo "$python $version"; } | cksum | cut -d' ' -f1)"
+  [ -f "$stamp" ] && return
+  log "installing $(grep -m1 '^localstack-core' "$LS_REQUIREMENTS") into $LS_DIR/venv (Python $version, $python)"
+  rm -rf "$LS_DIR/venv"
+  "$python" -m venv "$LS_DIR/venv" || die "$python could not create $LS_DIR/venv"
+  "$LS_DIR/venv/bin/pip" install -q --disable-pip-version-check -r "$LS_REQUIREMENTS" >"$LS_DIR/pip.log" 2>&1 ||
+    { tail -n 20 "$LS_DIR/pip.log" >&2; die "installing LocalStack failed; see $LS_DIR/pip.log"; }
+  touch "$stamp"
+}
+
+aws_up() {
+  if pid_alive "$LS_DIR/pid" && aws_ready >/dev/null 2>&1; then log "aws emulator already running on :$AWS_PORT"; return; fi
+  if aws_ready >/dev/null 2>&1; then adopt "aws emulator" "$AWS_PORT"; return; fi
+  mkdir -p "$LS_DIR"
+  localstack_install
+  # Its state lives in memory: a start is a clean slate, so the files of the last run go too.
+  rm -rf "$LS_DIR/fs" "$LS_DIR/tmp"
+  mkdir -p "$LS_DIR/fs" "$LS_DIR/tmp" "$LS_DIR/cache" "$LS_DIR/config"
+  : >"$LS_DIR/server.log"
+  local started=$SECONDS
+  spawn "$LS_DIR/pid" "$LS_DIR/server.log" env \
+    OVERRIDE_IN_DOCKER=0 GATEWAY_LISTEN="127.0.0.1:$AWS_PORT" GATEWAY_SERVER=hypercorn \
+    SERVICES="$LS_SERVICES" FILESYSTEM_ROOT="$LS_DIR/fs" TMPDIR="$LS_DIR/tmp" \
+    XDG_CACHE_HOME="$LS_DIR/cache" CONFIG_DIR="$LS_DIR/config" \
+    DNS_ADDRESS=0 DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1 \
+    "$LS_DIR/venv/bin/python" -m localstack.runtime.main
+  wait_for "AWS emulator (LocalStack)" "$LS_DIR/server.log" "$LS_DIR/pid" aws_ready
+  log "aws emulator ready on 127.0.0.1:$AWS_PORT in $((SECONDS - started))s" \
+    "(LocalStack $("$LS_DIR/venv/bin/python" -c 'from localstack.constants import VERSION; print(VERSION)' 2>/dev/null))"
 }
 
 # ------------------------------------------------------------------------------------ commands
@@ -234,14 +296,18 @@ case "${1:-}" in
     aws_up
     ;;
   down)
-    stop "AWS emulator" "$MOTO_DIR/pid"
+    stop "AWS emulator" "$LS_DIR/pid"
     stop Kafka "$KAFKA_DIR/pid"
     stop MySQL "$MYSQL_DIR/pid"
+    # A service that an earlier version of this script started under another folder name.
+    for pidfile in "$STATE"/*/pid; do
+      if [ -e "$pidfile" ]; then stop "$(basename "$(dirname "$pidfile")")" "$pidfile"; fi
+    done
     ;;
   status)
     status_line mysql "$MYSQL_DIR/pid" mysql_ready "127.0.0.1:$MYSQL_PORT"
     status_line kafka "$KAFKA_DIR/pid" kafka_ready "127.0.0.1:$KAFKA_PORT"
-    status_line aws "$MOTO_DIR/pid" aws_ready "127.0.0.1:$AWS_PORT"
+    status_line aws "$LS_DIR/pid" aws_ready "127.0.0.1:$AWS_PORT"
     ;;
   env)
     cat <<EOF
