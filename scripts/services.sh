@@ -3,7 +3,7 @@
 #   MySQL   MariaDB from Debian's packages, own data directory, 127.0.0.1:$LRT_MYSQL_PORT
 #   Kafka   Apache Kafka 4.x, one KRaft node (broker + controller) from its Maven Central jars
 #   AWS     LocalStack's open-source core (PyPI) run natively in a project-local virtualenv on
-#           Python >= 3.12, 127.0.0.1:$LRT_AWS_PORT
+#           Python >= 3.13, 127.0.0.1:$LRT_AWS_PORT
 #
 #   scripts/services.sh up       start what is not running (installing where needed); safe twice
 #   scripts/services.sh down     stop what `up` started (by pid file), nothing else
@@ -205,31 +205,34 @@ with urllib.request.urlopen(req, timeout=3) as r:
 PY
 }
 
-# A Python >= 3.12 that can make a virtualenv: $LRT_PYTHON if set, else python3.x on PATH (newest
-# first), else the versions pyenv or uv installed (on PATH or not). pyenv's shims are on PATH for
-# every installed version but fail for one not selected, so each candidate is run, not looked up.
-python_fits() { "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
+# A Python that LocalStack 2026.3 runs on, >= 3.13 (its package says >= 3.10, but on 3.11 it cannot
+# parse its own generic classes and on 3.12 it imports warnings.deprecated, new in 3.13; either way
+# it says only "No component plugins found"), with the venv module: $LRT_PYTHON if set, else one on
+# PATH, else one that pyenv or uv installed (on PATH or not); 3.13, on which it was measured, before
+# newer ones. pyenv's shims are on PATH for every installed version but fail for one not selected,
+# so each candidate is run, not looked up.
+python_fits() { "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 13))' >/dev/null 2>&1; }
 find_python() {
   if [ -n "${LRT_PYTHON:-}" ]; then
-    python_fits "$LRT_PYTHON" || die "LRT_PYTHON=$LRT_PYTHON is not a Python >= 3.12 with its venv module"
+    python_fits "$LRT_PYTHON" || die "LRT_PYTHON=$LRT_PYTHON is not a Python >= 3.13 with its venv module"
     echo "$LRT_PYTHON"
     return
   fi
-  local candidate
-  for candidate in python3.14 python3.13 python3.12 python3 \
-    $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.* "$HOME"/.local/share/uv/python/cpython-3.* 2>/dev/null |
-      sort -rV | sed 's|$|/bin/python3|'); do
+  local candidate installed="${PYENV_ROOT:-$HOME/.pyenv}/versions/3" uv="$HOME/.local/share/uv/python/cpython-3"
+  for candidate in python3.13 python3.14 python3.15 python3 \
+    $({ ls -d "$installed".13* "$uv".13* | sort -rV; ls -d "$installed".1[4-9]* "$uv".1[4-9]* | sort -V; } 2>/dev/null |
+      sed 's|$|/bin/python3|'); do
     if python_fits "$candidate"; then
       # A pyenv shim that works now may not later: keep the real interpreter's path.
       "$candidate" -c 'import sys; print(sys.executable)'
       return
     fi
   done
-  die "the AWS emulator (LocalStack) needs Python >= 3.12 with its venv module; none was found" \
-    "(tried python3.14, python3.13, python3.12 and python3 on PATH, ${PYENV_ROOT:-$HOME/.pyenv}/versions/*," \
+  die "the AWS emulator (LocalStack) needs Python >= 3.13 with its venv module; none was found" \
+    "(tried python3.13, python3.14, python3.15 and python3 on PATH, ${PYENV_ROOT:-$HOME/.pyenv}/versions/*," \
     "~/.local/share/uv/python/*). Install one: \`pyenv install 3.13\`, or \`apt-get install python3.13-venv\`" \
-    "(or python3.12-venv) where the distribution ships it (Debian 13, Ubuntu 24.04); or point LRT_PYTHON at" \
-    "one; or start Docker and let the tests use testcontainers."
+    "where the distribution ships it (Debian 13, Ubuntu 25.04); or point LRT_PYTHON at one; or start" \
+    "Docker and let the tests use testcontainers."
 }
 
 # The virtualenv, made again when the requirements or the interpreter change.
