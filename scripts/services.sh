@@ -247,6 +247,10 @@ localstack_install() {
   "$python" -m venv "$LS_DIR/venv" || die "$python could not create $LS_DIR/venv"
   "$LS_DIR/venv/bin/pip" install -q --disable-pip-version-check -r "$LS_REQUIREMENTS" >"$LS_DIR/pip.log" 2>&1 ||
     { tail -n 20 "$LS_DIR/pip.log" >&2; die "installing LocalStack failed; see $LS_DIR/pip.log"; }
+  # A dependency that no longer fits shows at start-up only as "No component plugins found": import
+  # the runtime's components here, where the real error can be shown.
+  "$LS_DIR/venv/bin/python" -c 'import localstack.aws.components' >>"$LS_DIR/pip.log" 2>&1 ||
+    { tail -n 5 "$LS_DIR/pip.log" >&2; die "LocalStack installed but does not import (a dependency's newer release?); see $LS_DIR/pip.log and bound it in $LS_REQUIREMENTS"; }
   touch "$stamp"
 }
 
