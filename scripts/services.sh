@@ -174,8 +174,9 @@ EOF
 
 # ------------------------------------------------------------------------------- AWS emulator
 # LocalStack's open-source core (PyPI: localstack-core, scripts/services/localstack-requirements.txt)
-# run on the host, not in Docker: `python -m localstack.runtime.main`, the runtime's own entry point
-# (localstack-core has no `localstack start` CLI). Everything it writes stays in $LS_DIR:
+# run on the host, not in Docker, by its runtime's own entry point, `python -m
+# localstack.runtime.main` (localstack-core has no `localstack start` CLI), through
+# scripts/services/localstack_main.py, which only moves its S3 store. It writes only in $LS_DIR:
 #   OVERRIDE_IN_DOCKER=0      host mode: its directories are laid out under FILESYSTEM_ROOT
 #   FILESYSTEM_ROOT           its /var/lib/localstack, /etc/localstack, /usr/lib/localstack, caches
 #   TMPDIR                    Python's temporary files (LocalStack logs a deprecation warning for
@@ -184,13 +185,13 @@ EOF
 #   CONFIG_DIR                its profile directory (~/.localstack), so none of the user's is read
 #   GATEWAY_SERVER=hypercorn  the default server (twisted) binds 0.0.0.0 whatever GATEWAY_LISTEN says
 #   DNS_ADDRESS=0             no DNS server (it would try port 53)
+#   LRT_S3_STORAGE_DIR        S3's object store, otherwise fixed at /tmp/localstack-s3-storage
 #   DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1   nothing sent to or fetched from the internet
-# SERVICES: the functions use Secrets Manager; the rest are what the stack's alarms and logs touch,
-# loaded only when first called. S3 is left out on purpose: its object store is fixed at
-# /tmp/localstack-s3-storage, outside the state directory.
+# SERVICES: the functions use Secrets Manager (which brings KMS, Lambda, S3 and STS with it); logs,
+# CloudWatch, SNS and SQS are what the stack's alarms touch. Each loads when first called.
 LS_DIR="$STATE/localstack"
 LS_REQUIREMENTS="$HERE/localstack-requirements.txt"
-LS_SERVICES="secretsmanager,sts,kms,logs,cloudwatch,sns,sqs"
+LS_SERVICES="secretsmanager,logs,cloudwatch,sns,sqs"
 
 # Ready when a real Secrets Manager call answers (the first call also loads that service).
 aws_ready() {
@@ -260,16 +261,16 @@ aws_up() {
   mkdir -p "$LS_DIR"
   localstack_install
   # Its state lives in memory: a start is a clean slate, so the files of the last run go too.
-  rm -rf "$LS_DIR/fs" "$LS_DIR/tmp"
-  mkdir -p "$LS_DIR/fs" "$LS_DIR/tmp" "$LS_DIR/cache" "$LS_DIR/config"
+  rm -rf "$LS_DIR/fs" "$LS_DIR/tmp" "$LS_DIR/s3"
+  mkdir -p "$LS_DIR/fs" "$LS_DIR/tmp" "$LS_DIR/s3" "$LS_DIR/cache" "$LS_DIR/config"
   : >"$LS_DIR/server.log"
   local started=$SECONDS
   spawn "$LS_DIR/pid" "$LS_DIR/server.log" env \
     OVERRIDE_IN_DOCKER=0 GATEWAY_LISTEN="127.0.0.1:$AWS_PORT" GATEWAY_SERVER=hypercorn \
     SERVICES="$LS_SERVICES" FILESYSTEM_ROOT="$LS_DIR/fs" TMPDIR="$LS_DIR/tmp" \
-    XDG_CACHE_HOME="$LS_DIR/cache" CONFIG_DIR="$LS_DIR/config" \
+    XDG_CACHE_HOME="$LS_DIR/cache" CONFIG_DIR="$LS_DIR/config" LRT_S3_STORAGE_DIR="$LS_DIR/s3" \
     DNS_ADDRESS=0 DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1 \
-    "$LS_DIR/venv/bin/python" -m localstack.runtime.main
+    "$LS_DIR/venv/bin/python" "$HERE/localstack_main.py"
   wait_for "AWS emulator (LocalStack)" "$LS_DIR/server.log" "$LS_DIR/pid" aws_ready
   log "aws emulator ready on 127.0.0.1:$AWS_PORT in $((SECONDS - started))s" \
     "(LocalStack $("$LS_DIR/venv/bin/python" -c 'from localstack.constants import VERSION; print(VERSION)' 2>/dev/null))"
