@@ -359,10 +359,11 @@ function checkSource(
   }
 }
 
-type ValueKind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'unknown';
+/** What a payload field holds, as far as its schema tells. */
+export type ValueKind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'unknown';
 
-/** What a column of each kind accepts from the payload. */
-const ACCEPTS: Record<ColumnKind, readonly ValueKind[]> = {
+/** What a column of each kind accepts from the payload (the SQL form judges by the same table). */
+export const ACCEPTS: Record<ColumnKind, readonly ValueKind[]> = {
   string: ['string', 'unknown'],
   int: ['number', 'unknown'],
   bigint: ['number', 'unknown'],
