@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Native test services for machines without Docker (DESIGN.md, contract 8):
+# Native test services for machines without Docker (docs/architecture.md, contract 8):
 #   MySQL   MariaDB from Debian's packages, own data directory, 127.0.0.1:$LRT_MYSQL_PORT
 #   Kafka   Apache Kafka 4.x, one KRaft node (broker + controller) from its Maven Central jars
 #   AWS     LocalStack's open-source core (PyPI) run natively in a project-local virtualenv on
