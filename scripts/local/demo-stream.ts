@@ -26,6 +26,9 @@ const MIX: Array<[string, number]> = [
   ['product_search', 10],
   ['product_recommend', 5],
 ];
+for (const [type] of MIX) {
+  if (!domainOfType(type)) throw new Error(`demo stream: ${type} is not an event type of any domain`);
+}
 
 /** A seeded PRNG (mulberry32), so a demo run can be repeated exactly with --seed. */
 export function random(seed: number): () => number {
@@ -64,8 +67,7 @@ export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
 
   const event = (type: string, payload: Record<string, unknown>, timestamp = now()) => {
     const eventId = `${options.runId}-${++sequence}-${randomUUID().slice(0, 8)}`;
-    const domain = domainOfType(type);
-    if (!domain) throw new Error(`demo stream: ${type} is not an event type of any domain`);
+    const domain = domainOfType(type)!;
     const body = { domain, type, timestamp, eventId, payload, version: '1.0', source: `${domain}-service` };
     const key = String(payload.orderId ?? payload.userId ?? payload.productId ?? eventId);
     return { key, value: JSON.stringify(body), expect: 'event', eventId, domain } satisfies DemoRecord;
