@@ -1134,7 +1134,9 @@ class Statement {
           );
         }
         if ('sum' in aggregate) this.fits(item.aggregateValue!, item.column, spec, item.at, false);
-      } else if (aggregate.when) {
+      } else if (aggregate.when || typeof merge === 'object') {
+        // Unfiltered into a newestBy column: the newest of every type the statement reads.
+        if (!aggregate.when) aggregate.when = [...this.types];
         if (typeof merge !== 'object') {
           this.fail(
             `column ${item.column} merges ${shown}; a filtered LAST_VALUE needs merge { newestBy: <order key> }`,
@@ -1142,7 +1144,7 @@ class Statement {
             item.at,
           );
         }
-        const when = [...aggregate.when].sort().join(', ');
+        const when = [...(aggregate.when ?? [])].sort().join(', ');
         const other = orderedBy.get(merge.newestBy);
         if (other && other.when !== when) {
           this.fail(
@@ -1168,8 +1170,11 @@ class Statement {
     }
     this.groupBy(table, select, key, items, tableAt);
     const fed = new Set([...table.key, ...Object.keys(columns), ...this.world.automaticState, ...orderKeys]);
-    // Counters and sums nothing aggregates add 0; a column merged newest must be fed.
+    // Counters and sums nothing aggregates add 0; a column merged newest must be fed; columns of an
+    // order key the statement does not set are left alone (the key stays '', never newer), but an
+    // order key it sets must get all of its columns.
     for (const [column, merge] of Object.entries(table.merge)) {
+      if (typeof merge === 'object' && !orderedBy.has(merge.newestBy)) continue;
       if (merge !== 'add' && !fed.has(column))
         this.fail(
           `column ${column} of ${table.name} merges ${JSON.stringify(merge)} but is not selected`,
