@@ -53,19 +53,14 @@ export function ensureRuntimeTools(log: (line: string) => void = () => {}): Runt
   if (!existsSync(addon)) {
     log(`installing aws-lambda-ric ${RIC_VERSION} into .tools/lambda-ric`);
     mkdirSync(ricDir, { recursive: true });
+    // A package of its own: without one, npm skips the install script that builds the addon.
+    writeFileSync(join(ricDir, 'package.json'), '{ "name": "lambda-ric-tools", "private": true }\n');
     execFileSync(
       'npm',
-      [
-        'install',
-        '--prefix',
-        ricDir,
-        '--ignore-scripts',
-        '--no-audit',
-        '--no-fund',
-        '--no-save',
-        `aws-lambda-ric@${RIC_VERSION}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+      ['install', '--prefix', ricDir, '--no-audit', '--no-fund', `aws-lambda-ric@${RIC_VERSION}`],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
     );
   }
   return { rie, ric };
