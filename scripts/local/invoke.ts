@@ -8,12 +8,16 @@ import { readFileSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 import { migrate } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC } from '../../infra/config/event-sources.ts';
+import {
+  buildKafkaEvent,
+  createLambdaContext,
+  newLogStreamName,
+  toEventRecord,
+} from '../../local-esm/index.ts';
 import { DOMAIN_NAMES, domain as domainModule } from '../../shared/domains/registry.ts';
 import type { KafkaEvent } from '../../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { endpointsToEnv, findServices, provideAwsEnvironment } from '../services/find-services.ts';
-import { buildKafkaEvent, toEventRecord } from './kafka-event.ts';
-import { createLambdaContext, newLogStreamName } from './lambda-context.ts';
 
 const [domain, file] = process.argv.slice(2);
 if (!domain || !(DOMAIN_NAMES as readonly string[]).includes(domain) || !file) {

@@ -22,6 +22,7 @@ import {
 import { createConnection } from 'mysql2/promise';
 import { migrate, seed } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
+import { EsmRunner } from '../../local-esm/index.ts';
 import {
   DOMAIN_NAMES,
   DOMAINS,
@@ -32,7 +33,6 @@ import type { KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { findServices, provideAwsEnvironment } from '../services/find-services.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
-import { EsmRunner } from './esm-runner.ts';
 import { createProducer, ensureTopics } from './kafka-admin.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
