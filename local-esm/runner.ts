@@ -307,7 +307,8 @@ export class EsmRunner {
       await this.#loop;
       await Promise.allSettled([...this.#inFlight].map((b) => b.task));
     } finally {
-      if (this.#fatal === undefined) await this.#commitProgress();
+      await this.#commits;
+      if (this.#fatal === undefined) await this.#commitProgress().catch(() => {});
       await intake.close();
       await this.#destination.close().catch(() => {});
       this.#intake = undefined;
@@ -467,13 +468,14 @@ export class EsmRunner {
         } finally {
           for (const queue of queues) queue.inFlight = false;
         }
-        if (!wasAbandoned) await this.#commitProgress();
       })(),
     };
     this.#inFlight.add(entry);
     this.stats.maxConcurrentBatches = Math.max(this.stats.maxConcurrentBatches, this.#inFlight.size);
     void entry.task.finally(() => {
       this.#inFlight.delete(entry);
+      // Commits run one at a time after the batch; its partitions may already take the next batch.
+      if (!wasAbandoned) void this.#commitProgress();
       this.#resumeIfDrained();
       this.#wake?.();
     });
