@@ -92,7 +92,7 @@ export class KafkaIntake {
       new Promise<void>((resolve, reject) => {
         const check = () => {
           const assignments = this.#consumer.assignments;
-          if (assignments !== null && assignments.every((a) => a.partitions.length === 0)) resolve();
+          if (assignments?.every((a) => a.partitions.length === 0)) resolve();
         };
         stream.once('offsets', () => resolve());
         stream.once('error', reject);

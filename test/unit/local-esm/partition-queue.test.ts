@@ -95,3 +95,34 @@ describe('PartitionQueue', () => {
     expect(queue.pending.map((p) => p.record.offset)).toEqual([1]);
   });
 });
+
+describe('PartitionQueue.releasePosition', () => {
+  it('is the first record not done, or past the last one done, or nothing when nothing was seen', () => {
+    const queue = new PartitionQueue('t', 0);
+    expect(queue.releasePosition()).toBeUndefined();
+    const records = [0, 1, 2].map((o) => pending(o));
+    for (const r of records) queue.accept(r);
+    expect(queue.releasePosition()?.offset).toBe(0n);
+    queue.settle(records.slice(0, 2), undefined, {
+      countsAsRetry: true,
+      functionError: undefined,
+      maxRetryAttempts: 3,
+    });
+    expect(queue.releasePosition()?.offset).toBe(2n);
+    queue.settle(records.slice(2), undefined, {
+      countsAsRetry: true,
+      functionError: undefined,
+      maxRetryAttempts: 3,
+    });
+    expect(queue.releasePosition()?.offset).toBe(3n);
+  });
+
+  it('keeps a partition with a batch in flight out of delivery', () => {
+    const queue = new PartitionQueue('t', 0);
+    queue.accept(pending(0));
+    queue.inFlight = true;
+    expect(queue.deliverable(0)).toEqual([]);
+    queue.inFlight = false;
+    expect(queue.deliverable(0)).toHaveLength(1);
+  });
+});
