@@ -11,6 +11,7 @@
 
 export { DEFAULT_KAFKA_BATCHING_WINDOW_MS } from './batch-assembly.ts';
 export type { FilterCriteria } from './event-filter.ts';
+export { type ExecutionEnvironments, executionEnvironments } from './execution-environments.ts';
 export { RETRIES_WITH_DESTINATION_WHEN_INFINITE } from './invocation.ts';
 export { buildKafkaEvent, type EventSourceForm, toEventRecord } from './kafka-event.ts';
 export { createLambdaContext, type LambdaFunctionIdentity, newLogStreamName } from './lambda-context.ts';

@@ -22,7 +22,7 @@ import {
 import { createConnection } from 'mysql2/promise';
 import { migrate, seed } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
-import { type EsmMetrics, EsmRunner, sumMetrics } from '../../local-esm/index.ts';
+import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
 import {
   DOMAIN_NAMES,
   DOMAINS,
@@ -107,12 +107,16 @@ const functionEnv = { DB_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL: endpoints.aws.e
 const settings = eventSources('local');
 const runners = DOMAINS.map(({ name: domain }) => {
   const logFile = createWriteStream(join(logDir, `${domain}.log`), { flags: 'a' });
-  const handler = createHandler(registryDomain(domain), {
-    env: { ...functionEnv, DOMAIN: domain },
-    writeLog: (line) => logFile.write(`${line}\n`),
-  });
+  // One handler (module scope: pool, cache) per execution environment, as Lambda runs concurrent invocations.
+  const environments = executionEnvironments(
+    () =>
+      createHandler(registryDomain(domain), {
+        env: { ...functionEnv, DOMAIN: domain },
+        writeLog: (line) => logFile.write(`${line}\n`),
+      }) as KafkaHandler,
+  );
   return new EsmRunner({
-    handler: handler as KafkaHandler,
+    handler: environments.handler,
     brokers: endpoints.kafkaBrokers,
     settings: settings[domain],
     functionName: `lambda-realtime-local-${domain}`,
