@@ -375,6 +375,8 @@ export class EsmRunner {
    * owner starts right after what this runner did. Then the records held are forgotten.
    */
   async #revoke(): Promise<void> {
+    // Already given up and not assigned since (a JoinGroup retried): nothing is held.
+    if (this.#revoking) return;
     this.#revoking = true;
     this.stats.rebalances += 1;
     const held = [...this.#queues.keys()];
