@@ -1,6 +1,6 @@
 /**
  * The Kafka event source mapping of each function — one definition that drives both the CDK event
- * source mappings (infra/lib) and the local event-source-mapping runner (scripts/local), so the
+ * source mappings (infra/lib) and the local event source mapping (local-esm/), so the
  * two cannot drift. Values follow the Lambda API (CreateEventSourceMapping) names and limits.
  *
  * Topology: every business system publishes to one topic (`business-events`, as in the seed),

@@ -3,17 +3,33 @@
  * `sam local invoke`: the file holds a Lambda Kafka event, or one BusinessEvent (or a list of
  * them), which is wrapped into a Kafka event as the event source mapping would deliver it. Prints
  * the handler's response; the handler's own logs go to stderr.
+ *
+ * It needs only what one invocation uses: the database (DB_HOST, DB_USER, DB_PASSWORD, DB_NAME,
+ * DB_PORT), and the AWS API (AWS_ENDPOINT_URL for the emulator) only when DB_SECRET_ID names the
+ * secret the function reads its credentials from. No Kafka. With neither in the environment it finds
+ * or starts the local services as `npm run local` does.
  */
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 import { migrate } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC } from '../../infra/config/event-sources.ts';
+import {
+  buildKafkaEvent,
+  createLambdaContext,
+  newLogStreamName,
+  toEventRecord,
+} from '../../local-esm/index.ts';
 import { DOMAIN_NAMES, domain as domainModule } from '../../shared/domains/registry.ts';
 import type { KafkaEvent } from '../../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../../shared/runtime/create-handler.ts';
-import { endpointsToEnv, findServices, provideAwsEnvironment } from '../services/find-services.ts';
-import { buildKafkaEvent, toEventRecord } from './kafka-event.ts';
-import { createLambdaContext, newLogStreamName } from './lambda-context.ts';
+import {
+  databaseFromEnv,
+  endpointsToEnv,
+  findServices,
+  probeAwsApi,
+  probeDatabase,
+  provideAwsEnvironment,
+} from '../services/find-services.ts';
 
 const [domain, file] = process.argv.slice(2);
 if (!domain || !(DOMAIN_NAMES as readonly string[]).includes(domain) || !file) {
@@ -40,23 +56,58 @@ const event: KafkaEvent =
         ),
       );
 
-const services = await findServices();
-provideAwsEnvironment(services.endpoints);
-const conn = await createConnection({ ...services.endpoints.db });
-await migrate(conn);
-await conn.end();
+const fail = (message: string): never => {
+  console.error(message);
+  process.exit(1);
+};
+
+let functionEnv: NodeJS.ProcessEnv = process.env;
+let region = process.env.AWS_REGION ?? 'us-east-1';
+let stop = async () => {};
+const direct = databaseFromEnv(process.env);
+if (process.env.DB_SECRET_ID) {
+  // The function reads its credentials through Secrets Manager: the AWS API is needed, Kafka is not.
+  const aws = {
+    endpoint: process.env.AWS_ENDPOINT_URL ?? `https://secretsmanager.${region}.amazonaws.com`,
+    region,
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+  };
+  const problem = await probeAwsApi(aws);
+  if (problem) fail(`DB_SECRET_ID is set, but the AWS API does not answer: ${problem}`);
+  process.env.AWS_ACCESS_KEY_ID ??= aws.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= aws.secretAccessKey;
+  process.env.AWS_REGION ??= region;
+} else if (!direct) {
+  const services = await findServices();
+  provideAwsEnvironment(services.endpoints);
+  functionEnv = { ...process.env, ...endpointsToEnv(services.endpoints) };
+  region = services.endpoints.aws.region;
+  stop = () => services.stop();
+}
+
+// The schema, where the tool has the credentials to apply it (with a secret only, it is expected in place).
+const db = databaseFromEnv(functionEnv);
+if (db) {
+  const problem = await probeDatabase(db);
+  if (problem) fail(`The database does not answer: ${problem}`);
+  const conn = await createConnection({ ...db });
+  await migrate(conn);
+  await conn.end();
+}
+
 const handler = createHandler(domainModule(domain), {
-  env: { ...process.env, ...endpointsToEnv(services.endpoints) },
+  env: functionEnv,
   writeLog: (line) => process.stderr.write(`${line}\n`),
 });
 const identity = {
   functionName: `lambda-realtime-local-${domain}`,
-  region: services.endpoints.aws.region,
+  region,
   accountId: '000000000000',
   memoryLimitInMB: 1024,
   timeoutSeconds: 60,
 };
 const response = await handler(event, createLambdaContext(identity, newLogStreamName()));
 console.log(JSON.stringify(response, null, 2));
-await services.stop();
+await stop();
 process.exit(0);

@@ -22,6 +22,7 @@ import {
 import { createConnection } from 'mysql2/promise';
 import { migrate, seed } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
+import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
 import {
   DOMAIN_NAMES,
   DOMAINS,
@@ -32,7 +33,6 @@ import type { KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { findServices, provideAwsEnvironment } from '../services/find-services.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
-import { EsmRunner } from './esm-runner.ts';
 import { createProducer, ensureTopics } from './kafka-admin.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -108,12 +108,16 @@ const functionEnv = { DB_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL: endpoints.aws.e
 const settings = eventSources('local');
 const runners = DOMAINS.map(({ name: domain }) => {
   const logFile = createWriteStream(join(logDir, `${domain}.log`), { flags: 'a' });
-  const handler = createHandler(registryDomain(domain), {
-    env: { ...functionEnv, DOMAIN: domain },
-    writeLog: (line) => logFile.write(`${line}\n`),
-  });
+  // One handler (module scope: pool, cache) per execution environment, as Lambda runs concurrent invocations.
+  const environments = executionEnvironments(
+    () =>
+      createHandler(registryDomain(domain), {
+        env: { ...functionEnv, DOMAIN: domain },
+        writeLog: (line) => logFile.write(`${line}\n`),
+      }) as KafkaHandler,
+  );
   return new EsmRunner({
-    handler: handler as KafkaHandler,
+    handler: environments.handler,
     brokers: endpoints.kafkaBrokers,
     settings: settings[domain],
     functionName: `lambda-realtime-local-${domain}`,
@@ -177,17 +181,19 @@ async function progress() {
     [runId],
   )) as unknown as [[{ n: number }]];
   const written = Object.values(counts).reduce((a, b) => a + b, 0);
-  const lags = await Promise.all(runners.map((r) => r.lag().catch(() => ({}))));
-  const lag = Math.max(0, ...lags.map((l) => Object.values(l).reduce((a, b) => a + b, 0)));
+  // OffsetLag per function (its consumer group), as the ESM reports it.
+  const offsetLags = await Promise.all(runners.map((r) => r.offsetLag().catch(() => undefined)));
   const stats = runners.map((r) => r.stats);
   return {
     counts,
     written,
     deadLettered: Number(dl.n),
-    consumed: Math.max(...stats.map((s) => s.recordsConsumed)),
     retried: stats.reduce((sum, s) => sum + s.recordsRetried, 0),
     toOnFailure: stats.reduce((sum, s) => sum + s.recordsSentToOnFailure, 0),
-    lag,
+    metrics: sumMetrics(runners.map((r) => ({ ...r.metrics }))),
+    offsetLag: offsetLags.reduce((sum, l) => sum + (l?.total ?? 0), 0),
+    offsetLags: offsetLags.map((l) => l?.total ?? 0),
+    inFlight: runners.reduce((sum, r) => sum + r.inFlight, 0),
   };
 }
 
@@ -209,10 +215,13 @@ for (;;) {
   const rate = ((last.written - lastWritten) * 1_000) / Math.max(1, Date.now() - lastAt);
   lastWritten = last.written;
   lastAt = Date.now();
+  const m = last.metrics;
   const line =
-    `published ${published.length}/${EVENTS}  consumed ${last.consumed}  written ${last.written}/${want.events.size}  ` +
-    `dead-lettered ${last.deadLettered}/${want.deadLetters}  retried ${last.retried}  lag ${last.lag}  ${rate.toFixed(0)} ev/s`;
-  if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(130)}`);
+    `published ${published.length}/${EVENTS}  written ${last.written}/${want.events.size}  ` +
+    `dead-lettered ${last.deadLettered}/${want.deadLetters}  ${rate.toFixed(0)} ev/s | ESM polled ${m.PolledEventCount}  ` +
+    `invoked ${m.InvokedEventCount}  failed ${m.FailedInvokeEventCount}  dropped ${m.DroppedEventCount + m.OnFailureDestinationDeliveredEventCount}  ` +
+    `errors ${m.InvokeErrorCount}  in flight ${last.inFlight}  OffsetLag ${last.offsetLag}`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(170)}`);
   else if (Date.now() - lastPrinted >= 5_000) {
     lastPrinted = Date.now();
     log(line);
@@ -255,6 +264,28 @@ const rows: Array<[string, string | number]> = [
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\nsummary of ${runId}`);
 for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${String(v).padStart(8)}`);
+// The event source mappings' own metrics, per function (local-esm/metrics.ts: AWS's definitions).
+const esmRows: Array<[string, (m: EsmMetrics, i: number) => number | string]> = [
+  ['PolledEventCount', (m) => m.PolledEventCount],
+  ['FilteredOutEventCount', (m) => m.FilteredOutEventCount],
+  ['InvokedEventCount', (m) => m.InvokedEventCount],
+  ['FailedInvokeEventCount', (m) => m.FailedInvokeEventCount],
+  ['DroppedEventCount', (m) => m.DroppedEventCount],
+  ['OnFailureDestinationDelivered', (m) => m.OnFailureDestinationDeliveredEventCount],
+  ['InvokeErrorCount', (m) => m.InvokeErrorCount],
+  ['OffsetLag', (_, i) => last.offsetLags[i] ?? '-'],
+  ['invocations', (_, i) => runners[i]!.stats.invocations],
+  [
+    'max batches in flight',
+    (_, i) => `${runners[i]!.stats.maxConcurrentBatches}/${runners[i]!.maxConcurrency}`,
+  ],
+];
+const esmWidth = Math.max(...esmRows.map(([k]) => k.length));
+console.log(`\nevent source mappings  ${DOMAINS.map((d) => d.name.padStart(9)).join(' ')}`);
+for (const [name, value] of esmRows) {
+  const cells = runners.map((r, i) => String(value(r.metrics, i)).padStart(9));
+  console.log(`  ${name.padEnd(Math.max(esmWidth, 20))}${cells.join(' ')}`);
+}
 const accounted =
   last.written === want.events.size && last.deadLettered + last.toOnFailure >= want.deadLetters;
 console.log(

@@ -178,56 +178,66 @@ export async function findServices(env: NodeJS.ProcessEnv = process.env): Promis
 
 /** Checks that each service really answers; fails naming the service, the endpoint and what to start. */
 export async function probeServices(e: ServiceEndpoints): Promise<void> {
-  const failures: string[] = [];
-  await Promise.all([
-    (async () => {
-      const { createConnection } = await import('mysql2/promise');
-      try {
-        const conn = await createConnection({ ...e.db, connectTimeout: 5_000 });
-        await conn.query('SELECT 1');
-        await conn.end();
-      } catch (error) {
-        failures.push(
-          `MySQL at ${e.db.host}:${e.db.port} (database ${e.db.database}): ${(error as Error).message}`,
-        );
-      }
-    })(),
-    (async () => {
-      const { Admin } = await import('@platformatic/kafka');
-      const admin = new Admin({
-        clientId: 'lrt-probe',
-        bootstrapBrokers: e.kafkaBrokers,
-        retries: 2,
-        timeout: 5_000,
-      });
-      try {
-        await admin.metadata({ topics: [] });
-      } catch (error) {
-        failures.push(`Kafka at ${e.kafkaBrokers.join(',')}: ${(error as Error).message}`);
-      } finally {
-        await admin.close().catch(() => {});
-      }
-    })(),
-    (async () => {
-      const { SecretsManagerClient, ListSecretsCommand } = await import('@aws-sdk/client-secrets-manager');
-      const client = new SecretsManagerClient({
-        endpoint: e.aws.endpoint,
-        region: e.aws.region,
-        credentials: { accessKeyId: e.aws.accessKeyId, secretAccessKey: e.aws.secretAccessKey },
-        maxAttempts: 2,
-      });
-      try {
-        await client.send(new ListSecretsCommand({}));
-      } catch (error) {
-        failures.push(`AWS API emulator at ${e.aws.endpoint}: ${(error as Error).message}`);
-      } finally {
-        client.destroy();
-      }
-    })(),
-  ]);
+  const failures = (
+    await Promise.all([probeDatabase(e.db), probeKafka(e.kafkaBrokers), probeAwsApi(e.aws)])
+  ).filter((f): f is string => f !== undefined);
   if (failures.length > 0) {
     throw new Error(
       `Cannot reach the services the tests need (found via ${e.source}):\n  - ${failures.join('\n  - ')}\n${HOW_TO_START}`,
     );
+  }
+}
+
+/** The database's DB_* variables, when all are given (DB_PORT defaults to 3306). */
+export function databaseFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints['db'] | undefined {
+  if (!env.DB_HOST || !env.DB_USER || !env.DB_PASSWORD || !env.DB_NAME) return undefined;
+  const port = Number(env.DB_PORT ?? 3306);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`DB_PORT is not a port number: ${env.DB_PORT}`);
+  return { host: env.DB_HOST, port, user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME };
+}
+
+/** Undefined when MySQL answers; otherwise what failed. */
+export async function probeDatabase(db: ServiceEndpoints['db']): Promise<string | undefined> {
+  const { createConnection } = await import('mysql2/promise');
+  try {
+    const conn = await createConnection({ ...db, connectTimeout: 5_000 });
+    await conn.query('SELECT 1');
+    await conn.end();
+    return undefined;
+  } catch (error) {
+    return `MySQL at ${db.host}:${db.port} (database ${db.database}): ${(error as Error).message}`;
+  }
+}
+
+/** Undefined when a Kafka broker answers; otherwise what failed. */
+export async function probeKafka(brokers: string[]): Promise<string | undefined> {
+  const { Admin } = await import('@platformatic/kafka');
+  const admin = new Admin({ clientId: 'lrt-probe', bootstrapBrokers: brokers, retries: 2, timeout: 5_000 });
+  try {
+    await admin.metadata({ topics: [] });
+    return undefined;
+  } catch (error) {
+    return `Kafka at ${brokers.join(',')}: ${(error as Error).message}`;
+  } finally {
+    await admin.close().catch(() => {});
+  }
+}
+
+/** Undefined when the AWS API (Secrets Manager) answers; otherwise what failed. */
+export async function probeAwsApi(aws: ServiceEndpoints['aws']): Promise<string | undefined> {
+  const { SecretsManagerClient, ListSecretsCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({
+    endpoint: aws.endpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+    maxAttempts: 2,
+  });
+  try {
+    await client.send(new ListSecretsCommand({}));
+    return undefined;
+  } catch (error) {
+    return `AWS API emulator at ${aws.endpoint}: ${(error as Error).message}`;
+  } finally {
+    client.destroy();
   }
 }

@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EventSourceInput, eventSourceSchema } from '../../infra/config/event-sources.ts';
-import { EsmRunner, type EsmRunnerEvent, type EsmRunnerOptions } from '../../scripts/local/esm-runner.ts';
-import type { FailureDocument } from '../../scripts/local/on-failure.ts';
+import {
+  EsmRunner,
+  type EsmRunnerEvent,
+  type EsmRunnerOptions,
+  type FailureDocument,
+} from '../../local-esm/index.ts';
 import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
 import { services, uniqueName } from '../support/services.ts';
 
@@ -506,12 +510,14 @@ describe('EsmRunner', () => {
     const processed = new Set<string>();
     let release: () => void = () => {};
     let blocked = false;
+    let blockedRequest = '';
     let calls = 0;
     const first = await startRunner({
       settings: config,
-      handler: async (event) => {
+      handler: async (event, context) => {
         if (++calls === 3) {
           blocked = true;
+          blockedRequest = context.awsRequestId;
           await new Promise<void>((resolve) => {
             release = resolve;
           });
@@ -527,7 +533,8 @@ describe('EsmRunner', () => {
     for (const [partition, offset] of Object.entries(afterFirst)) {
       for (let o = 0; o < offset; o++) expect(processed.has(`m${o * 2 + Number(partition)}`)).toBe(true);
     }
-    const abandoned = first.events.filter((e) => e.type === 'invoke').at(-1)!;
+    // Batches of the other partition may have run beside it: the abandoned one is the blocked one.
+    const abandoned = first.events.find((e) => e.type === 'invoke' && e.requestId === blockedRequest)!;
     release(); // the abandoned handler finishes late; its result is ignored
 
     const second = await startRunner({
@@ -642,5 +649,218 @@ describe('EsmRunner', () => {
     });
     expect(document!.responseContext).toBeNull();
     expect(text(Object.values(document!.payload.records)[0]![0]!)).toBe('stale');
+  });
+});
+
+describe('EsmRunner concurrency', () => {
+  it('runs batches of different partitions at once, never two of one partition, in order within each', async () => {
+    const topic = await topicWith(4);
+    const messages: Produced[] = [];
+    for (let i = 0; i < 160; i++) messages.push({ partition: i % 4, value: `m${i}` });
+    await produce(topic, messages);
+    const spans: Array<{ partitions: string[]; start: number; end: number }> = [];
+    const delivered: Record<string, number[]> = {};
+    let running = 0;
+    let mostRunning = 0;
+    const config = settings(topic, { batchSize: 5, maximumBatchingWindowInSeconds: 0 });
+    const { runner } = await startRunner({
+      settings: config,
+      handler: async (event) => {
+        running += 1;
+        mostRunning = Math.max(mostRunning, running);
+        const start = Date.now();
+        for (const [key, records] of Object.entries(event.records)) {
+          delivered[key] = [...(delivered[key] ?? []), ...records.map((r) => r.offset)];
+        }
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        running -= 1;
+        spans.push({ partitions: Object.keys(event.records), start, end: Date.now() });
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(() => runner.stats.recordsSucceeded === 160, '160 records', 60_000);
+
+    // N from the settings: provisioned pollers maximum (3 by default) × 5 invocations each.
+    expect(runner.maxConcurrency).toBe(15);
+    const overlaps = (a: (typeof spans)[number], b: (typeof spans)[number]) =>
+      a.start < b.end && b.start < a.end;
+    let concurrent = 0;
+    for (const [i, a] of spans.entries()) {
+      for (const b of spans.slice(i + 1)) {
+        if (!overlaps(a, b)) continue;
+        concurrent += 1;
+        // Two batches in flight at once never share a partition.
+        expect(a.partitions.filter((p) => b.partitions.includes(p))).toEqual([]);
+      }
+    }
+    expect(concurrent).toBeGreaterThan(0);
+    expect(mostRunning).toBeGreaterThan(1);
+    expect(runner.stats.maxConcurrentBatches).toBeGreaterThan(1);
+    // Order within each partition: every offset once, ascending.
+    for (let p = 0; p < 4; p++) {
+      expect(delivered[`${topic}-${p}`]).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    }
+    await waitFor(async () => {
+      const c = await committed(config.consumerGroupId, topic);
+      return [0, 1, 2, 3].every((p) => c[p] === 40);
+    }, 'commits at the end of every partition');
+  });
+
+  it('keeps at most maxConcurrentBatches in flight, and derives the default from the provisioned pollers', async () => {
+    const topic = await topicWith(4);
+    await produce(
+      topic,
+      Array.from({ length: 40 }, (_, i) => ({ partition: i % 4, value: `m${i}` })),
+    );
+    let running = 0;
+    let mostRunning = 0;
+    const config = settings(topic, {
+      batchSize: 2,
+      maximumBatchingWindowInSeconds: 0,
+      provisionedPollers: { minimum: 1, maximum: 1 },
+    });
+    const { runner } = await startRunner({
+      settings: config,
+      maxConcurrentBatches: 2,
+      handler: async () => {
+        running += 1;
+        mostRunning = Math.max(mostRunning, running);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        running -= 1;
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(() => runner.stats.recordsSucceeded === 40, '40 records');
+    expect(mostRunning).toBe(2);
+    expect(runner.stats.maxConcurrentBatches).toBe(2);
+    expect(
+      new EsmRunner({ handler: async () => ({ batchItemFailures: [] }), brokers: [], settings: config })
+        .maxConcurrency,
+    ).toBe(5);
+  });
+
+  it('a failing partition holds its own commits back until the retry succeeds, while the others go on', async () => {
+    const topic = await topicWith(2);
+    await produce(topic, [
+      ...Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `a${i}` })),
+      ...Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `b${i}` })),
+    ]);
+    let failures = 3;
+    const config = settings(topic, { batchSize: 4, maximumBatchingWindowInSeconds: 0 });
+    const { runner, events } = await startRunner({
+      settings: config,
+      backoff: { initialMs: 150, maxMs: 150 },
+      handler: async (event) => {
+        const response: KafkaBatchResponse = { batchItemFailures: [] };
+        for (const records of Object.values(event.records)) {
+          const bad = records.findIndex((r) => text(r) === 'a5');
+          if (bad >= 0 && failures-- > 0) response.batchItemFailures.push(...records.slice(bad).map(fail));
+        }
+        return response;
+      },
+    });
+    await waitFor(() => runner.stats.recordsSucceeded === 20, 'all records');
+    const commits = (p: number) =>
+      events
+        .filter((e): e is Extract<EsmRunnerEvent, { type: 'commit' }> => e.type === 'commit')
+        .filter((e) => e.partition === `${topic}-${p}`)
+        .map((e) => Number(e.offset));
+    await waitFor(() => commits(0).at(-1) === 10 && commits(1).at(-1) === 10, 'both partitions committed');
+    // Partition 0 never commits past a5 (offset 5) before a5 succeeded; partition 1 finished meanwhile.
+    const firstPast5 = events.findIndex(
+      (e) => e.type === 'commit' && e.partition === `${topic}-0` && Number(e.offset) > 5,
+    );
+    const lastOf1 = events.findIndex(
+      (e) => e.type === 'commit' && e.partition === `${topic}-1` && e.offset === '10',
+    );
+    expect(lastOf1).toBeGreaterThanOrEqual(0);
+    expect(lastOf1).toBeLessThan(firstPast5);
+    expect(commits(0)).toEqual([...commits(0)].sort((a, b) => a - b));
+    expect(commits(0).at(-1)).toBe(10);
+    expect(runner.stats.recordsRetried).toBeGreaterThan(0);
+  });
+});
+
+describe('EsmRunner metrics', () => {
+  it('counts what AWS reports for a Kafka ESM: polled, filtered, invoked, failed, dropped, delivered, errors, OffsetLag', async () => {
+    const topic = await topicWith(1);
+    const values = ['a', 'skip', 'poison', 'b'].map((v) => ({ partition: 0, value: JSON.stringify({ v }) }));
+    await produce(topic, values);
+    const dir = await mkdtemp(join(tmpdir(), 'esm-'));
+    let throws = 1;
+    const config = settings(topic, { maximumRetryAttempts: 2, maximumBatchingWindowInSeconds: 0 });
+    const { runner } = await startRunner({
+      settings: config,
+      onFailure: { kind: 'file', path: join(dir, 'failures.jsonl') },
+      filterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ value: { v: [{ 'anything-but': ['skip'] }] } }) }],
+      },
+      handler: async (event) => {
+        if (throws-- > 0) throw new Error('database down');
+        const response: KafkaBatchResponse = { batchItemFailures: [] };
+        for (const records of Object.values(event.records)) {
+          const bad = records.findIndex((r) => text(r).includes('poison'));
+          if (bad >= 0) response.batchItemFailures.push(...records.slice(bad).map(fail));
+        }
+        return response;
+      },
+    });
+    await waitFor(
+      () => runner.metrics.OnFailureDestinationDeliveredEventCount === 2,
+      'two records discarded',
+    );
+    // Invocations: [a poison b] throws; [a poison b] reports poison (a done); [poison b] reports poison:
+    // poison and b are out of retries (3 failures > 2) and go to the destination together.
+    expect(runner.metrics).toEqual({
+      PolledEventCount: 4,
+      FilteredOutEventCount: 1,
+      InvokedEventCount: 3 + 3 + 2,
+      FailedInvokeEventCount: 3 + 2 + 2,
+      DroppedEventCount: 0,
+      OnFailureDestinationDeliveredEventCount: 2,
+      InvokeErrorCount: 1,
+    });
+    await waitFor(async () => (await runner.offsetLag()).total === 0, 'OffsetLag 0');
+    await runner.stop();
+
+    // OffsetLag: what the group has not committed, per partition.
+    await produce(topic, [
+      { partition: 0, value: '{"v":"c"}' },
+      { partition: 0, value: '{"v":"d"}' },
+    ]);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const second = await startRunner({
+      settings: config,
+      onFailure: { kind: 'none' },
+      handler: async () => {
+        await gate;
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(() => second.runner.inFlight === 1, 'the batch in flight');
+    expect(await second.runner.offsetLag()).toEqual({ partitions: { [`${topic}-0`]: 2 }, total: 2, max: 2 });
+    release();
+    await waitFor(async () => (await second.runner.offsetLag()).total === 0, 'OffsetLag 0 again');
+  });
+
+  it('counts records discarded without a destination as dropped', async () => {
+    const topic = await topicWith(1);
+    await produce(topic, [{ partition: 0, value: 'poison' }]);
+    const config = settings(topic, { maximumRetryAttempts: 0, maximumBatchingWindowInSeconds: 0 });
+    const { runner } = await startRunner({
+      settings: config,
+      onFailure: { kind: 'none' },
+      handler: partialHandler(() => true, []),
+    });
+    await waitFor(() => runner.metrics.DroppedEventCount === 1, 'one dropped');
+    expect(runner.metrics).toMatchObject({
+      InvokedEventCount: 1,
+      FailedInvokeEventCount: 1,
+      OnFailureDestinationDeliveredEventCount: 0,
+      InvokeErrorCount: 0,
+    });
   });
 });

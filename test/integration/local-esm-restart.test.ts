@@ -6,7 +6,7 @@
 import { Admin, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventSourceSchema } from '../../infra/config/event-sources.ts';
-import { EsmRunner } from '../../scripts/local/esm-runner.ts';
+import { EsmRunner } from '../../local-esm/index.ts';
 import type { KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
 import { domainHandler, dump, freshDatabase, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json } from '../support/events.ts';

@@ -1,7 +1,6 @@
 /** Builders for business events and the Lambda Kafka events that carry them. */
 import type { Context } from 'aws-lambda';
-import { buildKafkaEvent } from '../../scripts/local/kafka-event.ts';
-import { createLambdaContext } from '../../scripts/local/lambda-context.ts';
+import { buildKafkaEvent, createLambdaContext } from '../../local-esm/index.ts';
 import { CATALOG, domainOfType } from '../../shared/domains/registry.ts';
 import type { KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
 

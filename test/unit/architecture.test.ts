@@ -2,7 +2,8 @@
  * The layering, checked on the imports themselves (type imports included): no import circles
  * anywhere, and layers that point one way —
  *   events, tables → pipeline → sink, dimensions → domains → runtime → functions → infra;
- * the pipeline core knows no MySQL; shared code never imports tooling; infra never imports scripts.
+ * the pipeline core knows no MySQL; shared code never imports tooling; infra never imports scripts;
+ * the local event source mapping (local-esm/) stands alone beside them.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCE_DIRS = ['shared', 'functions', 'infra', 'scripts', 'db', 'bench', 'test'];
+const SOURCE_DIRS = ['shared', 'functions', 'infra', 'local-esm', 'scripts', 'db', 'bench', 'test'];
 
 function sources(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -117,8 +118,18 @@ describe('architecture', () => {
 
   it('product code never imports tooling, and infra never imports scripts', () => {
     for (const dir of ['shared', 'functions']) {
-      expect(violations(dir, ['infra', 'scripts', 'test', 'bench', 'db'])).toEqual([]);
+      expect(violations(dir, ['infra', 'local-esm', 'scripts', 'test', 'bench', 'db'])).toEqual([]);
     }
-    expect(violations('infra', ['scripts', 'test', 'bench'])).toEqual([]);
+    expect(violations('infra', ['local-esm', 'scripts', 'test', 'bench'])).toEqual([]);
+  });
+
+  it('local-esm imports no tooling, tests or infra code: only the settings type and the Lambda event contract', () => {
+    expect(violations('local-esm', ['scripts', 'test', 'infra/lib', 'bench', 'db', 'functions'])).toEqual([]);
+    const outside = new Set<string>();
+    for (const [file, deps] of graph) {
+      if (!file.startsWith('local-esm/')) continue;
+      for (const dep of deps.files) if (!dep.startsWith('local-esm/')) outside.add(dep);
+    }
+    expect([...outside].sort()).toEqual(['infra/config/event-sources.ts', 'shared/pipeline/lambda-event.ts']);
   });
 });

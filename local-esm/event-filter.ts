@@ -13,7 +13,7 @@
  *   `{prefix}`, `{suffix}`, `{"equals-ignore-case"}`, `{exists: true|false}`,
  *   `{numeric: [">", 0, "<=", 5]}`, `{"anything-but": literal | [literals] | {prefix}}`.
  */
-import type { KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
+import type { KafkaEventRecord } from '../shared/pipeline/lambda-event.ts';
 
 export interface FilterCriteria {
   Filters: Array<{ Pattern: string }>;

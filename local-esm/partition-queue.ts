@@ -8,8 +8,8 @@
  * whatever succeeds is a prefix, and the commit position only ever moves forward past records that
  * succeeded, were filtered out, or were handed to the on-failure destination.
  */
-import type { KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
-import { partitionKey } from '../../shared/pipeline/lambda-event.ts';
+import type { KafkaEventRecord } from '../shared/pipeline/lambda-event.ts';
+import { partitionKey } from '../shared/pipeline/lambda-event.ts';
 import type { FailedRecord, FailureCondition } from './on-failure.ts';
 
 export interface PendingRecord {
@@ -17,8 +17,8 @@ export interface PendingRecord {
   readonly offset: bigint;
   /** Size inside the invocation payload. */
   readonly bytes: number;
-  /** Commits this record's offset + 1 for the consumer group. */
-  readonly commit: () => Promise<void> | void;
+  /** The leader epoch of the record's batch, sent with a commit (KIP-320). */
+  readonly leaderEpoch: number;
   /** Dropped by the ESM filter: never delivered, done once everything before it is. */
   readonly filteredOut: boolean;
   /** Invocations that carried it. */
@@ -41,6 +41,8 @@ export class PartitionQueue {
   nextOffset: bigint | undefined;
   /** No delivery before this time (retry backoff). */
   retryAt = 0;
+  /** A batch carrying records of this partition is being invoked: no second one until it settles. */
+  inFlight = false;
   /** The last record that is done and not yet committed. */
   committable: PendingRecord | undefined;
   /** The offset committed last (next offset to read), when known. */
@@ -61,9 +63,12 @@ export class PartitionQueue {
     return true;
   }
 
-  /** Records the next batch may carry from this partition, in order (not yet delivered ones included). */
+  /**
+   * Records the next batch may carry from this partition, in order: none while a batch of it is in
+   * flight (order within a partition) or while it backs off after a failure.
+   */
   deliverable(now: number): PendingRecord[] {
-    if (now < this.retryAt) return [];
+    if (this.inFlight || now < this.retryAt) return [];
     return this.pending.filter((r) => !r.filteredOut);
   }
 
@@ -122,6 +127,18 @@ export class PartitionQueue {
     return record;
   }
 
+  /**
+   * Where a new owner must start reading when this partition is given up: the first record not yet
+   * done (nothing before it is left undone), or past the last record done. Committing it never skips
+   * an unprocessed record, and gives the partition a committed offset even before its first commit.
+   */
+  releasePosition(): { offset: bigint; leaderEpoch: number } | undefined {
+    const head = this.pending[0];
+    if (head) return { offset: head.offset, leaderEpoch: head.leaderEpoch };
+    const done = this.committable;
+    return done ? { offset: done.offset + 1n, leaderEpoch: done.leaderEpoch } : undefined;
+  }
+
   /** The first record a batch would carry (filtered-out heads are already popped). */
   #head(): PendingRecord | undefined {
     return this.pending[0];
@@ -143,46 +160,4 @@ export class PartitionQueue {
   #popFilteredHead(): void {
     while (this.pending.length > 0 && this.pending[0]!.filteredOut) this.committable = this.pending.shift();
   }
-}
-
-export interface BatchLimits {
-  maxRecords: number;
-  maxBytes: number;
-  /** Bytes of the event without records, and per partition key. */
-  envelopeBytes: number;
-  keyBytes: (key: string) => number;
-}
-
-/**
- * Picks the next batch: whole runs from the head of each ready partition, starting at `start` and
- * going round, until the record count or payload cap is reached. A head record too big to fit even
- * alone is returned as `oversized` so it can be discarded rather than block its partition forever.
- */
-export function assembleBatch(
-  queues: readonly PartitionQueue[],
-  limits: BatchLimits,
-  now: number,
-  start: number,
-): { records: Array<{ queue: PartitionQueue; pending: PendingRecord }>; oversized: PartitionQueue[] } {
-  const records: Array<{ queue: PartitionQueue; pending: PendingRecord }> = [];
-  const oversized: PartitionQueue[] = [];
-  let bytes = limits.envelopeBytes;
-  for (let i = 0; i < queues.length && records.length < limits.maxRecords; i++) {
-    const queue = queues[(start + i) % queues.length]!;
-    const ready = queue.deliverable(now);
-    if (ready.length === 0) continue;
-    const keyBytes = limits.keyBytes(queue.key);
-    if (limits.envelopeBytes + keyBytes + ready[0]!.bytes > limits.maxBytes) {
-      oversized.push(queue);
-      continue;
-    }
-    if (bytes + keyBytes + ready[0]!.bytes > limits.maxBytes) break;
-    bytes += keyBytes;
-    for (const pending of ready) {
-      if (records.length >= limits.maxRecords || bytes + pending.bytes > limits.maxBytes) break;
-      bytes += pending.bytes;
-      records.push({ queue, pending });
-    }
-  }
-  return { records, oversized };
 }

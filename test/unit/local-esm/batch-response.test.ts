@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpretBatchResponse } from '../../../scripts/local/batch-response.ts';
+import { interpretBatchResponse } from '../../../local-esm/batch-response.ts';
 import type { KafkaEventRecord } from '../../../shared/pipeline/lambda-event.ts';
 
 const rec = (partition: number, offset: number): KafkaEventRecord => ({

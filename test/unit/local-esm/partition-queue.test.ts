@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assembleBatch, PartitionQueue, type PendingRecord } from '../../../scripts/local/partition-queue.ts';
+import { PartitionQueue, type PendingRecord } from '../../../local-esm/partition-queue.ts';
 
 function pending(
   offset: number,
@@ -17,7 +17,7 @@ function pending(
     },
     offset: BigInt(offset),
     bytes: options.bytes ?? 10,
-    commit: () => {},
+    leaderEpoch: 0,
     filteredOut: options.filteredOut ?? false,
     invokeCount: 0,
     failures: 0,
@@ -25,13 +25,6 @@ function pending(
   };
   return record;
 }
-
-const limits = (maxRecords: number, maxBytes = 1_000_000) => ({
-  maxRecords,
-  maxBytes,
-  envelopeBytes: 100,
-  keyBytes: () => 5,
-});
 
 describe('PartitionQueue', () => {
   it('drops repeats of offsets it already holds (a re-fetch after a rebalance)', () => {
@@ -103,32 +96,33 @@ describe('PartitionQueue', () => {
   });
 });
 
-describe('assembleBatch', () => {
-  it('takes runs from partition heads, skipping filtered records and partitions in backoff', () => {
-    const q0 = new PartitionQueue('t', 0);
-    const q1 = new PartitionQueue('t', 1);
-    const q2 = new PartitionQueue('t', 2);
-    for (const r of [pending(0), pending(1, { filteredOut: true }), pending(2)]) q0.accept(r);
-    q1.accept(pending(0));
-    q2.accept(pending(0));
-    q2.retryAt = 5_000;
-    const { records } = assembleBatch([q0, q1, q2], limits(10), 1_000, 0);
-    expect(records.map(({ queue, pending: p }) => `${queue.key}@${p.record.offset}`)).toEqual([
-      't-0@0',
-      't-0@2',
-      't-1@0',
-    ]);
+describe('PartitionQueue.releasePosition', () => {
+  it('is the first record not done, or past the last one done, or nothing when nothing was seen', () => {
+    const queue = new PartitionQueue('t', 0);
+    expect(queue.releasePosition()).toBeUndefined();
+    const records = [0, 1, 2].map((o) => pending(o));
+    for (const r of records) queue.accept(r);
+    expect(queue.releasePosition()?.offset).toBe(0n);
+    queue.settle(records.slice(0, 2), undefined, {
+      countsAsRetry: true,
+      functionError: undefined,
+      maxRetryAttempts: 3,
+    });
+    expect(queue.releasePosition()?.offset).toBe(2n);
+    queue.settle(records.slice(2), undefined, {
+      countsAsRetry: true,
+      functionError: undefined,
+      maxRetryAttempts: 3,
+    });
+    expect(queue.releasePosition()?.offset).toBe(3n);
   });
 
-  it('stops at the record count and at the payload cap, and reports a record too big to ever fit', () => {
-    const q0 = new PartitionQueue('t', 0);
-    for (const o of [0, 1, 2]) q0.accept(pending(o, { bytes: 100 }));
-    expect(assembleBatch([q0], limits(2), 0, 0).records).toHaveLength(2);
-    expect(assembleBatch([q0], limits(10, 100 + 5 + 250), 0, 0).records).toHaveLength(2);
-    const big = new PartitionQueue('t', 1);
-    big.accept(pending(0, { bytes: 10_000 }));
-    const batch = assembleBatch([big, q0], limits(10, 1_000), 0, 0);
-    expect(batch.oversized).toEqual([big]);
-    expect(batch.records).toHaveLength(3);
+  it('keeps a partition with a batch in flight out of delivery', () => {
+    const queue = new PartitionQueue('t', 0);
+    queue.accept(pending(0));
+    queue.inFlight = true;
+    expect(queue.deliverable(0)).toEqual([]);
+    queue.inFlight = false;
+    expect(queue.deliverable(0)).toHaveLength(1);
   });
 });

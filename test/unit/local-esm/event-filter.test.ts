@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilterCriteria, FilterPatternError } from '../../../scripts/local/event-filter.ts';
+import { compileFilterCriteria, FilterPatternError } from '../../../local-esm/event-filter.ts';
 import type { KafkaEventRecord } from '../../../shared/pipeline/lambda-event.ts';
 
 function record(value: string | null): KafkaEventRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildKafkaEvent, recordPayloadBytes, toEventRecord } from '../../../scripts/local/kafka-event.ts';
-import { failureDocument } from '../../../scripts/local/on-failure.ts';
+import { buildKafkaEvent, recordPayloadBytes, toEventRecord } from '../../../local-esm/kafka-event.ts';
+import { failureDocument } from '../../../local-esm/on-failure.ts';
 
 const message = {
   topic: 'business-events',

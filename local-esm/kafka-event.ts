@@ -2,8 +2,8 @@
  * Builds the Lambda Kafka invocation event (docs/architecture.md, contract 2) from consumed Kafka messages, and
  * measures its size the way the 6 MB synchronous-invocation payload cap needs.
  */
-import type { KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
-import { partitionKey } from '../../shared/pipeline/lambda-event.ts';
+import type { KafkaEvent, KafkaEventRecord } from '../shared/pipeline/lambda-event.ts';
+import { partitionKey } from '../shared/pipeline/lambda-event.ts';
 
 /** Lambda's synchronous invocation payload limit (6 MB), which also caps an ESM batch. */
 export const MAX_INVOCATION_PAYLOAD_BYTES = 6 * 1024 * 1024;

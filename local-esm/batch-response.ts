@@ -8,8 +8,8 @@
  * one naming a record that is not in the batch, fails the whole batch. Within a partition the lowest
  * reported offset is where the partition resumes: it and everything after it in the batch are retried.
  */
-import type { KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
-import { partitionKey } from '../../shared/pipeline/lambda-event.ts';
+import type { KafkaEventRecord } from '../shared/pipeline/lambda-event.ts';
+import { partitionKey } from '../shared/pipeline/lambda-event.ts';
 
 export type BatchOutcome =
   | { kind: 'success' }

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Producer } from '@platformatic/kafka';
-import type { KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
+import type { KafkaEvent, KafkaEventRecord } from '../shared/pipeline/lambda-event.ts';
 import { buildKafkaEvent, type EventSourceForm } from './kafka-event.ts';
 
 export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded' | 'MaximumPayloadSizeExceeded';

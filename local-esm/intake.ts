@@ -1,0 +1,236 @@
+/**
+ * Intake, the first part of the local ESM: the Kafka consumer in the function's consumer group, its
+ * message stream, commits, lag, and what a rebalance does.
+ *
+ * The consumer uses Kafka's classic group protocol with eager rebalancing (`@platformatic/kafka`'s
+ * default): at every rebalance a member gives up all its partitions and gets a new assignment. The
+ * client calls `protocolsMetadata` before each JoinGroup request and waits for the promise it
+ * returns; that is the runner's `onPartitionsRevoked`: it stops starting batches, lets the in-flight
+ * ones finish and settle, commits what they did (the group is preparing a rebalance and still accepts
+ * the current generation's commits), and forgets the records it held. Only then does the member
+ * rejoin, so the next owner of a partition starts where this one stopped. The client does not
+ * heartbeat while it waits, so the wait is bounded below the session timeout (the runner abandons
+ * what has not finished by then; those records come again to the next owner).
+ *
+ * After each assignment (`consumer:group:join`) intake opens a new message stream, which starts each
+ * assigned partition at its committed offset, and closes the previous one: a fetch that was in flight
+ * across the rebalance can only deliver to the old stream, whose messages are ignored.
+ */
+import { Consumer, type ConsumerOptions, type Message, type MessagesStream } from '@platformatic/kafka';
+
+export type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+export interface CommitOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read. */
+  offset: bigint;
+  leaderEpoch: number;
+}
+
+export interface IntakeListener {
+  /** A record of an assigned partition; per partition in offset order (repeats possible after a rebalance). */
+  message(message: KafkaMessage): void;
+  /** Before the member rejoins its group: every partition is given up; finish, commit, forget. */
+  revoke(): Promise<void>;
+  /** The group's new assignment (`<topic>-<partition>`); reading resumes at the committed offsets. */
+  assigned(partitions: string[]): void;
+  /** The message stream failed: the runner cannot go on. */
+  fatal(error: unknown): void;
+  /** Something went wrong that the runner survives. */
+  error(what: string, error: unknown): void;
+}
+
+export interface IntakeOptions {
+  brokers: string[];
+  groupId: string;
+  clientId: string;
+  topics: string[];
+  startingPosition: 'LATEST' | 'TRIM_HORIZON';
+  /** How long a fetch waits for records (bounded by the batching window). */
+  maxWaitTimeMs: number;
+  sessionTimeoutMs: number;
+  listener: IntakeListener;
+}
+
+export class KafkaIntake {
+  readonly #options: IntakeOptions;
+  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  /** Streams replaced after a rebalance, still closing. */
+  readonly #stale = new Set<MessagesStream<Buffer, Buffer, Buffer, Buffer>>();
+  #joined = false;
+  #closing = false;
+  /** Counts the streams opened after rebalances: only the newest one is kept. */
+  #generation = 0;
+
+  constructor(options: IntakeOptions) {
+    this.#options = options;
+    const consumerOptions: ConsumerOptions<Buffer, Buffer, Buffer, Buffer> = {
+      clientId: options.clientId,
+      groupId: options.groupId,
+      bootstrapBrokers: options.brokers,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.min(1_000, Math.floor(options.sessionTimeoutMs / 3)),
+      maxWaitTime: options.maxWaitTimeMs,
+      // The revocation hook: the client awaits it before every JoinGroup (see above).
+      protocolsMetadata: async () => {
+        await this.#beforeJoin();
+        return Buffer.alloc(0);
+      },
+    };
+    this.#consumer = new Consumer(consumerOptions);
+    this.#consumer.on('consumer:group:join', () => this.#afterJoin());
+    this.#consumer.on('error', (error: unknown) => options.listener.error('consumer', error));
+  }
+
+  /** Joins the group and starts reading; resolves once the assigned partitions' start offsets are known. */
+  async start(): Promise<void> {
+    const stream = await this.#consume();
+    this.#stream = stream;
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          const assignments = this.#consumer.assignments;
+          if (assignments?.every((a) => a.partitions.length === 0)) resolve();
+        };
+        stream.once('offsets', () => resolve());
+        stream.once('error', reject);
+        check();
+      }),
+      30_000,
+      `no assignment from group ${this.#options.groupId}`,
+    );
+  }
+
+  /** The partitions assigned now, as `<topic>-<partition>`. */
+  get assignments(): string[] {
+    return (this.#consumer.assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}-${p}`));
+  }
+
+  isAssigned(topic: string, partition: number): boolean {
+    return (this.#consumer.assignments ?? []).some(
+      (a) => a.topic === topic && a.partitions.includes(partition),
+    );
+  }
+
+  get paused(): boolean {
+    return this.#stream?.isPaused() ?? false;
+  }
+
+  pause(): void {
+    if (!this.paused) this.#stream?.pause();
+  }
+
+  resume(): void {
+    if (this.paused) this.#stream?.resume();
+  }
+
+  /** Commits the given positions for the group (the next offsets to read). */
+  async commit(offsets: readonly CommitOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.#consumer.commit({
+      offsets: offsets.map(({ topic, partition, offset, leaderEpoch }) => ({
+        topic,
+        partition,
+        offset,
+        leaderEpoch,
+      })),
+    });
+  }
+
+  /** Per `<topic>-<partition>` of the topics: high watermark − the group's committed offset. */
+  async lag(): Promise<Record<string, number>> {
+    const topics = this.#options.topics;
+    const ends = await this.#consumer.listOffsets({ topics });
+    const committed = await this.#consumer.listCommittedOffsets({
+      topics: topics.map((topic) => ({
+        topic,
+        partitions: (ends.get(topic) ?? []).map((_, partition) => partition),
+      })),
+    });
+    const lag: Record<string, number> = {};
+    for (const [topic, partitions] of ends) {
+      partitions.forEach((end, partition) => {
+        const done = committed.get(topic)?.[partition] ?? -1n;
+        lag[`${topic}-${partition}`] = Number(end - (done < 0n ? 0n : done));
+      });
+    }
+    return lag;
+  }
+
+  /** Closes the streams and leaves the group (the other members rebalance at once). */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const streams = [...this.#stale, ...(this.#stream ? [this.#stream] : [])];
+    this.#stream = undefined;
+    await Promise.all(streams.map((s) => s.close().catch(() => {})));
+    await this.#consumer.close(true).catch(() => {});
+  }
+
+  async #consume(): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
+    const stream = await this.#consumer.consume({
+      topics: this.#options.topics,
+      mode: 'committed',
+      fallbackMode: this.#options.startingPosition === 'LATEST' ? 'latest' : 'earliest',
+      autocommit: false,
+    });
+    stream.on('data', (message: KafkaMessage) => {
+      if (stream === this.#stream) this.#options.listener.message(message);
+    });
+    stream.on('error', (error: Error) => {
+      if (stream === this.#stream && !this.#closing) this.#options.listener.fatal(error);
+    });
+    return stream;
+  }
+
+  async #beforeJoin(): Promise<void> {
+    if (!this.#joined || this.#closing) return; // the first join: nothing held yet
+    // From here until the new assignment, nothing this stream delivers is taken.
+    const stream = this.#stream;
+    if (stream) {
+      this.#stale.add(stream);
+      stream.pause();
+    }
+    await this.#options.listener.revoke();
+  }
+
+  #afterJoin(): void {
+    const first = !this.#joined;
+    this.#joined = true;
+    if (first || this.#closing) return; // start() opens the first stream
+    const old = this.#stream;
+    if (old) this.#stale.add(old);
+    this.#stream = undefined;
+    const generation = ++this.#generation;
+    this.#consume().then(
+      (stream) => {
+        if (this.#closing || generation !== this.#generation) {
+          void stream.close().catch(() => {});
+          return;
+        }
+        this.#stream = stream;
+        for (const stale of this.#stale) {
+          this.#stale.delete(stale);
+          void stale.close().catch(() => {});
+        }
+        this.#options.listener.assigned(this.assignments);
+      },
+      (error: unknown) => this.#options.listener.fatal(error),
+    );
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
