@@ -15,6 +15,13 @@ export { type ExecutionEnvironments, executionEnvironments } from './execution-e
 export { RETRIES_WITH_DESTINATION_WHEN_INFINITE } from './invocation.ts';
 export { buildKafkaEvent, type EventSourceForm, toEventRecord } from './kafka-event.ts';
 export { createLambdaContext, type LambdaFunctionIdentity, newLogStreamName } from './lambda-context.ts';
+export {
+  ensureRuntimeTools,
+  FunctionError,
+  type LambdaRuntime,
+  type LambdaRuntimeOptions,
+  startLambdaRuntime,
+} from './lambda-runtime.ts';
 export { type EsmMetrics, type OffsetLag, sumMetrics } from './metrics.ts';
 export type { FailureCondition, FailureDocument, OnFailureTarget } from './on-failure.ts';
 export {

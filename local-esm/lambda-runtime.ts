@@ -125,12 +125,17 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
   };
 
   const startEnvironment = async (): Promise<Environment> => {
+    // Two ports of its own: the invoke endpoint, and the Runtime API the runtime client polls
+    // (9001 by default, which a second emulator on the machine could not bind).
     const port = await freePort();
+    const runtimeApiPort = await freePort();
     const child = spawn(
       tools.rie,
       [
         '--runtime-interface-emulator-address',
         `127.0.0.1:${port}`,
+        '--runtime-api-address',
+        `127.0.0.1:${runtimeApiPort}`,
         process.execPath,
         tools.ric,
         options.handler ?? 'index.handler',

@@ -19,10 +19,17 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { build } from 'esbuild';
 import { createConnection } from 'mysql2/promise';
 import { migrate, seed } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
+import { functionBuildOptions } from '../../infra/lib/function-code.ts';
 import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
+import {
+  ensureRuntimeTools,
+  type LambdaRuntime,
+  startLambdaRuntime,
+} from '../../local-esm/lambda-runtime.ts';
 import {
   DOMAIN_NAMES,
   DOMAINS,
@@ -44,8 +51,11 @@ const { values: args } = parseArgs({
     'self-managed': { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
     timeout: { type: 'string', default: '180' },
+    /** node: the handlers in this process (default); lambda: their built bundles in AWS's runtime. */
+    runtime: { type: 'string', default: 'node' },
   },
 });
+if (!['node', 'lambda'].includes(args.runtime)) throw new Error('--runtime must be node or lambda');
 const EVENTS = positiveInt('events', args.events);
 const RATE = Number(args.rate);
 const SECRET_ID = 'lambda-realtime/local/db';
@@ -106,18 +116,52 @@ mkdirSync(logDir, { recursive: true });
 provideAwsEnvironment(endpoints);
 const functionEnv = { DB_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL: endpoints.aws.endpoint, LOG_LEVEL: 'info' };
 const settings = eventSources('local');
-const runners = DOMAINS.map(({ name: domain }) => {
+// --runtime lambda: each function's built bundle under AWS's Runtime Interface Emulator and runtime
+// interface client, LAMBDA_RUNTIME_ENVIRONMENTS execution environments each (one invocation at a time).
+const LAMBDA_RUNTIME_ENVIRONMENTS = 3;
+const lambdaRuntimes: LambdaRuntime[] = [];
+if (args.runtime === 'lambda') {
+  const tools = ensureRuntimeTools(log);
+  for (const { name: domain } of DOMAINS) {
+    const codeDir = join(root, '.local', 'bundles', domain);
+    await build(functionBuildOptions(domain, codeDir));
+    const logFile = createWriteStream(join(logDir, `${domain}.log`), { flags: 'a' });
+    lambdaRuntimes.push(
+      await startLambdaRuntime({
+        codeDir,
+        functionName: `lambda-realtime-local-${domain}`,
+        env: {
+          ...functionEnv,
+          DOMAIN: domain,
+          AWS_REGION: endpoints.aws.region,
+          AWS_ACCESS_KEY_ID: endpoints.aws.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: endpoints.aws.secretAccessKey,
+        },
+        concurrency: LAMBDA_RUNTIME_ENVIRONMENTS,
+        output: (line) => logFile.write(`${line}\n`),
+        tools,
+      }),
+    );
+  }
+  log(`functions run in AWS's runtime: ${LAMBDA_RUNTIME_ENVIRONMENTS} execution environments each`);
+}
+
+const runners = DOMAINS.map(({ name: domain }, index) => {
   const logFile = createWriteStream(join(logDir, `${domain}.log`), { flags: 'a' });
+  const lambda = lambdaRuntimes[index];
   // One handler (module scope: pool, cache) per execution environment, as Lambda runs concurrent invocations.
-  const environments = executionEnvironments(
-    () =>
-      createHandler(registryDomain(domain), {
-        env: { ...functionEnv, DOMAIN: domain },
-        writeLog: (line) => logFile.write(`${line}\n`),
-      }) as KafkaHandler,
-  );
+  const handler: KafkaHandler = lambda
+    ? async (event) => (await lambda.invoke(event)) as Awaited<ReturnType<KafkaHandler>>
+    : executionEnvironments(
+        () =>
+          createHandler(registryDomain(domain), {
+            env: { ...functionEnv, DOMAIN: domain },
+            writeLog: (line) => logFile.write(`${line}\n`),
+          }) as KafkaHandler,
+      ).handler;
   return new EsmRunner({
-    handler: environments.handler,
+    handler,
+    ...(lambda ? { maxConcurrentBatches: LAMBDA_RUNTIME_ENVIRONMENTS } : {}),
     brokers: endpoints.kafkaBrokers,
     settings: settings[domain],
     functionName: `lambda-realtime-local-${domain}`,
@@ -293,6 +337,7 @@ console.log(
 );
 
 await Promise.all(runners.map((r) => r.stop()));
+await Promise.all(lambdaRuntimes.map((r) => r.close()));
 await producer.close();
 await admin.end();
 secrets.destroy();
