@@ -63,7 +63,9 @@ export interface MigrationSummary extends DeploySchemaResult {
   migrator: string;
 }
 
-export function createMigrationHandler(options: MigrationHandlerOptions = {}): () => Promise<MigrationSummary> {
+export function createMigrationHandler(
+  options: MigrationHandlerOptions = {},
+): () => Promise<MigrationSummary> {
   const log = new Logger({
     fields: { function: 'schema-migration' },
     ...(options.writeLog ? { write: options.writeLog } : {}),

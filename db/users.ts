@@ -267,12 +267,7 @@ async function converge(
   const hasPerTable = new Map(
     tableRows.map((r) => [
       `${r.db}.${r.name}`,
-      new Set(
-        String(r.privileges)
-          .split(',')
-          .filter(Boolean)
-          .map(tablePrivilege),
-      ),
+      new Set(String(r.privileges).split(',').filter(Boolean).map(tablePrivilege)),
     ]),
   );
   const wantedPerTable = new Map([...perTable].map(([table, p]) => [`${database}.${table}`, p]));

@@ -240,7 +240,11 @@ export const order = defineDomain({`,
     const { createHandler } = await import(join(copy, 'shared/runtime/create-handler.ts'));
     const { loadConfig } = await import(join(copy, 'shared/runtime/config.ts'));
 
-    expect((await migrate(db.conn)).applied).toEqual(['005_user_signup', '006_dim_store', '007_order_pickup']);
+    expect((await migrate(db.conn)).applied).toEqual([
+      '005_user_signup',
+      '006_dim_store',
+      '007_order_pickup',
+    ]);
     expect(await schemaDrift(db.conn, registry.TABLES)).toEqual([]);
     // The store dimension's cache variables exist, derived from its declaration.
     expect(() => loadConfig({ ...db.env, DIM_STORE_TTL_SECONDS: 'soon' }, 'order')).toThrow(

@@ -90,7 +90,8 @@ export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
     async drop() {
       await conn.query(`DROP DATABASE ${name}`);
       for (const { user } of [users.app, users.migrator]) {
-        for (const name of [user, `${user}${CLONE_SUFFIX}`]) await conn.query(`DROP USER IF EXISTS ?@'%'`, [name]);
+        for (const name of [user, `${user}${CLONE_SUFFIX}`])
+          await conn.query(`DROP USER IF EXISTS ?@'%'`, [name]);
       }
       await conn.end();
     },
