@@ -42,7 +42,13 @@ const variables = z.object({
   DB_TLS: z.enum(['off', 'rds'], 'must be off or rds').default('off'),
   AWS_ENDPOINT_URL: z.url('must be a URL').optional(),
   AWS_REGION: nonEmpty.optional(),
+  AWS_ACCESS_KEY_ID: nonEmpty.optional(),
+  AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
+  AWS_SESSION_TOKEN: nonEmpty.optional(),
 });
+
+/** Every variable the function reads (CDK sets the DB_ ones; Lambda the AWS_ ones). */
+export const MIGRATION_VARIABLES = Object.keys(variables.shape);
 
 export interface MigrationHandlerOptions {
   /** The variables above; process.env by default. */
@@ -80,9 +86,20 @@ export function createMigrationHandler(
       throw new Error(`invalid configuration: ${problems.join('; ')}`);
     }
     const v = parsed.data;
+    // As the functions build theirs (shared/runtime/config.ts): what the variables give, else the
+    // SDK's own chain.
     const client = new SecretsManagerClient({
       ...(v.AWS_ENDPOINT_URL ? { endpoint: v.AWS_ENDPOINT_URL } : {}),
       ...(v.AWS_REGION ? { region: v.AWS_REGION } : {}),
+      ...(v.AWS_ACCESS_KEY_ID && v.AWS_SECRET_ACCESS_KEY
+        ? {
+            credentials: {
+              accessKeyId: v.AWS_ACCESS_KEY_ID,
+              secretAccessKey: v.AWS_SECRET_ACCESS_KEY,
+              ...(v.AWS_SESSION_TOKEN ? { sessionToken: v.AWS_SESSION_TOKEN } : {}),
+            },
+          }
+        : {}),
     });
     const secret = (secretId: string) =>
       new SecretsManagerCredentials({

@@ -70,7 +70,11 @@ describe('prod with an imported VPC and MSK cluster', () => {
   });
 
   it('runs the functions in the imported private subnets', () => {
-    const functions = Object.values(imported.template.findResources('AWS::Lambda::Function'));
+    // Every function but CDK's trigger provider, which only calls the Lambda API.
+    const functions = Object.entries(imported.template.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => !id.startsWith('AWSCDKTriggerCustomResourceProvider'))
+      .map(([, f]) => f);
+    expect(functions).toHaveLength(4);
     for (const f of functions) {
       expect(
         (f as { Properties: { VpcConfig: { SubnetIds: string[] } } }).Properties.VpcConfig.SubnetIds,
