@@ -5,13 +5,12 @@
  * the handler's response; the handler's own logs go to stderr.
  */
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'mysql2/promise';
-import { migrate } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC } from '../../infra/config/event-sources.ts';
 import { DOMAIN_NAMES, domain as domainModule } from '../../shared/domains/registry.ts';
 import type { KafkaEvent } from '../../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { endpointsToEnv, findServices, provideAwsEnvironment } from '../services/find-services.ts';
+import { deployLocalDatabase } from './database.ts';
 import { buildKafkaEvent, toEventRecord } from './kafka-event.ts';
 import { createLambdaContext, newLogStreamName } from './lambda-context.ts';
 
@@ -42,11 +41,16 @@ const event: KafkaEvent =
 
 const services = await findServices();
 provideAwsEnvironment(services.endpoints);
-const conn = await createConnection({ ...services.endpoints.db });
-await migrate(conn);
-await conn.end();
+// Users, migrations and grants as AWS deploys them; the handler runs as the restricted app user.
+const local = await deployLocalDatabase(services.endpoints.db);
+await local.admin.end();
 const handler = createHandler(domainModule(domain), {
-  env: { ...process.env, ...endpointsToEnv(services.endpoints) },
+  env: {
+    ...process.env,
+    ...endpointsToEnv(services.endpoints),
+    DB_USER: local.app.user,
+    DB_PASSWORD: local.app.password,
+  },
   writeLog: (line) => process.stderr.write(`${line}\n`),
 });
 const identity = {
