@@ -11,7 +11,13 @@
  */
 import type { Connection } from 'mysql2/promise';
 import type { Table } from '../shared/tables/table.ts';
-import { type MigrateResult, type Migration, migrate, readMigrations } from './migrate.ts';
+import {
+  type MigrateOptions,
+  type MigrateResult,
+  type Migration,
+  migrate,
+  readMigrations,
+} from './migrate.ts';
 import { type DatabaseUsers, ensureUsers, grantTables, type UsersReport } from './users.ts';
 
 export interface DeploySchemaOptions {
@@ -24,6 +30,8 @@ export interface DeploySchemaOptions {
   tables: readonly Pick<Table, 'name'>[];
   dimensions: readonly { table: Pick<Table, 'name'> }[];
   migrations?: Migration[];
+  /** How the migrations treat versions newer than the code's (db/migrate.ts). */
+  migrateOptions?: MigrateOptions;
 }
 
 export interface DeploySchemaResult {
@@ -50,7 +58,7 @@ export async function deploySchema(options: DeploySchemaOptions): Promise<Deploy
   const migrations = await step(`migrations (as ${users.migrator.user})`, async () => {
     const conn = await options.connectMigrator();
     try {
-      return await migrate(conn, options.migrations ?? readMigrations());
+      return await migrate(conn, options.migrations ?? readMigrations(), options.migrateOptions);
     } finally {
       await conn.end().catch(() => {});
     }

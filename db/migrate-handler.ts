@@ -5,6 +5,10 @@
  * master user), migrations (as the migrator), the app user's grants (as the master user) — and
  * fails the deployment with the failing step's own message. Everything it does is idempotent.
  *
+ * CloudFormation's rollback of a failed deployment invokes the previous version of this function
+ * (the trigger's old properties): migrations newer than its code are then left alone rather than
+ * refused, and the grants return to the previous registry's, like the functions' code.
+ *
  * Variables (set by CDK):
  *   DB_ADMIN_SECRET_ID     the RDS master secret (creates users, grants)
  *   DB_MIGRATOR_SECRET_ID  the migrator's secret (runs the migrations)
@@ -128,8 +132,15 @@ export function createMigrationHandler(
           tables: options.tables ?? TABLES,
           dimensions: options.dimensions ?? DIMENSIONS,
           migrations: (options.migrations ?? readMigrations)(),
+          // A rollback runs the previous version of this function after newer migrations ran.
+          migrateOptions: { newer: 'leave' },
         });
         const summary = { database: v.DB_NAME, app: app.user, migrator: migrator.user, ...result };
+        if (result.migrations.newer?.length) {
+          log.warn('the database has migrations newer than this code, left as they are (a rollback?)', {
+            newer: result.migrations.newer,
+          });
+        }
         log.info('schema deployed', { ...summary });
         return summary;
       } finally {

@@ -148,14 +148,30 @@ describe('the schema-migration function', () => {
     ]);
   });
 
-  it("fails with the migration's own error, and the next run says what to do", async () => {
+  it("fails with the migration's own error; a corrected file then runs", async () => {
     const broken = migration(901, 'broken', 'CREATE TABLE broken_wide (id INT PRIMARY KEY, id INT)');
-    const run = () => handler({ migrations: () => [...readMigrations(), broken] });
-    await expect(run()).rejects.toThrow(
-      new RegExp(`^migrations \\(as ${migrator.user}\\): Duplicate column name 'id'`),
+    await expect(handler({ migrations: () => [...readMigrations(), broken] })).rejects.toThrow(
+      new RegExp(
+        `^migrations \\(as ${migrator.user}\\): Duplicate column name 'id' \\(migration 901_broken\\.sql`,
+      ),
     );
-    await expect(run()).rejects.toThrow(/901_broken\.sql was started but never finished/);
+    const fixed = migration(901, 'broken', 'CREATE TABLE broken_wide (id INT PRIMARY KEY)');
+    expect((await handler({ migrations: () => [...readMigrations(), fixed] })).migrations.applied).toEqual([
+      '901_broken',
+    ]);
+    await admin.query(`DROP TABLE ${name}.broken_wide`);
     await admin.query(`DELETE FROM ${name}.schema_migrations WHERE version = 901`);
+  });
+
+  it("succeeds as the previous version in a rollback, leaving the failed deployment's newer migrations alone", async () => {
+    // What a failed deployment may leave: a migration applied, another stopped half-way.
+    await admin.query(
+      `INSERT INTO ${name}.schema_migrations (version, name, checksum, status) VALUES (950, 'newer', 'x', 'applied'), (951, 'half', 'y', 'started')`,
+    );
+    const summary = await handler();
+    expect(summary.migrations).toMatchObject({ applied: [], newer: ['950_newer', '951_half (started)'] });
+    expect(logs.join('\n')).toContain('the database has migrations newer than this code');
+    await admin.query(`DELETE FROM ${name}.schema_migrations WHERE version IN (950, 951)`);
   });
 
   it('fails naming a table of the registry that no migration creates', async () => {
