@@ -4,9 +4,10 @@
  * DDL implicitly, so a migration is marked `started` before it runs and `applied` after; a
  * `started` row left behind (a crash or an error after some of its statements ran), an applied
  * file since edited, or an applied version this code does not know all stop the run with a
- * message saying what to do. A migration whose first statement fails changed nothing (a failed
- * DDL statement leaves nothing behind): its row is removed, so the corrected file simply runs next
- * time.
+ * message saying what to do. A migration whose first statement fails changed nothing — a failed
+ * InnoDB statement is rolled back, DDL included ("either committed … or is rolled back",
+ * https://dev.mysql.com/doc/refman/8.4/en/atomic-ddl.html) — so its row is removed and the
+ * corrected file simply runs next time.
  *
  * Versions newer than any this code knows are refused by default; the deployment's schema step
  * leaves them alone instead (`newer: 'leave'`): when a deployment fails after its migrations ran,
@@ -14,6 +15,9 @@
  *
  *   npm run db:migrate            # DB_* variables, or DB_SECRET_ID through Secrets Manager
  *   npm run db:migrate -- --seed  # also loads db/seed/*.sql (local dimension data)
+ *
+ * In AWS every deployment runs them, as the migrator, in the schema-migration function
+ * (db/migrate-handler.ts, db/deploy-schema.ts).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
