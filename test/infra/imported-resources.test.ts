@@ -69,6 +69,24 @@ describe('prod with an imported VPC and MSK cluster', () => {
     expect(rotationGroup).toBeDefined();
   });
 
+  it('lets the schema-migration function out to Secrets Manager on 443 by the VPC own route, and to MySQL', () => {
+    imported.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Schema migration function'),
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      ],
+    });
+    const [schemaGroup] = Object.keys(
+      imported.template.findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: Match.stringLikeRegexp('^Schema migration function') },
+      }),
+    );
+    imported.template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [schemaGroup, 'GroupId'] },
+      FromPort: 3306,
+    });
+  });
+
   it('runs the functions in the imported private subnets', () => {
     // Every function but CDK's trigger provider, which only calls the Lambda API.
     const functions = Object.entries(imported.template.findResources('AWS::Lambda::Function'))
