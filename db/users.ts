@@ -110,14 +110,21 @@ export interface UsersReport {
 
 const emptyReport = (): UsersReport => ({ created: [], granted: [], revoked: [] });
 
-function validate(users: DatabaseUsers): void {
+/**
+ * Plain names, two different users, and neither of them the administrator running this: its own
+ * privileges would be "converged" away.
+ */
+async function validate(admin: Connection, users: DatabaseUsers): Promise<void> {
   if (!DATABASE_NAME.test(users.database)) {
     throw new UsersError(`database name ${JSON.stringify(users.database)} is not a plain MySQL name`);
   }
-  rotationPair(users.app.user);
-  rotationPair(users.migrator.user);
-  if (rotationPair(users.app.user)[0] === rotationPair(users.migrator.user)[0]) {
-    throw new UsersError('the app and migrator users must be different users');
+  const app = rotationPair(users.app.user);
+  const migrator = rotationPair(users.migrator.user);
+  if (app[0] === migrator[0]) throw new UsersError('the app and migrator users must be different users');
+  const [[row]] = (await admin.query('SELECT CURRENT_USER() AS me')) as unknown as [[{ me: string }]];
+  const administrator = String(row?.me ?? '').replace(/@[^@]*$/, '');
+  if ([...app, ...migrator].includes(administrator)) {
+    throw new UsersError(`the app and migrator users must not be the administrator (${administrator})`);
   }
 }
 
@@ -126,7 +133,7 @@ function validate(users: DatabaseUsers): void {
  * exactly MIGRATOR_PRIVILEGES on the database. Needs no table: run it before the migrations.
  */
 export async function ensureUsers(admin: Connection, users: DatabaseUsers): Promise<UsersReport> {
-  validate(users);
+  await validate(admin, users);
   const report = emptyReport();
   for (const login of [users.app, users.migrator]) {
     if (!(await userExists(admin, login.user))) {
@@ -142,8 +149,7 @@ export async function ensureUsers(admin: Connection, users: DatabaseUsers): Prom
 
 /**
  * Gives the app user (and its twin) exactly `appTablePrivileges(tables, dimensions)` on the
- * database, and the migrator nothing beyond its list. Every table must exist: run the migrations
- * first.
+ * database, revoking anything else it holds. Every table must exist: run the migrations first.
  */
 export async function grantTables(
   admin: Connection,
@@ -151,7 +157,7 @@ export async function grantTables(
   tables: readonly Pick<Table, 'name'>[],
   dimensions: readonly { table: Pick<Table, 'name'> }[],
 ): Promise<UsersReport> {
-  validate(users);
+  await validate(admin, users);
   const wanted = appTablePrivileges(tables, dimensions);
   const [present] = (await admin.query(
     'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',

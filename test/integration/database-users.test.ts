@@ -262,6 +262,25 @@ describe('every run converges', () => {
     await db.conn.query(`DROP USER ?@'%'`, [twin.user]);
   });
 
+  it('refuses the administrator as the app or migrator user (its own privileges would be revoked), or one user for both', async () => {
+    const [[{ me }]] = (await db.conn.query('SELECT CURRENT_USER() AS me')) as unknown as [[{ me: string }]];
+    const administrator = { user: me.replace(/@[^@]*$/, ''), password: 'unused-Pw-1' };
+    await expect(
+      applyUsers(db.conn, { ...db.users, app: administrator }, TABLES, DIMENSIONS),
+    ).rejects.toThrow(/must not be the administrator/);
+    await expect(
+      applyUsers(db.conn, { ...db.users, migrator: administrator }, TABLES, DIMENSIONS),
+    ).rejects.toThrow(/must not be the administrator/);
+    await expect(
+      applyUsers(db.conn, { ...db.users, migrator: db.users.app }, TABLES, DIMENSIONS),
+    ).rejects.toThrow(/must be different users/);
+    // The administrator kept everything.
+    const global = (await grantsOf(administrator.user)).filter(
+      (g) => / ON \*\.\* TO /.test(g) && !g.startsWith('GRANT USAGE'),
+    );
+    expect(global.length).toBeGreaterThan(0);
+  });
+
   it('refuses to grant a table of the registry that no migration created, naming it', async () => {
     await expect(
       grantTables(db.conn, db.users, [...TABLES, { name: 'missing_wide' }], DIMENSIONS),
