@@ -205,9 +205,10 @@ export class Database extends Construct {
       );
     }
 
-    // The rotation function runs in the VPC and may reach only MySQL and Secrets Manager.
-    // addRotationSingleUser opens the way to MySQL (3306) but not to the endpoint, even when it is
-    // given one: without the 443 rule every rotation would time out calling Secrets Manager.
+    // The rotation functions (one per secret) run in the VPC in this group and may reach only MySQL
+    // and Secrets Manager. addRotationSingleUser/MultiUser open the way to MySQL (3306) but not to
+    // the endpoint, even when given one: without the 443 rule every rotation would time out
+    // calling Secrets Manager. (Its description keeps the singular: changing it replaces the group.)
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc: network.vpc,
       description: 'Secret rotation function: MySQL and Secrets Manager only',
