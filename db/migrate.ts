@@ -2,11 +2,22 @@
  * Versioned SQL migrations: db/migrations/NNN_name.sql, applied in order, each recorded in
  * `schema_migrations` with its checksum. Idempotent: applied versions are skipped. MySQL commits
  * DDL implicitly, so a migration is marked `started` before it runs and `applied` after; a
- * `started` row left behind (a crash half-way), an applied file since edited, or an applied
- * version this code does not know all stop the run with a message saying what to do.
+ * `started` row left behind (a crash or an error after some of its statements ran), an applied
+ * file since edited, or an applied version this code does not know all stop the run with a
+ * message saying what to do. A migration whose first statement fails changed nothing — a failed
+ * InnoDB statement is rolled back, DDL included ("either committed … or is rolled back",
+ * https://dev.mysql.com/doc/refman/8.4/en/atomic-ddl.html) — so its row is removed and the
+ * corrected file simply runs next time.
+ *
+ * Versions newer than any this code knows are refused by default; the deployment's schema step
+ * leaves them alone instead (`newer: 'leave'`): when a deployment fails after its migrations ran,
+ * CloudFormation's rollback runs the previous code's schema step, which must not fail on them.
  *
  *   npm run db:migrate            # DB_* variables, or DB_SECRET_ID through Secrets Manager
  *   npm run db:migrate -- --seed  # also loads db/seed/*.sql (local dimension data)
+ *
+ * In AWS every deployment runs them, as the migrator, in the schema-migration function
+ * (db/migrate-handler.ts, db/deploy-schema.ts).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -58,10 +69,26 @@ export class MigrationError extends Error {
 export interface MigrateResult {
   applied: string[];
   skipped: string[];
+  /** Versions in the database newer than this code's, left alone (`newer: 'leave'` only). */
+  newer?: string[];
 }
 
+export interface MigrateOptions {
+  /**
+   * What to do with versions in the database newer than every migration this code has:
+   * `refuse` (default) stops the run; `leave` reports them in `newer` and goes on.
+   */
+  newer?: 'refuse' | 'leave';
+}
+
+const label = (version: number, name: string) => `${String(version).padStart(3, '0')}_${name}`;
+
 /** Applies pending migrations to the connection's current database. */
-export async function migrate(conn: Connection, migrations = readMigrations()): Promise<MigrateResult> {
+export async function migrate(
+  conn: Connection,
+  migrations = readMigrations(),
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
   await conn.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INT          NOT NULL PRIMARY KEY,
     name       VARCHAR(128) NOT NULL,
@@ -79,8 +106,18 @@ export async function migrate(conn: Connection, migrations = readMigrations()): 
       'SELECT version, name, checksum, status FROM schema_migrations',
     )) as unknown as [Array<{ version: number; name: string; checksum: string; status: string }>];
     const known = new Map(migrations.map((m) => [m.version, m]));
+    const newest = Math.max(0, ...migrations.map((m) => m.version));
+    const newer: string[] = [];
     for (const row of rows) {
-      const file = `${String(row.version).padStart(3, '0')}_${row.name}.sql`;
+      const file = `${label(row.version, row.name)}.sql`;
+      if (options.newer === 'leave' && row.version > newest) {
+        newer.push(
+          row.status === 'applied'
+            ? label(row.version, row.name)
+            : `${label(row.version, row.name)} (${row.status})`,
+        );
+        continue;
+      }
       if (row.status !== 'applied') {
         throw new MigrationError(
           `migration ${file} was started but never finished (status ${row.status}): check the schema by hand, ` +
@@ -100,23 +137,46 @@ export async function migrate(conn: Connection, migrations = readMigrations()): 
       }
     }
     const done = new Set(rows.map((r) => r.version));
-    const result: MigrateResult = { applied: [], skipped: [] };
+    const result: MigrateResult = {
+      applied: [],
+      skipped: [],
+      ...(options.newer === 'leave' ? { newer } : {}),
+    };
     for (const m of migrations) {
-      const label = `${String(m.version).padStart(3, '0')}_${m.name}`;
+      const name = label(m.version, m.name);
       if (done.has(m.version)) {
-        result.skipped.push(label);
+        result.skipped.push(name);
         continue;
       }
       await conn.query(
         'INSERT INTO schema_migrations (version, name, checksum, status) VALUES (?, ?, ?, ?)',
         [m.version, m.name, m.checksum, 'started'],
       );
-      for (const statement of splitStatements(m.sql)) await conn.query(statement);
+      const statements = splitStatements(m.sql);
+      for (const [index, statement] of statements.entries()) {
+        try {
+          await conn.query(statement);
+        } catch (error) {
+          const message = (error as Error).message;
+          if (index === 0) {
+            await conn.query('DELETE FROM schema_migrations WHERE version = ?', [m.version]);
+            throw new MigrationError(
+              `${message} (migration ${name}.sql, its first statement: nothing was applied; fix the file and run again)`,
+              { cause: error },
+            );
+          }
+          throw new MigrationError(
+            `${message} (migration ${name}.sql, statement ${index + 1} of ${statements.length}: the statements before it ` +
+              `were applied and the migration stays marked started; check the schema by hand)`,
+            { cause: error },
+          );
+        }
+      }
       await conn.query(
         `UPDATE schema_migrations SET status = 'applied', applied_at = CURRENT_TIMESTAMP(3) WHERE version = ?`,
         [m.version],
       );
-      result.applied.push(label);
+      result.applied.push(name);
     }
     return result;
   } finally {

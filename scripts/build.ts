@@ -1,15 +1,17 @@
 /**
- * Bundles each function (functions/<domain>/handler.ts) with esbuild into
- * dist/functions/<domain>/index.mjs — the artifact CDK deploys (docs/architecture.md, contract 1).
+ * Bundles each function with esbuild into dist/functions/<name>/index.mjs — the artifacts CDK
+ * deploys (docs/architecture.md, contract 1): one per domain (functions/<domain>/handler.ts) and
+ * the schema-migration function (db/migrate-handler.ts, with the migrations beside it).
  */
 import { build } from 'esbuild';
-import { functionBuildOptions } from '../infra/lib/function-code.ts';
-import { DOMAIN_NAMES } from '../shared/domains/registry.ts';
+import { copyRuntimeFiles, FUNCTION_NAMES, functionBuildOptions } from '../infra/lib/function-code.ts';
 
-for (const domain of DOMAIN_NAMES) {
-  const result = await build(functionBuildOptions(domain));
+for (const name of FUNCTION_NAMES) {
+  const options = functionBuildOptions(name);
+  const result = await build(options);
+  copyRuntimeFiles(name, options.outdir!);
   const bytes = Object.entries(result.metafile?.outputs ?? {})
     .filter(([file]) => file.endsWith('.mjs'))
     .reduce((sum, [, out]) => sum + out.bytes, 0);
-  console.log(`dist/functions/${domain}/index.mjs  ${(bytes / 1024).toFixed(0)} KiB`);
+  console.log(`dist/functions/${name}/index.mjs  ${(bytes / 1024).toFixed(0)} KiB`);
 }

@@ -6,10 +6,10 @@
 
 import { App } from 'aws-cdk-lib';
 import { environmentConfig } from '../config/environments.ts';
-import { DOMAINS } from '../config/event-sources.ts';
 import { buildApp } from '../lib/app.ts';
 import {
   bundledFunctionCode,
+  FUNCTION_NAMES,
   type FunctionCode,
   functionBuildOptions,
   handlerEntry,
@@ -26,7 +26,7 @@ const skipBundling = String(app.node.tryGetContext('lrt:skipBundling') ?? 'false
 async function functionCode(): Promise<FunctionCode> {
   if (skipBundling) return placeholderFunctionCode();
   if (!handlersExist()) {
-    const missing = DOMAINS.map(handlerEntry).join(', ');
+    const missing = FUNCTION_NAMES.map(handlerEntry).join(', ');
     throw new Error(
       `cannot bundle the functions: missing one of ${missing}. For a template only, add -c lrt:skipBundling=true`,
     );

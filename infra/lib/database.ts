@@ -1,14 +1,22 @@
 /**
- * RDS MySQL 8 for the dimension and wide tables: encrypted, TLS required, a generated secret in
- * the RDS format the functions read (`{username,password,host,port,dbname,…}`) rotated by the
- * hosted single-user rotation function, and optionally RDS Proxy in front.
+ * RDS MySQL 8 for the dimension and wide tables: encrypted, TLS required, optionally RDS Proxy in
+ * front, and three users, each with a generated secret in the RDS format
+ * (`{username,password,host,port,dbname,engine}`):
+ *   - the master user (`lrt_admin`): creates the other two and their grants, nothing else;
+ *     rotated by the hosted single-user rotation function;
+ *   - the app user (`lrt_app`): what the functions and RDS Proxy use, SELECT/INSERT/UPDATE per
+ *     table only (db/users.ts); rotated by the alternating-users rotation function;
+ *   - the migrator (`lrt_migrator`): runs the migrations; alternating-users rotation too.
+ * The app and migrator users are created in MySQL by the schema-migration function
+ * (schema-migration.ts), so their rotation schedules — whose first rotation runs at once — and
+ * RDS Proxy come after it: `afterSchema`.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
@@ -20,6 +28,14 @@ export interface DatabaseProps {
 }
 
 const MYSQL_PORT = ec2.Port.tcp(3306);
+
+/** The database users (db/users.ts): ≤ 26 characters, leaving room for the rotation's `_clone`. */
+export const MASTER_USER = 'lrt_admin';
+export const APP_USER = 'lrt_app';
+export const MIGRATOR_USER = 'lrt_migrator';
+
+const SECRET_KMS_REASON =
+  'Encrypted with the AWS-managed aws/secretsmanager key; access is by IAM (functions, proxy, rotation, schema migration) in this account only, so a customer key would add grants and restrict no one.';
 
 const REMOVAL_POLICIES = {
   destroy: RemovalPolicy.DESTROY,
@@ -48,9 +64,20 @@ export function databaseParameters(settings: EnvironmentConfig['database']): Rec
 
 export class Database extends Construct {
   readonly instance: rds.DatabaseInstance;
-  readonly secret: secretsmanager.ISecret;
+  /** The master user's secret (attached to the instance). */
+  readonly masterSecret: secretsmanager.ISecret;
+  /** The app user's secret: the functions' DB_SECRET_ID and RDS Proxy's. */
+  readonly appSecret: secretsmanager.ISecret;
+  /** The migrator's secret: the schema-migration function's. */
+  readonly migratorSecret: secretsmanager.ISecret;
   readonly proxy?: rds.DatabaseProxy;
   readonly databaseName: string;
+  /** The instance's security group (clients are let in on 3306 one by one). */
+  readonly securityGroup: ec2.SecurityGroup;
+  /** What the schema step needs in place: the instance and the three secrets with their hosts. */
+  readonly schemaPrerequisites: IConstruct[];
+  /** What needs the app and migrator users to exist in MySQL: their rotation schedules, RDS Proxy. */
+  readonly schemaDependents: IConstruct[];
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -80,6 +107,7 @@ export class Database extends Construct {
       description: 'RDS MySQL: clients on 3306 only',
       allowAllOutbound: false,
     });
+    this.securityGroup = securityGroup;
 
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier: props.instanceIdentifier,
@@ -88,7 +116,7 @@ export class Database extends Construct {
       vpc: network.vpc,
       vpcSubnets: network.privateSubnets,
       securityGroups: [securityGroup],
-      credentials: rds.Credentials.fromGeneratedSecret('lrt_admin'),
+      credentials: rds.Credentials.fromGeneratedSecret(MASTER_USER),
       databaseName: settings.databaseName,
       allocatedStorage: settings.allocatedStorageGiB,
       maxAllocatedStorage: settings.maxAllocatedStorageGiB,
@@ -111,7 +139,7 @@ export class Database extends Construct {
         : {}),
     });
     for (const group of logGroups) this.instance.node.addDependency(group);
-    this.secret = this.instance.secret!;
+    this.masterSecret = this.instance.secret!;
     // The generated secret is deleted with the stack by default, while a snapshot or a retained
     // instance still needs its master password: keep the secret whenever the data is kept.
     // (`instance.secret` is the target attachment; the secret itself is the instance's child.)
@@ -120,11 +148,26 @@ export class Database extends Construct {
       throw new Error(`${this.instance.node.path} has no generated secret to keep`);
     }
     generatedSecret.applyRemovalPolicy(keepOnDelete);
-    acknowledgeCheckov(
-      generatedSecret,
-      'CKV_AWS_149',
-      'Encrypted with the AWS-managed aws/secretsmanager key; access is by IAM (functions, proxy, rotation) in this account only, so a customer key would add grants and restrict no one.',
-    );
+    acknowledgeCheckov(generatedSecret, 'CKV_AWS_149', SECRET_KMS_REASON);
+
+    // The app and migrator users' secrets: RDS format once attached (host, port, engine), with
+    // `masterarn`, which the alternating-users rotation logs in with to create and update the
+    // user's `_clone` twin. Kept with the data, like the master secret: a retained database
+    // still has these users.
+    const userSecret = (id: string, username: string) => {
+      const secret = new rds.DatabaseSecret(this, id, {
+        username,
+        dbname: settings.databaseName,
+        masterSecret: this.masterSecret,
+      });
+      secret.applyRemovalPolicy(keepOnDelete);
+      acknowledgeCheckov(secret, 'CKV_AWS_149', SECRET_KMS_REASON);
+      return { secret, attachment: secret.attach(this.instance) };
+    };
+    const app = userSecret('AppSecret', APP_USER);
+    const migrator = userSecret('MigratorSecret', MIGRATOR_USER);
+    this.appSecret = app.attachment;
+    this.migratorSecret = migrator.attachment;
     acknowledgeCheckov(
       this.instance,
       'CKV_AWS_161',
@@ -162,15 +205,16 @@ export class Database extends Construct {
       );
     }
 
-    // The rotation function runs in the VPC and may reach only MySQL and Secrets Manager.
-    // addRotationSingleUser opens the way to MySQL (3306) but not to the endpoint, even when it is
-    // given one: without the 443 rule every rotation would time out calling Secrets Manager.
+    // The rotation functions (one per secret) run in the VPC in this group and may reach only MySQL
+    // and Secrets Manager. addRotationSingleUser/MultiUser open the way to MySQL (3306) but not to
+    // the endpoint, even when given one: without the 443 rule every rotation would time out
+    // calling Secrets Manager. (Its description keeps the singular: changing it replaces the group.)
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc: network.vpc,
       description: 'Secret rotation function: MySQL and Secrets Manager only',
       allowAllOutbound: false,
     });
-    this.instance.addRotationSingleUser({
+    const rotation = {
       automaticallyAfter: Duration.days(settings.secretRotationDays),
       vpcSubnets: network.privateSubnets,
       securityGroup: rotationSecurityGroup,
@@ -179,13 +223,39 @@ export class Database extends Construct {
       // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_rds.CommonRotationUserOptions.html),
       // whereas CDK builds `https://<vpce-id>.secretsmanager.<region>.amazonaws.com` from one, a
       // name that is neither the service's nor the endpoint's documented DNS name.
-    });
+    };
+    this.instance.addRotationSingleUser(rotation);
     network.allowSecretsManagerFrom(rotationSecurityGroup);
+
+    const cfn = (construct: IConstruct) => construct.node.defaultChild as IConstruct;
+    this.schemaPrerequisites = [
+      // The instance's children as of now — the instance, its master secret and that secret's
+      // rotation — not the instance's whole subtree, which will also hold the users' rotation
+      // functions and RDS Proxy.
+      ...this.instance.node.children,
+      securityGroup,
+      app.secret.node.defaultChild!,
+      cfn(app.attachment),
+      migrator.secret.node.defaultChild!,
+      cfn(migrator.attachment),
+    ];
+    // Alternating users: both `user` and `user_clone` stay valid across a rotation, so a function
+    // holding the previous credentials keeps working until it reads the secret again
+    // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html).
+    this.instance.addRotationMultiUser('AppUserRotation', { ...rotation, secret: this.appSecret });
+    this.instance.addRotationMultiUser('MigratorUserRotation', { ...rotation, secret: this.migratorSecret });
+    // The first rotation runs as soon as a schedule is created and needs the user to exist.
+    this.schemaDependents = [app.attachment, migrator.attachment].map((attachment) => {
+      const schedule = attachment.node.tryFindChild('RotationSchedule');
+      if (!schedule) throw new Error(`${attachment.node.path} has no rotation schedule`);
+      return schedule;
+    });
 
     if (settings.proxy) {
       this.proxy = this.instance.addProxy('Proxy', {
         dbProxyName: props.instanceIdentifier,
-        secrets: [this.secret],
+        // The app user only: the proxy serves the functions, never the migrations.
+        secrets: [this.appSecret],
         vpc: network.vpc,
         vpcSubnets: network.privateSubnets,
         securityGroups: [
@@ -198,7 +268,14 @@ export class Database extends Construct {
         requireTLS: true,
       });
       this.instance.connections.allowFrom(this.proxy, MYSQL_PORT, 'RDS Proxy to MySQL');
+      // It logs in as the app user, which exists once the schema step has run.
+      this.schemaDependents.push(this.proxy);
     }
+  }
+
+  /** Every secret of the database, each rotated. */
+  get secrets(): secretsmanager.ISecret[] {
+    return [this.masterSecret, this.appSecret, this.migratorSecret];
   }
 
   /** The host the functions should use instead of the secret's (the proxy), if any. */
@@ -209,5 +286,10 @@ export class Database extends Construct {
   /** Lets `peer` open MySQL connections — to the proxy when there is one, else to the instance. */
   allowConnectionsFrom(peer: ec2.IConnectable): void {
     (this.proxy ?? this.instance).connections.allowFrom(peer, MYSQL_PORT, 'MySQL clients');
+  }
+
+  /** Lets `peer` open MySQL connections to the instance itself, proxy or not (the schema step). */
+  allowDirectConnectionsFrom(peer: ec2.IConnectable): void {
+    this.instance.connections.allowFrom(peer, MYSQL_PORT, 'MySQL schema migration');
   }
 }

@@ -71,7 +71,7 @@ export class DomainFunction extends Construct {
     // The environment contract the handler validates at cold start (docs/architecture.md, contract 5).
     const environment: Record<string, string> = {
       DOMAIN: domain,
-      DB_SECRET_ID: database.secret.secretArn,
+      DB_SECRET_ID: database.appSecret.secretArn,
       DB_NAME: database.databaseName,
       DB_TLS: 'rds',
       METRICS_NAMESPACE: props.metricsNamespace,
@@ -95,7 +95,7 @@ export class DomainFunction extends Construct {
       logGroup,
       environment,
     });
-    database.secret.grantRead(this.function);
+    database.appSecret.grantRead(this.function);
     this.grantKafkaConsumer(kafka, eventSource);
     acknowledgeCheckov(
       this.function,
@@ -110,7 +110,7 @@ export class DomainFunction extends Construct {
     acknowledgeCheckov(
       this.function,
       'CKV_AWS_173',
-      'The environment holds no secret (the secret ARN, names, log level) and Lambda encrypts it at rest with its AWS-managed key; the password is read from Secrets Manager at run time.',
+      'The environment holds no secret (the app secret ARN, names, log level) and Lambda encrypts it at rest with its AWS-managed key; the password is read from Secrets Manager at run time.',
     );
     acknowledgeAwsSolutions(
       this.function,

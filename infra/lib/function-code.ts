@@ -1,10 +1,12 @@
 /**
- * Where each function's code comes from. Deployments bundle functions/<domain>/handler.ts with
- * esbuild using the very options `npm run build` uses (functionBuildOptions), so the deployed artifact
- * is the built one. Synthesis that only needs the template (tests before the handlers exist,
- * `-c lrt:skipBundling=true`) uses a placeholder that fails loudly if ever invoked.
+ * Where each function's code comes from. Deployments bundle functions/<domain>/handler.ts (one
+ * function per domain) and db/migrate-handler.ts (the schema-migration function, which is no
+ * domain and so lives with the migrations it runs) with esbuild using the very options `npm run
+ * build` uses (functionBuildOptions, bundleFunction), so the deployed artifact is the built one.
+ * Synthesis that only needs the template (`-c lrt:skipBundling=true`) uses a placeholder that
+ * fails loudly if ever invoked.
  */
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
@@ -12,22 +14,32 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BuildOptions, buildSync } from 'esbuild';
 import { DOMAINS, type Domain } from '../config/event-sources.ts';
 
-export type FunctionCode = (domain: Domain) => lambda.Code;
-export type FunctionBuildOptions = (domain: string, outdir: string) => BuildOptions;
+/** The schema-migration function's name among the functions (never a domain's). */
+export const SCHEMA_FUNCTION = 'schema-migration';
+export type FunctionName = Domain | typeof SCHEMA_FUNCTION;
+
+export type FunctionCode = (name: FunctionName) => lambda.Code;
+export type FunctionBuildOptions = (name: string, outdir: string) => BuildOptions;
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function handlerEntry(domain: Domain): string {
-  return join(PROJECT_ROOT, 'functions', domain, 'handler.ts');
+/** The handler source of a function. */
+export function handlerEntry(name: FunctionName | string): string {
+  return name === SCHEMA_FUNCTION
+    ? join(PROJECT_ROOT, 'db', 'migrate-handler.ts')
+    : join(PROJECT_ROOT, 'functions', name, 'handler.ts');
 }
+
+/** Every function: one per domain, and the schema-migration function. */
+export const FUNCTION_NAMES: readonly FunctionName[] = [...DOMAINS, SCHEMA_FUNCTION];
 
 /** esbuild options for one function: `npm run build` (scripts/build.ts) and CDK bundle with these. */
 export function functionBuildOptions(
-  domain: string,
-  outdir = join(PROJECT_ROOT, 'dist', 'functions', domain),
+  name: string,
+  outdir = join(PROJECT_ROOT, 'dist', 'functions', name),
 ): BuildOptions {
   return {
-    entryPoints: { index: join(PROJECT_ROOT, 'functions', domain, 'handler.ts') },
+    entryPoints: { index: handlerEntry(name) },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -46,22 +58,41 @@ export function functionBuildOptions(
   };
 }
 
-/** True once every domain has its handler source, i.e. real bundling can work. */
+/**
+ * Files a function reads at run time beside its bundle. The schema-migration function reads the
+ * migrations from `migrations/` next to index.mjs (db/migrate.ts resolves them from its own
+ * location, which in the bundle is index.mjs): they are part of its code, so a new migration
+ * changes the asset hash and with it the function's version, which re-runs the trigger.
+ */
+export function copyRuntimeFiles(name: string, outdir: string): void {
+  if (name === SCHEMA_FUNCTION) {
+    cpSync(join(PROJECT_ROOT, 'db', 'migrations'), join(outdir, 'migrations'), { recursive: true });
+  }
+}
+
+/** Bundles one function into `outdir`: esbuild, then its run-time files. */
+export function bundleFunction(name: string, outdir: string): void {
+  buildSync(functionBuildOptions(name, outdir));
+  copyRuntimeFiles(name, outdir);
+}
+
+/** True once every function has its handler source, i.e. real bundling can work. */
 export function handlersExist(): boolean {
-  return DOMAINS.every((domain) => existsSync(handlerEntry(domain)));
+  return FUNCTION_NAMES.every((name) => existsSync(handlerEntry(name)));
 }
 
 /** Bundles locally with esbuild; the asset hash is the bundle's, so shared/ changes redeploy. */
-export function bundledFunctionCode(buildOptions: FunctionBuildOptions): FunctionCode {
-  return (domain) =>
-    lambda.Code.fromAsset(dirname(handlerEntry(domain)), {
+export function bundledFunctionCode(buildOptions: FunctionBuildOptions = functionBuildOptions): FunctionCode {
+  return (name) =>
+    lambda.Code.fromAsset(dirname(handlerEntry(name)), {
       assetHashType: AssetHashType.OUTPUT,
       bundling: {
         // Never pulled: local bundling always succeeds or throws esbuild's error.
         image: DockerImage.fromRegistry('public.ecr.aws/lambda/nodejs:24'),
         local: {
           tryBundle(outputDir: string): boolean {
-            buildSync(buildOptions(domain, outputDir));
+            buildSync(buildOptions(name, outputDir));
+            copyRuntimeFiles(name, outputDir);
             return true;
           },
         },
@@ -71,8 +102,8 @@ export function bundledFunctionCode(buildOptions: FunctionBuildOptions): Functio
 
 /** PLACEHOLDER code for template-only synthesis (lrt:skipBundling). Never deploy it. */
 export function placeholderFunctionCode(): FunctionCode {
-  return (domain) =>
+  return (name) =>
     lambda.Code.fromInline(
-      `exports.handler = async () => { throw new Error('placeholder ${domain} code: synthesized with lrt:skipBundling'); };`,
+      `exports.handler = async () => { throw new Error('placeholder ${name} code: synthesized with lrt:skipBundling'); };`,
     );
 }

@@ -1,7 +1,9 @@
 /**
- * Everything one environment needs in AWS, in one stack: network, Kafka, MySQL, one function and
- * Kafka event source mapping per business domain, and their monitoring. One stack keeps every
- * reference inside CloudFormation (no cross-stack exports to untangle on change).
+ * Everything one environment needs in AWS, in one stack: network, Kafka, MySQL, the schema step
+ * (users, migrations, grants), one function and Kafka event source mapping per business domain,
+ * and their monitoring. One stack keeps every reference inside CloudFormation (no cross-stack
+ * exports to untangle on change). Order on deployment: network and database → schema step →
+ * functions → event source mappings (and RDS Proxy, the users' rotation schedules).
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,10 +12,11 @@ import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import { DOMAINS, eventSources } from '../config/event-sources.ts';
 import { Database } from './database.ts';
 import { DomainFunction, metricsNamespace } from './domain-function.ts';
-import type { FunctionCode } from './function-code.ts';
+import { type FunctionCode, SCHEMA_FUNCTION } from './function-code.ts';
 import { Kafka, MSK_IAM_PORT } from './kafka.ts';
 import { Monitoring } from './monitoring.ts';
 import { Network } from './network.ts';
+import { SchemaMigration } from './schema-migration.ts';
 
 export interface LambdaRealtimeStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -24,6 +27,7 @@ export class LambdaRealtimeStack extends Stack {
   readonly network: Network;
   readonly kafka: Kafka;
   readonly database: Database;
+  readonly schemaMigration: SchemaMigration;
   readonly functions: readonly DomainFunction[];
   readonly monitoring: Monitoring;
 
@@ -57,6 +61,16 @@ export class LambdaRealtimeStack extends Stack {
       instanceIdentifier: prefix,
     });
 
+    // Users, migrations and grants, before anything uses the database.
+    this.schemaMigration = new SchemaMigration(this, 'SchemaMigration', {
+      functionName: `${prefix}-${SCHEMA_FUNCTION}`,
+      code: props.functionCode(SCHEMA_FUNCTION),
+      settings: config.functions,
+      network: this.network,
+      database: this.database,
+      removalPolicy,
+    });
+
     // One security group for the functions; each path out of it is opened explicitly.
     const functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
       vpc: this.network.vpc,
@@ -87,6 +101,8 @@ export class LambdaRealtimeStack extends Stack {
           removalPolicy,
         }),
     );
+    // New code and its mapping only once the schema it expects is there (migrations add first).
+    for (const fn of this.functions) this.schemaMigration.runsBefore(fn.function, fn.eventSourceMapping);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       prefix,
@@ -104,7 +120,22 @@ export class LambdaRealtimeStack extends Stack {
       description: 'Bootstrap brokers: aws kafka get-bootstrap-brokers --cluster-arn <this>',
     });
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
-    new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.secret.secretArn });
+    new CfnOutput(this, 'DatabaseMasterSecretArn', {
+      value: this.database.masterSecret.secretArn,
+      description: 'Master user (lrt_admin): users and grants only',
+    });
+    new CfnOutput(this, 'DatabaseAppSecretArn', {
+      value: this.database.appSecret.secretArn,
+      description: 'App user (lrt_app): what the functions and RDS Proxy use',
+    });
+    new CfnOutput(this, 'DatabaseMigratorSecretArn', {
+      value: this.database.migratorSecret.secretArn,
+      description: 'Migrator (lrt_migrator): schema changes',
+    });
+    new CfnOutput(this, 'SchemaMigrationFunctionName', {
+      value: this.schemaMigration.function.functionName,
+      description: 'Runs at every deployment that changes it; may be invoked by hand (idempotent)',
+    });
     if (this.database.proxy) {
       new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.database.proxy.endpoint });
     }

@@ -84,7 +84,7 @@ export class Monitoring extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
-  /** Notifies the alarm topic of failed rotations of the database secret (created database only). */
+  /** Notifies the alarm topic of failed rotations of the database secrets (created database only). */
   readonly rotationFailedRule?: events.Rule;
 
   private readonly settings: EnvironmentConfig['alarms'];
@@ -182,14 +182,14 @@ export class Monitoring extends Construct {
    * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieve-ct-entries.html), which
    * EventBridge's default bus receives as detail type `AWS Service Event via CloudTrail`, no trail
    * needed (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html).
-   * There is no metric for it, so a rule sends this secret's failures to the alarm topic. The
+   * There is no metric for it, so a rule sends the database secrets' failures to the alarm topic. The
    * rule publishes with a role of its own (sns:Publish, and the key through IAM), so neither the
    * topic policy nor the key policy has to trust events.amazonaws.com as a whole.
    */
   private notifyRotationFailures(prefix: string, database: Database): events.Rule {
     const rule = new events.Rule(this, ROTATION_FAILED_RULE, {
       ruleName: `${prefix}-${ROTATION_FAILED_RULE}`,
-      description: `Secrets Manager failed to rotate the ${prefix} database secret. Runbook: infra/README.md#${ROTATION_FAILED_RULE}`,
+      description: `Secrets Manager failed to rotate a ${prefix} database secret. Runbook: infra/README.md#${ROTATION_FAILED_RULE}`,
       eventPattern: {
         source: ['aws.secretsmanager'],
         detailType: ['AWS Service Event via CloudTrail'],
@@ -197,7 +197,7 @@ export class Monitoring extends Construct {
           eventSource: ['secretsmanager.amazonaws.com'],
           eventName: ['RotationFailed'],
           // Rotation service events carry the secret's ARN here (their requestParameters are empty).
-          additionalEventData: { SecretId: [database.secret.secretArn] },
+          additionalEventData: { SecretId: database.secrets.map((secret) => secret.secretArn) },
         },
       },
     });

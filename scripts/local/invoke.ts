@@ -10,8 +10,6 @@
  * or starts the local services as `npm run local` does.
  */
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'mysql2/promise';
-import { migrate } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC } from '../../infra/config/event-sources.ts';
 import {
   buildKafkaEvent,
@@ -30,6 +28,7 @@ import {
   probeDatabase,
   provideAwsEnvironment,
 } from '../services/find-services.ts';
+import { deployLocalDatabase } from './database.ts';
 
 const [domain, file] = process.argv.slice(2);
 if (!domain || !(DOMAIN_NAMES as readonly string[]).includes(domain) || !file) {
@@ -91,9 +90,10 @@ const db = databaseFromEnv(functionEnv);
 if (db) {
   const problem = await probeDatabase(db);
   if (problem) fail(`The database does not answer: ${problem}`);
-  const conn = await createConnection({ ...db });
-  await migrate(conn);
-  await conn.end();
+  // Users, migrations and grants as AWS deploys them; the handler runs as the restricted app user.
+  const local = await deployLocalDatabase(db);
+  await local.admin.end();
+  functionEnv = { ...functionEnv, DB_USER: local.app.user, DB_PASSWORD: local.app.password };
 }
 
 const handler = createHandler(domainModule(domain), {

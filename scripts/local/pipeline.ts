@@ -1,8 +1,9 @@
 /**
  * `npm run local` — the whole pipeline on a developer's machine, as it runs in AWS:
- *   services (endpoints given → Docker/testcontainers → native scripts/services.sh) → migrations and
- *   dimension seed data → the database secret stored in the AWS emulator (the functions read their
- *   credentials back through Secrets Manager, as in AWS) → topics → one local event source mapping
+ *   services (endpoints given → Docker/testcontainers → native scripts/services.sh) → the app and
+ *   migrator users, migrations (as the migrator) and grants, as the deployment's schema step does,
+ *   and dimension seed data → the app user's secret stored in the AWS emulator (the functions read
+ *   their credentials back through Secrets Manager and run as that restricted user, as in AWS) → topics → one local event source mapping
  *   per function (the configuration CDK deploys) → a demo stream → a live progress line → a summary.
  *
  *   npm run local -- [--events N] [--rate R] [--follow] [--self-managed] [--seed S] [--timeout SECONDS]
@@ -20,8 +21,6 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
-import { createConnection } from 'mysql2/promise';
-import { migrate, seed } from '../../db/migrate.ts';
 import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
 import { functionBuildOptions } from '../../infra/lib/function-code.ts';
 import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
@@ -39,6 +38,7 @@ import {
 import type { KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { findServices, provideAwsEnvironment } from '../services/find-services.ts';
+import { deployLocalDatabase } from './database.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { createProducer, ensureTopics } from './kafka-admin.ts';
 
@@ -78,15 +78,14 @@ log(
   `services via ${endpoints.source}: mysql ${endpoints.db.host}:${endpoints.db.port}, kafka ${endpoints.kafkaBrokers.join(',')}, aws ${endpoints.aws.endpoint}`,
 );
 
-// Schema and seed data.
-const admin = await createConnection({ ...endpoints.db, timezone: 'Z' });
-const migrated = await migrate(admin);
-await seed(admin);
+// Users, schema and grants as AWS deploys them (the functions run as the restricted app user), and
+// seed data.
+const { admin, app, migrations: migrated } = await deployLocalDatabase(endpoints.db, { withSeed: true });
 log(
-  `migrations: ${migrated.applied.length} applied, ${migrated.skipped.length} already there; dimension seed loaded`,
+  `migrations: ${migrated.applied.length} applied, ${migrated.skipped.length} already there; dimension seed loaded; functions run as ${app.user}`,
 );
 
-// The secret, as RDS would store it; the functions read it back through Secrets Manager.
+// The app user's secret, as RDS would store it; the functions read it back through Secrets Manager.
 const secrets = new SecretsManagerClient({
   endpoint: endpoints.aws.endpoint,
   region: endpoints.aws.region,
@@ -94,8 +93,8 @@ const secrets = new SecretsManagerClient({
 });
 const secretString = JSON.stringify({
   engine: 'mysql',
-  username: endpoints.db.user,
-  password: endpoints.db.password,
+  username: app.user,
+  password: app.password,
   host: endpoints.db.host,
   port: endpoints.db.port,
   dbname: endpoints.db.database,
@@ -103,7 +102,7 @@ const secretString = JSON.stringify({
 await secrets
   .send(new CreateSecretCommand({ Name: SECRET_ID, SecretString: secretString }))
   .catch(() => secrets.send(new PutSecretValueCommand({ SecretId: SECRET_ID, SecretString: secretString })));
-log(`database secret stored in the emulator as ${SECRET_ID}`);
+log(`the app user's database secret stored in the emulator as ${SECRET_ID}`);
 
 await ensureTopics(endpoints.kafkaBrokers, [
   { name: DEFAULT_TOPIC, partitions: 3 },

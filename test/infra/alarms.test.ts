@@ -419,7 +419,7 @@ describe('alarm topic and dashboard', () => {
     });
   });
 
-  it('sends failed rotations of the database secret to the alarm topic, through a role of its own', () => {
+  it('sends failed rotations of the database secrets to the alarm topic, through a role of its own', () => {
     const rules = Object.values(prod.template.findResources('AWS::Events::Rule')) as {
       Properties: {
         Name: string;
@@ -436,9 +436,13 @@ describe('alarm topic and dashboard', () => {
       detail: {
         eventSource: ['secretsmanager.amazonaws.com'],
         eventName: ['RotationFailed'],
-        // The attachment's Ref is the secret's ARN.
+        // The attachments' Refs are the secrets' ARNs: master, app and migrator users.
         additionalEventData: {
-          SecretId: [{ Ref: expect.stringMatching(/^DatabaseInstanceSecretAttachment/) }],
+          SecretId: [
+            { Ref: expect.stringMatching(/^DatabaseInstanceSecretAttachment/) },
+            { Ref: expect.stringMatching(/^DatabaseAppSecretAttachment/) },
+            { Ref: expect.stringMatching(/^DatabaseMigratorSecretAttachment/) },
+          ],
         },
       },
     });

@@ -1,16 +1,18 @@
 /**
- * The deployment path: CDK stages each function's asset by bundling functions/<domain>/handler.ts
- * with functionBuildOptions (infra/lib/function-code.ts) (the `npm run build` artifact: index.mjs + source map).
+ * The deployment path: CDK stages each function's asset by bundling its handler with
+ * functionBuildOptions (infra/lib/function-code.ts), as `npm run build` does: index.mjs + source
+ * map for each domain, and for the schema-migration function also the migrations beside it.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { DOMAINS } from '../../infra/config/event-sources.ts';
+import { MIGRATIONS_DIR } from '../../db/migrate.ts';
 import {
   bundledFunctionCode,
+  FUNCTION_NAMES,
   handlersExist,
   placeholderFunctionCode,
 } from '../../infra/lib/function-code.ts';
@@ -18,23 +20,34 @@ import {
 describe('function code', () => {
   it('bundles every handler into the staged asset, as npm run build does', async () => {
     expect(handlersExist()).toBe(true);
-    const { functionBuildOptions } = await import('../../infra/lib/function-code.ts');
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'lrt-code-')) });
     const stack = new Stack(app, 'Code');
-    const code = bundledFunctionCode(functionBuildOptions);
-    for (const domain of DOMAINS) {
-      new lambda.Function(stack, domain, {
+    const code = bundledFunctionCode();
+    for (const name of FUNCTION_NAMES) {
+      new lambda.Function(stack, name, {
         runtime: lambda.Runtime.NODEJS_24_X,
         handler: 'index.handler',
-        code: code(domain),
+        code: code(name),
       });
     }
     const assembly = app.synth();
     const staged = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
-    expect(staged).toHaveLength(DOMAINS.length);
+    expect(staged).toHaveLength(FUNCTION_NAMES.length);
     for (const dir of staged) {
       expect(existsSync(join(assembly.directory, dir, 'index.mjs'))).toBe(true);
       expect(existsSync(join(assembly.directory, dir, 'index.mjs.map'))).toBe(true);
+    }
+    // The schema-migration function carries the migrations, byte for byte, where db/migrate.ts
+    // looks for them once bundled: migrations/ next to index.mjs. Only it does.
+    const withMigrations = staged.filter((d) => existsSync(join(assembly.directory, d, 'migrations')));
+    expect(withMigrations).toHaveLength(1);
+    const dir = join(assembly.directory, withMigrations[0]!);
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toContain('schema_migrations');
+    const migrations = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql'));
+    expect(migrations.length).toBeGreaterThan(0);
+    expect(readdirSync(join(dir, 'migrations')).sort()).toEqual(migrations.sort());
+    for (const file of migrations) {
+      expect(readFileSync(join(dir, 'migrations', file))).toEqual(readFileSync(join(MIGRATIONS_DIR, file)));
     }
   }, 120_000);
 

@@ -69,8 +69,30 @@ describe('prod with an imported VPC and MSK cluster', () => {
     expect(rotationGroup).toBeDefined();
   });
 
+  it('lets the schema-migration function out to Secrets Manager on 443 by the VPC own route, and to MySQL', () => {
+    imported.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Schema migration function'),
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      ],
+    });
+    const [schemaGroup] = Object.keys(
+      imported.template.findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: Match.stringLikeRegexp('^Schema migration function') },
+      }),
+    );
+    imported.template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [schemaGroup, 'GroupId'] },
+      FromPort: 3306,
+    });
+  });
+
   it('runs the functions in the imported private subnets', () => {
-    const functions = Object.values(imported.template.findResources('AWS::Lambda::Function'));
+    // Every function but CDK's trigger provider, which only calls the Lambda API.
+    const functions = Object.entries(imported.template.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => !id.startsWith('AWSCDKTriggerCustomResourceProvider'))
+      .map(([, f]) => f);
+    expect(functions).toHaveLength(4);
     for (const f of functions) {
       expect(
         (f as { Properties: { VpcConfig: { SubnetIds: string[] } } }).Properties.VpcConfig.SubnetIds,

@@ -160,34 +160,88 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     }
   });
 
-  it('keeps the master secret whenever the database outlives the stack (retained or snapshotted)', () => {
-    const secret = only(env, 'AWS::SecretsManager::Secret') as Resource & {
+  it('keeps the database secrets whenever the database outlives the stack (retained or snapshotted)', () => {
+    const secrets = Object.values(
+      synthesized[env].template.findResources('AWS::SecretsManager::Secret'),
+    ) as (Resource & {
       DeletionPolicy: string;
       UpdateReplacePolicy: string;
-    };
+    })[];
+    expect(secrets).toHaveLength(3);
     const expected = config.database.removalPolicy === 'destroy' ? 'Delete' : 'Retain';
-    expect(secret.DeletionPolicy).toBe(expected);
-    expect(secret.UpdateReplacePolicy).toBe(expected);
+    for (const secret of secrets) {
+      expect(secret.DeletionPolicy).toBe(expected);
+      expect(secret.UpdateReplacePolicy).toBe(expected);
+    }
   });
 
-  it('keeps the database credentials in a generated secret attached to the instance and rotated', () => {
+  it('keeps the master, app and migrator credentials in generated secrets attached to the instance, each rotated', () => {
     const { template } = synthesized[env];
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"lrt_admin"}' }),
     });
-    template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
-      TargetType: 'AWS::RDS::DBInstance',
-    });
-    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      RotationRules: { ScheduleExpression: `rate(${config.database.secretRotationDays} days)` },
-    });
+    // The users' secrets name the master secret (`masterarn`), which their rotation logs in with.
+    for (const username of ['lrt_app', 'lrt_migrator']) {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: Match.objectLike({
+          SecretStringTemplate: {
+            'Fn::Join': [
+              '',
+              [
+                `{"username":"${username}","dbname":"${config.database.databaseName}","masterarn":"`,
+                { Ref: Match.stringLikeRegexp('^DatabaseInstanceSecretAttachment') },
+                '"}',
+              ],
+            ],
+          },
+        }),
+      });
+    }
+    // Attached: host, port and engine complete the RDS format.
+    template.resourcePropertiesCountIs(
+      'AWS::SecretsManager::SecretTargetAttachment',
+      { TargetType: 'AWS::RDS::DBInstance' },
+      3,
+    );
+    template.resourcePropertiesCountIs(
+      'AWS::SecretsManager::RotationSchedule',
+      { RotationRules: { ScheduleExpression: `rate(${config.database.secretRotationDays} days)` } },
+      3,
+    );
+    // Single-user rotation for the master secret, alternating users for the other two.
+    const applications = Object.values(template.findResources('AWS::Serverless::Application')).map((a) =>
+      JSON.stringify((a as Resource).Properties.Location),
+    );
+    expect(applications).toHaveLength(3);
+    const mappings = JSON.stringify(template.toJSON().Mappings);
+    expect(mappings).toContain('SecretsManagerRDSMySQLRotationSingleUser');
+    expect(mappings).toContain('SecretsManagerRDSMySQLRotationMultiUser');
+    const multiUser = Object.entries(template.findResources('AWS::Serverless::Application'))
+      .map(([id, a]) => [id, (a as Resource).Properties.Parameters as Record<string, unknown>] as const)
+      .filter(([, parameters]) => parameters.masterSecretArn);
+    expect(multiUser.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^DatabaseInstanceAppUserRotation/),
+      expect.stringMatching(/^DatabaseInstanceMigratorUserRotation/),
+    ]);
+    for (const [, parameters] of multiUser) {
+      expect(parameters.masterSecretArn).toEqual({
+        Ref: expect.stringMatching(/^DatabaseInstanceSecretAttachment/),
+      });
+    }
   });
 
   it(config.database.proxy ? 'puts RDS Proxy in front, TLS required' : 'has no RDS Proxy', () => {
     const { template } = synthesized[env];
     template.resourceCountIs('AWS::RDS::DBProxy', config.database.proxy ? 1 : 0);
     if (config.database.proxy)
-      template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, EngineFamily: 'MYSQL' });
+      // It logs in as the app user, never with the master credentials.
+      template.hasResourceProperties('AWS::RDS::DBProxy', {
+        RequireTLS: true,
+        EngineFamily: 'MYSQL',
+        Auth: [
+          Match.objectLike({ SecretArn: { Ref: Match.stringLikeRegexp('^DatabaseAppSecretAttachment') } }),
+        ],
+      });
   });
 
   it.each(DOMAINS)(
@@ -206,7 +260,7 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables).toMatchObject({
         DOMAIN: domain,
-        DB_SECRET_ID: { Ref: expect.stringMatching(/^DatabaseInstanceSecret/) },
+        DB_SECRET_ID: { Ref: expect.stringMatching(/^DatabaseAppSecretAttachment/) },
         DB_NAME: config.database.databaseName,
         DB_TLS: 'rds',
         METRICS_NAMESPACE: `lambda-realtime/${env}`,
@@ -242,7 +296,7 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
   );
 
   it.each(DOMAINS)(
-    '%s function: may read the secret and consume its Kafka group and topic, write the failure topic',
+    '%s function: may read the app secret (only) and consume its Kafka group and topic, write the failure topic',
     (domain) => {
       const policies = synthesized[env].template.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${domain}FunctionServiceRole`) }] },
@@ -277,7 +331,12 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
       const groupStatement = JSON.stringify(statements.find((s) => s.Sid === 'KafkaConsumerGroup'));
       expect(groupStatement).toContain(':group/');
       expect(groupStatement).toContain(`/lambda-realtime-${env}-${domain}`);
-      expect(JSON.stringify(statements)).toContain('secretsmanager:GetSecretValue');
+      const secretStatements = statements.filter((st) =>
+        JSON.stringify(st.Action).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(secretStatements.map((st) => (st as { Resource?: unknown }).Resource)).toEqual([
+        { Ref: expect.stringMatching(/^DatabaseAppSecretAttachment/) },
+      ]);
     },
   );
 
@@ -326,10 +385,16 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
       ServiceName: Match.stringLikeRegexp('secretsmanager'),
       PrivateDnsEnabled: true,
     });
-    const rotation = only(env, 'AWS::Serverless::Application');
-    expect((rotation.Properties.Parameters as Record<string, unknown>).endpoint).toEqual({
-      'Fn::Join': ['', ['https://secretsmanager.eu-west-1.', { Ref: 'AWS::URLSuffix' }]],
-    });
+    const rotations = Object.values(template.findResources('AWS::Serverless::Application')) as Resource[];
+    expect(rotations).toHaveLength(3);
+    for (const rotation of rotations) {
+      expect((rotation.Properties.Parameters as Record<string, unknown>).endpoint).toEqual({
+        'Fn::Join': ['', ['https://secretsmanager.eu-west-1.', { Ref: 'AWS::URLSuffix' }]],
+      });
+      expect((rotation.Properties.Parameters as Record<string, unknown>).vpcSecurityGroupIds).toEqual({
+        'Fn::GetAtt': [rotationGroup, 'GroupId'],
+      });
+    }
     // And nowhere else.
     const egress = Object.values(
       template.findResources('AWS::EC2::SecurityGroupEgress', {
@@ -370,7 +435,10 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
         'VpcId',
         'KafkaClusterArn',
         'DatabaseEndpoint',
-        'DatabaseSecretArn',
+        'DatabaseMasterSecretArn',
+        'DatabaseAppSecretArn',
+        'DatabaseMigratorSecretArn',
+        'SchemaMigrationFunctionName',
         'AlarmTopicArn',
         'DashboardName',
       ]),

@@ -9,11 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { buildSync } from 'esbuild';
 import type { EnvironmentInput } from '../../infra/config/environment-schema.ts';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { buildApp } from '../../infra/lib/app.ts';
-import { type FunctionCode, handlersExist, placeholderFunctionCode } from '../../infra/lib/function-code.ts';
+import {
+  bundleFunction,
+  type FunctionCode,
+  handlersExist,
+  placeholderFunctionCode,
+} from '../../infra/lib/function-code.ts';
 import type { LambdaRealtimeStack } from '../../infra/lib/lambda-realtime-stack.ts';
 
 export interface ValidationViolation {
@@ -42,8 +46,8 @@ export const SYNTH_TIMEOUT_MS = 120_000;
 let code: FunctionCode | undefined;
 
 /**
- * Each test file synthesizes several environments: bundle each function once per file (with the
- * build's esbuild options) and reuse the output, rather than rebundling in every synthesis.
+ * Each test file synthesizes several environments: bundle each function once per file (as the
+ * build does: bundleFunction) and reuse the output, rather than rebundling in every synthesis.
  * function-code.test.ts covers the deployment path, bundling inside CDK's asset staging.
  */
 async function functionCode(): Promise<FunctionCode> {
@@ -52,14 +56,13 @@ async function functionCode(): Promise<FunctionCode> {
     code = placeholderFunctionCode();
     return code;
   }
-  const { functionBuildOptions } = await import('../../infra/lib/function-code.ts');
   const outdirs = new Map<string, string>();
-  code = (domain) => {
-    let outdir = outdirs.get(domain);
+  code = (name) => {
+    let outdir = outdirs.get(name);
     if (!outdir) {
-      outdir = mkdtempSync(join(tmpdir(), `lrt-bundle-${domain}-`));
-      buildSync(functionBuildOptions(domain, outdir));
-      outdirs.set(domain, outdir);
+      outdir = mkdtempSync(join(tmpdir(), `lrt-bundle-${name}-`));
+      bundleFunction(name, outdir);
+      outdirs.set(name, outdir);
     }
     return lambda.Code.fromAsset(outdir);
   };

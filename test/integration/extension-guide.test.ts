@@ -1,7 +1,8 @@
 /**
  * The README's extension guide, followed on a copy of the project (shared/, functions/, db/ under
  * .local/): each step edits the files the guide names, the test counts them, and the copy's own
- * handlers then run against the real database migrated with the copy's migrations.
+ * handlers then run, as the restricted app user, against the real database deployed with the
+ * copy's migrations and grants (nothing else to edit: the grants follow the registry).
  *   1. a declarative event type with its own table: its domain module + a migration;
  *   2. a dimension table: its declaration + a migration — nothing in the pipeline, the handler
  *      factory or the config loader;
@@ -12,7 +13,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dump, freshDatabase, type TestDatabase } from '../support/database.ts';
+import { connectAs, dump, freshDatabase, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -234,16 +235,27 @@ export const order = defineDomain({`,
   });
 
   it('the copy migrates, matches its definitions, reads the new variables and runs the new types', async () => {
-    const { migrate } = await import(join(copy, 'db/migrate.ts'));
+    const { deploySchema } = await import(join(copy, 'db/deploy-schema.ts'));
     const { schemaDrift } = await import(join(root, 'db/schema-drift.ts'));
     const registry = await import(join(copy, 'shared/domains/registry.ts'));
     const { createHandler } = await import(join(copy, 'shared/runtime/create-handler.ts'));
     const { loadConfig } = await import(join(copy, 'shared/runtime/config.ts'));
 
-    expect((await migrate(db.conn)).applied).toEqual([
-      '005_user_signup',
-      '006_dim_store',
-      '007_order_pickup',
+    // The copy's deployment step, as its schema-migration function would run it: its migrations
+    // (as the migrator), then grants on the new tables for the functions' restricted user.
+    const deployed = await deploySchema({
+      admin: db.conn,
+      connectMigrator: () => connectAs(db.users.migrator, db.name),
+      users: db.users,
+      tables: registry.TABLES,
+      dimensions: registry.DIMENSIONS,
+    });
+    expect(deployed.migrations.applied).toEqual(['005_user_signup', '006_dim_store', '007_order_pickup']);
+    const app = db.users.app.user;
+    expect(deployed.users.granted).toEqual([
+      `${app}: SELECT ON ${db.name}.dim_store`,
+      `${app}: SELECT, INSERT, UPDATE ON ${db.name}.order_pickup_wide`,
+      `${app}: SELECT, INSERT, UPDATE ON ${db.name}.user_signup_wide`,
     ]);
     expect(await schemaDrift(db.conn, registry.TABLES)).toEqual([]);
     // The store dimension's cache variables exist, derived from its declaration.

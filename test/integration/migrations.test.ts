@@ -39,3 +39,72 @@ describe('db:migrate', () => {
     );
   });
 });
+
+describe('a failing migration', () => {
+  const extra = (version: number, sql: string) => {
+    const [m] = readMigrations();
+    return { ...m!, version, name: `extra_${version}`, sql, checksum: `c${version}-${sql.length}` };
+  };
+  const statusOf = async (version: number) => {
+    const [rows] = (await db.conn.query('SELECT status FROM schema_migrations WHERE version = ?', [
+      version,
+    ])) as unknown as [Array<{ status: string }>];
+    return rows[0]?.status;
+  };
+
+  it('whose first statement fails changed nothing: it is forgotten, and the corrected file runs', async () => {
+    const broken = extra(500, 'CREATE TABLE probe_first (id INT PRIMARY KEY, id INT)');
+    await expect(migrate(db.conn, [...readMigrations(), broken])).rejects.toThrow(
+      /^Duplicate column name 'id' \(migration 500_extra_500\.sql, its first statement: nothing was applied/,
+    );
+    expect(await statusOf(500)).toBeUndefined();
+    const fixed = extra(500, 'CREATE TABLE probe_first (id INT PRIMARY KEY)');
+    expect((await migrate(db.conn, [...readMigrations(), fixed])).applied).toEqual(['500_extra_500']);
+    await db.conn.query('DROP TABLE probe_first');
+    await db.conn.query('DELETE FROM schema_migrations WHERE version = 500');
+  });
+
+  it('whose later statement fails stays marked started, and the next run says to check by hand', async () => {
+    const broken = extra(
+      501,
+      'CREATE TABLE probe_later (id INT PRIMARY KEY);\nALTER TABLE probe_later ADD COLUMN id INT;\n',
+    );
+    await expect(migrate(db.conn, [...readMigrations(), broken])).rejects.toThrow(
+      /^Duplicate column name 'id' \(migration 501_extra_501\.sql, statement 2 of 2: the statements before it were applied/,
+    );
+    expect(await statusOf(501)).toBe('started');
+    await expect(migrate(db.conn, [...readMigrations(), broken])).rejects.toThrow(
+      /501_extra_501\.sql was started but never finished/,
+    );
+    await db.conn.query('DROP TABLE probe_later');
+    await db.conn.query('DELETE FROM schema_migrations WHERE version = 501');
+  });
+});
+
+describe("newer migrations (a rollback runs the previous code's schema step)", () => {
+  it("are left alone with newer: 'leave', applied or half-applied, and still refused by default", async () => {
+    await db.conn.query(
+      `INSERT INTO schema_migrations (version, name, checksum, status) VALUES (998, 'next', 'x', 'applied'), (999, 'after', 'y', 'started')`,
+    );
+    const result = await migrate(db.conn, readMigrations(), { newer: 'leave' });
+    expect(result).toEqual({
+      applied: [],
+      skipped: readMigrations().map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`),
+      newer: ['998_next', '999_after (started)'],
+    });
+    await expect(migrate(db.conn)).rejects.toThrow(
+      /which this code does not know|was started but never finished/,
+    );
+    await db.conn.query('DELETE FROM schema_migrations WHERE version IN (998, 999)');
+  });
+
+  it("never leave a gap: an unknown version older than the code's newest is refused either way", async () => {
+    await db.conn.query(
+      `INSERT INTO schema_migrations (version, name, checksum, status) VALUES (0, 'ancient', 'x', 'applied')`,
+    );
+    await expect(migrate(db.conn, readMigrations(), { newer: 'leave' })).rejects.toThrow(
+      /000_ancient\.sql, which this code does not know/,
+    );
+    await db.conn.query('DELETE FROM schema_migrations WHERE version = 0');
+  });
+});

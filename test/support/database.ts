@@ -1,6 +1,11 @@
-/** A fresh, migrated schema per test file on the shared real MySQL, and handlers wired to it. */
+/**
+ * A fresh schema per test file on the shared real MySQL, deployed as AWS deploys it (users,
+ * migrations as the migrator, the app user's grants: db/deploy-schema.ts), and handlers wired to
+ * it that run as the restricted app user, so a privilege the functions lack fails here first.
+ */
 import { type Connection, createConnection } from 'mysql2/promise';
-import { migrate } from '../../db/migrate.ts';
+import { deploySchema } from '../../db/deploy-schema.ts';
+import { CLONE_SUFFIX, type DatabaseUsers, type Login } from '../../db/users.ts';
 import { createDimensionCaches } from '../../shared/dimensions/dimension.ts';
 import {
   DIMENSIONS,
@@ -17,37 +22,66 @@ import { services, uniqueName } from './services.ts';
 
 export interface TestDatabase {
   name: string;
-  /** A connection to the schema, for setting up and reading back. */
+  /** An administrator's connection to the schema, for setting up and reading back. */
   conn: Connection;
-  /** DB_* variables pointing at the schema. */
+  /** The schema's users: the functions run as `app`, the migrations as `migrator`. */
+  users: DatabaseUsers;
+  /** DB_* variables pointing at the schema, as the app user. */
   env: Record<string, string>;
   /** Removes every row the tests wrote (dimension rows included). */
   truncate(): Promise<void>;
   drop(): Promise<void>;
 }
 
-export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
+/** Users are server-wide: each schema gets its own pair, named after it (≤ 26 characters). */
+function usersFor(name: string): DatabaseUsers {
+  const suffix = name.slice(-15);
+  const login = (role: string): Login => ({ user: `${role}_${suffix}`, password: `${role}-Pw-${suffix}` });
+  return { database: name, app: login('app'), migrator: login('mig') };
+}
+
+/** A connection to `database` as `login`. */
+export function connectAs(login: Login, database: string): Promise<Connection> {
   const { db } = services();
+  return createConnection({
+    host: db.host,
+    port: db.port,
+    user: login.user,
+    password: login.password,
+    database,
+    timezone: 'Z',
+  });
+}
+
+export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
+  const { database: _, ...server } = services().db;
+  const db = services().db;
   const name = uniqueName(prefix).slice(0, 64);
-  const admin = await createConnection({ ...db });
-  await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
   const conn = await createConnection({
-    ...db,
-    database: name,
+    ...server,
     timezone: 'Z',
     supportBigNumbers: true,
     bigNumberStrings: true,
   });
-  await migrate(conn);
+  await conn.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await conn.query(`USE ${name}`);
+  const users = usersFor(name);
+  await deploySchema({
+    admin: conn,
+    connectMigrator: () => connectAs(users.migrator, name),
+    users,
+    tables: TABLES,
+    dimensions: DIMENSIONS,
+  });
   return {
     name,
     conn,
+    users,
     env: {
       DB_HOST: db.host,
       DB_PORT: String(db.port),
-      DB_USER: db.user,
-      DB_PASSWORD: db.password,
+      DB_USER: users.app.user,
+      DB_PASSWORD: users.app.password,
       DB_NAME: name,
     },
     async truncate() {
@@ -55,6 +89,10 @@ export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
     },
     async drop() {
       await conn.query(`DROP DATABASE ${name}`);
+      for (const { user } of [users.app, users.migrator]) {
+        for (const name of [user, `${user}${CLONE_SUFFIX}`])
+          await conn.query(`DROP USER IF EXISTS ?@'%'`, [name]);
+      }
       await conn.end();
     },
   };
@@ -62,7 +100,7 @@ export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
 
 export type TestDomain = DomainName;
 
-/** A real runtime (pool, cache, sink) on the schema, counting the statements it sends. */
+/** A real runtime (pool, cache, sink) on the schema, as the app user, counting the statements it sends. */
 export function realRuntime(
   database: TestDatabase,
   options: { poolSize?: number; dimensionTtlMs?: number } = {},
@@ -70,7 +108,13 @@ export function realRuntime(
   const statements: string[] = [];
   const { db } = services();
   const db2 = new Database({
-    credentials: new StaticCredentials({ ...db, database: database.name }),
+    credentials: new StaticCredentials({
+      host: db.host,
+      port: db.port,
+      user: database.users.app.user,
+      password: database.users.app.password,
+      database: database.name,
+    }),
     poolSize: options.poolSize ?? 2,
     onStatement: (sql) => statements.push(sql),
   });

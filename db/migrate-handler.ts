@@ -1,0 +1,158 @@
+/**
+ * The schema-migration function: a Lambda function in the VPC that every deployment invokes through
+ * CDK's trigger (infra/lib/schema-migration.ts) after the database and its secrets exist and before
+ * the functions and their Kafka event source mappings. It runs db/deploy-schema.ts — users (as the
+ * master user), migrations (as the migrator), the app user's grants (as the master user) — and
+ * fails the deployment with the failing step's own message. Everything it does is idempotent.
+ *
+ * CloudFormation's rollback of a failed deployment invokes the previous version of this function
+ * (the trigger's old properties): migrations newer than its code are then left alone rather than
+ * refused, and the grants return to the previous registry's, like the functions' code.
+ *
+ * Variables (set by CDK):
+ *   DB_ADMIN_SECRET_ID     the RDS master secret (creates users, grants)
+ *   DB_MIGRATOR_SECRET_ID  the migrator's secret (runs the migrations)
+ *   DB_APP_SECRET_ID       the app user's secret (its user name and first password)
+ *   DB_HOST, DB_PORT       the instance itself (never RDS Proxy, which knows the app user only)
+ *   DB_NAME                the database
+ *   DB_TLS                 `rds` in AWS
+ *
+ * The migrations travel beside the bundle (`migrations/` next to index.mjs; db/migrate.ts reads
+ * them from there), so a new migration changes the function's code and re-runs the trigger.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { DIMENSIONS, TABLES } from '../shared/domains/registry.ts';
+import { Logger } from '../shared/observability/logger.ts';
+import { SecretsManagerCredentials } from '../shared/sink/credentials.ts';
+import type { Table } from '../shared/tables/table.ts';
+import { connectWithRotation } from './connection.ts';
+import { type DeploySchemaResult, deploySchema } from './deploy-schema.ts';
+import { type Migration, readMigrations } from './migrate.ts';
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+const variables = z.object({
+  DB_ADMIN_SECRET_ID: nonEmpty,
+  DB_MIGRATOR_SECRET_ID: nonEmpty,
+  DB_APP_SECRET_ID: nonEmpty,
+  DB_HOST: nonEmpty.optional(),
+  DB_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number')
+    .transform(Number)
+    .optional(),
+  DB_NAME: z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name'),
+  DB_TLS: z.enum(['off', 'rds'], 'must be off or rds').default('off'),
+  AWS_ENDPOINT_URL: z.url('must be a URL').optional(),
+  AWS_REGION: nonEmpty.optional(),
+  AWS_ACCESS_KEY_ID: nonEmpty.optional(),
+  AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
+  AWS_SESSION_TOKEN: nonEmpty.optional(),
+});
+
+/** Every variable the function reads (CDK sets the DB_ ones; Lambda the AWS_ ones). */
+export const MIGRATION_VARIABLES = Object.keys(variables.shape);
+
+export interface MigrationHandlerOptions {
+  /** The variables above; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** The migrations to apply; db/migrations (beside the bundle in AWS) by default. */
+  migrations?: () => Migration[];
+  /** The registry's tables and dimension tables, whose grants the app user gets. */
+  tables?: readonly Pick<Table, 'name'>[];
+  dimensions?: readonly { table: Pick<Table, 'name'> }[];
+  /** Log lines (JSON); stdout by default. */
+  writeLog?: (line: string) => void;
+}
+
+/** What the function answers (the trigger only looks at success or failure). */
+export interface MigrationSummary extends DeploySchemaResult {
+  database: string;
+  app: string;
+  migrator: string;
+}
+
+export function createMigrationHandler(
+  options: MigrationHandlerOptions = {},
+): () => Promise<MigrationSummary> {
+  const log = new Logger({
+    fields: { function: 'schema-migration' },
+    ...(options.writeLog ? { write: options.writeLog } : {}),
+  });
+  return async () => {
+    const present = Object.fromEntries(
+      Object.entries(options.env ?? process.env).filter(([, v]) => v !== undefined && v !== ''),
+    );
+    const parsed = variables.safeParse(present);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`);
+      throw new Error(`invalid configuration: ${problems.join('; ')}`);
+    }
+    const v = parsed.data;
+    // As the functions build theirs (shared/runtime/config.ts): what the variables give, else the
+    // SDK's own chain.
+    const client = new SecretsManagerClient({
+      ...(v.AWS_ENDPOINT_URL ? { endpoint: v.AWS_ENDPOINT_URL } : {}),
+      ...(v.AWS_REGION ? { region: v.AWS_REGION } : {}),
+      ...(v.AWS_ACCESS_KEY_ID && v.AWS_SECRET_ACCESS_KEY
+        ? {
+            credentials: {
+              accessKeyId: v.AWS_ACCESS_KEY_ID,
+              secretAccessKey: v.AWS_SECRET_ACCESS_KEY,
+              ...(v.AWS_SESSION_TOKEN ? { sessionToken: v.AWS_SESSION_TOKEN } : {}),
+            },
+          }
+        : {}),
+    });
+    const secret = (secretId: string) =>
+      new SecretsManagerCredentials({
+        client,
+        secretId,
+        ttlMs: 0,
+        database: v.DB_NAME,
+        ...(v.DB_HOST ? { host: v.DB_HOST } : {}),
+        ...(v.DB_PORT ? { port: v.DB_PORT } : {}),
+      });
+    const migratorSecret = secret(v.DB_MIGRATOR_SECRET_ID);
+    try {
+      const [app, migrator] = await Promise.all([secret(v.DB_APP_SECRET_ID).get(), migratorSecret.get()]);
+      const admin = await connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), v.DB_TLS).catch((error) => {
+        throw new Error(`cannot log in as the administrator: ${(error as Error).message}`, { cause: error });
+      });
+      try {
+        const result = await deploySchema({
+          admin,
+          connectMigrator: () => connectWithRotation(migratorSecret, v.DB_TLS),
+          users: {
+            database: v.DB_NAME,
+            app: { user: app.user, password: app.password },
+            migrator: { user: migrator.user, password: migrator.password },
+          },
+          tables: options.tables ?? TABLES,
+          dimensions: options.dimensions ?? DIMENSIONS,
+          migrations: (options.migrations ?? readMigrations)(),
+          // A rollback runs the previous version of this function after newer migrations ran.
+          migrateOptions: { newer: 'leave' },
+        });
+        const summary = { database: v.DB_NAME, app: app.user, migrator: migrator.user, ...result };
+        if (result.migrations.newer?.length) {
+          log.warn('the database has migrations newer than this code, left as they are (a rollback?)', {
+            newer: result.migrations.newer,
+          });
+        }
+        log.info('schema deployed', { ...summary });
+        return summary;
+      } finally {
+        await admin.end().catch(() => {});
+      }
+    } catch (error) {
+      log.error('schema deployment failed', { error: (error as Error).message });
+      throw error;
+    } finally {
+      client.destroy();
+    }
+  };
+}
+
+export const handler = createMigrationHandler();
