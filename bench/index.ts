@@ -1,0 +1,203 @@
+/**
+ * `npm run bench` — the one benchmark. Against the real database (found or started like the other
+ * local tools), it measures and prints, then writes bench/results/latest.{json,md} and
+ * bench/results/throughput.svg:
+ *   - handler throughput per function and batch size, cache cold and warm, beside the per-record
+ *     baseline and the limit (bench/handler.ts), with CPU per 1,000 events of this process and of
+ *     the database server;
+ *   - the Lambda cost per million events those durations imply, with the price table it assumes;
+ *   - cold start: each bundle's size and import time against an empty handler (bench/cold-start.ts).
+ * Every figure is a median with its spread (min–max) over rounds, and the machine it ran on.
+ *
+ *   npm run bench [-- --size full|ci] [--out DIR]   full: batches 100, 1,000, 10,000 and 5 rounds;
+ *                                                  ci: 100 and 1,000, 2 rounds; DIR: bench/results
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createConnection } from 'mysql2/promise';
+import { migrate, seed } from '../db/migrate.ts';
+import { environmentConfig } from '../infra/config/environments.ts';
+import { findServices } from '../scripts/services/find-services.ts';
+import { createDimensionCaches } from '../shared/dimensions/dimension.ts';
+import { DIMENSIONS } from '../shared/domains/registry.ts';
+import { StaticCredentials } from '../shared/sink/credentials.ts';
+import { Database } from '../shared/sink/database.ts';
+import { MySqlSink } from '../shared/sink/sink.ts';
+import { benchHandlers, type HandlerFigures, PerRecordSink, type Spread } from './handler.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: { size: { type: 'string', default: 'full' }, out: { type: 'string', default: 'bench/results' } },
+});
+const full = args.size !== 'ci';
+const batches = full ? [100, 1_000, 10_000] : [100, 1_000];
+const rounds = full ? 5 : 2;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/**
+ * Lambda prices the cost estimate assumes: US East (N. Virginia), Arm, first duration tier
+ * (https://aws.amazon.com/lambda/pricing/). Provisioned event pollers (the mappings' provisioned
+ * mode) are billed per Event Poller Unit-hour on top; their price is on the same page and not in
+ * the per-event figure, since it depends on the hours they run, not on the events.
+ */
+const PRICES = { perGbSecond: 0.0000133334, perMillionRequests: 0.2 };
+const PROD = environmentConfig('prod');
+
+const machine = {
+  cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.versions.node,
+};
+
+const services = await findServices();
+const { db } = services.endpoints;
+const schema = `lrt_bench_${Date.now().toString(36)}`;
+const conn = await createConnection({
+  ...db,
+  supportBigNumbers: true,
+  bigNumberStrings: true,
+  timezone: 'Z',
+});
+await conn.query(`CREATE DATABASE ${schema} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+await conn.changeUser({ database: schema });
+await migrate(conn);
+await seed(conn);
+const [[{ version }]] = (await conn.query('SELECT VERSION() AS version')) as unknown as [
+  [{ version: string }],
+];
+const env = {
+  DB_HOST: db.host,
+  DB_PORT: String(db.port),
+  DB_USER: db.user,
+  DB_PASSWORD: db.password,
+  DB_NAME: schema,
+};
+
+log(`handler throughput (${machine.cpus}, Node ${machine.node}, ${version}), median of ${rounds} rounds`);
+let handlers: HandlerFigures[];
+try {
+  handlers = await benchHandlers({
+    conn,
+    env,
+    batches,
+    rounds,
+    log,
+    runtime(perRecord) {
+      const database = new Database({ credentials: new StaticCredentials({ ...db, database: schema }) });
+      return {
+        database,
+        dimensions: createDimensionCaches(database, DIMENSIONS, {}),
+        sink: perRecord ? new PerRecordSink(database) : new MySqlSink(database),
+      };
+    },
+  });
+} finally {
+  await conn.query(`DROP DATABASE ${schema}`);
+  await conn.end();
+  await services.stop();
+}
+
+// Cost per million events at the prod settings (memory, batch size), from the measured durations.
+const prodBatch = PROD.eventSources?.user?.batchSize ?? 500;
+const memoryGb = PROD.functions.memoryMiB / 1024;
+const costs = handlers
+  .filter((h) => h.cache === 'warm')
+  .map((h) => {
+    const invocations = 1_000_000 / h.batch;
+    const seconds = (h.batchMs.median / 1_000) * invocations;
+    return {
+      function: h.function,
+      batch: h.batch,
+      usdPerMillion:
+        seconds * memoryGb * PRICES.perGbSecond + (invocations / 1_000_000) * PRICES.perMillionRequests,
+    };
+  });
+
+log('\ncold start (npm run build first)');
+const coldStart = execFileSync(
+  process.execPath,
+  [join(root, 'bench', 'cold-start.ts'), '--runs', full ? '15' : '5'],
+  {
+    encoding: 'utf8',
+  },
+);
+log(coldStart.trimEnd());
+
+// Results: JSON, markdown, and a chart.
+const results = {
+  when: new Date().toISOString(),
+  machine,
+  database: version,
+  size: args.size,
+  handlers,
+  costs,
+  prices: PRICES,
+  coldStart,
+};
+const out = join(root, args.out);
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+const fmt = (s: Spread, digits = 0) =>
+  `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+const markdown = [
+  `# Benchmark — ${results.when}`,
+  '',
+  `Machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}; database ${version}. Size: ${args.size}, median (min–max) of ${rounds} rounds.`,
+  '',
+  '| function | batch | cache | events/s | per-record baseline | limit | vs baseline | vs limit | CPU ms / 1k (process) | CPU ms / 1k (database) |',
+  '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...handlers.map(
+    (h) =>
+      `| ${h.function} | ${h.batch} | ${h.cache} | ${fmt(h.handler.eventsPerSecond)} | ${fmt(h.perRecord.eventsPerSecond)} | ${fmt(h.limit.eventsPerSecond)} | ${(h.handler.eventsPerSecond.median / h.perRecord.eventsPerSecond.median).toFixed(1)}× | ${(h.handler.eventsPerSecond.median / h.limit.eventsPerSecond.median).toFixed(2)}× | ${fmt(h.handler.cpuMsPer1k, 1)} | ${h.handler.dbCpuMsPer1k ? fmt(h.handler.dbCpuMsPer1k, 1) : 'n/a'} |`,
+  ),
+  '',
+  `Lambda cost per million events (warm, ${PROD.functions.memoryMiB} MiB, Arm, $${PRICES.perGbSecond}/GB-s, $${PRICES.perMillionRequests}/M requests; provisioned pollers not included):`,
+  '',
+  '| function | batch | USD per million events |',
+  '|---|---:|---:|',
+  ...costs.map((c) => `| ${c.function} | ${c.batch} | ${c.usdPerMillion.toFixed(4)} |`),
+  '',
+  `Prod batch size: ${prodBatch}.`,
+  '',
+  '```',
+  coldStart.trimEnd(),
+  '```',
+  '',
+].join('\n');
+writeFileSync(join(out, 'latest.md'), markdown);
+writeFileSync(join(out, 'throughput.svg'), chart(handlers.filter((h) => h.cache === 'warm')));
+log(`\nresults: ${args.out}/latest.json, latest.md, throughput.svg`);
+
+/** Events per second per configuration: the handler, the per-record baseline and the limit. */
+function chart(figures: HandlerFigures[]): string {
+  const rowHeight = 54;
+  const width = 760;
+  const left = 170;
+  const max = Math.max(
+    ...figures.flatMap((f) => [f.handler.eventsPerSecond.max, f.limit.eventsPerSecond.max]),
+    1,
+  );
+  const scale = (v: number) => ((width - left - 90) * v) / max;
+  const bars = figures.map((f, i) => {
+    const y = 40 + i * rowHeight;
+    const bar = (v: number, dy: number, color: string) =>
+      `<rect x="${left}" y="${y + dy}" width="${scale(v).toFixed(1)}" height="14" fill="${color}"/><text x="${left + scale(v) + 4}" y="${y + dy + 11}" font-size="11">${v.toFixed(0)}</text>`;
+    return [
+      `<text x="8" y="${y + 25}" font-size="12">${f.function}, batch ${f.batch}</text>`,
+      bar(f.limit.eventsPerSecond.median, 0, '#bbbbbb'),
+      bar(f.handler.eventsPerSecond.median, 16, '#1f77b4'),
+      bar(f.perRecord.eventsPerSecond.median, 32, '#ff7f0e'),
+    ].join('');
+  });
+  const height = 60 + figures.length * rowHeight;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+<title>Events per second per configuration: lambda-realtime, the per-record baseline and the limit</title>
+<text x="8" y="18" font-size="14">Events per second, warm cache (median): limit (grey), lambda-realtime (blue), per-record baseline (orange)</text>
+${bars.join('\n')}
+</svg>
+`;
+}
