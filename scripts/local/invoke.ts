@@ -5,9 +5,10 @@
  * the handler's response; the handler's own logs go to stderr.
  *
  * It needs only what one invocation uses: the database (DB_HOST, DB_USER, DB_PASSWORD, DB_NAME,
- * DB_PORT), and the AWS API (AWS_ENDPOINT_URL for the emulator) only when DB_SECRET_ID names the
- * secret the function reads its credentials from. No Kafka. With neither in the environment it finds
- * or starts the local services as `npm run local` does.
+ * DB_PORT: the function's own credentials, the schema in place), and the AWS API (AWS_ENDPOINT_URL
+ * for the emulator) only when DB_SECRET_ID names the secret the function reads its credentials
+ * from. No Kafka. With neither in the environment it finds or starts the local services as
+ * `npm run local` does, deploys the schema and runs the function as the restricted app user.
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_TOPIC } from '../../infra/config/event-sources.ts';
@@ -77,23 +78,25 @@ if (process.env.DB_SECRET_ID) {
   process.env.AWS_ACCESS_KEY_ID ??= aws.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= aws.secretAccessKey;
   process.env.AWS_REGION ??= region;
-} else if (!direct) {
+} else if (direct) {
+  // DB_* given: the function's own credentials, as it would have them; the schema is expected in place.
+  const problem = await probeDatabase(direct);
+  if (problem) fail(`The database does not answer: ${problem}`);
+} else {
   const services = await findServices();
   provideAwsEnvironment(services.endpoints);
-  functionEnv = { ...process.env, ...endpointsToEnv(services.endpoints) };
   region = services.endpoints.aws.region;
   stop = () => services.stop();
-}
-
-// The schema, where the tool has the credentials to apply it (with a secret only, it is expected in place).
-const db = databaseFromEnv(functionEnv);
-if (db) {
-  const problem = await probeDatabase(db);
-  if (problem) fail(`The database does not answer: ${problem}`);
-  // Users, migrations and grants as AWS deploys them; the handler runs as the restricted app user.
-  const local = await deployLocalDatabase(db);
+  // The local services: users, migrations and grants as AWS deploys them (with the services'
+  // administrator); the handler runs as the restricted app user.
+  const local = await deployLocalDatabase(services.endpoints.db);
   await local.admin.end();
-  functionEnv = { ...functionEnv, DB_USER: local.app.user, DB_PASSWORD: local.app.password };
+  functionEnv = {
+    ...process.env,
+    ...endpointsToEnv(services.endpoints),
+    DB_USER: local.app.user,
+    DB_PASSWORD: local.app.password,
+  };
 }
 
 const handler = createHandler(domainModule(domain), {
