@@ -45,6 +45,8 @@ provideAwsEnvironment(services.endpoints);
 const conn = await createConnection({ ...services.endpoints.db });
 await migrate(conn);
 await conn.end();
+// As Lambda sets it for on-demand functions: Powertools' Logger marks the invocation `cold_start: true`.
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
 const handler = createHandler(domainModule(domain), {
   env: { ...process.env, ...endpointsToEnv(services.endpoints) },
   writeLog: (line) => process.stderr.write(`${line}\n`),
