@@ -3,10 +3,14 @@
  * dist/functions/<domain>/index.mjs (module load and cold-start configuration; the database pool
  * connects lazily, on the first batch), side by side with a baseline bundle of an empty handler
  * built the same way, in alternating runs so both see the same machine load. Two more bundles
- * settle a choice: logging and EMF metrics with this project's own few lines, and with Powertools
- * for AWS Lambda's Logger and Metrics (kept out unless they cost at most 15 ms of INIT together).
+ * measure the logs and metrics alone: Powertools for AWS Lambda's Logger and Metrics as they come,
+ * and as the functions wire them (shared/observability: formatter, redaction, EMF series) — the
+ * functions use Powertools because the two cost at most 15 ms of INIT together.
  *
- *   npm run build && npm run bench:cold-start [-- --runs 15]
+ * `--against <dir>` adds the bundles of an earlier build (<dir>/<domain>/index.mjs, a copy of
+ * dist/functions) to the same alternating runs, and reports how much each domain's INIT grew.
+ *
+ *   npm run build && npm run bench:cold-start [-- --runs 15] [-- --against /tmp/functions-before]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -19,8 +23,11 @@ import { functionBuildOptions } from '../infra/lib/function-code.ts';
 import { DOMAIN_NAMES as DOMAINS } from '../shared/domains/registry.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '15' }, against: { type: 'string' } },
+});
 const runs = Number(values.runs);
+const against = values.against;
 const POWERTOOLS_BUDGET_MS = 15;
 
 /** Bundles a handler's source with the functions' options; returns the bundle's path. */
@@ -41,12 +48,12 @@ const baseline = await bundle(
   'baseline',
   'export const handler = async () => ({ batchItemFailures: [] });\n',
 );
-const ownObservability = await bundle(
-  'own-observability',
+const wired = await bundle(
+  'wired-observability',
   `import { Logger } from ${JSON.stringify(join(root, 'shared/observability/logger.ts'))};
 import { Metrics } from ${JSON.stringify(join(root, 'shared/observability/metrics.ts'))};
-const log = new Logger({ level: 'info', fields: { function: 'user' }, write: () => {} });
-const metrics = new Metrics('bench', { function: 'user' }, () => {});
+const log = new Logger({ serviceName: 'lambda-realtime', persistentKeys: { function: 'user' }, write: () => {} });
+const metrics = new Metrics({ namespace: 'bench', dimensions: { function: 'user' }, write: () => {}, logger: log });
 export const handler = async () => { log.info('batch done'); metrics.add('RecordsReceived', 'Count', 1); metrics.flush(); return { batchItemFailures: [] }; };
 `,
 );
@@ -80,11 +87,13 @@ const probe = (file: string) =>
     ).toString(),
   );
 
+const POWERTOOLS = 'logs+metrics: Powertools';
 const targets = [
   { name: 'baseline (empty handler)', file: baseline },
   ...DOMAINS.map((d) => ({ name: d, file: join(root, 'dist', 'functions', d, 'index.mjs') })),
-  { name: 'logs+metrics: ours', file: ownObservability },
-  { name: 'logs+metrics: Powertools', file: powertools },
+  ...(against ? DOMAINS.map((d) => ({ name: `${d} (--against)`, file: join(against, d, 'index.mjs') })) : []),
+  { name: 'logs+metrics: as wired', file: wired },
+  { name: POWERTOOLS, file: powertools },
 ];
 const samples = new Map(targets.map((t) => [t.name, [] as number[]]));
 for (let i = 0; i < runs; i++) for (const t of targets) samples.get(t.name)!.push(probe(t.file));
@@ -104,11 +113,19 @@ for (const t of targets) {
     `${t.name.padEnd(26)} ${kib.padStart(6)} ${m.toFixed(1).padStart(10)} ${`+${(m - base).toFixed(1)} ms`.padStart(12)}`,
   );
 }
-const powertoolsCost = median(samples.get('logs+metrics: Powertools')!) - base;
+const powertoolsCost = median(samples.get(POWERTOOLS)!) - base;
 console.log(
   `Powertools Logger + Metrics: +${powertoolsCost.toFixed(1)} ms of INIT over the baseline (budget ${POWERTOOLS_BUDGET_MS} ms): ${
-    powertoolsCost > POWERTOOLS_BUDGET_MS
-      ? 'over it, so the functions keep their own logger and EMF writer'
-      : 'within it'
+    powertoolsCost > POWERTOOLS_BUDGET_MS ? 'over it' : 'within it'
   }`,
 );
+if (against) {
+  for (const d of DOMAINS) {
+    const growth = median(samples.get(d)!) - median(samples.get(`${d} (--against)`)!);
+    console.log(
+      `${d}: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} ms of INIT over ${against} (the Powertools row: +${powertoolsCost.toFixed(1)} ms): ${
+        growth > powertoolsCost ? 'grew more than it' : 'within it'
+      }`,
+    );
+  }
+}
