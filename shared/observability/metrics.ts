@@ -3,7 +3,8 @@
  * metrics collected during an invocation are written as EMF JSON lines at its end, and CloudWatch
  * Logs turns them into metrics with no API call on the hot path. Every metric carries the
  * `function` dimension; some also `eventType`, `reason` or `dimension`, and those are published
- * under `function` alone as well (two dimension sets in one document, Powertools' `addDimensions`).
+ * under `function` alone as well: two dimension sets in one document, the roll-up being a set
+ * added with Powertools' `addDimensions`.
  *
  * One EMF document holds one value per dimension, so each combination of dimension values (a
  * series) is its own document: `Metrics` below collects the invocation's values by series and, at
@@ -12,8 +13,8 @@
  *
  * No `service` dimension: Powertools adds one by default, but within a namespace (one per
  * environment) it would be the same on every metric, and the alarms and the dashboard
- * (infra/lib/monitoring.ts) read the metrics by `function` alone — as published before Powertools,
- * so the series went on unbroken.
+ * (infra/lib/monitoring.ts) read the metrics by `function` alone — the dimensions they had before
+ * Powertools wrote them, so the existing series go on.
  */
 import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type {

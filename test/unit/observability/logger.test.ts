@@ -230,6 +230,7 @@ describe('Logger', () => {
   });
 
   describe('values', () => {
+    // `location` is Powertools' own: the first stack frame with a named function.
     it('serialises Errors with their name, location, message and stack, at any depth', () => {
       class DeadlockError extends Error {
         override readonly name = 'DeadlockError';
