@@ -77,7 +77,7 @@ export function createMigrationHandler(
   options: MigrationHandlerOptions = {},
 ): () => Promise<MigrationSummary> {
   const log = new Logger({
-    fields: { function: 'schema-migration' },
+    persistentKeys: { function: 'schema-migration' },
     ...(options.writeLog ? { write: options.writeLog } : {}),
   });
   return async () => {

@@ -21,11 +21,12 @@ import type { Kafka } from './kafka.ts';
 import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
 
-/** Service name of the handler's logs. */
+/** Service name of the handler's logs (Powertools' `service` key). */
 export const SERVICE_NAME = 'lambda-realtime';
 
 /** CloudWatch namespace of the handler's EMF metrics: one per environment, so two environments in
- * one account and region never mix their metrics (the handler's only dimension is `function`). */
+ * one account and region never mix their metrics (the handler's metrics carry no `service`
+ * dimension; `function` is the one they all have). */
 export function metricsNamespace(environmentName: string): string {
   return `${SERVICE_NAME}/${environmentName}`;
 }
@@ -74,8 +75,10 @@ export class DomainFunction extends Construct {
       DB_SECRET_ID: database.appSecret.secretArn,
       DB_NAME: database.databaseName,
       DB_TLS: 'rds',
-      METRICS_NAMESPACE: props.metricsNamespace,
-      LOG_LEVEL: settings.logLevel,
+      // Powertools for AWS Lambda's own variables.
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+      POWERTOOLS_LOG_LEVEL: settings.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     };
     if (database.hostOverride) environment.DB_HOST = database.hostOverride;

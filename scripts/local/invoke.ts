@@ -61,6 +61,8 @@ const fail = (message: string): never => {
   process.exit(1);
 };
 
+// As Lambda sets it for on-demand functions: Powertools' Logger marks the invocation `cold_start: true`.
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
 let functionEnv: NodeJS.ProcessEnv = process.env;
 let region = process.env.AWS_REGION ?? 'us-east-1';
 let stop = async () => {};

@@ -113,7 +113,16 @@ await ensureTopics(endpoints.kafkaBrokers, [
 const logDir = process.env.LRT_LOG_DIR ?? join(root, '.local', 'logs');
 mkdirSync(logDir, { recursive: true });
 provideAwsEnvironment(endpoints);
-const functionEnv = { DB_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL: endpoints.aws.endpoint, LOG_LEVEL: 'info' };
+// As Lambda sets it for on-demand functions: Powertools' Logger marks a container's first
+// invocation `cold_start: true` only then.
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
+const functionEnv = {
+  DB_SECRET_ID: SECRET_ID,
+  AWS_ENDPOINT_URL: endpoints.aws.endpoint,
+  POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
+  POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/local',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
 const settings = eventSources('local');
 // --runtime lambda: each function's built bundle under AWS's Runtime Interface Emulator and runtime
 // interface client, LAMBDA_RUNTIME_ENVIRONMENTS execution environments each (one invocation at a time).

@@ -1,9 +1,27 @@
 /**
- * CloudWatch metrics in the Embedded Metric Format: metrics collected during an invocation are
- * written as EMF JSON lines at its end, and CloudWatch Logs turns them into metrics with no API
- * call on the hot path. Every metric carries the `function` dimension; some also `eventType`,
- * `reason` or `dimension`, and those are published under `function` alone as well.
+ * CloudWatch metrics in the Embedded Metric Format, written by Powertools for AWS Lambda's Metrics:
+ * metrics collected during an invocation are written as EMF JSON lines at its end, and CloudWatch
+ * Logs turns them into metrics with no API call on the hot path. Every metric carries the
+ * `function` dimension; some also `eventType`, `reason` or `dimension`, and those are published
+ * under `function` alone as well: two dimension sets in one document, the roll-up being a set
+ * added with Powertools' `addDimensions`.
+ *
+ * One EMF document holds one value per dimension, so each combination of dimension values (a
+ * series) is its own document: `Metrics` below collects the invocation's values by series and, at
+ * `flush`, hands Powertools one series at a time. Powertools builds, checks and splits the
+ * documents (at most 100 metrics, and 100 values of a metric, per document).
+ *
+ * No `service` dimension: Powertools adds one by default, but within a namespace (one per
+ * environment) it would be the same on every metric, and the alarms and the dashboard
+ * (infra/lib/monitoring.ts) read the metrics by `function` alone — the dimensions they had before
+ * Powertools wrote them, so the existing series go on.
  */
+import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
+import type {
+  Dimensions,
+  MetricsOptions as PowertoolsMetricsOptions,
+} from '@aws-lambda-powertools/metrics/types';
+
 export type MetricUnit = 'Count' | 'Milliseconds';
 
 /**
@@ -31,83 +49,134 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 /** The dimension every handler metric carries: the function's domain. */
 export const FUNCTION_DIMENSION = 'function';
 
-type Dimensions = Record<string, string>;
-
-/** EMF limits: metrics per document, and values per metric. */
-const MAX_PER_DOCUMENT = 100;
-
 interface Series {
-  dimensions: Dimensions;
+  /** The dimensions beyond the default ones (`eventType`, `reason`, `dimension`). */
+  extra: Dimensions;
   values: Map<string, { unit: MetricUnit; values: number[] }>;
 }
 
+type MetricsLogger = NonNullable<PowertoolsMetricsOptions['logger']>;
+
+export interface MetricsOptions {
+  namespace: string;
+  /** The dimensions of every metric (`{ function: <domain> }`), Powertools' default dimensions. */
+  dimensions: Dimensions;
+  /** Powertools' service name (its warnings name it; no dimension is made of it). */
+  serviceName?: string;
+  /** Where each EMF document goes, one JSON line (default: stdout). */
+  write?: (line: string) => void;
+  /** Where Powertools' warnings, and a series that could not be published, are reported. */
+  logger?: MetricsLogger;
+}
+
 export class Metrics {
-  readonly #namespace: string;
+  readonly #emf: EmfWriter;
   readonly #base: Dimensions;
-  readonly #write: (line: string) => void;
+  readonly #logger: MetricsLogger;
   readonly #series = new Map<string, Series>();
 
-  constructor(
-    namespace: string,
-    base: Dimensions,
-    write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  ) {
-    this.#namespace = namespace;
-    this.#base = base;
-    this.#write = write;
+  constructor(options: MetricsOptions) {
+    this.#base = options.dimensions;
+    this.#logger = options.logger ?? console;
+    this.#emf = new EmfWriter(
+      {
+        namespace: options.namespace,
+        ...(options.serviceName ? { serviceName: options.serviceName } : {}),
+        logger: this.#logger,
+      },
+      options.dimensions,
+      options.write ?? ((line) => process.stdout.write(`${line}\n`)),
+    );
   }
 
   add(name: string, unit: MetricUnit, value: number, dimensions: Dimensions = {}): void {
-    // JSON writes NaN and Infinity as null, which makes CloudWatch reject the whole document.
+    // JSON writes NaN and Infinity as null, which makes CloudWatch reject the whole document
+    // (and Powertools throws on NaN).
     if (!Number.isFinite(value)) return;
-    const all = { ...this.#base, ...dimensions };
-    const id = JSON.stringify(Object.entries(all).sort());
+    const extra = Object.fromEntries(Object.entries(dimensions).filter(([key]) => !(key in this.#base)));
+    const id = JSON.stringify(Object.entries(extra).sort());
     let series = this.#series.get(id);
     if (!series) {
-      series = { dimensions: all, values: new Map() };
+      series = { extra, values: new Map() };
       this.#series.set(id, series);
     }
+    // Powertools refuses a second unit for a metric: the first one is kept.
     const metric = series.values.get(name) ?? { unit, values: [] };
     metric.values.push(value);
     series.values.set(name, metric);
   }
 
-  /** Writes one EMF document per dimension set and forgets what was written. */
-  flush(timestamp = Date.now()): void {
-    for (const { dimensions, values } of this.#series.values()) {
-      const names = [...values.keys()];
-      for (let i = 0; i < names.length; i += MAX_PER_DOCUMENT) {
-        const group = names.slice(i, i + MAX_PER_DOCUMENT);
-        // EMF takes at most 100 values per metric: more go to further documents.
-        for (let from = 0; ; from += MAX_PER_DOCUMENT) {
-          const chunk = group.filter((name) => values.get(name)!.values.length > from);
-          if (chunk.length === 0) break;
-          const document: Record<string, unknown> = {
-            _aws: {
-              Timestamp: timestamp,
-              CloudWatchMetrics: [
-                {
-                  Namespace: this.#namespace,
-                  // Metrics with extra dimensions also roll up to the function alone.
-                  Dimensions: rollups(Object.keys(this.#base), Object.keys(dimensions)),
-                  Metrics: chunk.map((name) => ({ Name: name, Unit: values.get(name)!.unit })),
-                },
-              ],
-            },
-            ...dimensions,
-          };
-          for (const name of chunk) {
-            const v = values.get(name)!.values.slice(from, from + MAX_PER_DOCUMENT);
-            document[name] = v.length === 1 ? v[0] : v;
+  /**
+   * Writes the EMF documents of every series and forgets what was written. A series Powertools
+   * refuses is reported to the logger, not thrown: this runs after the batch was written.
+   */
+  flush(timestamp?: number): void {
+    for (const { extra, values } of this.#series.values()) {
+      try {
+        this.#emf.publishSeries(extra, timestamp, (emf) => {
+          for (const [name, metric] of values) {
+            for (const value of metric.values) emf.addMetric(name, metric.unit, value);
           }
-          this.#write(JSON.stringify(document));
-        }
+        });
+      } catch (error) {
+        this.#logger.warn('metrics not published', { dimensions: extra, error });
       }
     }
     this.#series.clear();
   }
 }
 
-function rollups(base: string[], all: string[]): string[][] {
-  return all.length > base.length ? [base, all] : [all];
+/**
+ * Powertools' Metrics writing to a given function, with the given dimensions as its default set and
+ * no `service` dimension. A series with extra dimensions is published under two dimension sets:
+ * the defaults with the extras (`addDimension`) and the defaults alone (`addDimensions({})`, a new
+ * set of the defaults and nothing more) — the roll-up. Powertools publishes by itself when a document
+ * reaches EMF's limits; the series then goes on in the next document, under the same dimension sets
+ * and time.
+ */
+class EmfWriter extends PowertoolsMetrics {
+  readonly #write: (line: string) => void;
+  #extra: Dimensions = {};
+  #timestamp: number | undefined;
+
+  constructor(options: PowertoolsMetricsOptions, dimensions: Dimensions, write: (line: string) => void) {
+    super(options);
+    this.clearDefaultDimensions();
+    this.setDefaultDimensions(dimensions);
+    this.#write = write;
+  }
+
+  publishSeries(extra: Dimensions, timestamp: number | undefined, add: (emf: this) => void): void {
+    this.#extra = extra;
+    this.#timestamp = timestamp;
+    try {
+      this.#startDocument();
+      add(this);
+      this.publishStoredMetrics();
+    } finally {
+      this.#extra = {};
+      this.#timestamp = undefined;
+      this.clearMetrics();
+      this.clearDimensions();
+    }
+  }
+
+  override publishStoredMetrics(): this {
+    try {
+      if (this.hasStoredMetrics() && !this.isDisabled()) this.#write(JSON.stringify(this.serializeMetrics()));
+    } finally {
+      this.clearMetrics();
+      this.clearDimensions();
+      this.clearMetadata();
+      this.#startDocument();
+    }
+    return this;
+  }
+
+  #startDocument(): void {
+    const extra = Object.entries(this.#extra);
+    for (const [name, value] of extra) this.addDimension(name, value);
+    if (extra.length > 0) this.addDimensions({});
+    if (this.#timestamp !== undefined) this.setTimestamp(this.#timestamp);
+  }
 }

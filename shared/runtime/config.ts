@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { dimensionVariables } from '../dimensions/dimension.ts';
 import type { DimensionCacheSettings } from '../dimensions/dimension-cache.ts';
 import { DIMENSIONS } from '../domains/dimensions.ts';
-import type { LogLevel } from '../observability/logger.ts';
+import { LOG_LEVELS, type LogLevel } from '../observability/logger.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from '../pipeline/decode.ts';
 import {
   type CredentialsProvider,
@@ -40,6 +40,14 @@ const bool = z
   .pipe(z.enum(['true', 'false', '1', '0'], 'must be true or false'))
   .transform((v) => v === 'true' || v === '1');
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const logLevel = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`));
+
+/** Service name of the logs, and namespace of the metrics, when the variables do not set them. */
+export const DEFAULT_SERVICE_NAME = 'lambda-realtime';
 
 /** The variables of one dimension table's cache settings (names from dimensionVariables). */
 function dimensionSchema(name: string) {
@@ -75,14 +83,18 @@ const baseSchema = z.object({
   AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
   AWS_SESSION_TOKEN: nonEmpty.optional(),
   DOMAIN: nonEmpty.optional(),
-  LOG_LEVEL: z
-    .string()
-    .toLowerCase()
-    .pipe(z.enum(['debug', 'info', 'warn', 'error'], 'must be debug, info, warn or error'))
-    .default('info'),
-  METRICS_NAMESPACE: nonEmpty.default('lambda-realtime'),
+  // Powertools for AWS Lambda's own variables. LOG_LEVEL and METRICS_NAMESPACE, the names before it,
+  // are still read when the Powertools one is unset (LOG_LEVEL is Powertools' legacy name as well).
+  POWERTOOLS_SERVICE_NAME: nonEmpty.default(DEFAULT_SERVICE_NAME),
+  POWERTOOLS_LOG_LEVEL: logLevel.optional(),
+  LOG_LEVEL: logLevel.optional(),
+  POWERTOOLS_METRICS_NAMESPACE: nonEmpty.optional(),
+  METRICS_NAMESPACE: nonEmpty.optional(),
   MAX_EVENT_BYTES: int(1_024, 6 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
 });
+
+/** Powertools' variables and the names this project used before it, still read when they are unset. */
+const LEGACY_NAMES = { POWERTOOLS_LOG_LEVEL: 'LOG_LEVEL', POWERTOOLS_METRICS_NAMESPACE: 'METRICS_NAMESPACE' };
 
 export type DatabaseConfig =
   | { kind: 'secret'; secretId: string; host?: string; port?: number; database?: string }
@@ -100,7 +112,11 @@ export interface Config {
   awsRegion?: string;
   /** The credentials in the function's environment (Lambda puts its role's there), if any. */
   awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** POWERTOOLS_SERVICE_NAME: the `service` of every log line. */
+  serviceName: string;
+  /** POWERTOOLS_LOG_LEVEL (or LOG_LEVEL), upper case as Powertools names them. */
   logLevel: LogLevel;
+  /** POWERTOOLS_METRICS_NAMESPACE (or METRICS_NAMESPACE). */
   metricsNamespace: string;
   maxEventBytes: number;
   /** Cache settings by dimension name, as the variables set them (unset: the table's defaults). */
@@ -130,6 +146,8 @@ export function loadConfig(
   ) as unknown as typeof baseSchema;
   // Empty variables count as unset (CloudFormation often renders optional ones as '').
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // An older name is read only when the Powertools one is unset: it is not even checked otherwise.
+  for (const [name, legacy] of Object.entries(LEGACY_NAMES)) if (name in present) delete present[legacy];
   const parsed = schema.safeParse(present);
   const problems: Array<{ variable: string; problem: string }> = [];
   const report = (variable: string, problem: string) => {
@@ -207,8 +225,9 @@ export function loadConfig(
           },
         }
       : {}),
-    logLevel: v.LOG_LEVEL,
-    metricsNamespace: v.METRICS_NAMESPACE,
+    serviceName: v.POWERTOOLS_SERVICE_NAME,
+    logLevel: v.POWERTOOLS_LOG_LEVEL ?? v.LOG_LEVEL ?? 'INFO',
+    metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE ?? v.METRICS_NAMESPACE ?? DEFAULT_SERVICE_NAME,
     maxEventBytes: v.MAX_EVENT_BYTES,
     dimensionCache,
   };

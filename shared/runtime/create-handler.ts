@@ -3,6 +3,7 @@
  * and sink created once per container (the pool connects lazily), and per invocation one pass of
  * processBatch with its logs and metrics. functions/<domain>/handler.ts only names its domain.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createDimensionCaches, type Dimension, type DimensionCaches } from '../dimensions/dimension.ts';
@@ -24,6 +25,7 @@ export interface HandlerOptions {
   dimensions?: readonly Dimension[];
   /** Replaces parts of the runtime (tests). */
   runtime?: Partial<Runtime>;
+  /** Where log lines and EMF documents go (default: stdout). */
   writeLog?: (line: string) => void;
 }
 
@@ -37,26 +39,36 @@ export function createHandler(domain: Domain, options: HandlerOptions = {}) {
   const dimensionTables = options.dimensions ?? (DIMENSIONS as unknown as readonly Dimension[]);
   const config = loadConfig(options.env ?? process.env, domain.name, dimensionTables);
   const write = options.writeLog ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const log = new Logger({ level: config.logLevel, fields: { function: domain.name }, write });
-  const metrics = new Metrics(config.metricsNamespace, { [FUNCTION_DIMENSION]: domain.name }, write);
+  const log = new Logger({
+    logLevel: config.logLevel,
+    serviceName: config.serviceName,
+    persistentKeys: { [FUNCTION_DIMENSION]: domain.name },
+    write,
+  });
+  const metrics = new Metrics({
+    namespace: config.metricsNamespace,
+    serviceName: config.serviceName,
+    dimensions: { [FUNCTION_DIMENSION]: domain.name },
+    write,
+    logger: log,
+  });
   // Every domain's types, so another domain's event is told apart from an unknown one.
   const catalog = new EventCatalog([...CATALOG.filter((e) => e.domain !== domain.name), ...domain.events]);
   const runtime = { ...createRuntime(config, log, dimensionTables), ...options.runtime } as Runtime;
 
-  const processKafkaBatch = async (event: KafkaEvent, context: Context): Promise<KafkaBatchResponse> => {
+  const processKafkaBatch = async (event: KafkaEvent): Promise<KafkaBatchResponse> => {
     const started = Date.now();
     const deps: BatchDependencies = {
       domain,
       catalog,
       dimensions: runtime.dimensions,
       sink: runtime.sink,
-      log: log.child({ awsRequestId: context.awsRequestId }),
+      log,
       maxEventBytes: config.maxEventBytes,
     };
     const { response, stats } = await processBatch(event, deps);
     recordMetrics(metrics, stats, runtime.dimensions, Date.now() - started);
     log.info('batch done', {
-      awsRequestId: context.awsRequestId,
       received: stats.received,
       processed: stats.processed,
       duplicates: stats.duplicates,
@@ -70,9 +82,14 @@ export function createHandler(domain: Domain, options: HandlerOptions = {}) {
 
   // No early timeout: middy would answer for the batch while its transaction still ran. Let Lambda's
   // own timeout end the invocation, so the connection drops and the transaction rolls back.
-  return middy<KafkaEvent, KafkaBatchResponse, Error, Context>(processKafkaBatch, { timeoutEarlyInMillis: 0 })
-    .use(kafkaBatchGuard(log))
-    .use(flushMetrics(metrics));
+  return (
+    middy<KafkaEvent, KafkaBatchResponse, Error, Context>(processKafkaBatch, { timeoutEarlyInMillis: 0 })
+      // Request id, cold start and the function's identity on every line of the invocation; never
+      // the event itself (its records hold the payloads), whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+      .use(injectLambdaContext(log, { logEvent: false }))
+      .use(kafkaBatchGuard(log))
+      .use(flushMetrics(metrics))
+  );
 }
 
 function createRuntime(config: Config, log: Logger, dimensionTables: readonly Dimension[]): Runtime {
@@ -82,7 +99,7 @@ function createRuntime(config: Config, log: Logger, dimensionTables: readonly Di
     poolSize: config.poolSize,
     connectTimeoutMs: config.connectTimeoutMs,
     lockRetries: config.lockRetries,
-    log: (level, message, fields) => log[level](message, fields),
+    log: (level, message, fields) => log[level](message, fields ?? {}),
   });
   const dimensions = createDimensionCaches(database, dimensionTables, config.dimensionCache);
   for (const cache of dimensions.values()) {

@@ -38,15 +38,11 @@ export function kafkaBatchGuard(log: Logger): KafkaMiddleware {
           : [];
       if (batchItemFailures.length === 0) {
         // Nothing can be named, and an empty list would read as full success: fail the invocation.
-        log.error('invocation failed; no record of it can be reported', {
-          error: request.error,
-          awsRequestId: request.context.awsRequestId,
-        });
+        log.error('invocation failed; no record of it can be reported', { error: request.error });
         return;
       }
       log.error('unexpected error processing the batch; reporting every record for retry', {
         error: request.error,
-        awsRequestId: request.context.awsRequestId,
         count: batchItemFailures.length,
       });
       request.response = { batchItemFailures };

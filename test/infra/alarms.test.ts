@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { DOMAINS } from '../../infra/config/event-sources.ts';
 import { ALARM_KINDS, ROTATION_FAILED_RULE } from '../../infra/lib/monitoring.ts';
+import { FUNCTION_DIMENSION, METRIC } from '../../shared/observability/metrics.ts';
 import { IMPORTED_RESOURCES } from './imported-resources.ts';
 import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
@@ -232,6 +233,28 @@ describe('prod alarms', () => {
     });
     expectMappingDimension(a, domain);
   });
+
+  it.each(DOMAINS)(
+    "%s: every alarm on a handler metric reads what the handler publishes — its function's Powertools namespace, dimension `function` alone",
+    (domain) => {
+      const fn = Object.values(
+        prod.template.findResources('AWS::Lambda::Function', {
+          Properties: { FunctionName: `lambda-realtime-prod-${domain}` },
+        }),
+      )[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+      const namespace = fn.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE;
+      expect(namespace).toBe('lambda-realtime/prod');
+      const handlerAlarms = ALARM_KINDS.map((kind) => alarm(domain, kind)).filter(
+        (a) => a.MetricName && (Object.values(METRIC) as string[]).includes(a.MetricName),
+      );
+      expect(handlerAlarms.map((a) => a.MetricName).sort()).toEqual(['EventAgeMs', 'EventsDeadLettered']);
+      for (const a of handlerAlarms) {
+        expect(a.Namespace).toBe(namespace);
+        // The one dimension set every handler metric is published under (test/unit/pipeline/handler.test.ts).
+        expect(a.Dimensions).toEqual([{ Name: FUNCTION_DIMENSION, Value: domain }]);
+      }
+    },
+  );
 });
 
 function expectInstanceDimension(a: AlarmProperties): void {

@@ -263,10 +263,14 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
         DB_SECRET_ID: { Ref: expect.stringMatching(/^DatabaseAppSecretAttachment/) },
         DB_NAME: config.database.databaseName,
         DB_TLS: 'rds',
-        METRICS_NAMESPACE: `lambda-realtime/${env}`,
-        LOG_LEVEL: config.functions.logLevel,
+        POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
+        POWERTOOLS_METRICS_NAMESPACE: `lambda-realtime/${env}`,
+        POWERTOOLS_LOG_LEVEL: config.functions.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       });
+      // Powertools' names only, not the older ones the handler still reads when those are unset.
+      expect(variables).not.toHaveProperty('LOG_LEVEL');
+      expect(variables).not.toHaveProperty('METRICS_NAMESPACE');
       // Every variable is one the handler reads (or Node itself).
       const read = [...configVariables(), 'NODE_OPTIONS'];
       expect(Object.keys(variables).filter((v) => !read.includes(v))).toEqual([]);
@@ -288,9 +292,15 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
               : 'arn:aws:secretsmanager:x',
         ]),
       );
-      expect(loadConfig(rendered, domain).database).toMatchObject({
+      const loaded = loadConfig(rendered, domain);
+      expect(loaded.database).toMatchObject({
         kind: 'secret',
         database: config.database.databaseName,
+      });
+      expect(loaded).toMatchObject({
+        serviceName: 'lambda-realtime',
+        metricsNamespace: `lambda-realtime/${env}`,
+        logLevel: config.functions.logLevel,
       });
     },
   );

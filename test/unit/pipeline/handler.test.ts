@@ -1,12 +1,17 @@
 /** The handlers driven with Lambda Kafka events, against an in-memory database side. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { domain } from '../../../shared/domains/registry.ts';
 import { user } from '../../../shared/domains/user.ts';
+import { FUNCTION_DIMENSION, METRIC } from '../../../shared/observability/metrics.ts';
 import { defineDomain } from '../../../shared/pipeline/domain.ts';
 import { DataRejectedError, TransientError } from '../../../shared/pipeline/errors.ts';
 import { createHandler } from '../../../shared/runtime/create-handler.ts';
 import { businessEvent, failedIds, kafkaEvent, kafkaRecord, lambdaContext } from '../../support/events.ts';
 import { LOCAL_ENV, type MemoryRuntime, memoryRuntime } from '../../support/memory-runtime.ts';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 function userHandler(runtime: MemoryRuntime, logs: string[] = []) {
   return createHandler(domain('user'), {
@@ -204,24 +209,104 @@ describe('invocation guard', () => {
     expect(failedIds(response)).toEqual(['business-events-0@4']);
   });
 
-  it('logs structured lines with coordinates and no secret', async () => {
+  it('logs structured lines with coordinates, request id and cold start, and no secret', async () => {
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
     const logs: string[] = [];
-    await userHandler(memoryRuntime(), logs)(
-      kafkaEvent([kafkaRecord({ partition: 2, offset: 9, value: 'nope' })]),
-      lambdaContext(),
-    );
+    const handler = createHandler(domain('user'), {
+      env: {
+        ...LOCAL_ENV,
+        POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
+        POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/dev',
+      },
+      runtime: memoryRuntime(),
+      writeLog: (line) => logs.push(line),
+    });
+    const first = lambdaContext();
+    await handler(kafkaEvent([kafkaRecord({ partition: 2, offset: 9, value: 'nope' })]), first);
+    const second = lambdaContext();
+    await handler(kafkaEvent([kafkaRecord({ partition: 2, offset: 10, value: 'nope' })]), second);
     const entries = logs.map((l) => JSON.parse(l));
-    expect(entries.find((e) => e.message === 'dead-lettering record')).toMatchObject({
+    const deadLettered = entries.filter((e) => e.message === 'dead-lettering record');
+    expect(deadLettered[0]).toEqual({
+      level: 'WARN',
+      message: 'dead-lettering record',
+      timestamp: expect.any(String),
+      service: 'lambda-realtime',
+      cold_start: true,
+      function_arn: first.invokedFunctionArn,
+      function_memory_size: first.memoryLimitInMB,
+      function_name: first.functionName,
+      function_request_id: first.awsRequestId,
+      sampling_rate: 0,
       function: 'user',
       topic: 'business-events',
       partition: 2,
       offset: 9,
       reason: 'not_json',
     });
+    expect(deadLettered[1]).toMatchObject({
+      cold_start: false,
+      function_request_id: second.awsRequestId,
+      offset: 10,
+    });
+    expect(entries.find((e) => e.message === 'batch done')).toMatchObject({
+      level: 'INFO',
+      function: 'user',
+      function_request_id: first.awsRequestId,
+      received: 1,
+      deadLettered: { not_json: 1 },
+    });
     expect(logs.join('\n')).not.toContain(LOCAL_ENV.DB_PASSWORD);
-    const emf = entries.find((e) => e._aws);
-    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('lambda-realtime');
+    const emf = entries.find((e) => e._aws && !('reason' in e));
+    expect(emf._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'lambda-realtime/dev',
+      Dimensions: [['function']],
+    });
     expect(emf).toMatchObject({ function: 'user', RecordsReceived: 1 });
+    expect(emf).not.toHaveProperty('service');
+  });
+
+  it('writes the metrics the alarms read under the function alone, whatever else they are split by', async () => {
+    const logs: string[] = [];
+    const records = [
+      ...mixedBatch().records,
+      kafkaRecord({ partition: 1, offset: 30, value: businessEvent('user_view', {}, { userId: 'u1' }) }),
+    ];
+    await userHandler(memoryRuntime(), logs)(kafkaEvent(records), lambdaContext());
+    const documents = logs.map((l) => JSON.parse(l)).filter((e) => e._aws);
+    const published = new Set<string>();
+    for (const d of documents) {
+      const [directive] = d._aws.CloudWatchMetrics;
+      expect(directive.Namespace).toBe('lambda-realtime');
+      for (const set of directive.Dimensions as string[][]) {
+        expect(set[0]).toBe(FUNCTION_DIMENSION);
+        expect(set.every((name) => typeof d[name] === 'string')).toBe(true);
+        if (set.length === 1) for (const m of directive.Metrics) published.add(m.Name);
+      }
+      expect(d).not.toHaveProperty('service');
+    }
+    // Every metric of the handler, under `function` alone — what infra/lib/monitoring.ts reads.
+    expect([...published].sort()).toEqual(Object.values(METRIC).sort());
+    // Split ones roll up: one document per value, with both dimension sets.
+    const processed = documents.filter((d) => d.EventsProcessed !== undefined);
+    expect(processed.map((d) => [d.eventType, d.EventsProcessed]).sort()).toEqual([
+      ['user_login', 1],
+      ['user_purchase', 1],
+      ['user_view', 3],
+    ]);
+    for (const d of processed) {
+      expect(d._aws.CloudWatchMetrics[0].Dimensions).toEqual([['function', 'eventType'], ['function']]);
+    }
+    expect(
+      documents
+        .filter((d) => d.EventsDeadLettered !== undefined)
+        .map((d) => [d.reason, d.EventsDeadLettered]),
+    ).toEqual([
+      ['not_utf8', 1],
+      ['not_json', 1],
+      ['schema', 1],
+      ['unknown_type', 1],
+    ]);
   });
 });
 

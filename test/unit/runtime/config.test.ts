@@ -38,7 +38,8 @@ describe('loadConfig', () => {
       connectTimeoutMs: 5_000,
       lockRetries: 3,
       secretTtlMs: 300_000,
-      logLevel: 'info',
+      serviceName: 'lambda-realtime',
+      logLevel: 'INFO',
       metricsNamespace: 'lambda-realtime',
       maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
       dimensionCache: { user: {}, product: {} },
@@ -62,8 +63,9 @@ describe('loadConfig', () => {
         AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
         AWS_REGION: 'eu-west-1',
         DOMAIN: 'order',
-        LOG_LEVEL: 'DEBUG',
-        METRICS_NAMESPACE: 'rt-test',
+        POWERTOOLS_SERVICE_NAME: 'rt-service',
+        POWERTOOLS_LOG_LEVEL: 'debug',
+        POWERTOOLS_METRICS_NAMESPACE: 'rt-test',
         MAX_EVENT_BYTES: ' 2048 ',
       },
       'order',
@@ -77,9 +79,45 @@ describe('loadConfig', () => {
       secretTtlMs: 60_000,
       awsEndpoint: 'http://127.0.0.1:4566',
       awsRegion: 'eu-west-1',
-      logLevel: 'debug',
+      serviceName: 'rt-service',
+      logLevel: 'DEBUG',
       metricsNamespace: 'rt-test',
       maxEventBytes: 2_048,
+    });
+  });
+
+  describe("Powertools' variables and the older names", () => {
+    it.each(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'])(
+      'takes POWERTOOLS_LOG_LEVEL=%s in either case',
+      (level) => {
+        expect(loadConfig({ ...DIRECT, POWERTOOLS_LOG_LEVEL: level.toLowerCase() }, 'user').logLevel).toBe(
+          level,
+        );
+        expect(loadConfig({ ...DIRECT, POWERTOOLS_LOG_LEVEL: ` ${level} ` }, 'user').logLevel).toBe(level);
+      },
+    );
+
+    it('reads LOG_LEVEL and METRICS_NAMESPACE when the Powertools variables are unset', () => {
+      expect(loadConfig({ ...DIRECT, LOG_LEVEL: 'warn', METRICS_NAMESPACE: 'old-ns' }, 'user')).toMatchObject(
+        {
+          logLevel: 'WARN',
+          metricsNamespace: 'old-ns',
+        },
+      );
+    });
+
+    it('prefers the Powertools variables, and then ignores the older names entirely', () => {
+      const env = {
+        ...DIRECT,
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+        LOG_LEVEL: 'verbose',
+        POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/prod',
+        METRICS_NAMESPACE: '  ',
+      };
+      expect(loadConfig(env, 'user')).toMatchObject({
+        logLevel: 'ERROR',
+        metricsNamespace: 'lambda-realtime/prod',
+      });
     });
   });
 
@@ -120,12 +158,23 @@ describe('loadConfig', () => {
   describe('empty strings count as unset', () => {
     it('uses defaults for empty optional variables', () => {
       const config = loadConfig(
-        { ...DIRECT, DB_PORT: '', DB_TLS: '', LOG_LEVEL: '', AWS_ENDPOINT_URL: '', DB_SECRET_ID: '' },
+        {
+          ...DIRECT,
+          DB_PORT: '',
+          DB_TLS: '',
+          POWERTOOLS_LOG_LEVEL: '',
+          POWERTOOLS_SERVICE_NAME: '',
+          POWERTOOLS_METRICS_NAMESPACE: '',
+          AWS_ENDPOINT_URL: '',
+          DB_SECRET_ID: '',
+        },
         'user',
       );
       expect(config.database).toMatchObject({ kind: 'direct', port: 3306 });
       expect(config.tls).toBe('off');
-      expect(config.logLevel).toBe('info');
+      expect(config.logLevel).toBe('INFO');
+      expect(config.serviceName).toBe('lambda-realtime');
+      expect(config.metricsNamespace).toBe('lambda-realtime');
       expect(config).not.toHaveProperty('awsEndpoint');
     });
 
@@ -145,7 +194,8 @@ describe('loadConfig', () => {
       const error = configError({
         DB_PORT: 'eighty',
         DB_TLS: 'maybe-secret-tls-value',
-        LOG_LEVEL: 'verbose-secret-level',
+        POWERTOOLS_LOG_LEVEL: 'verbose-secret-level',
+        POWERTOOLS_SERVICE_NAME: '   ',
         DB_PASSWORD: 'hunter2-never-printed',
       });
       expect(error.name).toBe('ConfigError');
@@ -155,13 +205,17 @@ describe('loadConfig', () => {
         'DB_PORT',
         'DB_TLS',
         'DB_USER',
-        'LOG_LEVEL',
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_SERVICE_NAME',
       ]);
       expect(error.message).toMatch(/^invalid configuration: /);
       for (const variable of error.variables) expect(error.message).toContain(variable);
       expect(error.message).toContain('DB_PORT must be an integer from 1 to 65535');
       expect(error.message).toContain('DB_TLS must be off or rds');
-      expect(error.message).toContain('LOG_LEVEL must be debug, info, warn or error');
+      expect(error.message).toContain(
+        'POWERTOOLS_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT',
+      );
+      expect(error.message).toContain('POWERTOOLS_SERVICE_NAME must not be empty');
       for (const value of [
         'eighty',
         'maybe-secret-tls-value',
