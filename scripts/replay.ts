@@ -78,6 +78,7 @@ export async function main(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
   out: (line: string) => void = (line) => console.log(line),
+  err: (line: string) => void = (line) => console.error(line),
 ): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -86,10 +87,10 @@ export async function main(
     throw new UsageError(command ? `unknown command ${command}` : 'which replay?');
   } catch (error) {
     if (error instanceof UsageError || error instanceof SelectionError) {
-      console.error(`replay: ${error.message}\n${USAGE}`);
+      err(`replay: ${error.message}\n${USAGE}`);
       return 2;
     }
-    console.error(`replay failed: ${(error as Error).message}`);
+    err(`replay failed: ${(error as Error).message}`);
     return 1;
   }
 }
