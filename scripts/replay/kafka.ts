@@ -105,10 +105,12 @@ export async function partitionCounts(producer: Producer, topics: string[]): Pro
   if (topics.length === 0) return counts;
   for (const topic of topics) {
     try {
-      const metadata = await producer.metadata({ topics: [topic], autocreateTopics: false });
+      const metadata = await producer.metadata({ topics: [topic], autocreateTopics: false, retries: 1 });
       counts.set(topic, metadata.topics.get(topic)?.partitionsCount ?? 0);
     } catch (error) {
-      throw new Error(`cannot read topic ${topic} (does it exist?): ${(error as Error).message}`);
+      throw new Error(
+        `cannot read topic ${topic} (is Kafka reachable, does the topic exist?): ${(error as Error).message}`,
+      );
     }
     if (!counts.get(topic)) throw new Error(`topic ${topic} does not exist`);
   }

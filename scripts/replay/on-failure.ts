@@ -131,6 +131,15 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
   });
   const buffered: Pending[] = [];
   let streamError: Error | undefined;
+  // A topic that does not exist would leave the consumer waiting for it.
+  try {
+    await consumer.metadata({ topics: [options.from], autocreateTopics: false, retries: 1 });
+  } catch (error) {
+    await consumer.close(true).catch(() => {});
+    throw new Error(
+      `cannot read topic ${options.from} (is Kafka reachable, does the topic exist?): ${(error as Error).message}`,
+    );
+  }
   const stream = await consumer.consume({
     topics: [options.from],
     mode: 'committed',
