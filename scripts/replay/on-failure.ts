@@ -44,7 +44,9 @@ export interface OnFailureReplayResult {
 /** The original records a failure document holds, or why it holds none. */
 export function recordsOfDocument(
   value: Buffer | null | undefined,
-): { records: Array<Omit<RawRecord, 'topic'> & { offset: string }> } | { malformed: string } {
+):
+  | { records: Array<Omit<RawRecord, 'topic'> & { offset: string }>; condition: string }
+  | { malformed: string } {
   if (!value || value.length === 0) return { malformed: 'empty message' };
   let document: unknown;
   try {
@@ -86,7 +88,8 @@ export function recordsOfDocument(
     }
   }
   if (out.length === 0) return { malformed: 'payload.records holds no record' };
-  return { records: out };
+  const condition = (document as { requestContext?: { condition?: unknown } }).requestContext?.condition;
+  return { records: out, condition: typeof condition === 'string' ? condition : '?' };
 }
 
 /**
@@ -225,6 +228,7 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
           out(
             `${options.dryRun ? 'would replay' : 'replaying'} ${at}: ` +
               `${record.sourceTopic}-${record.sourcePartition}@${record.offset}` +
+              ` condition=${parsed.condition}` +
               ` value=${record.value === null ? 'null' : `${record.value.length}B`}` +
               (topic === record.sourceTopic ? '' : ` to=${topic}`),
           );

@@ -454,6 +454,9 @@ describe('replay on-failure', () => {
     expect(result.code, result.output).toBe(3);
     expect(result.output).toContain('5 document(s) read, 3 record(s) published, 2 malformed skipped');
     expect(result.output).toContain(`skip ${failures}-0@1: not a failure document (not JSON)`);
+    expect(result.output).toContain(
+      `replaying ${failures}-0@0: ${source}-2@0 condition=RetryAttemptsExhausted value=4B`,
+    );
     expect(result.output).toContain(`skip ${failures}-1@1`);
     expect(result.output).not.toContain(PERSONAL);
     const all = await readAll(source, 6);

@@ -63,11 +63,18 @@ describe('failure documents', () => {
     headers: [{ trace: [-128, 127] }],
   };
   const document = (records: unknown) =>
-    Buffer.from(JSON.stringify({ version: '1.0', payload: { records } }));
+    Buffer.from(
+      JSON.stringify({
+        requestContext: { condition: 'RetryAttemptsExhausted' },
+        version: '1.0',
+        payload: { records },
+      }),
+    );
 
   it('give back the original record', () => {
     const parsed = recordsOfDocument(document({ 'business-events-4': [record] }));
     expect(parsed).toEqual({
+      condition: 'RetryAttemptsExhausted',
       records: [
         {
           sourceTopic: 'business-events',
