@@ -208,7 +208,8 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
         const next = buffered.shift()!;
         const progress = behind.get(next.message.partition);
         // Already handled (a re-delivery), or past the end this run aims at.
-        if (!progress || next.message.offset < progress.next) continue;
+        if (!progress || next.message.offset < progress.next || next.message.offset >= progress.end) continue;
+        progress.next = next.message.offset + 1n;
         batch.push(next);
       }
       if (stream.isPaused() && buffered.length < batchSize) stream.resume();
@@ -254,9 +255,7 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
       for (const pending of batch) lastOf.set(pending.message.partition, pending);
       for (const [partition, { message }] of lastOf) {
         if (!options.dryRun) await message.commit();
-        const progress = behind.get(partition)!;
-        progress.next = message.offset + 1n;
-        if (progress.next >= progress.end) behind.delete(partition);
+        if (message.offset + 1n >= behind.get(partition)!.end) behind.delete(partition);
       }
     }
     return result;
