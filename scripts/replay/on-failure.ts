@@ -1,0 +1,276 @@
+/**
+ * Replays the on-failure destination topic: AWS's failure documents, one per record the event
+ * source mapping gave up on (docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html,
+ * ../local/on-failure.ts). Each document's original record — `payload.records["<topic>-<partition>"]`,
+ * base64 key and value, headers as arrays of (signed) byte values — is published again to its own
+ * topic and partition (or another topic), byte for byte, and the document is committed in the
+ * consumer group. The run stops when the group has caught up with the end offsets it saw on
+ * joining, or after `max` documents. A document that is not one (not JSON, no record, bad base64) is
+ * reported and committed past, never replayed and never fatal.
+ */
+import { Consumer, ListOffsetTimestamps, type Message, type Producer } from '@platformatic/kafka';
+import { isBase64 } from './dead-letters.ts';
+import { type KafkaConnection, partitionCounts, type RawRecord, toMessage } from './kafka.ts';
+
+export const DEFAULT_REPLAY_GROUP = 'lambda-realtime-replay';
+
+export interface OnFailureReplayOptions {
+  connection: KafkaConnection;
+  /** Not needed for a dry run. */
+  producer?: Producer;
+  /** The failure topic. */
+  from: string;
+  /** Publish every record here instead of its own topic. */
+  to?: string;
+  groupId?: string;
+  /** At most this many documents. */
+  max?: number;
+  /** List, publish nothing, commit nothing. */
+  dryRun?: boolean;
+  /** Documents per send. */
+  batchSize?: number;
+  /** Give up when nothing arrives this long while the group is behind (ms, default 60 s). */
+  idleTimeoutMs?: number;
+  out?: (line: string) => void;
+}
+
+export interface OnFailureReplayResult {
+  documents: number;
+  published: number;
+  skipped: Array<{ at: string; why: string }>;
+  error?: string;
+}
+
+/** The original records a failure document holds, or why it holds none. */
+export function recordsOfDocument(
+  value: Buffer | null | undefined,
+):
+  | { records: Array<Omit<RawRecord, 'topic'> & { offset: string }>; condition: string }
+  | { malformed: string } {
+  if (!value || value.length === 0) return { malformed: 'empty message' };
+  let document: unknown;
+  try {
+    document = JSON.parse(value.toString('utf8'));
+  } catch {
+    return { malformed: 'not JSON' };
+  }
+  const records = (document as { payload?: { records?: unknown } } | null)?.payload?.records;
+  if (records === null || typeof records !== 'object' || Array.isArray(records)) {
+    return { malformed: 'no payload.records object' };
+  }
+  const out: Array<Omit<RawRecord, 'topic'> & { offset: string }> = [];
+  for (const [partitionKey, list] of Object.entries(records)) {
+    if (!Array.isArray(list) || list.length === 0)
+      return { malformed: `payload.records["${partitionKey}"] is empty` };
+    for (const [i, raw] of list.entries()) {
+      const where = `payload.records["${partitionKey}"][${i}]`;
+      const r = (raw ?? {}) as Record<string, unknown>;
+      if (typeof r.topic !== 'string' || r.topic === '') return { malformed: `${where}.topic missing` };
+      if (!Number.isInteger(r.partition) || (r.partition as number) < 0) {
+        return { malformed: `${where}.partition missing` };
+      }
+      if (r.value !== null && (typeof r.value !== 'string' || !isBase64(r.value))) {
+        return { malformed: `${where}.value is neither base64 nor null` };
+      }
+      if (r.key !== undefined && r.key !== null && (typeof r.key !== 'string' || !isBase64(r.key))) {
+        return { malformed: `${where}.key is not base64` };
+      }
+      const headers = decodeEventHeaders(r.headers);
+      if (typeof headers === 'string') return { malformed: `${where}.headers: ${headers}` };
+      out.push({
+        sourceTopic: r.topic,
+        sourcePartition: r.partition as number,
+        offset: String(r.offset ?? '?'),
+        key: typeof r.key === 'string' ? Buffer.from(r.key, 'base64') : null,
+        value: typeof r.value === 'string' ? Buffer.from(r.value, 'base64') : null,
+        headers,
+      });
+    }
+  }
+  if (out.length === 0) return { malformed: 'payload.records holds no record' };
+  const condition = (document as { requestContext?: { condition?: unknown } }).requestContext?.condition;
+  return { records: out, condition: typeof condition === 'string' ? condition : '?' };
+}
+
+/**
+ * Lambda's header form: a list of one-key objects, each value an array of byte values (signed, as
+ * Java's byte[] serialises, or unsigned). Returns why it is not one.
+ */
+export function decodeEventHeaders(headers: unknown): Array<[Buffer, Buffer]> | string {
+  if (headers === undefined || headers === null) return [];
+  if (!Array.isArray(headers)) return 'not an array';
+  const out: Array<[Buffer, Buffer]> = [];
+  for (const header of headers) {
+    if (header === null || typeof header !== 'object' || Array.isArray(header))
+      return 'not a list of objects';
+    for (const [name, bytes] of Object.entries(header)) {
+      if (!Array.isArray(bytes) || !bytes.every((b) => Number.isInteger(b) && b >= -128 && b <= 255)) {
+        return `"${name}" is not a list of byte values`;
+      }
+      out.push([Buffer.from(name, 'utf8'), Buffer.from(bytes.map((b: number) => b & 0xff))]);
+    }
+  }
+  return out;
+}
+
+interface Pending {
+  message: Message<Buffer, Buffer, Buffer, Buffer>;
+  at: string;
+}
+
+export async function replayOnFailure(options: OnFailureReplayOptions): Promise<OnFailureReplayResult> {
+  const out = options.out ?? ((line: string) => console.log(line));
+  if (!options.dryRun && !options.producer) throw new Error('a producer is needed unless it is a dry run');
+  const max = options.max ?? Number.POSITIVE_INFINITY;
+  const batchSize = options.batchSize ?? 200;
+  const result: OnFailureReplayResult = { documents: 0, published: 0, skipped: [] };
+  const consumer = new Consumer({
+    clientId: 'lrt-replay',
+    groupId: options.groupId ?? DEFAULT_REPLAY_GROUP,
+    ...options.connection,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTime: 500,
+  });
+  const buffered: Pending[] = [];
+  let streamError: Error | undefined;
+  // A topic that does not exist would leave the consumer waiting for it.
+  try {
+    await consumer.metadata({ topics: [options.from], autocreateTopics: false, retries: 1 });
+  } catch (error) {
+    await consumer.close(true).catch(() => {});
+    throw new Error(
+      `cannot read topic ${options.from} (is Kafka reachable, does the topic exist?): ${(error as Error).message}`,
+    );
+  }
+  const stream = await consumer.consume({
+    topics: [options.from],
+    mode: 'committed',
+    fallbackMode: 'earliest',
+    autocommit: false,
+  });
+  try {
+    stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+      buffered.push({ message, at: `${message.topic}-${message.partition}@${message.offset}` });
+      if (buffered.length >= batchSize * 5) stream.pause();
+    });
+    stream.on('error', (error: Error) => {
+      streamError = error;
+    });
+    const joined = await waitFor(
+      () => (consumer.assignments?.length ?? 0) > 0 || streamError !== undefined,
+      30_000,
+    );
+    if (streamError) throw streamError;
+    if (!joined) throw new Error(`no partition of ${options.from} was assigned to the group within 30 s`);
+
+    // Where the group must get to: the end of each assigned partition as it is now.
+    const assigned = (consumer.assignments ?? []).flatMap((a) =>
+      a.topic === options.from ? a.partitions : [],
+    );
+    const ends = (await consumer.listOffsets({ topics: [options.from] })).get(options.from) ?? [];
+    const starts =
+      (await consumer.listOffsets({ topics: [options.from], timestamp: ListOffsetTimestamps.EARLIEST })).get(
+        options.from,
+      ) ?? [];
+    const committed =
+      (await consumer.listCommittedOffsets({ topics: [{ topic: options.from, partitions: assigned }] })).get(
+        options.from,
+      ) ?? [];
+    /** Next offset to handle per partition, for partitions not caught up yet. */
+    const behind = new Map<number, { next: bigint; end: bigint }>();
+    for (const partition of assigned) {
+      const end = ends[partition] ?? 0n;
+      const start = starts[partition] ?? 0n;
+      const done = committed[partition] ?? -1n;
+      const next = done > start ? done : start;
+      if (next < end) behind.set(partition, { next, end });
+    }
+    const lag = [...behind.values()].reduce((n, p) => n + Number(p.end - p.next), 0);
+    out(
+      `${options.dryRun ? 'dry run: ' : ''}group ${options.groupId ?? DEFAULT_REPLAY_GROUP} on ${options.from}: ` +
+        `${lag} document(s) to read${Number.isFinite(max) ? ` (at most ${max})` : ''}`,
+    );
+
+    let partitions = new Map<string, number>();
+    const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    while (behind.size > 0 && result.documents < max) {
+      if (buffered.length === 0) {
+        const arrived = await waitFor(() => buffered.length > 0 || streamError !== undefined, idleTimeoutMs);
+        if (streamError) throw streamError;
+        if (!arrived) {
+          result.error = `nothing arrived for ${idleTimeoutMs / 1000} s while partitions ${[...behind.keys()].join(', ')} are behind`;
+          break;
+        }
+      }
+      const batch: Pending[] = [];
+      while (buffered.length > 0 && batch.length < batchSize && result.documents + batch.length < max) {
+        const next = buffered.shift()!;
+        const progress = behind.get(next.message.partition);
+        // Already handled (a re-delivery), or past the end this run aims at.
+        if (!progress || next.message.offset < progress.next || next.message.offset >= progress.end) continue;
+        progress.next = next.message.offset + 1n;
+        batch.push(next);
+      }
+      if (stream.isPaused() && buffered.length < batchSize) stream.resume();
+      if (batch.length === 0) continue;
+
+      const toPublish: Array<{ at: string; record: RawRecord }> = [];
+      for (const { message, at } of batch) {
+        const parsed = recordsOfDocument(message.value);
+        if ('malformed' in parsed) {
+          result.skipped.push({ at, why: parsed.malformed });
+          out(`skip ${at}: not a failure document (${parsed.malformed})`);
+          continue;
+        }
+        for (const record of parsed.records) {
+          const topic = options.to ?? record.sourceTopic;
+          toPublish.push({ at, record: { ...record, topic } });
+          out(
+            `${options.dryRun ? 'would replay' : 'replaying'} ${at}: ` +
+              `${record.sourceTopic}-${record.sourcePartition}@${record.offset}` +
+              ` condition=${parsed.condition}` +
+              ` value=${record.value === null ? 'null' : `${record.value.length}B`}` +
+              (topic === record.sourceTopic ? '' : ` to=${topic}`),
+          );
+        }
+      }
+      if (!options.dryRun && toPublish.length > 0) {
+        const producer = options.producer!;
+        const missing = [...new Set(toPublish.map((p) => p.record.topic))].filter((t) => !partitions.has(t));
+        if (missing.length > 0) {
+          partitions = new Map([...partitions, ...(await partitionCounts(producer, missing))]);
+        }
+        try {
+          await producer.send({ messages: toPublish.map((p) => toMessage(p.record, partitions)) });
+        } catch (error) {
+          result.error = `publishing failed, nothing of this batch committed (${batch[0]!.at} onwards): ${(error as Error).message}`;
+          break;
+        }
+        result.published += toPublish.length;
+      }
+      result.documents += batch.length;
+      // Commit past the batch: the last message of each partition.
+      const lastOf = new Map<number, Pending>();
+      for (const pending of batch) lastOf.set(pending.message.partition, pending);
+      for (const [partition, { message }] of lastOf) {
+        if (!options.dryRun) await message.commit();
+        if (message.offset + 1n >= behind.get(partition)!.end) behind.delete(partition);
+      }
+    }
+    return result;
+  } finally {
+    await stream.close().catch(() => {});
+    await consumer.close(true).catch(() => {});
+  }
+}
+
+/** Resolves true once `condition` holds, false after `timeoutMs`. */
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
