@@ -53,6 +53,8 @@ export function functionBuildOptions(
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
+    // mysql2 needs iconv-lite only for character sets Node lacks, which these tables never use.
+    alias: { 'iconv-lite': join(PROJECT_ROOT, 'shared', 'sink', 'node-encodings.ts') },
     metafile: true,
     logLevel: 'warning',
   };
