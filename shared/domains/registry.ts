@@ -24,8 +24,8 @@ export const CATALOG: readonly CatalogEntry[] = DOMAINS.flatMap((d) => d.events)
 /** Every table lambda-realtime knows: the domains' tables, the dimension tables, the dead letters. */
 export const TABLES: readonly Table[] = [
   ...DOMAINS.flatMap((d) => d.tables),
-  ...DIMENSIONS.map((d) => d.table as unknown as Table),
-  eventDeadLetter as unknown as Table,
+  ...DIMENSIONS.map((d) => d.table),
+  eventDeadLetter,
 ];
 
 /** The tables of a domain's events (keyed by event_id): one row per event. */

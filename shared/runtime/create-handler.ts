@@ -36,7 +36,7 @@ export interface Runtime {
 }
 
 export function createHandler(domain: Domain, options: HandlerOptions = {}) {
-  const dimensionTables = options.dimensions ?? (DIMENSIONS as unknown as readonly Dimension[]);
+  const dimensionTables: readonly Dimension[] = options.dimensions ?? DIMENSIONS;
   const config = loadConfig(options.env ?? process.env, domain.name, dimensionTables);
   const write = options.writeLog ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = new Logger({

@@ -122,7 +122,7 @@ export class MySqlSink implements BatchSink {
   async #writeDeadLetters(conn: Queryable, writes: BatchWrites): Promise<void> {
     await this.#upsert(
       conn,
-      eventDeadLetter as unknown as Table,
+      eventDeadLetter,
       writes.deadLetters.map((d) => deadLetterRow(d).row),
     );
   }
