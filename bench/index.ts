@@ -6,6 +6,8 @@
  *     baseline and the limit (bench/handler.ts), with CPU per 1,000 events of this process and of
  *     the database server;
  *   - the Lambda cost per million events those durations imply, with the price table it assumes;
+ *   - the pipeline at prod settings through the local event source mapping, events per second and
+ *     per CPU-second of every process, and latency at half that rate (bench/pipeline.ts);
  *   - cold start: each bundle's size and import time against an empty handler (bench/cold-start.ts).
  * Every figure is a median with its spread (min–max) over rounds, and the machine it ran on.
  *
@@ -28,6 +30,7 @@ import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
 import { benchHandlers, type HandlerFigures, PerRecordSink, type Spread } from './handler.ts';
+import { benchPipeline } from './pipeline.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -117,6 +120,16 @@ const costs = handlers
     };
   });
 
+log('\npipeline (pre-filled topic, local event source mapping, prod settings)');
+const pipeline = benchPipeline(root, full ? 200_000 : 10_000, full ? 30 : 5);
+const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1_000).toFixed(1)} s`);
+const pipelineLine =
+  `${pipeline.events} events: ${pipeline.eventsPerSecond.toFixed(0)} events/s, ` +
+  `${pipeline.eventsPerCpuSecond.toFixed(0)} events per CPU-second (functions ${seconds(pipeline.cpuMs.functions)}, ` +
+  `MySQL ${seconds(pipeline.cpuMs.mysql)}, Kafka ${seconds(pipeline.cpuMs.kafka)}); at ${pipeline.steadyRate} events/s ` +
+  `publish-to-row latency p50 ${pipeline.latencyMs.p50} ms, p99 ${pipeline.latencyMs.p99} ms`;
+log(`  ${pipelineLine}`);
+
 log('\ncold start (npm run build first)');
 const coldStart = execFileSync(
   process.execPath,
@@ -134,6 +147,7 @@ const results = {
   database: version,
   size: args.size,
   handlers,
+  pipeline,
   costs,
   prices: PRICES,
   coldStart,
@@ -154,6 +168,8 @@ const markdown = [
     (h) =>
       `| ${h.function} | ${h.batch} | ${h.cache} | ${fmt(h.handler.eventsPerSecond)} | ${fmt(h.perRecord.eventsPerSecond)} | ${fmt(h.limit.eventsPerSecond)} | ${(h.handler.eventsPerSecond.median / h.perRecord.eventsPerSecond.median).toFixed(1)}× | ${(h.handler.eventsPerSecond.median / h.limit.eventsPerSecond.median).toFixed(2)}× | ${fmt(h.handler.cpuMsPer1k, 1)} | ${h.handler.dbCpuMsPer1k ? fmt(h.handler.dbCpuMsPer1k, 1) : 'n/a'} |`,
   ),
+  '',
+  `Pipeline (a pre-filled topic consumed by the three functions through the local event source mapping at prod settings: batch 500, 1 s window; then a steady stream at half that rate): ${pipelineLine}.`,
   '',
   `Lambda cost per million events (warm, ${PROD.functions.memoryMiB} MiB, Arm, $${PRICES.perGbSecond}/GB-s, $${PRICES.perMillionRequests}/M requests; provisioned pollers not included):`,
   '',

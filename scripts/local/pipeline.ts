@@ -21,6 +21,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
+import { environmentConfig } from '../../infra/config/environments.ts';
 import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
 import { functionBuildOptions } from '../../infra/lib/function-code.ts';
 import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
@@ -53,8 +54,13 @@ const { values: args } = parseArgs({
     timeout: { type: 'string', default: '180' },
     /** node: the handlers in this process (default); lambda: their built bundles in AWS's runtime. */
     runtime: { type: 'string', default: 'node' },
+    /** local: the mappings' local settings; prod: prod's batch size, window and pollers. */
+    settings: { type: 'string', default: 'local' },
+    /** Publish the whole stream before the mappings start: consumption alone is timed. */
+    prefill: { type: 'boolean', default: false },
   },
 });
+if (!['local', 'prod'].includes(args.settings)) throw new Error('--settings must be local or prod');
 if (!['node', 'lambda'].includes(args.runtime)) throw new Error('--runtime must be node or lambda');
 const EVENTS = positiveInt('events', args.events);
 const RATE = Number(args.rate);
@@ -123,7 +129,10 @@ const functionEnv = {
   POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/local',
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
-const settings = eventSources('local');
+const settings =
+  args.settings === 'prod'
+    ? eventSources('local', environmentConfig('prod').eventSources)
+    : eventSources('local');
 // --runtime lambda: each function's built bundle under AWS's Runtime Interface Emulator and runtime
 // interface client, LAMBDA_RUNTIME_ENVIRONMENTS execution environments each (one invocation at a time).
 const LAMBDA_RUNTIME_ENVIRONMENTS = 3;
@@ -180,15 +189,22 @@ const runners = DOMAINS.map(({ name: domain }, index) => {
     },
   });
 });
-await Promise.all(runners.map((r) => r.start()));
-log(
-  `event source mappings started: ${DOMAIN_NAMES.map((d) => `${d} (group ${settings[d].consumerGroupId})`).join(', ')}; logs in .local/logs/`,
-);
+let consumeStarted = Date.now();
+async function startMappings() {
+  await Promise.all(runners.map((r) => r.start()));
+  consumeStarted = Date.now();
+  log(
+    `event source mappings started (${args.settings} settings): ${DOMAIN_NAMES.map((d) => `${d} (group ${settings[d].consumerGroupId})`).join(', ')}; logs in .local/logs/`,
+  );
+}
+if (!args.prefill) await startMappings();
 
 // Publish the demo stream.
 const runId = `run${started.toString(36)}`;
 const producer = createProducer(endpoints.kafkaBrokers);
 const published: DemoRecord[] = [];
+/** When each event was first acknowledged by Kafka (ms): the start of its publish-to-row latency. */
+const publishedAt = new Map<string, number>();
 const publishing = (async () => {
   const chunk: DemoRecord[] = [];
   const flush = async () => {
@@ -201,6 +217,8 @@ const publishing = (async () => {
         headers: { 'lrt-run': runId },
       })),
     });
+    const at = Date.now();
+    for (const r of chunk) if (r.eventId && !publishedAt.has(r.eventId)) publishedAt.set(r.eventId, at);
     published.push(...chunk.splice(0));
   };
   const perChunk = RATE > 0 ? Math.max(1, Math.round(RATE / 10)) : 500;
@@ -213,6 +231,11 @@ const publishing = (async () => {
   }
   await flush();
 })();
+if (args.prefill) {
+  await publishing;
+  log(`published ${published.length} records; starting the mappings`);
+  await startMappings();
+}
 
 // Progress until every published record is accounted for (or --follow: until Ctrl-C).
 const expected = () => ({
@@ -284,20 +307,34 @@ for (;;) {
     last.deadLettered + last.toOnFailure >= want.deadLetters;
   if (stopRequested || (!args.follow && complete) || (!args.follow && Date.now() > deadline)) break;
 }
+const consumeSeconds = (Date.now() - consumeStarted) / 1_000;
 if (process.stderr.isTTY) log('');
 await publishing;
 
 // Summary.
 const want = expected();
 const [latencies] = (await admin.query(
-  `SELECT TIMESTAMPDIFF(MICROSECOND, event_time, processed_at) / 1000 AS ms FROM (${EVENT_TABLES.map(
-    (table) => `SELECT event_time, processed_at FROM ${table} WHERE event_id LIKE ?`,
-  ).join(' UNION ALL ')}) t ORDER BY ms`,
+  `SELECT event_id, TIMESTAMPDIFF(MICROSECOND, event_time, processed_at) / 1000 AS ms,
+          UNIX_TIMESTAMP(processed_at) * 1000 AS written FROM (${EVENT_TABLES.map(
+            (table) => `SELECT event_id, event_time, processed_at FROM ${table} WHERE event_id LIKE ?`,
+          ).join(' UNION ALL ')}) t`,
   EVENT_TABLES.map(() => `${runId}-%`),
-)) as unknown as [Array<{ ms: string }>];
-const ms = latencies.map((r) => Number(r.ms)).filter((v) => v >= 0);
-const pct = (p: number) =>
-  ms.length ? ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!.toFixed(0) : '-';
+)) as unknown as [Array<{ event_id: string; ms: string; written: string }>];
+const percentile = (values: number[]) => {
+  const sorted = values.filter((v) => v >= 0).sort((a, b) => a - b);
+  return (p: number) =>
+    sorted.length
+      ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(0)
+      : '-';
+};
+const pct = percentile(latencies.map((r) => Number(r.ms)));
+// From Kafka's acknowledgement of the publish to the row: the pipeline's own latency.
+const pctPublish = percentile(
+  latencies.flatMap((r) => {
+    const at = publishedAt.get(r.event_id);
+    return at === undefined ? [] : [Number(r.written) - at];
+  }),
+);
 const duplicates = published.filter((r) => r.expect === 'duplicate').length;
 const rows: Array<[string, string | number]> = [
   ['records published', published.length],
@@ -311,6 +348,9 @@ const rows: Array<[string, string | number]> = [
   // Event time to row written; the stream back-dates some order events by a minute (out of order).
   ['end-to-end latency p50 (ms)', pct(50)],
   ['end-to-end latency p99 (ms)', pct(99)],
+  ['publish-to-row latency p50 (ms)', pctPublish(50)],
+  ['publish-to-row latency p99 (ms)', pctPublish(99)],
+  ['consumed events/s', (published.length / consumeSeconds).toFixed(0)],
   ['wall time (s)', ((Date.now() - started) / 1_000).toFixed(1)],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
