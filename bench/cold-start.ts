@@ -2,7 +2,9 @@
  * Cold-start cost of each function bundle: the time a fresh Node.js process spends importing
  * dist/functions/<domain>/index.mjs (module load and cold-start configuration; the database pool
  * connects lazily, on the first batch), side by side with a baseline bundle of an empty handler
- * built the same way, in alternating runs so both see the same machine load.
+ * built the same way, in alternating runs so both see the same machine load. Two more bundles
+ * settle a choice: logging and EMF metrics with this project's own few lines, and with Powertools
+ * for AWS Lambda's Logger and Metrics (kept out unless they cost at most 15 ms of INIT together).
  *
  *   npm run build && npm run bench:cold-start [-- --runs 15]
  */
@@ -19,18 +21,44 @@ import { DOMAIN_NAMES as DOMAINS } from '../shared/domains/registry.ts';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
 const runs = Number(values.runs);
+const POWERTOOLS_BUDGET_MS = 15;
+
+/** Bundles a handler's source with the functions' options; returns the bundle's path. */
+async function bundle(name: string, source: string): Promise<string> {
+  const dir = join(tmpdir(), `lrt-bench-${name}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'handler.ts'), source);
+  await build({
+    ...functionBuildOptions('user', dir),
+    entryPoints: { index: join(dir, 'handler.ts') },
+    nodePaths: [join(root, 'node_modules')],
+  });
+  return join(dir, 'index.mjs');
+}
 
 // Baseline: an empty handler, bundled with the same options.
-const baseDir = join(tmpdir(), 'lrt-bench-baseline');
-mkdirSync(join(baseDir, 'src'), { recursive: true });
-writeFileSync(
-  join(baseDir, 'src', 'handler.ts'),
+const baseline = await bundle(
+  'baseline',
   'export const handler = async () => ({ batchItemFailures: [] });\n',
 );
-await build({
-  ...functionBuildOptions('user', baseDir),
-  entryPoints: { index: join(baseDir, 'src', 'handler.ts') },
-});
+const ownObservability = await bundle(
+  'own-observability',
+  `import { Logger } from ${JSON.stringify(join(root, 'shared/observability/logger.ts'))};
+import { Metrics } from ${JSON.stringify(join(root, 'shared/observability/metrics.ts'))};
+const log = new Logger({ level: 'info', fields: { function: 'user' }, write: () => {} });
+const metrics = new Metrics('bench', { function: 'user' }, () => {});
+export const handler = async () => { log.info('batch done'); metrics.add('RecordsReceived', 'Count', 1); metrics.flush(); return { batchItemFailures: [] }; };
+`,
+);
+const powertools = await bundle(
+  'powertools',
+  `import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+const log = new Logger({ serviceName: 'lambda-realtime' });
+const metrics = new Metrics({ namespace: 'bench', serviceName: 'lambda-realtime' });
+export const handler = async () => { log.info('batch done'); metrics.addMetric('RecordsReceived', MetricUnit.Count, 1); metrics.publishStoredMetrics(); return { batchItemFailures: [] }; };
+`,
+);
 
 const env = {
   ...process.env,
@@ -53,8 +81,10 @@ const probe = (file: string) =>
   );
 
 const targets = [
-  { name: 'baseline (empty handler)', file: join(baseDir, 'index.mjs') },
+  { name: 'baseline (empty handler)', file: baseline },
   ...DOMAINS.map((d) => ({ name: d, file: join(root, 'dist', 'functions', d, 'index.mjs') })),
+  { name: 'logs+metrics: ours', file: ownObservability },
+  { name: 'logs+metrics: Powertools', file: powertools },
 ];
 const samples = new Map(targets.map((t) => [t.name, [] as number[]]));
 for (let i = 0; i < runs; i++) for (const t of targets) samples.get(t.name)!.push(probe(t.file));
@@ -74,3 +104,11 @@ for (const t of targets) {
     `${t.name.padEnd(26)} ${kib.padStart(6)} ${m.toFixed(1).padStart(10)} ${`+${(m - base).toFixed(1)} ms`.padStart(12)}`,
   );
 }
+const powertoolsCost = median(samples.get('logs+metrics: Powertools')!) - base;
+console.log(
+  `Powertools Logger + Metrics: +${powertoolsCost.toFixed(1)} ms of INIT over the baseline (budget ${POWERTOOLS_BUDGET_MS} ms): ${
+    powertoolsCost > POWERTOOLS_BUDGET_MS
+      ? 'over it, so the functions keep their own logger and EMF writer'
+      : 'within it'
+  }`,
+);

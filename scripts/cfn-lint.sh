@@ -29,12 +29,7 @@ trap 'rm -rf "$out"' EXIT
 
 for env in "${envs[@]}"; do
   echo "==== $env"
-  # What `cdk synth -c env=<env>` runs, without depending on the CLI's version: the app with
-  # cdk.json's context plus env, writing the cloud assembly to CDK_OUTDIR.
-  context=$(node -e '
-    const context = JSON.parse(require("node:fs").readFileSync("cdk.json", "utf8")).context ?? {};
-    console.log(JSON.stringify({ ...context, env: process.argv[1] }));' "$env")
-  CDK_OUTDIR="$out/$env" CDK_CONTEXT_JSON="$context" node infra/bin/app.ts
+  scripts/synth.sh "$env" "$out/$env"
   "$venv/bin/cfn-lint" --non-zero-exit-code error --ignore-checks W3010 W3005 -- "$out/$env"/*.template.json
   echo "cfn-lint: $env templates have no errors"
 done

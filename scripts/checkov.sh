@@ -31,12 +31,7 @@ trap 'rm -rf "$out"' EXIT
 templates=()
 for env in "${envs[@]}"; do
   echo "==== synthesizing $env"
-  # As scripts/cfn-lint.sh does, i.e. what `cdk synth -c env=<env>` runs, without depending on
-  # the CLI's version: the app with cdk.json's context plus env, writing to CDK_OUTDIR.
-  context=$(node -e '
-    const context = JSON.parse(require("node:fs").readFileSync("cdk.json", "utf8")).context ?? {};
-    console.log(JSON.stringify({ ...context, env: process.argv[1] }));' "$env")
-  CDK_OUTDIR="$out/$env" CDK_CONTEXT_JSON="$context" node infra/bin/app.ts
+  scripts/synth.sh "$env" "$out/$env"
   for template in "$out/$env"/*.template.json; do templates+=(--file "$template"); done
 done
 

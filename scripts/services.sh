@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Native test services for machines without Docker (DESIGN.md, contract 8):
+# Native test services for machines without Docker (docs/architecture.md, contract 8):
 #   MySQL   MariaDB from Debian's packages, own data directory, 127.0.0.1:$LRT_MYSQL_PORT
 #   Kafka   Apache Kafka 4.x, one KRaft node (broker + controller) from its Maven Central jars
-#   AWS     moto's standalone server (PyPI) in a project-local virtualenv, 127.0.0.1:$LRT_AWS_PORT
+#   AWS     LocalStack's open-source core (PyPI) run natively in a project-local virtualenv on
+#           Python >= 3.13, 127.0.0.1:$LRT_AWS_PORT
 #
 #   scripts/services.sh up       start what is not running (installing where needed); safe twice
 #   scripts/services.sh down     stop what `up` started (by pid file), nothing else
@@ -22,7 +23,6 @@ AWS_PORT="${LRT_AWS_PORT:-4566}"
 DB_NAME="${LRT_DB_NAME:-lambda_realtime}"
 DB_USER="${LRT_DB_USER:-lrt}"
 DB_PASSWORD="${LRT_DB_PASSWORD:-lrt-local-password}"
-MOTO_SPEC="${LRT_MOTO_SPEC:-moto[server]==5.2.5}"
 READY_TIMEOUT="${LRT_READY_TIMEOUT:-120}"
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -173,8 +173,27 @@ EOF
 }
 
 # ------------------------------------------------------------------------------- AWS emulator
-MOTO_DIR="$STATE/moto"
+# LocalStack's open-source core (PyPI: localstack-core, scripts/services/localstack-requirements.txt)
+# run on the host, not in Docker, by its runtime's own entry point, `python -m
+# localstack.runtime.main` (localstack-core has no `localstack start` CLI), through
+# scripts/services/localstack_main.py, which only moves its S3 store. It writes only in $LS_DIR:
+#   OVERRIDE_IN_DOCKER=0      host mode: its directories are laid out under FILESYSTEM_ROOT
+#   FILESYSTEM_ROOT           its /var/lib/localstack, /etc/localstack, /usr/lib/localstack, caches
+#   TMPDIR                    Python's temporary files (LocalStack logs a deprecation warning for
+#                             an old meaning of this name of its own; expected, and harmless)
+#   XDG_CACHE_HOME            the plugin index (plux) that would go to ~/.cache
+#   CONFIG_DIR                its profile directory (~/.localstack), so none of the user's is read
+#   GATEWAY_SERVER=hypercorn  the default server (twisted) binds 0.0.0.0 whatever GATEWAY_LISTEN says
+#   DNS_ADDRESS=0             no DNS server (it would try port 53)
+#   LRT_S3_STORAGE_DIR        S3's object store, otherwise fixed at /tmp/localstack-s3-storage
+#   DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1   nothing sent to or fetched from the internet
+# SERVICES: the functions use Secrets Manager (which brings KMS, Lambda, S3 and STS with it); logs,
+# CloudWatch, SNS and SQS are what the stack's alarms touch. Each loads when first called.
+LS_DIR="$STATE/localstack"
+LS_REQUIREMENTS="$HERE/localstack-requirements.txt"
+LS_SERVICES="secretsmanager,logs,cloudwatch,sns,sqs"
 
+# Ready when a real Secrets Manager call answers (the first call also loads that service).
 aws_ready() {
   python3 - "$AWS_PORT" <<'PY'
 import json, sys, urllib.request
@@ -187,23 +206,74 @@ with urllib.request.urlopen(req, timeout=3) as r:
 PY
 }
 
-aws_up() {
-  if pid_alive "$MOTO_DIR/pid" && aws_ready >/dev/null 2>&1; then log "aws emulator already running on :$AWS_PORT"; return; fi
-  if aws_ready >/dev/null 2>&1; then adopt "aws emulator" "$AWS_PORT"; return; fi
-  mkdir -p "$MOTO_DIR"
-  local stamp="$MOTO_DIR/venv/.installed-$(echo "$MOTO_SPEC" | cksum | cut -d' ' -f1)"
-  if [ ! -f "$stamp" ]; then
-    log "installing $MOTO_SPEC into $MOTO_DIR/venv"
-    rm -rf "$MOTO_DIR/venv"
-    python3 -m venv "$MOTO_DIR/venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$MOTO_DIR/venv"; }
-    "$MOTO_DIR/venv/bin/pip" install -q --disable-pip-version-check "$MOTO_SPEC" >"$MOTO_DIR/pip.log" 2>&1 ||
-      { tail -n 20 "$MOTO_DIR/pip.log" >&2; die "installing moto failed; see $MOTO_DIR/pip.log"; }
-    touch "$stamp"
+# A Python that LocalStack 2026.3 runs on, >= 3.13 (its package says >= 3.10, but on 3.11 it cannot
+# parse its own generic classes and on 3.12 it imports warnings.deprecated, new in 3.13; either way
+# it says only "No component plugins found"), with the venv module: $LRT_PYTHON if set, else one on
+# PATH, else one that pyenv or uv installed (on PATH or not); 3.13, on which it was measured, before
+# newer ones. pyenv's shims are on PATH for every installed version but fail for one not selected,
+# so each candidate is run, not looked up.
+python_fits() { "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 13))' >/dev/null 2>&1; }
+find_python() {
+  if [ -n "${LRT_PYTHON:-}" ]; then
+    python_fits "$LRT_PYTHON" || die "LRT_PYTHON=$LRT_PYTHON is not a Python >= 3.13 with its venv module"
+    echo "$LRT_PYTHON"
+    return
   fi
-  : >"$MOTO_DIR/server.log"
-  spawn "$MOTO_DIR/pid" "$MOTO_DIR/server.log" "$MOTO_DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$AWS_PORT"
-  wait_for "AWS emulator" "$MOTO_DIR/server.log" "$MOTO_DIR/pid" aws_ready
-  log "aws emulator ready on 127.0.0.1:$AWS_PORT (moto $("$MOTO_DIR/venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p'))"
+  local candidate installed="${PYENV_ROOT:-$HOME/.pyenv}/versions/3" uv="$HOME/.local/share/uv/python/cpython-3"
+  for candidate in python3.13 python3.14 python3.15 python3 \
+    $({ ls -d "$installed".13* "$uv".13* | sort -rV; ls -d "$installed".1[4-9]* "$uv".1[4-9]* | sort -V; } 2>/dev/null |
+      sed 's|$|/bin/python3|'); do
+    if python_fits "$candidate"; then
+      # A pyenv shim that works now may not later: keep the real interpreter's path.
+      "$candidate" -c 'import sys; print(sys.executable)'
+      return
+    fi
+  done
+  die "the AWS emulator (LocalStack) needs Python >= 3.13 with its venv module; none was found" \
+    "(tried python3.13, python3.14, python3.15 and python3 on PATH, ${PYENV_ROOT:-$HOME/.pyenv}/versions/*," \
+    "~/.local/share/uv/python/*). Install one: \`pyenv install 3.13\`, or \`apt-get install python3.13-venv\`" \
+    "where the distribution ships it (Debian 13, Ubuntu 25.04); or point LRT_PYTHON at one; or start" \
+    "Docker and let the tests use testcontainers."
+}
+
+# The virtualenv, made again when the requirements or the interpreter change.
+localstack_install() {
+  local python version stamp
+  python="$(find_python)"
+  version="$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
+  stamp="$LS_DIR/venv/.installed-$({ cat "$LS_REQUIREMENTS"; echo "$python $version"; } | cksum | cut -d' ' -f1)"
+  [ -f "$stamp" ] && return
+  log "installing $(grep -m1 '^localstack-core' "$LS_REQUIREMENTS") into $LS_DIR/venv (Python $version, $python)"
+  rm -rf "$LS_DIR/venv"
+  "$python" -m venv "$LS_DIR/venv" || die "$python could not create $LS_DIR/venv"
+  "$LS_DIR/venv/bin/pip" install -q --disable-pip-version-check -r "$LS_REQUIREMENTS" >"$LS_DIR/pip.log" 2>&1 ||
+    { tail -n 20 "$LS_DIR/pip.log" >&2; die "installing LocalStack failed; see $LS_DIR/pip.log"; }
+  # A dependency that no longer fits shows at start-up only as "No component plugins found": import
+  # the runtime's components here, where the real error can be shown.
+  "$LS_DIR/venv/bin/python" -c 'import localstack.aws.components' >>"$LS_DIR/pip.log" 2>&1 ||
+    { tail -n 5 "$LS_DIR/pip.log" >&2; die "LocalStack installed but does not import (a dependency's newer release?); see $LS_DIR/pip.log and bound it in $LS_REQUIREMENTS"; }
+  touch "$stamp"
+}
+
+aws_up() {
+  if pid_alive "$LS_DIR/pid" && aws_ready >/dev/null 2>&1; then log "aws emulator already running on :$AWS_PORT"; return; fi
+  if aws_ready >/dev/null 2>&1; then adopt "aws emulator" "$AWS_PORT"; return; fi
+  mkdir -p "$LS_DIR"
+  localstack_install
+  # Its state lives in memory: a start is a clean slate, so the files of the last run go too.
+  rm -rf "$LS_DIR/fs" "$LS_DIR/tmp" "$LS_DIR/s3"
+  mkdir -p "$LS_DIR/fs" "$LS_DIR/tmp" "$LS_DIR/s3" "$LS_DIR/cache" "$LS_DIR/config"
+  : >"$LS_DIR/server.log"
+  local started=$SECONDS
+  spawn "$LS_DIR/pid" "$LS_DIR/server.log" env \
+    OVERRIDE_IN_DOCKER=0 GATEWAY_LISTEN="127.0.0.1:$AWS_PORT" GATEWAY_SERVER=hypercorn \
+    SERVICES="$LS_SERVICES" FILESYSTEM_ROOT="$LS_DIR/fs" TMPDIR="$LS_DIR/tmp" \
+    XDG_CACHE_HOME="$LS_DIR/cache" CONFIG_DIR="$LS_DIR/config" LRT_S3_STORAGE_DIR="$LS_DIR/s3" \
+    DNS_ADDRESS=0 DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1 \
+    "$LS_DIR/venv/bin/python" "$HERE/localstack_main.py"
+  wait_for "AWS emulator (LocalStack)" "$LS_DIR/server.log" "$LS_DIR/pid" aws_ready
+  log "aws emulator ready on 127.0.0.1:$AWS_PORT in $((SECONDS - started))s" \
+    "(LocalStack $("$LS_DIR/venv/bin/python" -c 'from localstack.constants import VERSION; print(VERSION)' 2>/dev/null))"
 }
 
 # ------------------------------------------------------------------------------------ commands
@@ -234,14 +304,18 @@ case "${1:-}" in
     aws_up
     ;;
   down)
-    stop "AWS emulator" "$MOTO_DIR/pid"
+    stop "AWS emulator" "$LS_DIR/pid"
     stop Kafka "$KAFKA_DIR/pid"
     stop MySQL "$MYSQL_DIR/pid"
+    # A service that an earlier version of this script started under another folder name.
+    for pidfile in "$STATE"/*/pid; do
+      if [ -e "$pidfile" ]; then stop "$(basename "$(dirname "$pidfile")")" "$pidfile"; fi
+    done
     ;;
   status)
     status_line mysql "$MYSQL_DIR/pid" mysql_ready "127.0.0.1:$MYSQL_PORT"
     status_line kafka "$KAFKA_DIR/pid" kafka_ready "127.0.0.1:$KAFKA_PORT"
-    status_line aws "$MOTO_DIR/pid" aws_ready "127.0.0.1:$AWS_PORT"
+    status_line aws "$LS_DIR/pid" aws_ready "127.0.0.1:$AWS_PORT"
     ;;
   env)
     cat <<EOF

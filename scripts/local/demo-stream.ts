@@ -26,6 +26,9 @@ const MIX: Array<[string, number]> = [
   ['product_search', 10],
   ['product_recommend', 5],
 ];
+for (const [type] of MIX) {
+  if (!domainOfType(type)) throw new Error(`demo stream: ${type} is not an event type of any domain`);
+}
 
 /** A seeded PRNG (mulberry32), so a demo run can be repeated exactly with --seed. */
 export function random(seed: number): () => number {
@@ -64,8 +67,7 @@ export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
 
   const event = (type: string, payload: Record<string, unknown>, timestamp = now()) => {
     const eventId = `${options.runId}-${++sequence}-${randomUUID().slice(0, 8)}`;
-    const domain = domainOfType(type);
-    if (!domain) throw new Error(`demo stream: ${type} is not an event type of any domain`);
+    const domain = domainOfType(type)!;
     const body = { domain, type, timestamp, eventId, payload, version: '1.0', source: `${domain}-service` };
     const key = String(payload.orderId ?? payload.userId ?? payload.productId ?? eventId);
     return { key, value: JSON.stringify(body), expect: 'event', eventId, domain } satisfies DemoRecord;
@@ -167,10 +169,19 @@ function weightedPick(items: Array<[string, number]>, point: number): string {
   return items.at(-1)![0];
 }
 
+/**
+ * Personal data some malformed records carry — a card number in JSON, a PIN in a line that is not
+ * JSON at all (short enough for a JSON parser to quote it whole in its error). It may sit in a dead
+ * letter's raw bytes but must never reach a log line (the local pipeline's test scans for both).
+ */
+export const DEMO_PERSONAL_DATA = ['4111111111111111', 'pin=739215'] as const;
+const [DEMO_CARD_NUMBER, DEMO_PIN] = DEMO_PERSONAL_DATA;
+
 function malformed(rnd: () => number, runId: string, sequence: number): DemoRecord {
   const kinds = [
-    () => Buffer.from('{"domain":"user","type":"user_login",'),
+    () => Buffer.from(`{"domain":"user","type":"user_login","payload":{"card":"${DEMO_CARD_NUMBER}"`),
     () => Buffer.from([0xc3, 0x28, 0xa0, 0xa1]),
+    () => Buffer.from(DEMO_PIN),
     () =>
       Buffer.from(
         JSON.stringify({
@@ -178,7 +189,7 @@ function malformed(rnd: () => number, runId: string, sequence: number): DemoReco
           type: 'order_create',
           timestamp: Date.now(),
           eventId: `${runId}-bad-${sequence}`,
-          payload: { orderId: 'o', quantity: 0 },
+          payload: { orderId: 'o', quantity: 0, card: DEMO_CARD_NUMBER },
           version: '1.0',
           source: 'demo',
         }),

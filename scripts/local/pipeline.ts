@@ -50,6 +50,7 @@ const EVENTS = positiveInt('events', args.events);
 const RATE = Number(args.rate);
 const SECRET_ID = 'lambda-realtime/local/db';
 const FAILURE_TOPIC = 'business-events-failures';
+const EVENT_TABLES = DOMAINS.flatMap((domain) => eventTables(domain).map((table) => table.name));
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
@@ -100,7 +101,7 @@ await ensureTopics(endpoints.kafkaBrokers, [
 ]);
 
 // One handler and one event source mapping per domain, configured as CDK deploys them.
-const logDir = join(root, '.local', 'logs');
+const logDir = process.env.LRT_LOG_DIR ?? join(root, '.local', 'logs');
 mkdirSync(logDir, { recursive: true });
 provideAwsEnvironment(endpoints);
 const functionEnv = { DB_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL: endpoints.aws.endpoint, LOG_LEVEL: 'info' };
@@ -167,16 +168,13 @@ const expected = () => ({
   deadLetters: published.filter((r) => r.expect === 'dead-letter').length,
 });
 async function progress() {
+  // Rows of this run, per event table of every domain.
   const counts: Record<string, number> = {};
-  for (const domain of DOMAINS) {
-    let n = 0;
-    for (const table of eventTables(domain)) {
-      const [[row]] = (await admin.query(`SELECT COUNT(*) AS n FROM ${table.name} WHERE event_id LIKE ?`, [
-        `${runId}-%`,
-      ])) as unknown as [[{ n: number }]];
-      n += Number(row.n);
-    }
-    counts[domain.name] = n;
+  for (const table of EVENT_TABLES) {
+    const [[row]] = (await admin.query(`SELECT COUNT(*) AS n FROM ${table} WHERE event_id LIKE ?`, [
+      `${runId}-%`,
+    ])) as unknown as [[{ n: number }]];
+    counts[table] = Number(row.n);
   }
   const [[dl]] = (await admin.query(
     `SELECT COUNT(*) AS n FROM event_dead_letter WHERE JSON_CONTAINS(headers, JSON_OBJECT('name', 'lrt-run', 'text', ?))`,
@@ -240,11 +238,10 @@ await publishing;
 // Summary.
 const want = expected();
 const [latencies] = (await admin.query(
-  `SELECT TIMESTAMPDIFF(MICROSECOND, event_time, processed_at) / 1000 AS ms FROM (
-     SELECT event_time, processed_at FROM user_event_wide WHERE event_id LIKE ? UNION ALL
-     SELECT event_time, processed_at FROM order_event_wide WHERE event_id LIKE ? UNION ALL
-     SELECT event_time, processed_at FROM product_event_wide WHERE event_id LIKE ?) t ORDER BY ms`,
-  [`${runId}-%`, `${runId}-%`, `${runId}-%`],
+  `SELECT TIMESTAMPDIFF(MICROSECOND, event_time, processed_at) / 1000 AS ms FROM (${EVENT_TABLES.map(
+    (table) => `SELECT event_time, processed_at FROM ${table} WHERE event_id LIKE ?`,
+  ).join(' UNION ALL ')}) t ORDER BY ms`,
+  EVENT_TABLES.map(() => `${runId}-%`),
 )) as unknown as [Array<{ ms: string }>];
 const ms = latencies.map((r) => Number(r.ms)).filter((v) => v >= 0);
 const pct = (p: number) =>
@@ -255,9 +252,7 @@ const rows: Array<[string, string | number]> = [
   ['  distinct valid events', want.events.size],
   ['  duplicates (absorbed)', duplicates],
   ['  malformed', want.deadLetters],
-  ['user_event_wide rows', last.counts.user ?? 0],
-  ['order_event_wide rows', last.counts.order ?? 0],
-  ['product_event_wide rows', last.counts.product ?? 0],
+  ...EVENT_TABLES.map((table): [string, number] => [`${table} rows`, last.counts[table] ?? 0]),
   ['event_dead_letter rows', last.deadLettered],
   ['retried deliveries', last.retried],
   ['sent to on-failure destination', last.toOnFailure],

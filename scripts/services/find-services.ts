@@ -1,6 +1,6 @@
 /**
  * Finds the real services (MySQL, Kafka, AWS API emulator) for tests and the local pipeline, in the
- * order DESIGN.md gives: endpoints already in the environment → Docker present → testcontainers →
+ * order docs/architecture.md gives (contract 8): endpoints already in the environment → Docker present → testcontainers →
  * otherwise the native `scripts/services.sh up`. Every path ends with a probe of each service, so a
  * test never runs against something that is not there.
  */

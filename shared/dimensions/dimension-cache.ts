@@ -20,7 +20,7 @@ export interface DimensionCacheSettings {
   reloadMs: number;
 }
 
-export const DEFAULT_CACHE_SETTINGS: DimensionCacheSettings = {
+const DEFAULT_CACHE_SETTINGS: DimensionCacheSettings = {
   ttlMs: 60_000,
   staleMs: 300_000,
   negativeTtlMs: 10_000,

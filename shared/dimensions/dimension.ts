@@ -63,7 +63,7 @@ export function dimensionVariables(name: string) {
 const MAX_KEYS_PER_QUERY = 1_000;
 
 /** Loads rows of one dimension table: `WHERE key IN (...)` for a batch's misses, or the whole table. */
-export function mysqlDimensionLoader(db: Database, dimension: Dimension): DimensionLoader<object> {
+function mysqlDimensionLoader(db: Database, dimension: Dimension): DimensionLoader<object> {
   const { table, key, columns } = dimension;
   const select = `SELECT ${key} AS dim_key, ${columns.join(', ')} FROM ${table.name}`;
   const toMap = (rows: Array<Record<string, unknown>>) => {

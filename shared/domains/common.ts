@@ -3,12 +3,15 @@
  * coordinates, the enriched dimension columns, and the order columns of state rows ("newest wins");
  * and the compiler of a domain's declarative processors.
  */
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { BusinessEvent } from '../events/business-event.ts';
 import { compileMappings, type EventMapping, type StateMapping } from '../pipeline/declarative.ts';
 import type { EventProcessor, RecordCoordinates } from '../pipeline/processor.ts';
+import { compileSql, type SqlContext } from '../pipeline/sql.ts';
 import { bigint, datetime, eventOrderKey, int, type Table, varchar } from '../tables/table.ts';
 import { DIMENSIONS, type ProductRow, type UserRow } from './dimensions.ts';
+import precompiled from './sql.compiled.json' with { type: 'json' };
 
 /** Ids compare byte for byte: `CHARACTER SET ascii COLLATE ascii_bin` / `utf8mb4_bin` in the DDL. */
 export const idColumn = () => varchar(64);
@@ -109,3 +112,50 @@ export function declared(
     orderKey: (event) => orderKey(event),
   });
 }
+
+type Mapping = EventMapping | StateMapping;
+
+/**
+ * The SQL statements every `sql` call compiled in this process, by the hash of their text —
+ * what scripts/compile-sql.ts writes to sql.compiled.json.
+ */
+export const COMPILED_SQL = new Map<string, Mapping[]>();
+
+/**
+ * A domain's processors written in SQL (shared/pipeline/sql.ts for the dialect). The statements
+ * are compiled when the project builds (`npm run build` and `npm run typecheck` run
+ * scripts/compile-sql.ts, which fails naming the statement, the position and the offending name);
+ * a function loads the compiled mappings from sql.compiled.json, so the SQL parser never reaches
+ * its bundle or its cold start. Statements not compiled yet (while developing) are compiled here.
+ */
+export function sql(statements: string, scope: DeclarationScope): EventProcessor[] {
+  const key = createHash('sha256').update(statements).digest('hex');
+  const recompile = process.env.LRT_SQL_RECOMPILE === '1';
+  const mappings =
+    (!recompile && (precompiled as unknown as Record<string, Mapping[]>)[key]) ||
+    compileSql(statements, sqlContext(scope));
+  COMPILED_SQL.set(key, mappings);
+  return declared(mappings, scope);
+}
+
+/** What SQL statements of `scope` are checked against; the columns processors fill themselves. */
+export function sqlContext(scope: DeclarationScope): SqlContext {
+  return {
+    ...scope,
+    dimensions: DIMENSIONS,
+    automatic: {
+      event: Object.keys(eventRow(SAMPLE_EVENT, { topic: '', partition: 0, offset: 0 })),
+      state: Object.keys(stateOrderRow(SAMPLE_EVENT)),
+    },
+  };
+}
+
+const SAMPLE_EVENT: BusinessEvent<unknown> = {
+  domain: '',
+  type: '',
+  timestamp: 0,
+  eventId: '',
+  payload: {},
+  version: '1.0',
+  source: '',
+};

@@ -26,14 +26,14 @@ import {
 import type { Dimensions } from './dimensions.ts';
 
 // ---------------------------------------------------------------------------------- payloads
-export const orderCreateV1 = z.object({
+const orderCreateV1 = z.object({
   orderId: id,
   userId: id,
   productId: id,
   quantity: z.number().int().min(1).max(1_000_000),
   amount: amountSchema,
 });
-export const orderPayV1 = z.object({
+const orderPayV1 = z.object({
   orderId: id,
   userId: id,
   amount: amountSchema,

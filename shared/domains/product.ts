@@ -1,13 +1,12 @@
 /**
  * The product domain: views, searches and recommendations, each a row of product_event_wide (no
- * state table). Its processors are declared, not coded.
+ * state table). Its processors are written in SQL, not code.
  */
 import { z } from 'zod';
 import { id, text } from '../events/catalog.ts';
-import type { EventMapping } from '../pipeline/declarative.ts';
 import { defineDomain } from '../pipeline/domain.ts';
 import { defineTable, int, json, varchar } from '../tables/table.ts';
-import { declared, EVENT_COLUMNS, idColumn, KAFKA_COLUMNS, PRODUCT_COLUMNS, USER_COLUMNS } from './common.ts';
+import { EVENT_COLUMNS, idColumn, KAFKA_COLUMNS, PRODUCT_COLUMNS, sql, USER_COLUMNS } from './common.ts';
 
 // ---------------------------------------------------------------------------------- payloads
 export const productViewV1 = z.object({
@@ -53,62 +52,31 @@ const events = [
 ];
 const tables = [productEventWide];
 
-/** Every product event is enriched with its product (if any) and its user (if any). */
-const PRODUCT_AND_USER = {
-  product_name: { dimension: 'product', column: 'product_name' },
-  category: { dimension: 'product', column: 'category' },
-  brand: { dimension: 'product', column: 'brand' },
-  user_name: { dimension: 'user', column: 'user_name' },
-  user_level: { dimension: 'user', column: 'user_level' },
-  region: { dimension: 'user', column: 'region' },
-} as const;
+/** Flink SQL-style: one INSERT … SELECT per event type, dimensions joined through the warm cache. */
+const PRODUCT_SQL = `
+INSERT INTO product_event_wide
+SELECT e.productId AS product_id, e.userId AS user_id, e.referrer,
+       p.product_name, p.category, p.brand, u.user_name, u.user_level, u.region
+FROM product_view e
+LEFT JOIN dim_product p ON p.product_id = e.productId
+LEFT JOIN dim_user u ON u.user_id = e.userId;
 
-export const PRODUCT_MAPPINGS: EventMapping[] = [
-  {
-    type: 'product_view',
-    into: 'product_event_wide',
-    joins: [
-      { dimension: 'product', on: 'productId' },
-      { dimension: 'user', on: 'userId' },
-    ],
-    columns: {
-      product_id: { payload: 'productId' },
-      user_id: { payload: 'userId' },
-      referrer: { payload: 'referrer' },
-      ...PRODUCT_AND_USER,
-    },
-  },
-  {
-    type: 'product_search',
-    into: 'product_event_wide',
-    joins: [{ dimension: 'user', on: 'userId' }],
-    columns: {
-      user_id: { payload: 'userId' },
-      keyword: { payload: 'keyword' },
-      result_count: { payload: 'resultCount' },
-      user_name: { dimension: 'user', column: 'user_name' },
-      user_level: { dimension: 'user', column: 'user_level' },
-      region: { dimension: 'user', column: 'region' },
-    },
-  },
-  {
-    type: 'product_recommend',
-    into: 'product_event_wide',
-    joins: [{ dimension: 'user', on: 'userId' }],
-    columns: {
-      user_id: { payload: 'userId' },
-      scene: { payload: 'scene' },
-      recommended_product_ids: { payload: 'productIds' },
-      user_name: { dimension: 'user', column: 'user_name' },
-      user_level: { dimension: 'user', column: 'user_level' },
-      region: { dimension: 'user', column: 'region' },
-    },
-  },
-];
+INSERT INTO product_event_wide
+SELECT e.userId AS user_id, e.keyword, e.resultCount AS result_count,
+       u.user_name, u.user_level, u.region
+FROM product_search e
+LEFT JOIN dim_user u ON u.user_id = e.userId;
+
+INSERT INTO product_event_wide
+SELECT e.userId AS user_id, e.scene, e.productIds AS recommended_product_ids,
+       u.user_name, u.user_level, u.region
+FROM product_recommend e
+LEFT JOIN dim_user u ON u.user_id = e.userId;
+`;
 
 export const product = defineDomain({
   name: 'product',
   events,
   tables,
-  processors: declared(PRODUCT_MAPPINGS, { tables, events }),
+  processors: sql(PRODUCT_SQL, { tables, events }),
 });

@@ -36,13 +36,13 @@ import {
 import type { Dimensions } from './dimensions.ts';
 
 // ---------------------------------------------------------------------------------- payloads
-export const userLoginV1 = z.object({
+const userLoginV1 = z.object({
   userId: id,
   loginTime: epochMillis,
   device: text(64).min(1),
   ip: text(45).min(1),
 });
-export const userPurchaseV1 = z.object({
+const userPurchaseV1 = z.object({
   userId: id,
   orderId: id,
   productId: id,

@@ -237,11 +237,11 @@ function prepareDeadLetter(item: Item, deps: BatchDependencies): void {
   const { decoded, record } = item;
   if (decoded.kind === 'invalid') {
     item.deadLetter = { record, error: decoded.error, domain: deps.domain.name, eventId: decoded.eventId };
+    // The reason, never the message: the full message and the raw bytes stay in event_dead_letter.
     deps.log.warn('dead-lettering record', {
       ...coordinates(record),
       eventId: decoded.eventId,
       reason: decoded.error.reason,
-      error: decoded.error.message,
     });
   }
 }

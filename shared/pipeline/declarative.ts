@@ -262,10 +262,11 @@ function compileState(
     }
     check(aggregate.last, column, aggregate.when);
     const read = reader(aggregate.last, spec);
+    // Unfiltered into a newestBy column: the newest of every type this mapping aggregates.
     const by = typeof merge === 'object' ? merge.newestBy : undefined;
-    if (aggregate.when ? !by : merge !== 'newest' && merge !== 'newestOrFirst') {
+    if (aggregate.when ? !by : !by && merge !== 'newest' && merge !== 'newestOrFirst') {
       throw new DefinitionError(
-        `${where}, column ${column}: LAST_VALUE${aggregate.when ? ' with a filter needs merge newestBy' : " needs merge 'newest'"}, not ${show(merge)}`,
+        `${where}, column ${column}: LAST_VALUE${aggregate.when ? ' with a filter needs merge newestBy' : " needs merge 'newest' or newestBy"}, not ${show(merge)}`,
       );
     }
     parts.push((e, dims, keys, row) => {
@@ -274,8 +275,24 @@ function compileState(
     });
   }
   const covered = new Set([...keyColumns, ...Object.keys(mapping.columns)]);
+  // Order keys this mapping sets; a group it does not set stays '' (never newer), so its columns
+  // need no value — but a group it sets must be set whole, or its other columns would turn NULL.
+  const orderKeysFed = new Set(
+    Object.keys(mapping.columns).flatMap((c) => {
+      const m = merges[c];
+      return typeof m === 'object' ? [m.newestBy] : [];
+    }),
+  );
   for (const [column, merge] of Object.entries(merges)) {
     const orderKey = typeof merge === 'object' ? merge.newestBy : undefined;
+    if (orderKey && !orderKeysFed.has(orderKey)) {
+      covered.add(column);
+      if (!covered.has(orderKey)) {
+        parts.push((_e, _d, _k, row) => {
+          row[orderKey] = '';
+        });
+      }
+    }
     if (orderKey) covered.add(orderKey);
     if (merge === 'add' && !covered.has(column)) {
       // A counter or sum no aggregate feeds adds nothing.
@@ -359,10 +376,11 @@ function checkSource(
   }
 }
 
-type ValueKind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'unknown';
+/** What a payload field holds, as far as its schema tells. */
+export type ValueKind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'unknown';
 
-/** What a column of each kind accepts from the payload. */
-const ACCEPTS: Record<ColumnKind, readonly ValueKind[]> = {
+/** What a column of each kind accepts from the payload (the SQL form judges by the same table). */
+export const ACCEPTS: Record<ColumnKind, readonly ValueKind[]> = {
   string: ['string', 'unknown'],
   int: ['number', 'unknown'],
   bigint: ['number', 'unknown'],

@@ -31,11 +31,24 @@ export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): 
   let eventId: string | undefined;
   try {
     const json = parseJson(recordValue(record, options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES));
+    const fields = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+    eventId = typeof fields.eventId === 'string' ? fields.eventId : undefined;
+    // Another domain's record is that domain's function's to validate (and to dead-letter): skip
+    // it without the schema work. Only the top-level field decides, so no record is skipped by
+    // every function.
+    if (
+      typeof fields.domain === 'string' &&
+      fields.domain !== options.domain &&
+      options.catalog.hasDomain(fields.domain)
+    ) {
+      return {
+        kind: 'foreign',
+        domain: fields.domain,
+        type: typeof fields.type === 'string' ? fields.type : '',
+        eventId: eventId ?? '',
+      };
+    }
     const envelope = businessEventSchema.safeParse(json);
-    eventId =
-      typeof (json as { eventId?: unknown })?.eventId === 'string'
-        ? (json as { eventId: string }).eventId
-        : undefined;
     if (!envelope.success) throw schemaError('event', envelope.error);
     const event = envelope.data;
     if (!options.catalog.hasDomain(event.domain)) {
@@ -99,7 +112,9 @@ function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new PermanentEventError('not_json', `record value is not JSON: ${(error as Error).message}`);
+    // Never the parser's message: it quotes the value, and messages reach logs.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new PermanentEventError('not_json', `record value is not JSON${at ? ` (at position ${at})` : ''}`);
   }
 }
 

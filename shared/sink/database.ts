@@ -47,7 +47,6 @@ export class Database {
   /** Runs `work` in one READ COMMITTED transaction, with the recovery rules above. */
   async transaction<T>(work: (conn: Queryable) => Promise<T>): Promise<T> {
     return this.#withRecovery(async (conn) => {
-      await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await conn.query('START TRANSACTION');
       try {
         const result = await work(conn);
@@ -93,7 +92,7 @@ export class Database {
         const kind = classifyDbError(error);
         // A connection that failed mid-way may be broken: never hand it out again.
         if (conn) kind === 'connection' ? conn.destroy() : conn.release();
-        if (kind === 'data') throw new DataRejectedError((error as Error).message, { cause: error });
+        if (kind === 'data') throw dataRejected(error);
         if (kind === 'lock_conflict' && lockConflicts < lockRetries) {
           lockConflicts++;
           this.#log('warn', 'lock conflict, retrying transaction', {
@@ -196,8 +195,12 @@ export class Database {
     // Sessions in UTC, so CURRENT_TIMESTAMP defaults agree with the UTC times written from JS
     // (mysql2's `timezone` option converts only the values it sends and reads).
     // The event hands over the callback-style connection, whatever mysql2's promise typings say.
+    // READ COMMITTED for the session, so a transaction costs no extra statement (the sink reads
+    // the latest commits: shared/sink/sink.ts).
     pool.on('connection', (connection) => {
-      (connection as unknown as CallbackConnection).query("SET time_zone = '+00:00'", () => {});
+      const session = connection as unknown as CallbackConnection;
+      session.query("SET time_zone = '+00:00'", () => {});
+      session.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', () => {});
     });
     return { pool, credentials, inUse: 0, retired: false, ended: false };
   }
@@ -209,6 +212,9 @@ export class Database {
       user: c.user,
       password: c.password,
       database: c.database,
+      // affectedRows counts only rows inserted or changed: a duplicate event row left as it was
+      // counts 0 (MySQL's CLIENT_FOUND_ROWS, on by default in mysql2, would count it 1).
+      flags: ['-FOUND_ROWS'],
       connectionLimit: this.#options.poolSize ?? 2,
       maxIdle: this.#options.poolSize ?? 2,
       idleTimeout: 60_000,
@@ -246,4 +252,20 @@ interface OpenPool {
 /** The one thing code running inside `transaction`/`run` can do. */
 export interface Queryable {
   query<R = unknown>(sql: string, params?: unknown[]): Promise<R>;
+}
+
+/**
+ * The database's refusal, without the value it refused: the server's message quotes it ("Incorrect
+ * datetime value: '…'"), and the message reaches logs and event_dead_letter.error_message.
+ */
+function dataRejected(error: unknown): DataRejectedError {
+  const { errno, code, message = '' } = (error ?? {}) as { errno?: number; code?: string; message?: string };
+  // MySQL names the column 'c'; MariaDB `db`.`table`.`c`.
+  const column = /column ((?:[`'][^`']{1,64}[`']\.?){1,3})/
+    .exec(message)?.[1]
+    ?.match(/[^`'.]+/g)
+    ?.at(-1);
+  return new DataRejectedError(
+    `the database refused a value${column ? ` of column ${column}` : ''} (${code ?? 'error'}${errno ? ` ${errno}` : ''})`,
+  );
 }

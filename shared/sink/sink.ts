@@ -12,8 +12,12 @@
  *   3. inserts the new event rows;
  *   4. merges the state rows of the new events only;
  *   5. writes the batch's dead letters (unique on Kafka coordinates).
+ * A batch without state rows (event rows only) skips steps 1, 2 and 4: its rows are inserted
+ * write-once and the rows the database did not insert are the duplicates (affected rows).
+ * Sessions run in READ COMMITTED (set once per connection, shared/sink/database.ts).
  */
 import type { ApplyResult, BatchSink, BatchWrites } from '../pipeline/batch.ts';
+import type { EventWrite } from '../pipeline/processor.ts';
 import type { Row, SqlValue, Table } from '../tables/table.ts';
 import type { Database, Queryable } from './database.ts';
 import { deadLetterRow, eventDeadLetter } from './dead-letter.ts';
@@ -37,6 +41,26 @@ export class MySqlSink implements BatchSink {
     const withinBatchDuplicates = writes.events.length - unique.length;
     if (unique.length === 0 && writes.deadLetters.length === 0) {
       return { applied: 0, duplicates: withinBatchDuplicates, deadLettered: 0 };
+    }
+    // Sorted, so concurrent writers of overlapping batches take row locks in one order.
+    const byId = (a: EventWrite, b: EventWrite) => (a.eventId < b.eventId ? -1 : 1);
+    if (!unique.some((w) => w.state.length > 0)) {
+      return this.#db.transaction(async (conn) => {
+        let applied = 0;
+        for (const [table, events] of groupBy([...unique].sort(byId), (w) => w.event.table)) {
+          applied += await this.#upsert(
+            conn,
+            table,
+            events.map((w) => w.event.row),
+          );
+        }
+        await this.#writeDeadLetters(conn, writes);
+        return {
+          applied,
+          duplicates: withinBatchDuplicates + unique.length - applied,
+          deadLettered: writes.deadLetters.length,
+        };
+      });
     }
     return this.#db.transaction(async (conn) => {
       const stateTables = groupBy(
@@ -64,10 +88,7 @@ export class MySqlSink implements BatchSink {
           for (const row of rows) existing.add(row.event_id);
         }
       }
-      // Sorted, so concurrent writers of overlapping batches take row locks in one order.
-      const fresh = unique
-        .filter((w) => !existing.has(w.eventId))
-        .sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
+      const fresh = unique.filter((w) => !existing.has(w.eventId)).sort(byId);
 
       for (const [table, events] of groupBy(fresh, (w) => w.event.table)) {
         await this.#upsert(
@@ -88,11 +109,7 @@ export class MySqlSink implements BatchSink {
           states.map((s) => s.row),
         );
       }
-      await this.#upsert(
-        conn,
-        eventDeadLetter as unknown as Table,
-        writes.deadLetters.map((d) => deadLetterRow(d).row),
-      );
+      await this.#writeDeadLetters(conn, writes);
 
       return {
         applied: fresh.length,
@@ -100,6 +117,14 @@ export class MySqlSink implements BatchSink {
         deadLettered: writes.deadLetters.length,
       };
     });
+  }
+
+  async #writeDeadLetters(conn: Queryable, writes: BatchWrites): Promise<void> {
+    await this.#upsert(
+      conn,
+      eventDeadLetter as unknown as Table,
+      writes.deadLetters.map((d) => deadLetterRow(d).row),
+    );
   }
 
   async #lockStateRows(conn: Queryable, table: Table, rows: Row[]): Promise<void> {
@@ -110,8 +135,9 @@ export class MySqlSink implements BatchSink {
     await this.#insert(conn, table.name, table.key, `${table.key[0]} = ${table.key[0]}`, keys);
   }
 
-  async #upsert(conn: Queryable, table: Table, rows: Row[]): Promise<void> {
-    await this.#insert(conn, table.name, table.written, table.upsert, rows);
+  /** Inserts or merges rows; returns how many rows it inserted or changed. */
+  async #upsert(conn: Queryable, table: Table, rows: Row[]): Promise<number> {
+    return this.#insert(conn, table.name, table.written, table.upsert, rows);
   }
 
   async #insert(
@@ -120,15 +146,18 @@ export class MySqlSink implements BatchSink {
     columns: readonly string[],
     onDuplicate: string,
     rows: Row[],
-  ): Promise<void> {
+  ): Promise<number> {
     const tuple = `(${columns.map(() => '?').join(', ')})`;
+    let affected = 0;
     for (const chunk of chunks(rows, this.#maxRows)) {
-      await conn.query(
+      const result = await conn.query<{ affectedRows?: number }>(
         `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ` +
           `ON DUPLICATE KEY UPDATE ${onDuplicate}`,
         chunk.flatMap((row) => columns.map((column) => toParam(row[column]))),
       );
+      affected += result.affectedRows ?? 0;
     }
+    return affected;
   }
 }
 

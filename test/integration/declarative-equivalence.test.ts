@@ -1,12 +1,17 @@
 /**
  * The declarative form of a processor writes exactly what its code form writes: the same batches,
- * through each form's handler into its own schema, leave identical tables, row by row. The code
- * forms here are the processors the product domain had before it was declared.
+ * through each form's handler into its own schema, leave identical tables, row by row.
+ * - product: the domain is written in SQL; its code form here is the processors it had before;
+ * - order: the domain is written in code; its SQL form here — lifecycle status and per-status
+ *   times, newest wins, as per-type aggregations into order_wide — must agree, event rows and state
+ *   rows, whatever the arrival order. (The code form orders payments by payTime, the SQL form by
+ *   event time; the events here carry the same value in both.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { eventRow, productRow, userRow } from '../../shared/domains/common.ts';
+import { eventRow, productRow, sql, userRow } from '../../shared/domains/common.ts';
 import type { Dimensions } from '../../shared/domains/dimensions.ts';
+import { order } from '../../shared/domains/order.ts';
 import {
   product,
   productEventWide,
@@ -147,5 +152,137 @@ describe('product domain: declared vs code', () => {
     expect(await dump(declared.conn, 'product_event_wide', 'event_id')).toEqual(codeRows);
     expect(codeRows.some((r) => r.product_name === 'Lamp' && r.user_name === 'Ann')).toBe(true);
     expect(codeRows.some((r) => r.user_id === null && r.user_name === null)).toBe(true);
+  });
+});
+
+const ORDER_SQL = `
+INSERT INTO order_event_wide
+SELECT e.orderId AS order_id, e.userId AS user_id, e.productId AS product_id, e.quantity, e.amount,
+       u.user_name, u.user_level, u.region, p.product_name, p.category, p.brand
+FROM order_create e
+LEFT JOIN dim_user u ON u.user_id = e.userId
+LEFT JOIN dim_product p ON p.product_id = e.productId;
+
+INSERT INTO order_event_wide
+SELECT e.orderId AS order_id, e.userId AS user_id, e.amount, e.payMethod AS pay_method, e.payTime AS pay_time,
+       u.user_name, u.user_level, u.region
+FROM order_pay e
+LEFT JOIN dim_user u ON u.user_id = e.userId;
+
+INSERT INTO order_event_wide
+SELECT e.orderId AS order_id, e.userId AS user_id, e.reason AS cancel_reason,
+       u.user_name, u.user_level, u.region
+FROM order_cancel e
+LEFT JOIN dim_user u ON u.user_id = e.userId;
+
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('CREATED') AS status,
+       LAST_VALUE(e.productId) AS product_id, LAST_VALUE(e.quantity) AS quantity, LAST_VALUE(e.amount) AS amount,
+       LAST_VALUE(event_time()) AS created_at,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level, LAST_VALUE(u.region) AS region,
+       LAST_VALUE(p.product_name) AS product_name, LAST_VALUE(p.category) AS category, LAST_VALUE(p.brand) AS brand
+FROM order_create e
+LEFT JOIN dim_user u ON u.user_id = e.userId
+LEFT JOIN dim_product p ON p.product_id = e.productId
+GROUP BY e.orderId;
+
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('PAID') AS status,
+       LAST_VALUE(e.amount) AS paid_amount, LAST_VALUE(e.payMethod) AS pay_method, LAST_VALUE(e.payTime) AS paid_at,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level, LAST_VALUE(u.region) AS region
+FROM order_pay e
+LEFT JOIN dim_user u ON u.user_id = e.userId
+GROUP BY e.orderId;
+
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('CANCELLED') AS status,
+       LAST_VALUE(e.reason) AS cancel_reason, LAST_VALUE(event_time()) AS cancelled_at,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level, LAST_VALUE(u.region) AS region
+FROM order_cancel e
+LEFT JOIN dim_user u ON u.user_id = e.userId
+GROUP BY e.orderId
+`;
+
+const orderSql = defineDomain({
+  ...order,
+  processors: sql(ORDER_SQL, { tables: order.tables, events: order.events }),
+});
+
+/** Lifecycles of 12 orders (created; paid or cancelled or both; some twice), shuffled. */
+function orderEvents(): Json[] {
+  const out: Json[] = [];
+  const at = (i: number, step: number) => 1_790_000_000_000 + i * 10_000 + step * 1_000;
+  for (let i = 0; i < 12; i++) {
+    const ids = { orderId: `o${i}`, userId: `u${i % 4}` };
+    out.push(
+      businessEvent(
+        'order_create',
+        { timestamp: at(i, 0) },
+        { ...ids, productId: `p${i % 3}`, quantity: 1 + i, amount: `${i}.50` },
+      ),
+    );
+    if (i % 3 !== 2)
+      out.push(
+        businessEvent(
+          'order_pay',
+          { timestamp: at(i, 1) },
+          { ...ids, amount: `${i}.50`, payMethod: i % 2 ? 'card' : 'wallet', payTime: at(i, 1) },
+        ),
+      );
+    if (i % 3 !== 0)
+      out.push(
+        businessEvent(
+          'order_cancel',
+          { timestamp: at(i, 2 + (i % 2)) },
+          { ...ids, ...(i % 2 ? { reason: 'late' } : {}) },
+        ),
+      );
+    if (i % 4 === 0)
+      out.push(
+        businessEvent(
+          'order_pay',
+          { timestamp: at(i, 4) },
+          { ...ids, amount: '1.00', payMethod: 'card', payTime: at(i, 4) },
+        ),
+      );
+  }
+  // A fixed shuffle: later events often arrive first.
+  return out
+    .map((e, i) => [e, (i * 7) % out.length] as const)
+    .sort((a, b) => a[1] - b[1])
+    .map(([e]) => e);
+}
+
+describe('order domain: SQL vs code', () => {
+  it('writes identical order_event_wide and order_wide rows, in three batches and replayed', async () => {
+    await Promise.all([code.truncate(), declared.truncate()]);
+    for (const sqlText of SEED) await Promise.all([code.conn.query(sqlText), declared.conn.query(sqlText)]);
+    const events = orderEvents();
+    const batches = [0, 1, 2].map((b) =>
+      kafkaEvent(
+        events
+          .filter((_, i) => i % 3 === b)
+          .map((value, i) => kafkaRecord({ partition: b, offset: i, value })),
+      ),
+    );
+    for (const [domain, db] of [
+      [order, code],
+      [orderSql, declared],
+    ] as const) {
+      const handler = domainHandler(domain, db);
+      for (const batch of [...batches, ...[...batches].reverse()]) {
+        expect((await handler(batch, lambdaContext())).batchItemFailures).toEqual([]);
+      }
+    }
+    for (const [table, key] of [
+      ['order_event_wide', 'event_id'],
+      ['order_wide', 'order_id'],
+    ]) {
+      const codeRows = await dump(code.conn, table!, key!);
+      expect(codeRows.length).toBeGreaterThan(0);
+      expect(await dump(declared.conn, table!, key!)).toEqual(codeRows);
+    }
+    const states = await dump(code.conn, 'order_wide', 'order_id');
+    expect(new Set(states.map((r) => r.status))).toEqual(new Set(['PAID', 'CANCELLED']));
   });
 });

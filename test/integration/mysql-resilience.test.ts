@@ -2,7 +2,13 @@
  * What happens when the database goes away, when transactions deadlock, when a secret rotates, and
  * how dimension rows reach events — against the real database and the AWS API emulator.
  */
-import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaticCredentials } from '../../shared/sink/credentials.ts';
 import { Database } from '../../shared/sink/database.ts';
@@ -164,6 +170,42 @@ describe('secret rotation', () => {
     const warnings = handler.logs.filter((l) => l.includes('credentials refreshed'));
     expect(warnings).toHaveLength(2);
     expect(handler.logs.join('\n')).not.toMatch(/first-Pw|second-Pw|third-Pw/);
+
+    // Rotation finished: AWSCURRENT moves to the pending version (the last step of AWS's rotation
+    // functions). A read that names no stage now gets the new password, as in AWS; and a cold start,
+    // which reads the secret the function's usual way, logs in with it at once.
+    const { VersionIdsToStages } = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const versionWith = (stage: string) =>
+      Object.entries(VersionIdsToStages ?? {}).find(([, stages]) => stages.includes(stage))?.[0];
+    const pendingVersion = versionWith('AWSPENDING');
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: pendingVersion,
+        RemoveFromVersionId: versionWith('AWSCURRENT'),
+      }),
+    );
+    const read = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+    expect(read.VersionId).toBe(pendingVersion);
+    expect(read.VersionStages).toContain('AWSCURRENT');
+    expect(JSON.parse(read.SecretString ?? '{}').password).toBe(passwords[2]);
+    const coldStart = domainHandler('product', db, {
+      env: {
+        DB_SECRET_ID: secretId,
+        AWS_ENDPOINT_URL: aws.endpoint,
+        AWS_REGION: aws.region,
+        AWS_ACCESS_KEY_ID: aws.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      },
+    });
+    const afterRotation = await coldStart(
+      kafkaEvent([kafkaRecord({ offset: 1e6 + 1, value: businessEvent('product_view') })]),
+      lambdaContext(),
+    );
+    expect(afterRotation.batchItemFailures).toEqual([]);
+    expect(coldStart.logs.filter((l) => l.includes('credentials refreshed'))).toEqual([]);
+    expect(await count('product_event_wide')).toBe(4);
     await db.conn.query(`DROP USER '${user}'@'%'`);
   });
 

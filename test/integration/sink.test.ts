@@ -3,7 +3,10 @@
  * newest-wins state whatever the arrival order, and a constant number of statements per batch.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { userEventWide } from '../../shared/domains/user.ts';
+import { DataRejectedError } from '../../shared/pipeline/errors.ts';
 import type { KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
+import { checkedRow, type Table } from '../../shared/tables/table.ts';
 import { domainHandler, dump, freshDatabase, realRuntime, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
@@ -212,8 +215,35 @@ describe('batched I/O', () => {
     console.log(
       `[sink] 1,001-record batch: ${runtime.statements.length} statements:\n  ${runtime.statements.map((s) => s.slice(0, 60)).join('\n  ')}`,
     );
-    // 2 dimension lookups; SET/START/COMMIT; lock profiles; existing ids; events; profile deltas; dead letters.
-    expect(runtime.statements.length).toBeLessThanOrEqual(10);
+    // 2 dimension lookups; START/COMMIT; lock profiles; existing ids; events; profile deltas; dead letters.
+    expect(runtime.statements.length).toBeLessThanOrEqual(9);
+    await runtime.database.close();
+  });
+
+  it('writes a batch without state rows with one insert per table, duplicates counted from affected rows', async () => {
+    const views = Array.from({ length: 300 }, (_, i) =>
+      businessEvent('product_view', {}, { productId: `p${i % 20}`, userId: `u${i % 50}` }),
+    );
+    const event = kafkaEvent(views.map((value, i) => kafkaRecord({ partition: i % 3, offset: i, value })));
+    const runtime = realRuntime(db);
+    const logs: string[] = [];
+    const handler = domainHandler('product', db, { runtime, writeLog: (line) => logs.push(line) });
+    expect((await handler(event, lambdaContext())).batchItemFailures).toEqual([]);
+    // 2 dimension lookups; START; the events; COMMIT — no existence check, no locks.
+    expect(runtime.statements.filter((s) => !s.startsWith('SELECT'))).toHaveLength(3);
+    expect(runtime.statements).toHaveLength(5);
+    // A replay, with three of the events twice more in the batch: all absorbed, counted.
+    const replay = kafkaEvent(
+      [...views, ...views.slice(0, 3)].map((value, i) =>
+        kafkaRecord({ partition: 0, offset: 1_000 + i, value }),
+      ),
+    );
+    expect((await handler(replay, lambdaContext())).batchItemFailures).toEqual([]);
+    const done = logs.map((l) => JSON.parse(l)).filter((l) => l.message === 'batch done');
+    expect(done.map((l) => [l.processed, l.duplicates])).toEqual([
+      [300, 0],
+      [0, 303],
+    ]);
     await runtime.database.close();
   });
 });
@@ -268,5 +298,41 @@ describe('newest wins on ties', () => {
     for (const row of rows) expect(row).toEqual(rows[0]);
     // Same time: version 1.1 beats 1.0; between the two 1.1 events, event id e-2 beats e-0.
     expect(rows[0]).toMatchObject([{ amount: '20.0000', status: 'CREATED' }]);
+  });
+});
+
+describe('a value the database refuses', () => {
+  it.each([
+    [
+      'too long for its column',
+      { device: 'SECRET-'.repeat(20) },
+      /of column device \(ER_DATA_TOO_LONG 1406\)/,
+    ],
+    ['not a decimal', { amount: 'SECRET-amount' }, /of column amount \(/],
+  ])('is rejected without quoting the value: %s', async (_name, columns, message) => {
+    const runtime = realRuntime(db);
+    const row = {
+      event_id: 'refused-1',
+      event_type: 'user_login',
+      event_time: new Date(1_790_000_000_000),
+      event_version: '1.0',
+      source: 'test',
+      user_id: 'u1',
+      kafka_topic: 'business-events',
+      kafka_partition: 0,
+      kafka_offset: 1,
+      ...columns,
+    };
+    const write = {
+      eventId: 'refused-1',
+      event: checkedRow(userEventWide as unknown as Table, row),
+      state: [],
+    };
+    const error = await runtime.sink.apply({ events: [write], deadLetters: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataRejectedError);
+    expect((error as Error).message).toMatch(message);
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('SECRET');
+    expect((error as Error).cause).toBeUndefined();
+    await runtime.database.close();
   });
 });

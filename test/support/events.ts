@@ -1,6 +1,7 @@
 /** Builders for business events and the Lambda Kafka events that carry them. */
 import type { Context } from 'aws-lambda';
 import { buildKafkaEvent, createLambdaContext } from '../../local-esm/index.ts';
+import { CATALOG, domainOfType } from '../../shared/domains/registry.ts';
 import type { KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
 
 export type Json = Record<string, unknown>;
@@ -42,10 +43,15 @@ const PAYLOADS: Record<string, (i: number) => Json> = {
   product_recommend: (i) => ({ userId: `u${i % 7}`, productIds: ['p1', 'p2'], scene: 'home' }),
 };
 
-export const EVENT_TYPES = Object.keys(PAYLOADS);
+/** Every event type of the registry; each must have a sample payload above. */
+export const EVENT_TYPES: string[] = [...new Set(CATALOG.map((entry) => entry.type))];
+for (const type of EVENT_TYPES) {
+  if (!PAYLOADS[type]) throw new Error(`test support: no sample payload for event type ${type}`);
+}
 
+/** The type's domain, from the registry; a type no domain has (a test's own) keeps its prefix. */
 export function domainOf(type: string): string {
-  return type.split('_')[0]!;
+  return domainOfType(type) ?? type.split('_')[0]!;
 }
 
 let sequence = 0;

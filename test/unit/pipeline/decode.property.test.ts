@@ -195,4 +195,15 @@ describe('decodeRecord, property-based', () => {
       { numRuns: 200 },
     );
   });
+
+  it('no record is skipped by every function: one of them writes it or dead-letters it', () => {
+    fc.assert(
+      fc.property(fc.oneof(eventLike, validEvent), (value) => {
+        const text = JSON.stringify(value);
+        const kinds = DOMAINS.map((d) => decodeAs(d, text).kind);
+        expect(kinds.some((k) => k !== 'foreign')).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

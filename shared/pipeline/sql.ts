@@ -1,0 +1,1287 @@
+/**
+ * The SQL form of declarative processors, for engineers who come from Flink SQL: INSERT … SELECT
+ * statements compiled — when the domain is defined, in Node, never at the first event — into the
+ * EventMapping and StateMapping definitions of declarative.ts. node-sql-parser parses (its
+ * PostgreSQL grammar: the one that reads the aggregate `FILTER (WHERE …)` clause); this module only
+ * reads its syntax tree and checks it against the tables, dimensions and event payload schemas.
+ *
+ * The dialect
+ *
+ * Event rows — one statement per event type, into an event table (keyed by event_id):
+ *
+ *   INSERT INTO product_event_wide
+ *   SELECT e.productId AS product_id, e.userId AS user_id, e.referrer,
+ *          p.product_name, p.category, p.brand, u.user_name, u.user_level, u.region
+ *   FROM product_view e
+ *   LEFT JOIN dim_product p ON p.product_id = e.productId
+ *   LEFT JOIN dim_user u ON u.user_id = e.userId
+ *
+ * State rows — aggregated over one or more event types into a state table, grouped by its key:
+ *
+ *   INSERT INTO user_profile_wide
+ *   SELECT e.userId AS user_id,
+ *          COUNT(*) FILTER (WHERE type = 'user_login') AS login_count,
+ *          SUM(e.amount) FILTER (WHERE type = 'user_purchase') AS purchase_amount,
+ *          LAST_VALUE(CASE WHEN type = 'user_login' THEN e.device END) AS last_device,
+ *          LAST_VALUE(u.user_name) AS user_name
+ *   FROM events e
+ *   LEFT JOIN dim_user u ON u.user_id = e.userId
+ *   WHERE type IN ('user_login', 'user_purchase', 'user_view')
+ *   GROUP BY e.userId
+ *
+ * - FROM names the event type (`FROM product_view e`). Several types: `FROM events e` with
+ *   `WHERE type IN ('…', …)` (or `type = '…'`) — the only WHERE there is. An event table's statement
+ *   reads exactly one type.
+ * - `e.<field>` is a payload field (`e.address.city` a nested one), `e` being the FROM alias (or, with
+ *   no alias, the type's name). A field must exist in every event type it is read from: all the
+ *   statement's types, or the filter's. The envelope is read through functions, so it never
+ *   collides with a payload field: event_id(), event_type(), event_time() (epoch ms), event_version(),
+ *   event_source(), event_domain(). In a filter, the bare word `type` is the event type.
+ * - Dimensions: `LEFT JOIN <dimension table> <alias> ON <alias>.<its key> = e.<payload field>` and
+ *   nothing else in ON; `<alias>.<column>` reads one of the columns its lookup returns (NULL when
+ *   the row is missing).
+ * - A column without AS takes the name of its source column (`e.referrer` → referrer, `p.brand` →
+ *   brand); literals (`'web'`, `42`, `NULL`) and aggregates need AS. Identifiers are case-sensitive
+ *   and written as they are named (`e.productId`); keywords and function names are not.
+ * - Columns not selected stay NULL (or take their default; a state table's counters add 0); a NOT
+ *   NULL column without a default must be selected, and so must a state column merged newest. A
+ *   value that may be NULL (an optional field, a dimension column, NULL) cannot fill a NOT NULL
+ *   column. Columns filled automatically — event tables' event_id, event_type, event_time,
+ *   event_version, source, kafka_topic, kafka_partition, kafka_offset; state tables'
+ *   last_event_time, last_event_key and every `newestBy` order-key column (SqlContext.automatic
+ *   overrides the first two lists) — must not be selected, nor may columns the database fills.
+ * - Value kinds are checked against column kinds: a string fills string, decimal and json columns;
+ *   a number int, bigint, decimal, datetime (epoch ms) and json; an array or object only json.
+ * - State statements select the table's key columns as plain values and GROUP BY exactly their
+ *   sources; every other column is an aggregate, checked against the column's merge:
+ *     COUNT(*) [FILTER (WHERE type …)]           → { count: true, when? }     merge 'add'
+ *     SUM(src) [FILTER (WHERE type …)]           → { sum: src, when? }        merge 'add'
+ *     LAST_VALUE(src)                            → { last: src }              merge 'newest' / 'newestOrFirst'
+ *     LAST_VALUE(CASE WHEN type … THEN src END)  → { last: src, when }        merge { newestBy: k }
+ *   The parser reads FILTER after COUNT and SUM but not after LAST_VALUE, so a filtered LAST_VALUE
+ *   is written in the CASE form; COUNT(CASE WHEN type … THEN 1 END) and SUM(CASE WHEN type … THEN
+ *   src END) are accepted too. A CASE has one WHEN and no ELSE (ELSE NULL, or ELSE 0 in SUM).
+ *   Columns ordered by the same order key must be filtered to the same types.
+ * - Several statements are separated by `;`; `--` and `/* … *\/` comments are allowed.
+ * Anything else — other WHERE conditions, subqueries, other joins, ORDER BY, DISTINCT, other
+ * functions or expressions, UPDATE, DELETE, … — is refused. Every mistake is a SqlDefinitionError
+ * naming the statement (its first line), a line and column, and the offending identifier.
+ *
+ * The parser (node-sql-parser) is needed only to compile, and loaded only when compileSql first
+ * runs — never by importing this module — so a bundle that imports it but loads precompiled mappings
+ * (plain data) neither carries nor starts the parser.
+ */
+import { createRequire } from 'node:module';
+import type { Parser } from 'node-sql-parser/build/postgresql.js';
+import type { z } from 'zod';
+import type { Column, ColumnKind, Columns, Table } from '../tables/table.ts';
+import {
+  ACCEPTS,
+  type Aggregate,
+  type EventMapping,
+  type Join,
+  payloadKinds,
+  type Source,
+  type StateMapping,
+  type ValueKind,
+} from './declarative.ts';
+
+/** What the statements are checked against. */
+export interface SqlContext {
+  /** Tables that may be written (shared/tables/table.ts): columns with kind and nullability, key, merges. */
+  tables: readonly Pick<Table, 'name' | 'columns' | 'key' | 'merge'>[];
+  /** Dimensions: name, table, key column and the columns a lookup returns. */
+  dimensions: readonly {
+    name: string;
+    table: { name: string; columns: Columns };
+    key: string;
+    columns: readonly string[];
+  }[];
+  /** Event types with their payload schemas (a type may be listed once per payload version). */
+  events: readonly { type: string; payload: z.ZodType }[];
+  /**
+   * Columns the processor fills itself, which a statement must not select. Defaults: the standard
+   * event columns, and the order columns of shared/domains/common.ts's state rows.
+   */
+  automatic: { event: readonly string[]; state: readonly string[] };
+}
+
+/** A mistake in a SQL definition, with where it is. */
+export class SqlDefinitionError extends Error {
+  override readonly name = 'SqlDefinitionError';
+  /** The statement's first line. */
+  readonly statement: string;
+  /** 1-based line and column in the SQL text. */
+  readonly line: number;
+  readonly column: number;
+  /** The offending identifier as it reads in the statement (`e.productIdd`, `dim_usr`, `'user_logn'`). */
+  readonly identifier: string;
+
+  constructor(problem: string, statement: string, line: number, column: number, identifier: string) {
+    super(`${statement} — line ${line}, column ${column}, \`${identifier}\`: ${problem}`);
+    this.statement = statement;
+    this.line = line;
+    this.column = column;
+    this.identifier = identifier;
+  }
+}
+
+let parser: Parser | undefined;
+
+/** The parser, loaded on first use through require (which bundlers do not follow). */
+function sqlParser(): Parser {
+  if (!parser) {
+    const load = createRequire(import.meta.url);
+    let parserModule: typeof import('node-sql-parser/build/postgresql.js');
+    try {
+      parserModule = load('node-sql-parser/build/postgresql.js');
+    } catch (error) {
+      throw new Error(
+        'compileSql: the SQL parser (node-sql-parser) is not installed here; compile SQL definitions before bundling',
+        { cause: error },
+      );
+    }
+    parser = new parserModule.Parser();
+  }
+  return parser;
+}
+
+const PARSE_OPTIONS = { database: 'postgresql', parseOptions: { includeLocations: true } };
+
+/** Compiles `;`-separated INSERT … SELECT statements into declarative mappings, in order. */
+export function compileSql(sql: string, context: SqlContext): Array<EventMapping | StateMapping> {
+  const text = new SqlText(sql);
+  let parsed: unknown;
+  try {
+    parsed = sqlParser().astify(sql, PARSE_OPTIONS);
+  } catch (error) {
+    throw text.parseError(error);
+  }
+  const asts = Array.isArray(parsed) ? parsed : [parsed];
+  const statements = text.statements(asts.length);
+  const world = new World(context);
+  return asts.map((ast, i) => new Statement(asNode(ast), statements[i]!, text, world).compile());
+}
+
+// ------------------------------------------------------------------------------ the SQL text
+
+interface Span {
+  start: number;
+  end: number;
+  label: string;
+}
+
+/**
+ * The SQL text, for positions the syntax tree does not carry: string literals and comments blanked
+ * out (same offsets) so identifiers are found only where they are code, and the statements' spans.
+ */
+class SqlText {
+  readonly raw: string;
+  readonly masked: string;
+
+  constructor(raw: string) {
+    this.raw = raw;
+    this.masked = mask(raw);
+  }
+
+  /** The statements' spans: the text between `;`s that holds code. */
+  spans(): Span[] {
+    const spans: Span[] = [];
+    let from = 0;
+    for (const part of this.masked.split(';')) {
+      const lead = part.search(/\S/);
+      if (lead >= 0)
+        spans.push({
+          start: from + lead,
+          end: from + part.length,
+          label: this.label(from + lead, from + part.length),
+        });
+      from += part.length + 1;
+    }
+    return spans;
+  }
+
+  /** The spans of the `count` statements the parser found (the whole text if they cannot be told apart). */
+  statements(count: number): Span[] {
+    const spans = this.spans();
+    if (spans.length === count) return spans;
+    const start = Math.max(0, this.masked.search(/\S/));
+    const whole = { start, end: this.raw.length, label: this.label(start, this.raw.length) };
+    return Array.from({ length: count }, () => whole);
+  }
+
+  label(start: number, end: number): string {
+    const line = this.raw.slice(start, end).split('\n')[0]!.trim();
+    return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+  }
+
+  position(offset: number): { line: number; column: number } {
+    const before = this.raw.slice(0, offset);
+    const line = before.split('\n').length;
+    return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+  }
+
+  /** The offset of the first match of `pattern` in [from, to): in the code, or with `inRaw` in the raw text. */
+  find(pattern: RegExp, from: number, to: number, inRaw = false): number | undefined {
+    const search = new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`);
+    search.lastIndex = from;
+    const match = search.exec(inRaw ? this.raw : this.masked);
+    return match && match.index < to ? match.index : undefined;
+  }
+
+  parseError(error: unknown): SqlDefinitionError {
+    const message = error instanceof Error ? error.message : String(error);
+    const offset = locationOf(error) ?? 0;
+    const span = this.spans().find((s) => offset <= s.end) ?? { label: this.label(0, this.raw.length) };
+    const found = /[\w$]+|\S/y;
+    found.lastIndex = offset;
+    const { line, column } = this.position(offset);
+    return new SqlDefinitionError(
+      `parse error: ${message}`,
+      span.label,
+      line,
+      column,
+      found.exec(this.raw)?.[0] ?? '',
+    );
+  }
+}
+
+function locationOf(error: unknown): number | undefined {
+  const offset = asNode(asNode(asNode(error).location).start).offset;
+  return typeof offset === 'number' ? offset : undefined;
+}
+
+/** Blanks out comments and the inside of string literals, keeping every offset and line break. */
+function mask(raw: string): string {
+  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
+  let out = '';
+  let i = 0;
+  while (i < raw.length) {
+    const c = raw[i]!;
+    const two = raw.slice(i, i + 2);
+    let end: number;
+    if (two === '--') {
+      end = raw.indexOf('\n', i);
+      if (end < 0) end = raw.length;
+      out += blank(raw.slice(i, end));
+    } else if (two === '/*') {
+      end = raw.indexOf('*/', i + 2);
+      end = end < 0 ? raw.length : end + 2;
+      out += blank(raw.slice(i, end));
+    } else if (c === "'" || c === '"') {
+      end = i + 1;
+      while (end < raw.length) {
+        if (raw[end] !== c) end++;
+        else if (raw[end + 1] === c) end += 2;
+        else {
+          end++;
+          break;
+        }
+      }
+      // Quoted identifiers stay (they are code); no `;` inside either splits a statement.
+      const inside = raw.slice(i + 1, Math.max(i + 1, end - 1));
+      out +=
+        c + (c === "'" ? blank(inside) : inside.replace(/;/g, ' ')) + raw.slice(i + 1 + inside.length, end);
+    } else {
+      end = i + 1;
+      out += c;
+    }
+    i = end;
+  }
+  return out;
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const word = (s: string) => `(?<![\\w$"])"?${escapeRegExp(s)}"?(?![\\w$])`;
+/** `e.productId`, `"e"."productId"`, `e . productId`. */
+const refPattern = (parts: readonly string[]) => new RegExp(parts.map(word).join('\\s*\\.\\s*'));
+const keywordPattern = (...words: string[]) => new RegExp(`(?<![\\w$])${words.join('\\s+')}(?![\\w$])`, 'i');
+const callPattern = (name: string) => new RegExp(`(?<![\\w$])${escapeRegExp(name)}\\s*\\(`, 'i');
+const stringPattern = (value: string) => new RegExp(escapeRegExp(`'${value.replace(/'/g, "''")}'`));
+
+// ----------------------------------------------------------------------------- syntax trees
+
+/** A node of node-sql-parser's syntax tree, read defensively. */
+type Node = { readonly [key: string]: unknown };
+const asNode = (value: unknown): Node =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Node) : {};
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const offsetOf = (n: Node): number | undefined => {
+  const offset = asNode(asNode(n.loc).start).offset;
+  return typeof offset === 'number' ? offset : undefined;
+};
+
+/** The parts of a column reference (`e.address.city` → e, address, city), or undefined. */
+function referenceParts(expr: Node): string[] | undefined {
+  if (expr.type !== 'column_ref') return undefined;
+  const qualifiers = [expr.schema, expr.table].map(asString).filter((q): q is string => q !== undefined);
+  const column = expr.column;
+  if (typeof column === 'string') return column === '*' ? undefined : [...qualifiers, column];
+  const inner = asNode(asNode(column).expr);
+  const chain = dotted(inner);
+  return chain ? [...qualifiers, ...chain] : undefined;
+}
+
+function dotted(n: unknown): string[] | undefined {
+  if (typeof n === 'string') return [n];
+  const node = asNode(n);
+  if (node.type === 'binary_expr' && node.operator === '.') {
+    const left = dotted(node.left);
+    const right = dotted(node.right);
+    return left && right ? [...left, ...right] : undefined;
+  }
+  const value = asString(node.value);
+  return value === undefined || value === '*' ? undefined : [value];
+}
+
+const functionName = (expr: Node): string | undefined => {
+  if (expr.type === 'aggr_func' || expr.type === 'window_func') return asString(expr.name);
+  if (expr.type !== 'function') return undefined;
+  const name = asNode(expr.name);
+  const parts = asList(name.name).map((p) => asString(asNode(p).value) ?? '');
+  return [asString(asNode(name.schema).value), ...parts].filter(Boolean).join('.');
+};
+
+const groupedExprs = (select: Node): Node[] =>
+  asList(Array.isArray(select.groupby) ? select.groupby : asNode(select.groupby).columns).map(asNode);
+
+/** The first AND or OR in a condition. */
+function logicalOperator(n: Node): string | undefined {
+  if (n.type !== 'binary_expr') return undefined;
+  const operator = String(n.operator).toUpperCase();
+  if (operator === 'AND' || operator === 'OR') return operator;
+  return logicalOperator(asNode(n.left)) ?? logicalOperator(asNode(n.right));
+}
+
+/** A record's own entry (never one of Object.prototype's: `constructor`, `toString`, …). */
+const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
+const isString = (n: Node) => n.type === 'single_quote_string' || n.type === 'string';
+
+/** How an expression reads in the statement, for messages. */
+function show(expr: Node): string {
+  const parts = referenceParts(expr);
+  if (parts) return parts.join('.');
+  if (isString(expr)) return `'${String(expr.value)}'`;
+  if (expr.type === 'number' || expr.type === 'bigint' || expr.type === 'bool') return String(expr.value);
+  if (expr.type === 'null') return 'NULL';
+  const name = functionName(expr);
+  if (name) return `${name}(…)`;
+  if (expr.type === 'binary_expr') return `… ${String(expr.operator)} …`;
+  return String(expr.type ?? 'expression').toUpperCase();
+}
+
+// ----------------------------------------------------------------------------------- checks
+
+/** Which dimension column kinds a column of each kind accepts. */
+const ACCEPTS_COLUMN: Record<ColumnKind, readonly ColumnKind[]> = {
+  string: ['string'],
+  int: ['int'],
+  bigint: ['int', 'bigint'],
+  decimal: ['int', 'bigint', 'decimal'],
+  datetime: ['datetime'],
+  json: ['string', 'int', 'bigint', 'decimal', 'datetime', 'json'],
+  bytes: ['bytes'],
+};
+
+const ENVELOPE: Record<string, { field: Extract<Source, { event: string }>['event']; kind: ValueKind }> = {
+  event_id: { field: 'eventId', kind: 'string' },
+  event_type: { field: 'type', kind: 'string' },
+  event_time: { field: 'timestamp', kind: 'number' },
+  event_version: { field: 'version', kind: 'string' },
+  event_source: { field: 'source', kind: 'string' },
+  event_domain: { field: 'domain', kind: 'string' },
+};
+
+/** The name of every event type at once: `FROM events e WHERE type IN (…)`. */
+const ALL_EVENTS = 'events';
+
+type Dimension = SqlContext['dimensions'][number];
+type SqlTable = SqlContext['tables'][number];
+
+/** The context, indexed. */
+class World {
+  readonly tables: ReadonlyMap<string, SqlTable>;
+  readonly dimensionsByTable: ReadonlyMap<string, Dimension>;
+  readonly payloads: ReadonlyMap<string, z.ZodType[]>;
+  readonly automaticEvent: ReadonlySet<string>;
+  readonly automaticState: ReadonlySet<string>;
+
+  constructor(context: SqlContext) {
+    this.tables = new Map(context.tables.map((t) => [t.name, t]));
+    this.dimensionsByTable = new Map(context.dimensions.map((d) => [d.table.name, d]));
+    const payloads = new Map<string, z.ZodType[]>();
+    for (const e of context.events) payloads.set(e.type, [...(payloads.get(e.type) ?? []), e.payload]);
+    this.payloads = payloads;
+    this.automaticEvent = new Set(context.automatic.event);
+    this.automaticState = new Set(context.automatic.state);
+  }
+}
+
+/** A source with what is known of its values. */
+interface Value {
+  source: Source;
+  /** Payload and envelope values: their kinds; dimension columns: the column's kind. */
+  kinds?: ReadonlySet<ValueKind>;
+  columnKind?: ColumnKind;
+  /** May be NULL (a missing or optional field, a missing dimension row, NULL). */
+  nullable: boolean;
+  /** As written, for messages. */
+  text: string;
+  /** The source column's name (a column without AS is named after it). */
+  name?: string;
+  /** Where it is written. */
+  at?: number | undefined;
+}
+
+interface SelectItem {
+  column: string;
+  at: number;
+  /** A plain value (event rows, state keys) or an aggregate. */
+  value?: Value;
+  aggregate?: Aggregate;
+  aggregateValue?: Value;
+}
+
+interface DimensionJoin {
+  dimension: Dimension;
+  alias: string;
+  on: string;
+}
+
+/** One statement, compiled. */
+class Statement {
+  readonly ast: Node;
+  readonly span: Span;
+  readonly text: SqlText;
+  readonly world: World;
+  /** The FROM's name for the event (its alias or its type). */
+  eventName = '';
+  types: string[] = [];
+  joins: DimensionJoin[] = [];
+
+  constructor(ast: Node, span: Span, text: SqlText, world: World) {
+    this.ast = ast;
+    this.span = span;
+    this.text = text;
+    this.world = world;
+  }
+
+  fail(problem: string, identifier: string, at?: number): never {
+    const { line, column } = this.text.position(at ?? this.span.start);
+    throw new SqlDefinitionError(problem, this.span.label, line, column, identifier);
+  }
+
+  locate(pattern: RegExp, from = this.span.start, inRaw = false): number | undefined {
+    return this.text.find(pattern, Math.max(from, this.span.start), this.span.end, inRaw);
+  }
+
+  /** Where an expression is, at or after `from`. */
+  locateExpr(expr: Node, from: number): number | undefined {
+    const parts = referenceParts(expr);
+    if (parts) return this.locate(refPattern(parts), from);
+    if (isString(expr)) return this.locate(stringPattern(String(expr.value)), from, true);
+    if (expr.type === 'null') return this.locate(keywordPattern('NULL'), from);
+    if (expr.type === 'case') return this.locate(keywordPattern('CASE'), from);
+    if (expr.type === 'bool') return this.locate(keywordPattern(String(expr.value)), from);
+    if (expr.type === 'number' || expr.type === 'bigint') {
+      return this.locate(
+        new RegExp(`(?<![\\w.])-?\\s*${escapeRegExp(String(expr.value).replace(/^-/, ''))}(?![\\w.])`),
+        from,
+      );
+    }
+    const name = functionName(expr);
+    if (name) return this.locate(callPattern(name), from);
+    if (expr.type === 'binary_expr' || expr.type === 'unary_expr') {
+      return this.locateExpr(asNode(expr.left ?? expr.expr), from) ?? offsetOf(expr);
+    }
+    if (expr.type === 'cast') return this.locate(keywordPattern('CAST'), from) ?? offsetOf(expr);
+    return offsetOf(expr);
+  }
+
+  unsupported(what: string, identifier: string, at?: number): never {
+    return this.fail(`unsupported: ${what}`, identifier, at);
+  }
+
+  compile(): EventMapping | StateMapping {
+    const ast = this.ast;
+    if (ast.type !== 'insert') {
+      const keyword = /\S+/.exec(this.text.raw.slice(this.span.start))?.[0] ?? String(ast.type);
+      this.unsupported(`${keyword.toUpperCase()} statements; only INSERT INTO … SELECT`, keyword);
+    }
+    const targets = asList(ast.table).map(asNode);
+    const targetName = asString(targets[0]?.table) ?? '';
+    const targetAt = this.locate(new RegExp(`${keywordPattern('INTO').source}\\s*${word(targetName)}`, 'i'));
+    const tableAt = targetAt === undefined ? undefined : this.locate(refPattern([targetName]), targetAt);
+    if (targets.length !== 1 || targets[0]!.db)
+      this.unsupported('one unqualified target table', targetName, tableAt);
+    if (ast.columns)
+      this.unsupported('a column list after the table; name columns with AS', targetName, tableAt);
+    for (const key of ['returning', 'partition', 'on_duplicate_update', 'conflict', 'set']) {
+      if (ast[key] !== null && ast[key] !== undefined) this.unsupported(key.toUpperCase(), key, tableAt);
+    }
+    const select = asNode(ast.values);
+    if (select.type !== 'select') {
+      this.unsupported(
+        'INSERT … VALUES; write INSERT INTO … SELECT',
+        'VALUES',
+        this.locate(keywordPattern('VALUES')),
+      );
+    }
+    const table = this.world.tables.get(targetName);
+    if (!table) {
+      const known = [...this.world.tables.keys()].filter((t) => !this.world.dimensionsByTable.has(t));
+      this.fail(`unknown table ${targetName} (known: ${known.join(', ')})`, targetName, tableAt);
+    }
+    if (this.world.dimensionsByTable.has(targetName)) {
+      this.fail(`${targetName} is a dimension table, read only`, targetName, tableAt);
+    }
+    this.checkClauses(select);
+    const selectAt = this.locate(keywordPattern('SELECT')) ?? this.span.start;
+    const fromAt = this.from(select, selectAt);
+    this.where(select, fromAt);
+    const isEventTable = table.key.length === 1 && table.key[0] === 'event_id';
+    if (isEventTable && this.types.length !== 1) {
+      const second = this.types[1]!;
+      this.fail(
+        `a statement into event table ${targetName} reads one event type, not ${this.types.join(', ')}`,
+        second,
+        this.locate(stringPattern(second), fromAt, true),
+      );
+    }
+    const items = this.selectList(select, selectAt, isEventTable);
+    const named = new Map<string, SelectItem>();
+    for (const item of items) {
+      const spec = own(table.columns, item.column);
+      if (!spec) this.fail(`unknown column ${item.column} of ${targetName}`, item.column, item.at);
+      if (named.has(item.column)) this.fail(`column ${item.column} is selected twice`, item.column, item.at);
+      named.set(item.column, item);
+      if (!spec.written) this.fail(`column ${item.column} is filled by the database`, item.column, item.at);
+    }
+    if (isEventTable && groupedExprs(select).length > 0) {
+      const at = this.locate(keywordPattern('GROUP', 'BY'));
+      this.unsupported(`GROUP BY into event table ${targetName} (one row per event)`, 'GROUP BY', at);
+    }
+    return isEventTable
+      ? this.eventMapping(table, items, tableAt)
+      : this.stateMapping(table, select, items, tableAt);
+  }
+
+  /** Refuses every clause of the SELECT but FROM, WHERE and GROUP BY. */
+  checkClauses(select: Node): void {
+    const empty = (v: unknown): boolean =>
+      v === null ||
+      v === undefined ||
+      (Array.isArray(v) && v.length === 0) ||
+      (typeof v === 'object' && Object.values(v as object).every((x) => empty(x) || x === ''));
+    const clauses: Record<string, [string, string[]]> = {
+      with: ['WITH', ['WITH']],
+      options: ['SELECT options', ['SELECT']],
+      distinct: ['DISTINCT', ['DISTINCT']],
+      into: ['SELECT … INTO', ['INTO']],
+      having: ['HAVING', ['HAVING']],
+      orderby: ['ORDER BY', ['ORDER', 'BY']],
+      limit: ['LIMIT', ['LIMIT']],
+      window: ['WINDOW', ['WINDOW']],
+      _next: ['UNION, INTERSECT and EXCEPT', ['(?:UNION|INTERSECT|EXCEPT)']],
+      set_op: ['UNION, INTERSECT and EXCEPT', ['(?:UNION|INTERSECT|EXCEPT)']],
+    };
+    const allowed = new Set(['type', 'columns', 'from', 'where', 'groupby', 'loc']);
+    for (const [key, value] of Object.entries(select)) {
+      if (allowed.has(key) || empty(value)) continue;
+      const [what, words] = clauses[key] ?? [key.toUpperCase(), [key]];
+      const at = this.locate(keywordPattern(...words), this.locate(keywordPattern('SELECT')));
+      const written =
+        at === undefined ? undefined : keywordPattern(...words).exec(this.text.raw.slice(at))?.[0];
+      this.unsupported(what, written ?? what, at);
+    }
+  }
+
+  // ------------------------------------------------------------------------------- FROM, WHERE
+
+  /** Reads FROM and its joins; returns where FROM is. */
+  from(select: Node, selectAt: number): number {
+    const entries = asList(select.from).map(asNode);
+    if (entries.length === 0) this.unsupported('a SELECT without FROM', 'SELECT', selectAt);
+    const fromAt =
+      this.locate(
+        new RegExp(`${keywordPattern('FROM').source}\\s*${word(asString(entries[0]!.table) ?? '')}`, 'i'),
+        selectAt,
+      ) ??
+      this.locate(keywordPattern('FROM'), selectAt) ??
+      selectAt;
+    let cursor = fromAt;
+    for (const [i, entry] of entries.entries()) {
+      const name = asString(entry.table);
+      const at = name === undefined ? cursor : (this.locate(refPattern([name]), cursor) ?? cursor);
+      cursor = at + 1;
+      if (!name || entry.expr) this.unsupported('a subquery or expression in FROM', name ?? '(', at);
+      if (entry.db || entry.schema)
+        this.unsupported('a qualified table name in FROM', `${String(entry.db ?? entry.schema)}.${name}`, at);
+      const alias = asString(entry.as) ?? name;
+      if (i === 0) {
+        if (entry.join) this.unsupported('FROM starting with a join', name, at);
+        this.eventName = alias;
+        if (name === ALL_EVENTS) continue;
+        if (!this.world.payloads.has(name)) this.unknownType(name, at);
+        this.types = [name];
+        continue;
+      }
+      if (!entry.join) {
+        this.unsupported(
+          `several tables in FROM; read several event types with FROM ${ALL_EVENTS} e WHERE type IN (…)`,
+          name,
+          at,
+        );
+      }
+      if (entry.join !== 'LEFT JOIN' && entry.join !== 'LEFT OUTER JOIN') {
+        this.unsupported(`${String(entry.join)}; dimensions are joined with LEFT JOIN`, name, at);
+      }
+      this.join(entry, name, alias, at);
+    }
+    return fromAt;
+  }
+
+  unknownType(name: string, at: number | undefined): never {
+    this.fail(`unknown event type ${name} (known: ${[...this.world.payloads.keys()].join(', ')})`, name, at);
+  }
+
+  join(entry: Node, name: string, alias: string, at: number): void {
+    const dimension = this.world.dimensionsByTable.get(name);
+    if (!dimension) {
+      const known = [...this.world.dimensionsByTable.keys()].join(', ');
+      this.fail(`unknown dimension table ${name} (known: ${known})`, name, at);
+    }
+    if (this.joins.some((j) => j.dimension === dimension)) this.fail(`${name} is joined twice`, name, at);
+    if (alias === this.eventName || this.joins.some((j) => j.alias === alias)) {
+      this.fail(`alias ${alias} is used twice`, alias, at);
+    }
+    const on = asNode(entry.on);
+    const onAt = offsetOf(on) ?? this.locate(keywordPattern('ON'), at);
+    if (entry.using || on.type !== 'binary_expr' || on.operator !== '=') {
+      this.unsupported(
+        `a join condition other than ${alias}.${dimension.key} = ${this.eventName}.<payload field>`,
+        entry.using ? 'USING' : 'ON',
+        onAt,
+      );
+    }
+    const sides = [asNode(on.left), asNode(on.right)].map((side) => ({ side, parts: referenceParts(side) }));
+    const mine = sides.find((s) => s.parts?.[0] === alias && s.parts.length === 2);
+    const other = sides.find((s) => s !== mine);
+    if (!mine || !other?.parts || other.parts[0] !== this.eventName || other.parts.length < 2) {
+      const offender = sides.find((s) => !s.parts) ?? sides[1]!;
+      this.unsupported(
+        `a join condition other than ${alias}.${dimension.key} = ${this.eventName}.<payload field>`,
+        show(offender.side),
+        this.locateExpr(offender.side, onAt ?? at) ?? onAt,
+      );
+    }
+    const column = mine.parts![1]!;
+    if (column !== dimension.key) {
+      this.unsupported(
+        `a join not on the key of ${name} (${dimension.key})`,
+        `${alias}.${column}`,
+        this.locate(refPattern(mine.parts!), onAt ?? at),
+      );
+    }
+    this.joins.push({ dimension, alias, on: other.parts.slice(1).join('.') });
+    // The join's payload field is checked once the statement's types are known.
+  }
+
+  where(select: Node, fromAt: number): void {
+    const where = asNode(select.where);
+    const whereAt = offsetOf(where) ?? this.locate(keywordPattern('WHERE'), fromAt);
+    if (this.types.length === 0) {
+      if (!select.where) {
+        this.fail(
+          `FROM ${ALL_EVENTS} needs WHERE type IN ('…', …)`,
+          ALL_EVENTS,
+          this.locate(refPattern([ALL_EVENTS]), fromAt),
+        );
+      }
+      this.types = this.typeFilter(where, whereAt ?? fromAt, 'WHERE');
+      for (const type of this.types) {
+        if (!this.world.payloads.has(type))
+          this.unknownType(type, this.locate(stringPattern(type), whereAt, true));
+      }
+    } else if (select.where) {
+      this.unsupported(
+        `WHERE after FROM <event type>; the only WHERE is type IN (…) after FROM ${ALL_EVENTS}`,
+        'WHERE',
+        this.locate(keywordPattern('WHERE'), fromAt),
+      );
+    }
+    for (const join of this.joins) {
+      const at = this.locate(refPattern([this.eventName, ...join.on.split('.')]), fromAt);
+      this.payload(join.on.split('.'), this.types, at, `${this.eventName}.${join.on}`);
+    }
+  }
+
+  /** `type = '…'` or `type IN ('…', …)`: the event types. */
+  typeFilter(cond: Node, at: number | undefined, clause: string): string[] {
+    const left = asNode(cond.left);
+    const right = asNode(cond.right);
+    const isType = (n: Node) => referenceParts(n)?.join('.') === 'type';
+    const values =
+      cond.type === 'binary_expr' && cond.operator === '=' && isType(left) && isString(right)
+        ? [right]
+        : cond.type === 'binary_expr' && cond.operator === '=' && isType(right) && isString(left)
+          ? [left]
+          : cond.type === 'binary_expr' &&
+              cond.operator === 'IN' &&
+              isType(left) &&
+              right.type === 'expr_list'
+            ? asList(right.value).map(asNode)
+            : undefined;
+    if (!values || values.length === 0 || !values.every(isString)) {
+      const operator = logicalOperator(cond);
+      if (operator) {
+        const where = this.locate(keywordPattern(operator), (at ?? this.span.start) - 1);
+        this.unsupported(`${clause} other than one type = '…' or type IN ('…', …)`, operator, where);
+      }
+      const parts = referenceParts(left);
+      const hint =
+        parts && parts.length === 2 && parts[1] === 'type'
+          ? ` (the event type is the bare word type; ${show(left)} would be a payload field)`
+          : '';
+      const where = this.locateExpr(left, (at ?? this.span.start) - 1) ?? at;
+      this.unsupported(`${clause} other than type = '…' or type IN ('…', …)${hint}`, show(left), where);
+    }
+    return [...new Set(values.map((v) => String(v.value)))];
+  }
+
+  // --------------------------------------------------------------------------------- values
+
+  /** A payload field, checked in every type it is read from. */
+  payload(path: string[], types: readonly string[], at: number | undefined, text: string): Value {
+    const kinds = new Set<ValueKind>();
+    let nullable = false;
+    for (const type of types) {
+      const schemas = this.world.payloads.get(type) ?? [];
+      let found = false;
+      for (const schema of schemas) {
+        const fieldKinds = payloadKinds(schema, path.join('.'));
+        if (!fieldKinds) {
+          nullable = true;
+          continue;
+        }
+        found = true;
+        for (const k of fieldKinds) kinds.add(k);
+        if (mayBeMissing(schema, path)) nullable = true;
+      }
+      if (!found) {
+        const fields = schemas.flatMap((s) => Object.keys(shapeOf(s) ?? {}));
+        const hint =
+          path[0] === 'payload' && path.length > 1
+            ? `; payload fields are read as ${this.eventName}.<field>`
+            : path.length === 1
+              ? ` (fields: ${[...new Set(fields)].join(', ')})`
+              : '';
+        this.fail(`unknown payload field ${path.join('.')} of ${type}${hint}`, text, at);
+      }
+    }
+    return { source: { payload: path.join('.') }, kinds, nullable, text, name: path.at(-1)! };
+  }
+
+  /** A plain value: payload field, dimension column, envelope function or literal. */
+  value(expr: Node, types: readonly string[], at: number | undefined): Value {
+    return { ...this.plainValue(expr, types, at), at: this.locateExpr(expr, at ?? this.span.start) ?? at };
+  }
+
+  plainValue(expr: Node, types: readonly string[], at: number | undefined): Value {
+    const parts = referenceParts(expr);
+    if (parts) {
+      const text = parts.join('.');
+      const exact = this.locate(refPattern(parts), at) ?? at;
+      const [qualifier, ...rest] = parts;
+      if (parts.length === 1) {
+        this.fail(
+          `unqualified column ${text}; write ${this.eventName}.${text} for a payload field or <alias>.${text} for a dimension column`,
+          text,
+          exact,
+        );
+      }
+      if (qualifier === this.eventName) return this.payload(rest, types, exact, text);
+      const join = this.joins.find((j) => j.alias === qualifier);
+      if (!join) {
+        const aliases = [this.eventName, ...this.joins.map((j) => j.alias)].join(', ');
+        this.fail(`unknown table or alias ${qualifier} in ${text} (known: ${aliases})`, text, exact);
+      }
+      const column = rest.join('.');
+      const { dimension } = join;
+      if (!dimension.columns.includes(column)) {
+        this.fail(
+          `unknown column ${column} of dimension ${dimension.table.name} (its lookup returns ${dimension.columns.join(', ')})`,
+          text,
+          exact,
+        );
+      }
+      return {
+        source: { dimension: dimension.name, column },
+        columnKind: dimension.table.columns[column]?.kind,
+        nullable: true,
+        text,
+        name: column,
+      };
+    }
+    if (isString(expr))
+      return {
+        source: { literal: String(expr.value) },
+        kinds: new Set(['string']),
+        nullable: false,
+        text: show(expr),
+      };
+    if (expr.type === 'null')
+      return { source: { literal: null }, kinds: new Set(), nullable: true, text: 'NULL' };
+    if (expr.type === 'number') {
+      const n = Number(expr.value);
+      if (Number.isFinite(n))
+        return { source: { literal: n }, kinds: new Set(['number']), nullable: false, text: show(expr) };
+    }
+    const name = functionName(expr);
+    if (expr.type === 'aggr_func' || expr.type === 'window_func' || (name && /^last_value$/i.test(name))) {
+      this.unsupported(
+        'an aggregate here',
+        name ?? show(expr),
+        this.locateExpr(expr, at ?? this.span.start) ?? at,
+      );
+    }
+    if (expr.type === 'function' && name) {
+      const envelope = own(ENVELOPE, name.toLowerCase());
+      const args = asList(asNode(expr.args).value);
+      if (envelope && args.length === 0) {
+        return {
+          source: { event: envelope.field },
+          kinds: new Set([envelope.kind]),
+          nullable: false,
+          text: `${name}()`,
+          name: name.toLowerCase(),
+        };
+      }
+      if (envelope)
+        this.unsupported(`arguments to ${name}()`, name, this.locateExpr(expr, at ?? this.span.start) ?? at);
+      const known = Object.keys(ENVELOPE)
+        .map((f) => `${f}()`)
+        .join(', ');
+      this.unsupported(
+        `function ${name}; the functions are ${known} and the aggregates COUNT, SUM, LAST_VALUE`,
+        name,
+        this.locateExpr(expr, at ?? this.span.start) ?? at,
+      );
+    }
+    if (
+      expr.type === 'select' ||
+      expr.ast ||
+      asNode(expr.value).ast ||
+      asList(expr.value).some((v) => asNode(v).ast)
+    ) {
+      this.unsupported(
+        'a subquery',
+        'SELECT',
+        this.locate(keywordPattern('SELECT'), (at ?? this.span.start) + 1) ?? at,
+      );
+    }
+    const what =
+      expr.type === 'bool' || expr.type === 'bigint'
+        ? `the literal ${show(expr)}`
+        : `the expression ${show(expr)}`;
+    return this.unsupported(
+      `${what}; a column is a payload field, a dimension column, an event_…() function or a string, number or NULL`,
+      show(expr),
+      offsetOf(expr) ?? this.locateExpr(expr, at ?? this.span.start) ?? at,
+    );
+  }
+
+  /** Checks a value against the column it fills. */
+  fits(value: Value, column: string, spec: Column, at: number | undefined, canBeNull = value.nullable): void {
+    const refused: string[] = [...(value.kinds ?? [])].filter((k) => !ACCEPTS[spec.kind].includes(k));
+    if (value.columnKind && !ACCEPTS_COLUMN[spec.kind].includes(value.columnKind)) {
+      refused.push(value.columnKind);
+    }
+    const where = value.at ?? at;
+    if (refused.length > 0) {
+      this.fail(
+        `type mismatch: ${value.text} (${refused.join('/')}) does not fit ${spec.kind} column ${column} (${spec.sqlType})`,
+        value.text,
+        where,
+      );
+    }
+    if (canBeNull && !spec.nullable) {
+      const isNull = 'literal' in value.source && value.source.literal === null;
+      const problem = isNull ? 'NULL cannot fill it' : `${value.text} may be NULL`;
+      this.fail(`column ${column} is NOT NULL but ${problem}`, value.text, where);
+    }
+  }
+
+  // ---------------------------------------------------------------------------- select list
+
+  selectList(select: Node, selectAt: number, isEventTable: boolean): SelectItem[] {
+    let cursor = selectAt;
+    const items: SelectItem[] = [];
+    for (const raw of asList(select.columns).map(asNode)) {
+      const expr = asNode(raw.expr);
+      if (raw.type === 'star' || (expr.type === 'column_ref' && referenceParts(expr) === undefined)) {
+        this.unsupported('SELECT *; name every column', '*', this.locate(/\*/, cursor));
+      }
+      const at = this.locateExpr(expr, cursor) ?? cursor;
+      const alias = asString(raw.as) ?? asString(asNode(raw.as).value);
+      const aliasAt =
+        alias === undefined
+          ? undefined
+          : (this.locate(new RegExp(`${keywordPattern('AS').source}\\s*${word(alias)}`, 'i'), at) ??
+            this.locate(refPattern([alias]), at));
+      const columnAt = aliasAt === undefined ? at : (this.locate(refPattern([alias!]), aliasAt) ?? aliasAt);
+      cursor = Math.max(at, aliasAt ?? at) + 1;
+      const aggregate = this.aggregateOf(expr);
+      if (aggregate) {
+        if (isEventTable) {
+          this.unsupported(`aggregate ${aggregate} into an event table (one row per event)`, aggregate, at);
+        }
+        if (alias === undefined) this.fail(`${aggregate}(…) needs AS <column>`, aggregate, at);
+        items.push({ column: alias, at: columnAt, ...this.aggregate(expr, aggregate, at) });
+        continue;
+      }
+      const value = this.value(expr, this.types, at);
+      const column = alias ?? value.name;
+      if (column === undefined) this.fail(`${value.text} needs AS <column>`, value.text, at);
+      if (value.source && 'event' in value.source && alias === undefined) {
+        this.fail(`${value.text} needs AS <column>`, value.text, at);
+      }
+      items.push({ column, at: columnAt, value });
+    }
+    return items;
+  }
+
+  aggregateOf(expr: Node): 'COUNT' | 'SUM' | 'LAST_VALUE' | undefined {
+    const name = functionName(expr)?.toUpperCase();
+    if (expr.type === 'window_func' || asNode(expr).over) {
+      this.unsupported(
+        'OVER (a window); LAST_VALUE aggregates over the key without one',
+        'OVER',
+        this.locate(keywordPattern('OVER'), this.locateExpr(expr, this.span.start)),
+      );
+    }
+    if (expr.type === 'aggr_func') {
+      if (name === 'COUNT' || name === 'SUM') return name;
+      this.unsupported(
+        `aggregate ${name}; the aggregates are COUNT(*), SUM and LAST_VALUE`,
+        name ?? '',
+        this.locateExpr(expr, this.span.start),
+      );
+    }
+    if (expr.type === 'function' && name === 'LAST_VALUE') return 'LAST_VALUE';
+    return undefined;
+  }
+
+  /** COUNT(*), SUM(src), LAST_VALUE(src), each with a FILTER or in the CASE form. */
+  aggregate(
+    expr: Node,
+    kind: 'COUNT' | 'SUM' | 'LAST_VALUE',
+    at: number,
+  ): Pick<SelectItem, 'aggregate' | 'aggregateValue'> {
+    const args = asNode(expr.args);
+    const argList = kind === 'LAST_VALUE' ? asList(args.value).map(asNode) : [asNode(args.expr)];
+    if (args.distinct)
+      this.unsupported(`${kind}(DISTINCT …)`, 'DISTINCT', this.locate(keywordPattern('DISTINCT'), at));
+    if (argList.length !== 1 || asList(args.orderby).length > 0)
+      this.unsupported(`${kind} with ${argList.length} arguments`, kind, at);
+    let arg = argList[0]!;
+    let when: string[] | undefined;
+    const filter = asNode(expr.filter);
+    if (expr.filter) {
+      const where = asNode(filter.where);
+      when = this.typeFilter(where, offsetOf(where) ?? at, 'FILTER (WHERE …)');
+      this.checkWhen(when, offsetOf(where) ?? at);
+    }
+    if (arg.type === 'case') {
+      if (when)
+        this.unsupported('both FILTER and CASE WHEN', 'CASE', this.locate(keywordPattern('CASE'), at));
+      const branches = asList(arg.args).map(asNode);
+      const whens = branches.filter((b) => b.type === 'when');
+      const otherwise = branches.find((b) => b.type === 'else');
+      const elseResult = asNode(otherwise?.result);
+      const caseAt = this.locate(keywordPattern('CASE'), at) ?? at;
+      if (arg.expr || whens.length !== 1) {
+        this.unsupported(`CASE other than CASE WHEN type … THEN … END`, 'CASE', caseAt);
+      }
+      if (
+        otherwise &&
+        elseResult.type !== 'null' &&
+        !(kind === 'SUM' && elseResult.type === 'number' && Number(elseResult.value) === 0)
+      ) {
+        this.unsupported(
+          `ELSE ${show(elseResult)} in ${kind}(CASE …)`,
+          'ELSE',
+          this.locate(keywordPattern('ELSE'), caseAt),
+        );
+      }
+      const cond = asNode(whens[0]!.cond);
+      when = this.typeFilter(cond, offsetOf(cond) ?? caseAt, 'CASE WHEN');
+      this.checkWhen(when, offsetOf(cond) ?? caseAt);
+      arg = asNode(whens[0]!.result);
+      if (kind === 'COUNT') {
+        if (arg.type === 'null' || !(arg.type === 'number' || isString(arg))) {
+          this.unsupported(
+            `COUNT(CASE WHEN … THEN ${show(arg)} END); count with THEN 1`,
+            show(arg),
+            this.locateExpr(arg, caseAt) ?? caseAt,
+          );
+        }
+        return { aggregate: when ? { count: true, when } : { count: true } };
+      }
+    } else if (kind === 'COUNT') {
+      if (arg.type !== 'star') {
+        this.unsupported(
+          `COUNT(${show(arg)}); count events with COUNT(*)`,
+          show(arg),
+          this.locateExpr(arg, at) ?? at,
+        );
+      }
+      return { aggregate: when ? { count: true, when } : { count: true } };
+    }
+    if (arg.type === 'star') this.unsupported(`${kind}(*)`, '*', this.locate(/\*/, at));
+    const value = this.value(arg, when ?? this.types, this.locateExpr(arg, at) ?? at);
+    const aggregate: Aggregate =
+      kind === 'SUM'
+        ? when
+          ? { sum: value.source, when }
+          : { sum: value.source }
+        : when
+          ? { last: value.source, when }
+          : { last: value.source };
+    return { aggregate, aggregateValue: value };
+  }
+
+  checkWhen(when: readonly string[], at: number): void {
+    for (const type of when) {
+      const typeAt = this.locate(stringPattern(type), at, true) ?? at;
+      if (!this.world.payloads.has(type)) this.unknownType(type, typeAt);
+      if (!this.types.includes(type)) {
+        this.fail(
+          `event type ${type} is not read by this statement (it reads ${this.types.join(', ')})`,
+          type,
+          typeAt,
+        );
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------- mappings
+
+  eventMapping(table: SqlTable, items: SelectItem[], tableAt: number | undefined): EventMapping {
+    const columns: Record<string, Source> = {};
+    for (const item of items) {
+      const spec = table.columns[item.column]!;
+      if (this.world.automaticEvent.has(item.column)) {
+        this.fail(`column ${item.column} is filled automatically`, item.column, item.at);
+      }
+      this.fits(item.value!, item.column, spec, item.at);
+      columns[item.column] = item.value!.source;
+    }
+    this.requireCovered(table, [...this.world.automaticEvent, ...Object.keys(columns)], tableAt);
+    return { type: this.types[0]!, into: table.name, joins: this.declaredJoins(), columns };
+  }
+
+  stateMapping(
+    table: SqlTable,
+    select: Node,
+    items: SelectItem[],
+    tableAt: number | undefined,
+  ): StateMapping {
+    const orderKeys = new Set(
+      Object.values(table.merge).flatMap((m) => (typeof m === 'object' ? [m.newestBy] : [])),
+    );
+    const key: Record<string, Source> = {};
+    const columns: Record<string, Aggregate> = {};
+    const orderedBy = new Map<string, { when: string; column: string }>();
+    for (const item of items) {
+      const spec = table.columns[item.column]!;
+      if (this.world.automaticState.has(item.column) || orderKeys.has(item.column)) {
+        this.fail(`column ${item.column} is filled automatically`, item.column, item.at);
+      }
+      const isKey = table.key.includes(item.column);
+      if (item.value) {
+        if (!isKey) {
+          this.fail(
+            `column ${item.column} is not in the key of ${table.name} (${table.key.join(', ')}): aggregate it with COUNT(*), SUM or LAST_VALUE`,
+            item.column,
+            item.at,
+          );
+        }
+        if ('literal' in item.value.source)
+          this.unsupported(`a literal key column`, item.value.text, item.at);
+        this.fits(item.value, item.column, spec, item.at);
+        key[item.column] = item.value.source;
+        continue;
+      }
+      const aggregate = item.aggregate!;
+      if (isKey)
+        this.fail(
+          `key column ${item.column} cannot be an aggregate; select it and GROUP BY it`,
+          item.column,
+          item.at,
+        );
+      const merge = own(table.merge, item.column);
+      const shown = merge === undefined ? 'none (keeps the first value)' : JSON.stringify(merge);
+      if ('count' in aggregate || 'sum' in aggregate) {
+        if (merge !== 'add') {
+          this.fail(
+            `column ${item.column} merges ${shown}; ${'count' in aggregate ? 'COUNT' : 'SUM'} needs merge 'add'`,
+            item.column,
+            item.at,
+          );
+        }
+        if ('sum' in aggregate) this.fits(item.aggregateValue!, item.column, spec, item.at, false);
+      } else if (aggregate.when || typeof merge === 'object') {
+        // Unfiltered into a newestBy column: the newest of every type the statement reads.
+        if (!aggregate.when) aggregate.when = [...this.types];
+        if (typeof merge !== 'object') {
+          this.fail(
+            `column ${item.column} merges ${shown}; a filtered LAST_VALUE needs merge { newestBy: <order key> }`,
+            item.column,
+            item.at,
+          );
+        }
+        const when = [...(aggregate.when ?? [])].sort().join(', ');
+        const other = orderedBy.get(merge.newestBy);
+        if (other && other.when !== when) {
+          this.fail(
+            `column ${item.column} is ordered by ${merge.newestBy} like ${other.column}, so it must be filtered to the same types (${other.when}), not ${when}`,
+            item.column,
+            item.at,
+          );
+        }
+        orderedBy.set(merge.newestBy, { when, column: item.column });
+        // Rows of the other types write NULL to the column (and never win its order key).
+        this.fits(item.aggregateValue!, item.column, spec, item.at, true);
+      } else {
+        if (merge !== 'newest' && merge !== 'newestOrFirst') {
+          this.fail(
+            `column ${item.column} merges ${shown}; LAST_VALUE needs merge 'newest' or 'newestOrFirst'`,
+            item.column,
+            item.at,
+          );
+        }
+        this.fits(item.aggregateValue!, item.column, spec, item.at);
+      }
+      columns[item.column] = aggregate;
+    }
+    this.groupBy(table, select, key, items, tableAt);
+    const fed = new Set([...table.key, ...Object.keys(columns), ...this.world.automaticState, ...orderKeys]);
+    // Counters and sums nothing aggregates add 0; a column merged newest must be fed; columns of an
+    // order key the statement does not set are left alone (the key stays '', never newer), but an
+    // order key it sets must get all of its columns.
+    for (const [column, merge] of Object.entries(table.merge)) {
+      if (typeof merge === 'object' && !orderedBy.has(merge.newestBy)) continue;
+      if (merge !== 'add' && !fed.has(column))
+        this.fail(
+          `column ${column} of ${table.name} merges ${JSON.stringify(merge)} but is not selected`,
+          column,
+          tableAt,
+        );
+    }
+    this.requireCovered(table, [...fed], tableAt);
+    return { into: table.name, types: this.types, joins: this.declaredJoins(), key, columns };
+  }
+
+  groupBy(
+    table: SqlTable,
+    select: Node,
+    key: Record<string, Source>,
+    items: SelectItem[],
+    tableAt: number | undefined,
+  ): void {
+    const groupAt = this.locate(keywordPattern('GROUP', 'BY'));
+    const grouped = groupedExprs(select);
+    if (grouped.length === 0) {
+      this.fail(
+        `a statement into state table ${table.name} needs GROUP BY the sources of its key (${table.key.join(', ')})`,
+        table.name,
+        tableAt,
+      );
+    }
+    for (const column of table.key) {
+      if (!key[column]) this.fail(`key column ${column} of ${table.name} is not selected`, column, tableAt);
+    }
+    const same = (a: Source, b: Source) => JSON.stringify(a) === JSON.stringify(b);
+    let cursor = groupAt ?? this.span.start;
+    const covered = new Set<string>();
+    for (const expr of grouped) {
+      const at = this.locateExpr(expr, cursor) ?? cursor;
+      cursor = at + 1;
+      const value = this.value(expr, this.types, at);
+      const column = Object.keys(key).find((c) => same(key[c]!, value.source));
+      if (!column) {
+        this.fail(
+          `GROUP BY ${value.text} is not the source of a key column of ${table.name} (${table.key.join(', ')})`,
+          value.text,
+          at,
+        );
+      }
+      covered.add(column);
+    }
+    for (const column of Object.keys(key)) {
+      if (!covered.has(column)) {
+        const item = items.find((i) => i.column === column)!;
+        this.fail(
+          `key column ${column} (${item.value!.text}) is not in GROUP BY`,
+          column,
+          groupAt ?? item.at,
+        );
+      }
+    }
+  }
+
+  requireCovered(table: SqlTable, written: readonly string[], at: number | undefined): void {
+    for (const [column, spec] of Object.entries(table.columns)) {
+      if (spec.written && !spec.optional && !written.includes(column)) {
+        this.fail(
+          `NOT NULL column ${column} of ${table.name} has no default and is not selected`,
+          column,
+          at,
+        );
+      }
+    }
+  }
+
+  declaredJoins(): Join[] {
+    return this.joins.map((j) => ({ dimension: j.dimension.name, on: j.on }));
+  }
+}
+
+// ------------------------------------------------------------------------------ zod schemas
+
+interface Def {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+}
+const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The object shape under optional/nullable/default/pipe wrappers, if the schema is an object. */
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  let current: z.ZodType | undefined = schema;
+  for (let depth = 0; current && depth < 20; depth++) {
+    const def = defOf(current);
+    if (def.type === 'object') return def.shape;
+    current = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+  }
+  return undefined;
+}
+
+/** Whether a payload field (or an object on its path) may be absent or null. */
+function mayBeMissing(schema: z.ZodType, path: readonly string[]): boolean {
+  let current = schema;
+  for (const part of path) {
+    const shape = shapeOf(current);
+    const field = shape && own(shape, part);
+    if (!field) return true;
+    if (field.safeParse(undefined).success || field.safeParse(null).success) return true;
+    current = field;
+  }
+  return false;
+}

@@ -1,0 +1,103 @@
+/**
+ * The user function's built bundle inside AWS's own runtime (the Lambda Runtime Interface Emulator
+ * with AWS's Node.js runtime interface client), invoked with AWS's sample MSK event and with events
+ * no record of which can be named: what Lambda itself would see.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionBuildOptions } from '../../infra/lib/function-code.ts';
+import { FunctionError, type LambdaRuntime, startLambdaRuntime } from '../../local-esm/lambda-runtime.ts';
+import { dump, freshDatabase, type TestDatabase } from '../support/database.ts';
+import { businessEvent, kafkaEvent, kafkaRecord } from '../support/events.ts';
+
+/** AWS's sample MSK event (docs.aws.amazon.com/lambda/latest/dg/with-msk.html): a value that is not JSON. */
+const AWS_SAMPLE_MSK_EVENT = {
+  eventSource: 'aws:kafka',
+  eventSourceArn:
+    'arn:aws:kafka:us-east-1:123456789012:cluster/vpc-2priv-2pub/751d2973-a626-431c-9d4e-d7975eb44dd7-2',
+  bootstrapServers:
+    'b-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092',
+  records: {
+    'mytopic-0': [
+      {
+        topic: 'mytopic',
+        partition: 0,
+        offset: 15,
+        timestamp: 1545084650987,
+        timestampType: 'CREATE_TIME',
+        key: 'abcDEFghiJKLmnoPQRstuVWXyz1234==',
+        value: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==',
+        headers: [{ headerKey: [104, 101, 97, 100, 101, 114, 86, 97, 108, 117, 101] }],
+      },
+    ],
+  },
+};
+
+let db: TestDatabase;
+let runtime: LambdaRuntime;
+let codeDir: string;
+const output: string[] = [];
+
+beforeAll(async () => {
+  db = await freshDatabase('lrt_ric');
+  codeDir = mkdtempSync(join(tmpdir(), 'lrt-ric-'));
+  await build(functionBuildOptions('user', codeDir));
+  runtime = await startLambdaRuntime({
+    codeDir,
+    functionName: 'lambda-realtime-local-user',
+    env: { ...db.env, POWERTOOLS_LOG_LEVEL: 'INFO', LOG_LEVEL: 'info' },
+    timeoutSeconds: 30,
+    output: (line) => output.push(line),
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await runtime?.close();
+  await db?.drop();
+  if (codeDir) rmSync(codeDir, { recursive: true, force: true });
+});
+
+describe('the user bundle under the Runtime Interface Emulator', () => {
+  it("answers AWS's sample MSK event: the value is not JSON, so it is dead-lettered, headers kept", async () => {
+    expect(await runtime.invoke(AWS_SAMPLE_MSK_EVENT)).toEqual({ batchItemFailures: [] });
+    expect(await dump(db.conn, 'event_dead_letter', 'kafka_offset')).toMatchObject([
+      { kafka_topic: 'mytopic', kafka_partition: 0, kafka_offset: '15', reason: 'not_json' },
+    ]);
+    const [[row]] = (await db.conn.query(
+      'SELECT headers, record_value FROM event_dead_letter',
+    )) as unknown as [[{ headers: unknown; record_value: Buffer }]];
+    // mysql2 hands a JSON column back parsed on MySQL, as text on MariaDB.
+    const headers = typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers;
+    expect(headers).toEqual([
+      { name: 'headerKey', value: Buffer.from('headerValue').toString('base64'), text: 'headerValue' },
+    ]);
+    expect(row.record_value.toString()).toBe('Hello, this is a test.');
+    expect(runtime.initDurationsMs.length).toBe(1);
+  });
+
+  it('writes a batch of events and answers with no failures', async () => {
+    const login = businessEvent('user_login', {}, { userId: 'u1' });
+    const event = kafkaEvent([
+      kafkaRecord({ offset: 1, value: login }),
+      kafkaRecord({ offset: 2, value: login }),
+    ]);
+    expect(await runtime.invoke(event)).toEqual({ batchItemFailures: [] });
+    expect(await dump(db.conn, 'user_event_wide', 'event_id')).toMatchObject([{ event_id: login.eventId }]);
+  });
+
+  it.each([
+    ['not a Kafka event', { Records: [] }, /not a Lambda Kafka event/],
+    [
+      'a partition that is not a list',
+      { eventSource: 'aws:kafka', records: { 't-0': { offset: 1 } } },
+      /is not a list/,
+    ],
+  ])('fails the invocation when no record can be named: %s', async (_name, event, message) => {
+    const error = await runtime.invoke(event).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FunctionError);
+    expect((error as Error).message).toMatch(message);
+  });
+});
