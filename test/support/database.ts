@@ -1,6 +1,7 @@
 /** A fresh, migrated schema per test file on the shared real MySQL, and handlers wired to it. */
 import { type Connection, createConnection } from 'mysql2/promise';
 import { migrate } from '../../db/migrate.ts';
+import type { ServiceEndpoints } from '../../scripts/services/find-services.ts';
 import { createDimensionCaches } from '../../shared/dimensions/dimension.ts';
 import {
   DIMENSIONS,
@@ -26,8 +27,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
-  const { db } = services();
+/** `server`: the MySQL to use (default: the one the test run found; scripts outside vitest pass theirs). */
+export async function freshDatabase(
+  prefix = 'lrt_t',
+  server?: ServiceEndpoints['db'],
+): Promise<TestDatabase> {
+  const db = server ?? services().db;
   const name = uniqueName(prefix).slice(0, 64);
   const admin = await createConnection({ ...db });
   await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
