@@ -622,6 +622,9 @@ export class RunnerProcess {
   invocations = 0;
   /** Invocations the runner ended at the function timeout. */
   timeouts = 0;
+  /** The runners' `error` events (a failed commit, a consumer error): survived, but worth a note. */
+  errors = 0;
+  firstError: string | undefined;
   /** How often each warning or error message of the functions was logged. */
   readonly messages = new Map<string, number>();
   /** Functions whose runner joined its group. */
@@ -682,6 +685,10 @@ export class RunnerProcess {
       line.type === 'revoked' ||
       line.type === 'assigned'
     ) {
+      if (line.type === 'error') {
+        this.errors += 1;
+        this.firstError ??= `${line.domain}: ${line.message}`.slice(0, 200);
+      }
       this.#recent.push(text.slice(0, 300));
       if (this.#recent.length > 6) this.#recent.shift();
     }

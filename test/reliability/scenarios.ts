@@ -49,7 +49,13 @@ async function faultRun(run: ScenarioRun, size: Size, options: FaultOptions): Pr
   await run.drained(DRAIN_TIMEOUT_MS);
   await run.stopRunners();
   const retried = run.runners.reduce((sum, r) => sum + r.reportedForRetry, 0);
-  return [...notes, `${retried} deliveries reported for retry`];
+  const errors = run.runners.reduce((sum, r) => sum + r.errors, 0);
+  const firstError = run.runners.find((r) => r.firstError)?.firstError;
+  return [
+    ...notes,
+    `${retried} records reported for retry by the functions`,
+    ...(errors > 0 ? [`${errors} runner errors survived (first: ${firstError})`] : []),
+  ];
 }
 
 const mysqlOutage: ScenarioDefinition = {
