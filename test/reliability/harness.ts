@@ -115,6 +115,8 @@ export class ScenarioRun {
   readonly secretId: string;
   readonly specs: RecordSpec[] = [];
   readonly runners: RunnerProcess[] = [];
+  /** What a scenario's checks observed, for the notes under the table. */
+  readonly notes: string[] = [];
   /** Positions in `specs` a scenario noted (where a fault began, say). */
   readonly marks = new Map<string, number>();
   /** Records handed to the producer again after a failed send (they may be in the topic twice). */
@@ -600,6 +602,7 @@ type RunnerLine = {
   domain?: string;
   requestId?: string;
   size?: number;
+  partitions?: Record<string, number[]>;
   failed?: number;
   reason?: string;
   message?: string;
@@ -614,7 +617,10 @@ export class RunnerProcess {
   alive = true;
   stopRequested = false;
   /** Batches invoked and not settled: requestId → function and records. */
-  readonly inFlight = new Map<string, { domain: string; size: number }>();
+  readonly inFlight = new Map<
+    string,
+    { domain: string; size: number; partitions: Record<string, number[]>; since: number }
+  >();
   /** Records handed to the functions (a record delivered again counts again). */
   invokedRecords = 0;
   /** Records the functions reported for retry (or in failed invocations). */
@@ -672,7 +678,12 @@ export class RunnerProcess {
     }
     if (line.type === 'started') this.startedDomains.add(line.domain ?? '');
     if (line.type === 'invoke' && line.requestId) {
-      this.inFlight.set(line.requestId, { domain: line.domain ?? '', size: line.size ?? 0 });
+      this.inFlight.set(line.requestId, {
+        domain: line.domain ?? '',
+        size: line.size ?? 0,
+        partitions: line.partitions ?? {},
+        since: Date.now(),
+      });
       this.invocations += 1;
       this.invokedRecords += line.size ?? 0;
     } else if (line.type === 'result' && line.requestId) {
@@ -705,10 +716,10 @@ export class RunnerProcess {
     }
   }
 
-  /** Resolves once a batch is in flight in this process. */
-  async midBatch(ms = 120_000): Promise<void> {
+  /** Resolves once a batch has been in flight in this process for `forMs`. */
+  async midBatch(forMs: number, ms = 120_000): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.inFlight.size === 0) {
+    while (![...this.inFlight.values()].some((b) => Date.now() - b.since >= forMs)) {
       if (!this.alive) throw new Error(`${this.name} exited: ${this.tail()}`);
       if (Date.now() > deadline) throw new Error(`${this.name} had no batch in flight within ${ms / 1000} s`);
       await sleep(5);

@@ -4,6 +4,7 @@
  * it flows through the local event source mappings and the real functions; the suite then accounts
  * for every record (./accounting.ts).
  */
+import { eventTables, domain as registryDomain } from '../../shared/domains/registry.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { badInput } from './bad-input.ts';
 import {
@@ -121,7 +122,7 @@ const kafkaRestart: ScenarioDefinition = {
 
 const runnerKill: ScenarioDefinition = {
   name: 'runner-sigkill',
-  what: 'two runner processes per consumer group; each in turn killed with SIGKILL while a batch it had written was still unanswered (ESM_SLOW_MS=100), then started again',
+  what: 'two runner processes per consumer group; each in turn killed with SIGKILL in the middle of a batch (50 ms into it; ESM_SLOW_MS=100 holds each answer 100 ms after the write), then started again',
   async run(run, size) {
     const options = { slowMs: 100 };
     return faultRun(run, size, {
@@ -132,15 +133,20 @@ const runnerKill: ScenarioDefinition = {
       async inject(run, runners) {
         const notes: string[] = [];
         for (const victim of runners) {
-          await victim.midBatch();
+          await victim.midBatch(50);
           victim.kill('SIGKILL');
           await victim.exited;
-          const inFlight = victim.inFlight.size;
-          const batches = [...victim.inFlight.values()].map((b) => `${b.domain} ${b.size}`).join(', ');
-          const line = `${victim.name} killed with ${inFlight} batch(es) in flight (function, records: ${batches})`;
+          const batches = await Promise.all(
+            [...victim.inFlight.values()].map(async (b) => {
+              const rows = await rowsAt(run, b.domain, b.partitions);
+              return `${b.domain}: ${b.size} records, ${rows} of its rows already written`;
+            }),
+          );
+          const line = `${victim.name} killed with ${batches.length} batch(es) in flight (${batches.join('; ')})`;
           run.ctx.log(`  ${line}`);
           notes.push(line);
-          if (inFlight === 0) throw new Error(`${victim.name} was killed between batches, not mid-batch`);
+          if (batches.length === 0)
+            throw new Error(`${victim.name} was killed between batches, not mid-batch`);
           await sleep(2_000);
           const replacement = run.startRunner(options);
           await replacement.started();
@@ -151,6 +157,25 @@ const runnerKill: ScenarioDefinition = {
     });
   },
 };
+
+/** Rows of `domain`'s event table written from these records (`<topic>-<partition>` → offsets). */
+async function rowsAt(
+  run: ScenarioRun,
+  domain: string,
+  partitions: Record<string, number[]>,
+): Promise<number> {
+  let rows = 0;
+  for (const table of eventTables(registryDomain(domain))) {
+    for (const [key, offsets] of Object.entries(partitions)) {
+      const [[row]] = (await run.conn.query(
+        `SELECT COUNT(*) AS n FROM ${table.name} WHERE kafka_topic = ? AND kafka_partition = ? AND kafka_offset IN (?)`,
+        [run.topic, Number(key.slice(key.lastIndexOf('-') + 1)), offsets],
+      )) as unknown as [[{ n: string }]];
+      rows += Number(row.n);
+    }
+  }
+  return rows;
+}
 
 const REFRESHED = 'database access denied; credentials refreshed, pool rebuilt, retrying once';
 
@@ -257,7 +282,9 @@ const dimensionChange: ScenarioDefinition = {
       }
     }
     if (checked === 0) failures.push('no event after the change involved a changed dimension row');
-    run.ctx.log(`  ${checked} rows of events published after the change checked`);
+    run.notes.push(
+      `${checked} rows of events published after the change checked against the changed dimension rows`,
+    );
     return failures.slice(0, 10);
   },
 };

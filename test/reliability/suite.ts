@@ -94,6 +94,7 @@ for (const scenario of scenarios) {
     result.redelivered = invoked - DOMAIN_NAMES.length * records.length;
     result.failures.push(...accounting.problems);
     result.failures.push(...((await scenario.verify?.(run, records)) ?? []));
+    result.notes.push(...run.notes);
     result.extra = scenario.report?.(run, records, accounting.placeOf) ?? [];
   } catch (error) {
     result.failures.unshift(`FAILED: ${(error as Error).stack ?? error}`);
