@@ -333,11 +333,15 @@ export class ScenarioRun {
   // ------------------------------------------------------------------------------- waiting
 
   /** Σ over the functions' groups and partitions of high watermark − committed offset. */
-  async lag(): Promise<number> {
+  lag(): Promise<number> {
+    return this.#withAdmin(() => this.#lag());
+  }
+
+  /** An admin call; when it fails (the broker restarted, say), the next one gets a new client. */
+  async #withAdmin<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await this.#lag();
+      return await call();
     } catch (error) {
-      // The broker may have restarted: the next call gets a new client.
       const old = this.#admin;
       this.#admin = new Admin({
         clientId: 'lrt-reliability-admin',
@@ -348,17 +352,33 @@ export class ScenarioRun {
     }
   }
 
+  /** The next offset of each partition of `topic` (its high watermark), retried on a new client. */
+  async #ends(topic: string, partitions: number): Promise<Map<number, bigint>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const ends = await this.#withAdmin(() =>
+          this.#admin.listOffsets({
+            topics: [
+              {
+                name: topic,
+                partitions: Array.from({ length: partitions }, (_, p) => ({
+                  partitionIndex: p,
+                  timestamp: -1n,
+                })),
+              },
+            ],
+          }),
+        );
+        return new Map((ends[0]?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await sleep(1_000);
+      }
+    }
+  }
+
   async #lag(): Promise<number> {
-    const ends = await this.#admin.listOffsets({
-      topics: [
-        {
-          name: this.topic,
-          partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partitionIndex: p, timestamp: -1n })),
-        },
-      ],
-    });
-    const end = new Map<number, bigint>();
-    for (const p of ends[0]?.partitions ?? []) end.set(p.partitionIndex, p.offset);
+    const end = await this.#ends(this.topic, PARTITIONS);
     const groups = await this.#admin.listConsumerGroupOffsets({
       groups: DOMAIN_NAMES.map((d) => this.group(d)),
     });
@@ -478,17 +498,10 @@ export class ScenarioRun {
       headers: Array<[string, Buffer]>;
     }>
   > {
-    const ends = await this.#admin.listOffsets({
-      topics: [
-        {
-          name: topic,
-          partitions: Array.from({ length: partitions }, (_, p) => ({ partitionIndex: p, timestamp: -1n })),
-        },
-      ],
-    });
     const want = new Map<number, number>();
-    for (const p of ends[0]?.partitions ?? [])
-      if (p.offset > 0n) want.set(p.partitionIndex, Number(p.offset));
+    for (const [partition, end] of await this.#ends(topic, partitions)) {
+      if (end > 0n) want.set(partition, Number(end));
+    }
     const total = [...want.values()].reduce((a, b) => a + b, 0);
     if (total === 0) return [];
     const consumer = new Consumer({
