@@ -48,6 +48,10 @@ export interface DemoOptions {
   runId: string;
   seed?: number;
   now?: () => number;
+  /** Share of records that re-send a recent event (a producer retrying): default 0.02. */
+  duplicateRate?: number;
+  /** Share of records that are malformed (dead-lettered): default 0.01. */
+  malformedRate?: number;
 }
 
 export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
@@ -64,6 +68,10 @@ export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
   let sequence = 0;
   let orders = 0;
   let produced = 0;
+  const malformedBelow = options.malformedRate ?? 0.01;
+  const duplicateBelow = malformedBelow + (options.duplicateRate ?? 0.02);
+  // About one record in six finishes an open order, whatever the other shares are.
+  const finishBelow = duplicateBelow + 0.17;
 
   const event = (type: string, payload: Record<string, unknown>, timestamp = now()) => {
     const eventId = `${options.runId}-${++sequence}-${randomUUID().slice(0, 8)}`;
@@ -76,11 +84,11 @@ export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
   while (produced < options.events) {
     const roll = rnd();
     let record: DemoRecord;
-    if (roll < 0.01) {
+    if (roll < malformedBelow) {
       record = malformed(rnd, options.runId, ++sequence);
-    } else if (roll < 0.03 && recent.length > 0) {
+    } else if (roll < duplicateBelow && recent.length > 0) {
       record = { ...pick(recent), expect: 'duplicate' };
-    } else if (roll < 0.2 && openOrders.length > 0) {
+    } else if (roll < finishBelow && openOrders.length > 0) {
       // Finish an order: mostly paid, sometimes cancelled; now and then published out of order,
       // with an event time before its create.
       const order = openOrders.splice(Math.floor(rnd() * openOrders.length), 1)[0]!;

@@ -6,6 +6,7 @@
 import { type Connection, createConnection } from 'mysql2/promise';
 import { deploySchema } from '../../db/deploy-schema.ts';
 import { CLONE_SUFFIX, type DatabaseUsers, type Login } from '../../db/users.ts';
+import type { ServiceEndpoints } from '../../scripts/services/find-services.ts';
 import { createDimensionCaches } from '../../shared/dimensions/dimension.ts';
 import {
   DIMENSIONS,
@@ -40,9 +41,12 @@ function usersFor(name: string): DatabaseUsers {
   return { database: name, app: login('app'), migrator: login('mig') };
 }
 
-/** A connection to `database` as `login`. */
-export function connectAs(login: Login, database: string): Promise<Connection> {
-  const { db } = services();
+/** A connection to `database` as `login` (on the test run's MySQL unless `db` names another). */
+export function connectAs(
+  login: Login,
+  database: string,
+  db: Pick<ServiceEndpoints['db'], 'host' | 'port'> = services().db,
+): Promise<Connection> {
   return createConnection({
     host: db.host,
     port: db.port,
@@ -53,12 +57,16 @@ export function connectAs(login: Login, database: string): Promise<Connection> {
   });
 }
 
-export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
-  const { database: _, ...server } = services().db;
-  const db = services().db;
+/** `server`: the MySQL to use (default: the one the test run found; scripts outside vitest pass theirs). */
+export async function freshDatabase(
+  prefix = 'lrt_t',
+  server?: ServiceEndpoints['db'],
+): Promise<TestDatabase> {
+  const db = server ?? services().db;
+  const { database: _, ...admin } = db;
   const name = uniqueName(prefix).slice(0, 64);
   const conn = await createConnection({
-    ...server,
+    ...admin,
     timezone: 'Z',
     supportBigNumbers: true,
     bigNumberStrings: true,
@@ -68,7 +76,7 @@ export async function freshDatabase(prefix = 'lrt_t'): Promise<TestDatabase> {
   const users = usersFor(name);
   await deploySchema({
     admin: conn,
-    connectMigrator: () => connectAs(users.migrator, name),
+    connectMigrator: () => connectAs(users.migrator, name, db),
     users,
     tables: TABLES,
     dimensions: DIMENSIONS,

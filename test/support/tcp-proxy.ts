@@ -1,6 +1,7 @@
 /**
  * A TCP proxy in front of a real service, to cut the network path the way an outage would
- * (connections refused, open ones reset) and restore it — the service behind stays real.
+ * (connections refused, open ones reset) and restore it, or to make it slow (latency added to every
+ * chunk, in order) — the service behind stays real.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -9,6 +10,8 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
   port = 0;
+  /** Added to every chunk in each direction, in milliseconds; chunks keep their order. */
+  latencyMs = 0;
 
   constructor(target: { host: string; port: number }) {
     this.#target = target;
@@ -26,7 +29,8 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      this.#relay(client, upstream);
+      this.#relay(upstream, client);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -43,5 +47,18 @@ export class TcpProxy {
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Copies `from` to `to`, each chunk held `latencyMs` (never overtaking an earlier one). */
+  #relay(from: Socket, to: Socket): void {
+    let due = 0;
+    const later = (write: () => void) => {
+      const delay = this.latencyMs;
+      if (delay <= 0 && due <= Date.now()) return write();
+      due = Math.max(Date.now() + delay, due);
+      setTimeout(write, due - Date.now());
+    };
+    from.on('data', (chunk: Buffer) => later(() => to.destroyed || to.write(chunk)));
+    from.on('end', () => later(() => to.destroyed || to.end()));
   }
 }
