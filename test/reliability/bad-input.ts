@@ -621,7 +621,9 @@ export const badInput: ScenarioDefinition = {
       const mine = records.flatMap((r, i) => (c.records.includes(r.spec) ? [placeOf[i]!] : []));
       const observed = [
         ...new Set(mine.map((p) => (p.place === 'dead-letter' ? `dead-letter ${p.detail}` : p.place))),
-      ].join(', ');
+      ]
+        .sort()
+        .join(', ');
       rows.push([c.label, String(mine.length), observed, c.outcome]);
     }
     return table(rows);
