@@ -43,7 +43,15 @@ async function faultRun(run: ScenarioRun, size: Size, options: FaultOptions): Pr
       produced = n;
     },
   });
-  while (produced < records / 4) await sleep(50);
+  let failed: { error: unknown } | undefined;
+  producing.catch((error: unknown) => {
+    failed = { error };
+  });
+  while (produced < records / 4) {
+    if (failed) throw failed.error;
+    run.checkRunners();
+    await sleep(50);
+  }
   await run.written(1);
   const notes = await options.inject(run, runners);
   await producing;
