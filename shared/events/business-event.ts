@@ -1,6 +1,6 @@
 /** The unified event envelope every business system publishes (docs/architecture.md, contract 4). */
 import { z } from 'zod';
-import { epochMillis, eventIdSchema } from './catalog.ts';
+import { epochMillis, eventIdSchema, WELL_FORMED, wellFormed } from './catalog.ts';
 
 export const businessEventSchema = z.object({
   domain: z.string().min(1).max(32),
@@ -11,7 +11,8 @@ export const businessEventSchema = z.object({
   payload: z.record(z.string(), z.unknown()),
   /** Payload schema version, `major.minor`. */
   version: z.string().regex(/^\d{1,4}\.\d{1,4}$/, 'must look like 1.0'),
-  source: z.string().min(1).max(64),
+  /** Stored with every event row: as sent (shared/events/catalog.ts, wellFormed). */
+  source: z.string().min(1).max(64).refine(wellFormed, WELL_FORMED),
 });
 
 export type BusinessEventEnvelope = z.output<typeof businessEventSchema>;

@@ -7,19 +7,27 @@
  */
 import { z } from 'zod';
 
+/**
+ * Text MySQL stores exactly as it was sent. JSON can carry an unpaired UTF-16 surrogate (the escape
+ * `"\ud800"`), which UTF-8 cannot encode: the driver would write U+FFFD in its place, changing the
+ * value, and two ids differing only there would become one entity. Such a string is refused.
+ */
+export const wellFormed = (text: string) => text.isWellFormed();
+export const WELL_FORMED = 'must be well-formed Unicode (no unpaired surrogate)';
+
 /** Entity ids: compared byte for byte, so no leading or trailing whitespace (MySQL pads it away). */
 export const id = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^\S(?:[\s\S]*\S)?$/, 'must not start or end with whitespace');
+  .regex(/^\S(?:[\s\S]*\S)?$/, 'must not start or end with whitespace')
+  .refine(wellFormed, WELL_FORMED);
 /** Event ids order events on ties and key state rows: visible ASCII only. */
 export const eventIdSchema = z.string().regex(/^[\x21-\x7E]{1,64}$/, 'must be 1-64 visible ASCII characters');
 /** Epoch milliseconds, between 2000-01-01 and 2100-01-01. */
 export const epochMillis = z.number().int().min(946_684_800_000).max(4_102_444_800_000);
-/** A string of at most `max` characters (the column's size). */
-
-export const text = (max: number) => z.string().max(max);
+/** A string of at most `max` characters (the column's size), stored as sent. */
+export const text = (max: number) => z.string().max(max).refine(wellFormed, WELL_FORMED);
 
 export interface CatalogEntry<S extends z.ZodType = z.ZodType> {
   domain: string;

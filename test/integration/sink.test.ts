@@ -269,6 +269,35 @@ describe('ids compare byte for byte', () => {
   });
 });
 
+describe('text is stored as it was sent', () => {
+  it('dead-letters a string UTF-8 cannot hold (an unpaired surrogate) instead of storing U+FFFD and merging two ids', async () => {
+    const handler = domainHandler('user', db);
+    // JSON escapes of lone surrogates: valid JSON, distinct ids to the code, both 'lone-\uFFFD' once encoded.
+    const loneHigh = businessEvent('user_login', {}, { userId: 'lone-\ud800' });
+    const loneLow = businessEvent('user_login', {}, { userId: 'lone-\udbff' });
+    const badDevice = businessEvent('user_login', {}, { userId: 'u1', device: 'ios-\udfff' });
+    const emoji = businessEvent('user_login', {}, { userId: 'u-😀', device: 'phone 📱' });
+    const response = await handler(
+      kafkaEvent([loneHigh, loneLow, badDevice, emoji].map((value, i) => kafkaRecord({ offset: i, value }))),
+      lambdaContext(),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await dump(db.conn, 'user_event_wide', 'event_id')).map((r) => [r.user_id, r.device])).toEqual([
+      ['u-😀', 'phone 📱'],
+    ]);
+    expect((await profiles()).map((p) => [p.user_id, p.login_count])).toEqual([['u-😀', '1']]);
+    const [letters] = (await db.conn.query(
+      'SELECT kafka_offset, reason, error_message FROM event_dead_letter ORDER BY kafka_offset',
+    )) as unknown as [Array<{ kafka_offset: string; reason: string; error_message: string }>];
+    expect(letters.map((l) => [l.kafka_offset, l.reason])).toEqual([
+      ['0', 'schema'],
+      ['1', 'schema'],
+      ['2', 'schema'],
+    ]);
+    expect(letters[2]!.error_message).toContain('device: must be well-formed Unicode');
+  });
+});
+
 describe('newest wins on ties', () => {
   it('breaks equal event times by payload version, then event id, for every column group', async () => {
     const handler = domainHandler('order', db);

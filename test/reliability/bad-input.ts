@@ -116,6 +116,22 @@ function cases(): BadInputCase[] {
     ],
   });
 
+  // ---------------------------------------------------- unpaired surrogate escapes in JSON
+  // Valid UTF-8 and valid JSON, but the strings cannot be stored: UTF-8 has no unpaired surrogate.
+  const surrogates = 'unpaired surrogate escape (`"\\ud800"`)';
+  list.push({
+    label: surrogates,
+    outcome:
+      'dead-lettered `schema` (stored, it would become U+FFFD and merge distinct ids); a real pair (😀): written',
+    records: [
+      deadLetter(surrogates, 'schema', text(businessEvent('user_login', {}, { userId: 'lone-\ud800' }))),
+      deadLetter(surrogates, 'schema', text(businessEvent('user_login', {}, { userId: 'lone-\udbff' }))),
+      deadLetter(surrogates, 'schema', text(businessEvent('order_cancel', {}, { reason: 'late \udfff' }))),
+      deadLetter(surrogates, 'schema', text(businessEvent('product_view', { source: 'pos-\ud83d' }))),
+      written(surrogates, businessEvent('user_login', {}, { userId: 'smile-😀', device: '📱' })),
+    ],
+  });
+
   // ----------------------------------------------------------------------- truncated JSON
   const truncated = text(businessEvent('order_create'));
   list.push({
@@ -605,7 +621,9 @@ export const badInput: ScenarioDefinition = {
       const mine = records.flatMap((r, i) => (c.records.includes(r.spec) ? [placeOf[i]!] : []));
       const observed = [
         ...new Set(mine.map((p) => (p.place === 'dead-letter' ? `dead-letter ${p.detail}` : p.place))),
-      ].join(', ');
+      ]
+        .sort()
+        .join(', ');
       rows.push([c.label, String(mine.length), observed, c.outcome]);
     }
     return table(rows);

@@ -43,7 +43,15 @@ async function faultRun(run: ScenarioRun, size: Size, options: FaultOptions): Pr
       produced = n;
     },
   });
-  while (produced < records / 4) await sleep(50);
+  let failed: { error: unknown } | undefined;
+  producing.catch((error: unknown) => {
+    failed = { error };
+  });
+  while (produced < records / 4) {
+    if (failed) throw failed.error;
+    run.checkRunners();
+    await sleep(50);
+  }
   await run.written(1);
   const notes = await options.inject(run, runners);
   await producing;
@@ -67,6 +75,8 @@ const mysqlOutage: ScenarioDefinition = {
     await proxy.up();
     try {
       return await faultRun(run, size, {
+        // The stream still flows after the cut and the restart (about 15 s from a quarter in).
+        minSeconds: 28,
         runnerOptions: {
           // The proxy as the database endpoint (an RDS Proxy endpoint overrides the secret's host the same way).
           functionEnv: { DB_HOST: '127.0.0.1', DB_PORT: String(proxy.port), DB_CONNECT_TIMEOUT_MS: '2000' },

@@ -26,7 +26,7 @@ import { SCENARIOS } from './scenarios.ts';
 
 const SIZES: Record<Size['name'], Size> = {
   full: { name: 'full', loadRecords: 200_000, faultRecords: 20_000, faultRate: 500, background: 2_000 },
-  ci: { name: 'ci', loadRecords: 50_000, faultRecords: 3_000, faultRate: 200, background: 600 },
+  ci: { name: 'ci', loadRecords: 50_000, faultRecords: 4_000, faultRate: 200, background: 600 },
 };
 
 const { values: args } = parseArgs({

@@ -44,6 +44,7 @@ describe('businessEventSchema', () => {
     { domain: '' },
     { type: 'x'.repeat(65) },
     { source: '' },
+    { source: 'billing-\ud800' }, // an unpaired surrogate: MySQL would store U+FFFD instead
   ])('rejects %j', (change) => {
     expect(accepts(change)).toBe(false);
   });
@@ -55,6 +56,7 @@ describe('businessEventSchema', () => {
     { eventId: '!~' },
     { version: '1.3' },
     { payload: {} },
+    { source: 'kassensystem-ü-😀' },
   ])('accepts %j', (change) => {
     expect(accepts(change)).toBe(true);
   });

@@ -74,8 +74,21 @@ describe('CATALOG', () => {
     ['product_recommend', { productIds: [] }],
     ['product_recommend', { productIds: [''] }],
     ['product_recommend', { productIds: Array.from({ length: 101 }, (_, i) => `p${i}`) }],
+    // An unpaired surrogate (JSON allows the escape "\ud800"): UTF-8, so MySQL, cannot store it.
+    ['order_create', { orderId: 'o-\ud800' }],
+    ['user_login', { userId: 'u-\udfff', device: 'ios' }],
+    ['user_login', { device: 'ios-\udbff' }],
+    ['order_pay', { payMethod: '\udc00card' }],
+    ['product_recommend', { productIds: ['p1', 'p-\ud83d'] }],
   ])('%s rejects %j', (type, change) => {
     expect(v1(type).payload.safeParse({ ...payloadOf(type), ...change }).success).toBe(false);
+  });
+
+  it.each([
+    ['user_login', { userId: 'u-😀', device: 'phone 📱' }],
+    ['order_cancel', { orderId: '注文-1', reason: 'zu spät — 遅すぎる' }],
+  ])('%s accepts text outside ASCII and the BMP: %j', (type, change) => {
+    expect(v1(type).payload.parse({ ...payloadOf(type), ...change })).toMatchObject(change);
   });
 });
 
