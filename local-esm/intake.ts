@@ -15,6 +15,12 @@
  * After each assignment (`consumer:group:join`) intake opens a new message stream, which starts each
  * assigned partition at its committed offset, and closes the previous one: a fetch that was in flight
  * across the rebalance can only deliver to the old stream, whose messages are ignored.
+ *
+ * A message stream that fails is opened again the same way, with backoff; the partition queues drop
+ * what the new one repeats of what the runner holds. (After a broker restart the client keeps
+ * fetching with the partitions' old leader epoch, the broker answers FENCED_LEADER_EPOCH, and the
+ * client gives the stream up; a new stream starts without an epoch. AWS's mapping rides out a broker
+ * restart, so the runner must too.) Only a stream that cannot be opened again is fatal.
  */
 import { Consumer, type ConsumerOptions, type Message, type MessagesStream } from '@platformatic/kafka';
 
@@ -41,6 +47,17 @@ export interface IntakeListener {
   error(what: string, error: unknown): void;
 }
 
+/** Reopening a failed message stream: delays from `initialMs` doubling to `maxMs`; fatal after `attempts` failed opens in a row. */
+export interface ReopenOptions {
+  initialMs: number;
+  maxMs: number;
+  attempts: number;
+}
+
+const DEFAULT_REOPEN: ReopenOptions = { initialMs: 500, maxMs: 5_000, attempts: 60 };
+
+type BufferConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+
 export interface IntakeOptions {
   brokers: string[];
   groupId: string;
@@ -51,18 +68,25 @@ export interface IntakeOptions {
   maxWaitTimeMs: number;
   sessionTimeoutMs: number;
   listener: IntakeListener;
+  /** Default: 500 ms doubling to 5 s, fatal after 60 failed opens in a row (about five minutes). */
+  reopen?: ReopenOptions;
+  /** The Kafka consumer (default @platformatic/kafka's; tests give a stand-in). */
+  createConsumer?: (options: ConsumerOptions<Buffer, Buffer, Buffer, Buffer>) => BufferConsumer;
 }
 
 export class KafkaIntake {
   readonly #options: IntakeOptions;
-  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  readonly #consumer: BufferConsumer;
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   /** Streams replaced after a rebalance, still closing. */
   readonly #stale = new Set<MessagesStream<Buffer, Buffer, Buffer, Buffer>>();
   #joined = false;
   #closing = false;
-  /** Counts the streams opened after rebalances: only the newest one is kept. */
+  /** Counts the streams opened after rebalances and failures: only the newest one is kept. */
   #generation = 0;
+  /** Streams that failed since one last delivered a message (the reopening backoff grows with it). */
+  #streamFailures = 0;
+  #started = false;
 
   constructor(options: IntakeOptions) {
     this.#options = options;
@@ -79,7 +103,7 @@ export class KafkaIntake {
         return Buffer.alloc(0);
       },
     };
-    this.#consumer = new Consumer(consumerOptions);
+    this.#consumer = options.createConsumer?.(consumerOptions) ?? new Consumer(consumerOptions);
     this.#consumer.on('consumer:group:join', () => this.#afterJoin());
     this.#consumer.on('error', (error: unknown) => options.listener.error('consumer', error));
   }
@@ -101,6 +125,9 @@ export class KafkaIntake {
       30_000,
       `no assignment from group ${this.#options.groupId}`,
     );
+    this.#started = true;
+    // Failed in the moment between its start and now: reopen it as any other failure.
+    if (stream.errored && stream === this.#stream) this.#reopen(stream, stream.errored);
   }
 
   /** The partitions assigned now, as `<topic>-<partition>`. */
@@ -176,12 +203,51 @@ export class KafkaIntake {
       autocommit: false,
     });
     stream.on('data', (message: KafkaMessage) => {
-      if (stream === this.#stream) this.#options.listener.message(message);
+      if (stream !== this.#stream) return;
+      this.#streamFailures = 0;
+      this.#options.listener.message(message);
     });
     stream.on('error', (error: Error) => {
-      if (stream === this.#stream && !this.#closing) this.#options.listener.fatal(error);
+      // Before start() resolved, its promise fails instead.
+      if (stream === this.#stream && this.#started && !this.#closing) this.#reopen(stream, error);
     });
     return stream;
+  }
+
+  /**
+   * The stream gave up (a fetch failed past the client's retries): a new one reads again from the
+   * committed offsets, after a backoff; only when no stream can be opened, `attempts` times in a
+   * row, does the runner stop.
+   */
+  #reopen(failed: MessagesStream<Buffer, Buffer, Buffer, Buffer>, error: Error): void {
+    this.#options.listener.error('message stream failed; reading again from the committed offsets', error);
+    this.#stream = undefined;
+    this.#stale.add(failed);
+    const { initialMs, maxMs, attempts } = this.#options.reopen ?? DEFAULT_REOPEN;
+    const generation = ++this.#generation;
+    const failures = ++this.#streamFailures;
+    const attempt = (n: number) => {
+      if (this.#closing || generation !== this.#generation) return;
+      this.#consume().then(
+        (stream) => {
+          if (this.#closing || generation !== this.#generation) {
+            void stream.close().catch(() => {});
+            return;
+          }
+          this.#stream = stream;
+          for (const stale of this.#stale) {
+            this.#stale.delete(stale);
+            void stale.close().catch(() => {});
+          }
+        },
+        (reason: unknown) => {
+          if (n >= attempts) return this.#options.listener.fatal(reason);
+          this.#options.listener.error('reopening the message stream', reason);
+          setTimeout(() => attempt(n + 1), Math.min(maxMs, initialMs * 2 ** (failures + n - 1)));
+        },
+      );
+    };
+    setTimeout(() => attempt(1), Math.min(maxMs, initialMs * 2 ** (failures - 1)));
   }
 
   async #beforeJoin(): Promise<void> {
