@@ -111,7 +111,6 @@ export class ScenarioRun {
   /** The suite's connection to the scenario's schema (replaced by `reconnect()` after a restart). */
   conn: Connection;
   readonly dbUser: string;
-  dbPassword: string;
   readonly secretId: string;
   readonly specs: RecordSpec[] = [];
   readonly runners: RunnerProcess[] = [];
@@ -126,7 +125,7 @@ export class ScenarioRun {
   #runnerCount = 0;
   readonly #byKey = new Map<string, number>();
 
-  private constructor(ctx: SuiteContext, name: string, db: TestDatabase, user: string, password: string) {
+  private constructor(ctx: SuiteContext, name: string, db: TestDatabase, user: string) {
     this.ctx = ctx;
     this.name = name;
     this.topic = `rel-${ctx.runId}-${name}`;
@@ -134,7 +133,6 @@ export class ScenarioRun {
     this.db = db;
     this.conn = db.conn;
     this.dbUser = user;
-    this.dbPassword = password;
     this.secretId = `lambda-realtime/reliability/${ctx.runId}/${name}`;
     this.#admin = new Admin({
       clientId: 'lrt-reliability-admin',
@@ -153,7 +151,7 @@ export class ScenarioRun {
     const password = `pw-${Math.random().toString(36).slice(2)}-A1`;
     await db.conn.query(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password]);
     await db.conn.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${db.name}.* TO '${user}'@'%'`);
-    const scenario = new ScenarioRun(ctx, name, db, user, password);
+    const scenario = new ScenarioRun(ctx, name, db, user);
     await ctx.secrets.send(
       new CreateSecretCommand({ Name: scenario.secretId, SecretString: scenario.secretValue(password) }),
     );
@@ -576,7 +574,6 @@ export class ScenarioRun {
         RemoveFromVersionId: versionWith('AWSCURRENT'),
       }),
     );
-    this.dbPassword = next;
   }
 
   /** Ends every session of the scenario's user. */

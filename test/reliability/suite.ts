@@ -164,10 +164,10 @@ for (const r of results) {
   console.log('');
   for (const line of r.extra) console.log(line);
 }
-const wall = (Date.now() - started) / 1000;
+const wall = Math.round((Date.now() - started) / 1000);
 const bad = results.filter(failed);
 console.log(
-  `\nwall time ${Math.floor(wall / 60)} min ${Math.round(wall % 60)} s; ${
+  `\nwall time ${Math.floor(wall / 60)} min ${wall % 60} s; ${
     bad.length === 0
       ? 'every record accounted for, nothing lost or duplicated, counters exact'
       : `FAILED: ${bad.map((r) => r.scenario.name).join(', ')}`
