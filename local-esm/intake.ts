@@ -230,15 +230,7 @@ export class KafkaIntake {
       if (this.#closing || generation !== this.#generation) return;
       this.#consume().then(
         (stream) => {
-          if (this.#closing || generation !== this.#generation) {
-            void stream.close().catch(() => {});
-            return;
-          }
-          this.#stream = stream;
-          for (const stale of this.#stale) {
-            this.#stale.delete(stale);
-            void stale.close().catch(() => {});
-          }
+          this.#adopt(stream, generation);
         },
         (reason: unknown) => {
           if (n >= attempts) return this.#options.listener.fatal(reason);
@@ -248,6 +240,23 @@ export class KafkaIntake {
       );
     };
     setTimeout(() => attempt(1), Math.min(maxMs, initialMs * 2 ** (failures - 1)));
+  }
+
+  /**
+   * Makes a freshly opened stream the current one and closes the stale ones — unless the intake is
+   * closing or a newer open superseded it, when the new stream is closed instead. True if adopted.
+   */
+  #adopt(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, generation: number): boolean {
+    if (this.#closing || generation !== this.#generation) {
+      void stream.close().catch(() => {});
+      return false;
+    }
+    this.#stream = stream;
+    for (const stale of this.#stale) {
+      this.#stale.delete(stale);
+      void stale.close().catch(() => {});
+    }
+    return true;
   }
 
   async #beforeJoin(): Promise<void> {
@@ -271,16 +280,7 @@ export class KafkaIntake {
     const generation = ++this.#generation;
     this.#consume().then(
       (stream) => {
-        if (this.#closing || generation !== this.#generation) {
-          void stream.close().catch(() => {});
-          return;
-        }
-        this.#stream = stream;
-        for (const stale of this.#stale) {
-          this.#stale.delete(stale);
-          void stale.close().catch(() => {});
-        }
-        this.#options.listener.assigned(this.assignments);
+        if (this.#adopt(stream, generation)) this.#options.listener.assigned(this.assignments);
       },
       (error: unknown) => this.#options.listener.fatal(error),
     );
