@@ -31,7 +31,7 @@ import { type Discarded, PartitionQueue } from './partition-queue.ts';
 /** AWS: "Each event poller supports up to 5 concurrent Lambda invocations" (with-kafka-low-latency.html). */
 export const INVOCATIONS_PER_POLLER = 5;
 
-export type EsmRunnerSettings = EventSourceSettings & { consumerGroupId: string };
+export type EsmRunnerSettings = EventSourceSettings;
 
 export interface BackoffOptions {
   /** First retry delay (default 1000 ms). */

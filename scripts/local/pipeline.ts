@@ -7,6 +7,7 @@
  *   per function (the configuration CDK deploys) → a demo stream → a live progress line → a summary.
  *
  *   npm run local -- [--events N] [--rate R] [--follow] [--self-managed] [--seed S] [--timeout SECONDS]
+ *                    [--topology per-domain|shared] [--settings local|prod] [--prefill] [--runtime node|lambda]
  *
  * Exits 0 only when every record it published is accounted for: written to its wide table, absorbed
  * as a duplicate, dead-lettered, or delivered to the on-failure destination.
@@ -22,7 +23,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
 import { environmentConfig } from '../../infra/config/environments.ts';
-import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
+import { eventSources, sharedTopic, topicDomains } from '../../infra/config/event-sources.ts';
 import { functionBuildOptions } from '../../infra/lib/function-code.ts';
 import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
 import {
@@ -41,7 +42,7 @@ import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { findServices, provideAwsEnvironment } from '../services/find-services.ts';
 import { deployLocalDatabase } from './database.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
-import { createProducer, ensureTopics } from './kafka-admin.ts';
+import { createProducer, ensureSourceTopics, routed } from './kafka-admin.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -58,14 +59,18 @@ const { values: args } = parseArgs({
     settings: { type: 'string', default: 'local' },
     /** Publish the whole stream before the mappings start: consumption alone is timed. */
     prefill: { type: 'boolean', default: false },
+    /** per-domain: a topic per domain (the default); shared: the seed's one topic for all. */
+    topology: { type: 'string', default: 'per-domain' },
   },
 });
+if (!['per-domain', 'shared'].includes(args.topology)) {
+  throw new Error('--topology must be per-domain or shared');
+}
 if (!['local', 'prod'].includes(args.settings)) throw new Error('--settings must be local or prod');
 if (!['node', 'lambda'].includes(args.runtime)) throw new Error('--runtime must be node or lambda');
 const EVENTS = positiveInt('events', args.events);
 const RATE = Number(args.rate);
 const SECRET_ID = 'lambda-realtime/local/db';
-const FAILURE_TOPIC = 'business-events-failures';
 const EVENT_TABLES = DOMAINS.flatMap((domain) => eventTables(domain).map((table) => table.name));
 
 function positiveInt(name: string, value: string): number {
@@ -110,11 +115,6 @@ await secrets
   .catch(() => secrets.send(new PutSecretValueCommand({ SecretId: SECRET_ID, SecretString: secretString })));
 log(`the app user's database secret stored in the emulator as ${SECRET_ID}`);
 
-await ensureTopics(endpoints.kafkaBrokers, [
-  { name: DEFAULT_TOPIC, partitions: 3 },
-  { name: FAILURE_TOPIC, partitions: 1 },
-]);
-
 // One handler and one event source mapping per domain, configured as CDK deploys them.
 const logDir = process.env.LRT_LOG_DIR ?? join(root, '.local', 'logs');
 mkdirSync(logDir, { recursive: true });
@@ -129,10 +129,12 @@ const functionEnv = {
   POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/local',
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
-const settings =
-  args.settings === 'prod'
-    ? eventSources('local', environmentConfig('prod').eventSources)
-    : eventSources('local');
+const settingsInput = args.settings === 'prod' ? environmentConfig('prod').eventSources : {};
+const settings = eventSources(
+  'local',
+  args.topology === 'shared' ? sharedTopic(settingsInput) : settingsInput,
+);
+await ensureSourceTopics(endpoints.kafkaBrokers, settings);
 // --runtime lambda: each function's built bundle under AWS's Runtime Interface Emulator and runtime
 // interface client, LAMBDA_RUNTIME_ENVIRONMENTS execution environments each (one invocation at a time).
 const LAMBDA_RUNTIME_ENVIRONMENTS = 3;
@@ -150,6 +152,7 @@ if (args.runtime === 'lambda') {
         env: {
           ...functionEnv,
           DOMAIN: domain,
+          TOPIC_DOMAINS: topicDomains(settings, domain).join(','),
           AWS_REGION: endpoints.aws.region,
           AWS_ACCESS_KEY_ID: endpoints.aws.accessKeyId,
           AWS_SECRET_ACCESS_KEY: endpoints.aws.secretAccessKey,
@@ -172,7 +175,7 @@ const runners = DOMAINS.map(({ name: domain }, index) => {
     : executionEnvironments(
         () =>
           createHandler(registryDomain(domain), {
-            env: { ...functionEnv, DOMAIN: domain },
+            env: { ...functionEnv, DOMAIN: domain, TOPIC_DOMAINS: topicDomains(settings, domain).join(',') },
             writeLog: (line) => logFile.write(`${line}\n`),
           }) as KafkaHandler,
       ).handler;
@@ -210,12 +213,7 @@ const publishing = (async () => {
   const flush = async () => {
     if (chunk.length === 0) return;
     await producer.send({
-      messages: chunk.map((r) => ({
-        topic: DEFAULT_TOPIC,
-        key: r.key,
-        value: r.value as string,
-        headers: { 'lrt-run': runId },
-      })),
+      messages: chunk.map((r) => routed(r, settings, { 'lrt-run': runId })),
     });
     const at = Date.now();
     for (const r of chunk) if (r.eventId && !publishedAt.has(r.eventId)) publishedAt.set(r.eventId, at);
