@@ -40,6 +40,7 @@ import {
 import type { KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { findServices, provideAwsEnvironment } from '../services/find-services.ts';
+import { cpuDifference, servicesCpuMs } from '../services/process-cpu.ts';
 import { deployLocalDatabase } from './database.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { createProducer, ensureSourceTopics, routed } from './kafka-admin.ts';
@@ -193,9 +194,12 @@ const runners = DOMAINS.map(({ name: domain }, index) => {
   });
 });
 let consumeStarted = Date.now();
+/** CPU when consumption started: this process's (the functions', with --runtime node) and the services'. */
+let cpuAtStart = { functions: process.cpuUsage(), services: servicesCpuMs(root) };
 async function startMappings() {
   await Promise.all(runners.map((r) => r.start()));
   consumeStarted = Date.now();
+  cpuAtStart = { functions: process.cpuUsage(), services: servicesCpuMs(root) };
   log(
     `event source mappings started (${args.settings} settings): ${DOMAIN_NAMES.map((d) => `${d} (group ${settings[d].consumerGroupId})`).join(', ')}; logs in .local/logs/`,
   );
@@ -240,7 +244,22 @@ const expected = () => ({
   events: new Set(published.filter((r) => r.expect === 'event').map((r) => r.eventId!)),
   deadLetters: published.filter((r) => r.expect === 'dead-letter').length,
 });
-async function progress() {
+/** What the mappings report: cheap enough to ask often (no database query). */
+async function mappingProgress() {
+  // OffsetLag per function (its consumer group), as the ESM reports it.
+  const offsetLags = await Promise.all(runners.map((r) => r.offsetLag().catch(() => undefined)));
+  const stats = runners.map((r) => r.stats);
+  return {
+    retried: stats.reduce((sum, s) => sum + s.recordsRetried, 0),
+    toOnFailure: stats.reduce((sum, s) => sum + s.recordsSentToOnFailure, 0),
+    metrics: sumMetrics(runners.map((r) => ({ ...r.metrics }))),
+    offsetLag: offsetLags.reduce((sum, l) => sum + (l?.total ?? 0), 0),
+    offsetLags: offsetLags.map((l) => l?.total ?? 0),
+    inFlight: runners.reduce((sum, r) => sum + r.inFlight, 0),
+  };
+}
+/** The rows of this run in the database. */
+async function rowProgress() {
   // Rows of this run, per event table of every domain.
   const counts: Record<string, number> = {};
   for (const table of EVENT_TABLES) {
@@ -254,20 +273,7 @@ async function progress() {
     [runId],
   )) as unknown as [[{ n: number }]];
   const written = Object.values(counts).reduce((a, b) => a + b, 0);
-  // OffsetLag per function (its consumer group), as the ESM reports it.
-  const offsetLags = await Promise.all(runners.map((r) => r.offsetLag().catch(() => undefined)));
-  const stats = runners.map((r) => r.stats);
-  return {
-    counts,
-    written,
-    deadLettered: Number(dl.n),
-    retried: stats.reduce((sum, s) => sum + s.recordsRetried, 0),
-    toOnFailure: stats.reduce((sum, s) => sum + s.recordsSentToOnFailure, 0),
-    metrics: sumMetrics(runners.map((r) => ({ ...r.metrics }))),
-    offsetLag: offsetLags.reduce((sum, l) => sum + (l?.total ?? 0), 0),
-    offsetLags: offsetLags.map((l) => l?.total ?? 0),
-    inFlight: runners.reduce((sum, r) => sum + r.inFlight, 0),
-  };
+  return { counts, written, deadLettered: Number(dl.n) };
 }
 
 const deadline = Date.now() + Number(args.timeout) * 1_000;
@@ -277,17 +283,27 @@ process.on('SIGINT', () => {
   stopRequested = true;
   log('\nstopping (Ctrl-C again to force)…');
 });
-let last = await progress();
-let lastAt = Date.now();
+let counted = await rowProgress();
+let rowsAt = Date.now();
+let last = { ...counted, ...(await mappingProgress()) };
 let lastWritten = 0;
 let lastPrinted = 0;
+let rate = 0;
 for (;;) {
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  last = await progress();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const mappings = await mappingProgress();
+  // Counting rows costs the database real work, which would be timed with the pipeline: count when
+  // the mappings look done (nothing to read, nothing in flight), else every few seconds.
+  const caughtUp = published.length === EVENTS && mappings.offsetLag === 0 && mappings.inFlight === 0;
+  if (caughtUp || Date.now() - rowsAt >= 5_000 || stopRequested) {
+    const before = rowsAt;
+    counted = await rowProgress();
+    rowsAt = Date.now();
+    rate = ((counted.written - lastWritten) * 1_000) / Math.max(1, rowsAt - before);
+    lastWritten = counted.written;
+  }
+  last = { ...counted, ...mappings };
   const want = expected();
-  const rate = ((last.written - lastWritten) * 1_000) / Math.max(1, Date.now() - lastAt);
-  lastWritten = last.written;
-  lastAt = Date.now();
   const m = last.metrics;
   const line =
     `published ${published.length}/${EVENTS}  written ${last.written}/${want.events.size}  ` +
@@ -306,6 +322,8 @@ for (;;) {
   if (stopRequested || (!args.follow && complete) || (!args.follow && Date.now() > deadline)) break;
 }
 const consumeSeconds = (Date.now() - consumeStarted) / 1_000;
+const cpuUsed = process.cpuUsage(cpuAtStart.functions);
+const servicesAtEnd = servicesCpuMs(root);
 if (process.stderr.isTTY) log('');
 await publishing;
 
@@ -349,6 +367,20 @@ const rows: Array<[string, string | number]> = [
   ['publish-to-row latency p50 (ms)', pctPublish(50)],
   ['publish-to-row latency p99 (ms)', pctPublish(99)],
   ['consumed events/s', (published.length / consumeSeconds).toFixed(0)],
+  // CPU while consuming (with --prefill, the stream was published before; without, it includes
+  // publishing). --runtime lambda runs the functions in other processes: not counted here.
+  [
+    'consuming CPU, functions (ms)',
+    args.runtime === 'node' ? ((cpuUsed.user + cpuUsed.system) / 1_000).toFixed(0) : '-',
+  ],
+  [
+    'consuming CPU, mysql (ms)',
+    cpuDifference(servicesAtEnd.mysql, cpuAtStart.services.mysql)?.toFixed(0) ?? '-',
+  ],
+  [
+    'consuming CPU, kafka (ms)',
+    cpuDifference(servicesAtEnd.kafka, cpuAtStart.services.kafka)?.toFixed(0) ?? '-',
+  ],
   ['wall time (s)', ((Date.now() - started) / 1_000).toFixed(1)],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
