@@ -140,18 +140,22 @@ export class MySqlSink implements BatchSink {
     for (const chunk of chunks(rows, this.#maxRows)) {
       // A value the row leaves out is the column's DEFAULT (NULL, or the NOT NULL column's default).
       const params: SqlValue[] = [];
-      const tuples = chunk.map((row) => {
-        const cells = columns.map((column) => {
-          const value = row[column];
-          if (value === undefined) return 'DEFAULT';
-          params.push(toParam(value));
-          return '?';
-        });
-        return `(${cells.join(', ')})`;
-      });
+      let values = '';
+      for (const row of chunk) {
+        values += values ? ', (' : '(';
+        for (let i = 0; i < columns.length; i++) {
+          const value = row[columns[i]!];
+          if (i > 0) values += ', ';
+          if (value === undefined) values += 'DEFAULT';
+          else {
+            values += '?';
+            params.push(toParam(value));
+          }
+        }
+        values += ')';
+      }
       const result = await conn.query<{ affectedRows?: number }>(
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ` +
-          `ON DUPLICATE KEY UPDATE ${onDuplicate}`,
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values} ON DUPLICATE KEY UPDATE ${onDuplicate}`,
         params,
       );
       affected += result.affectedRows ?? 0;

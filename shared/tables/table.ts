@@ -212,10 +212,42 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
   };
 }
 
-/** The order-key column a merged column follows (`newest`: last_event_key), if any. */
-function orderKeyOf(m: Merge | undefined): string | undefined {
-  if (m === undefined || m === 'add') return undefined;
-  return typeof m === 'object' ? m.newestBy : LAST_EVENT_KEY;
+/** How combineRows merges a table's rows, worked out once per table. */
+interface CombinePlan {
+  /** Columns that add. */
+  adds: string[];
+  /** Per order key: the columns that follow it, the key itself last. */
+  groups: Array<{ by: string; columns: string[] }>;
+  /** [column, its order key] for every column that follows another one. */
+  followers: Array<[string, string]>;
+}
+
+const plans = new WeakMap<Table, CombinePlan>();
+
+function planOf(table: Table): CombinePlan {
+  let plan = plans.get(table);
+  if (plan) return plan;
+  const adds: string[] = [];
+  const groups = new Map<string, string[]>();
+  const followers: Array<[string, string]> = [];
+  for (const [col, m] of Object.entries(table.merge)) {
+    if (m === 'add') {
+      adds.push(col);
+      continue;
+    }
+    const by = typeof m === 'object' ? m.newestBy : LAST_EVENT_KEY;
+    if (by !== col) followers.push([col, by]);
+    const group = groups.get(by) ?? [];
+    if (by !== col) group.push(col);
+    groups.set(by, group);
+  }
+  plan = {
+    adds,
+    groups: [...groups].map(([by, columns]) => ({ by, columns: [...columns, by] })),
+    followers,
+  };
+  plans.set(table, plan);
+  return plan;
 }
 
 /**
@@ -228,22 +260,24 @@ function orderKeyOf(m: Merge | undefined): string | undefined {
  *   merge: the first row's. A key's combined row sits where its first row was.
  */
 export function combineRows(table: Table, rows: readonly Row[]): Row[] {
-  const prepared = rows.map((row) => withoutUnorderedColumns(table, row));
+  const plan = planOf(table);
+  const prepared = rows.map((row) => withoutUnorderedColumns(plan, row));
   if (!table.combinable) return prepared;
+  const single = table.key.length === 1 ? table.key[0]! : undefined;
   const byKey = new Map<string, Row>();
   for (const row of prepared) {
-    const key = table.key.map((k) => String(row[k])).join('\u0000');
-    const first = byKey.get(key);
-    byKey.set(key, first ? mergeRow(table, first, row) : row);
+    const key = single ? String(row[single]) : table.key.map((k) => String(row[k])).join('\u0000');
+    const combined = byKey.get(key);
+    if (combined) mergeInto(plan, combined, row);
+    else byKey.set(key, { ...row });
   }
   return [...byKey.values()];
 }
 
-function withoutUnorderedColumns(table: Table, row: Row): Row {
+function withoutUnorderedColumns(plan: CombinePlan, row: Row): Row {
   let out: Row | undefined;
-  for (const [col, m] of Object.entries(table.merge)) {
-    const by = orderKeyOf(m);
-    if (by && by !== col && row[col] !== undefined && !row[by]) {
+  for (const [col, by] of plan.followers) {
+    if (row[col] !== undefined && !row[by]) {
       out ??= { ...row };
       delete out[col];
     }
@@ -251,24 +285,23 @@ function withoutUnorderedColumns(table: Table, row: Row): Row {
   return out ?? row;
 }
 
-function mergeRow(table: Table, a: Row, b: Row): Row {
-  const out: Row = { ...a };
-  // Which row's ordered columns win, per order key: b only when its key is strictly greater.
-  const bWins = (by: string) => {
+/** Merges `b` into the combined row `a` of its key (a row that came before it). */
+function mergeInto(plan: CombinePlan, a: Row, b: Row): void {
+  for (const col of plan.adds) {
+    const sum = add(a[col], b[col]);
+    if (sum === undefined) delete a[col];
+    else a[col] = sum;
+  }
+  for (const { by, columns } of plan.groups) {
     const kb = b[by];
     const ka = a[by];
-    return typeof kb === 'string' && kb !== '' && (typeof ka !== 'string' || kb > ka);
-  };
-  for (const [col, m] of Object.entries(table.merge)) {
-    if (m === 'add') out[col] = add(a[col], b[col]);
-    else if (bWins(orderKeyOf(m)!)) out[col] = b[col];
+    // b's columns win only when its order key is strictly greater.
+    if (typeof kb !== 'string' || kb === '' || (typeof ka === 'string' && kb <= ka)) continue;
+    for (const col of columns) {
+      if (b[col] === undefined) delete a[col];
+      else a[col] = b[col];
+    }
   }
-  // The order keys themselves (each its own newestBy, when not named in the merges).
-  for (const by of new Set(Object.values(table.merge).map(orderKeyOf))) {
-    if (by && !(by in table.merge) && bWins(by)) out[by] = b[by];
-  }
-  for (const col of Object.keys(out)) if (out[col] === undefined) delete out[col];
-  return out;
 }
 
 /** a + b as MySQL adds them: NULL absorbs, a left-out value is the default 0, decimals exact. */
