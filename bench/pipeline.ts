@@ -9,7 +9,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
+export type Topology = 'per-domain' | 'shared';
+
 export interface PipelineFigures {
+  topology: Topology;
   events: number;
   eventsPerSecond: number;
   /** CPU ms of each process while the pre-filled topic was consumed (undefined where not measurable). */
@@ -19,11 +22,25 @@ export interface PipelineFigures {
   latencyMs: { p50: number; p99: number };
 }
 
-export function benchPipeline(root: string, events: number, steadySeconds: number): PipelineFigures {
+export function benchPipeline(
+  root: string,
+  events: number,
+  steadySeconds: number,
+  topology: Topology = 'per-domain',
+): PipelineFigures {
   const run = (extra: string[]) => {
     const output = execFileSync(
       process.execPath,
-      [join(root, 'scripts', 'local', 'pipeline.ts'), '--settings', 'prod', '--timeout', '1800', ...extra],
+      [
+        join(root, 'scripts', 'local', 'pipeline.ts'),
+        '--settings',
+        'prod',
+        '--topology',
+        topology,
+        '--timeout',
+        '1800',
+        ...extra,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 2 ** 20 },
     );
     if (!output.includes('every published record is accounted for')) {
@@ -53,6 +70,7 @@ export function benchPipeline(root: string, events: number, steadySeconds: numbe
     '12',
   ]);
   return {
+    topology,
     events,
     eventsPerSecond,
     cpuMs,
