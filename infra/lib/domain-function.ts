@@ -80,7 +80,6 @@ export class DomainFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
       ...NODE_ENVIRONMENT,
     };
     if (database.hostOverride) environment.DB_HOST = database.hostOverride;

@@ -55,6 +55,8 @@ export function functionBuildOptions(
     // esbuild keep only what the client uses (≈ 140 KiB less, bowser's user-agent parser gone).
     mainFields: ['module', 'main'],
     minify: true,
+    // Beside the bundle, for `npm run resolve-stack`; Node itself never reads it (no
+    // --enable-source-maps in the functions' environment: NODE_ENVIRONMENT).
     sourcemap: 'linked',
     legalComments: 'none',
     // ESM output still meets CommonJS dependencies that call require().
@@ -80,7 +82,10 @@ export function functionBuildOptions(
 export const RDS_CA_FILE = 'certificates/rds-ca.pem';
 
 /**
- * Variables for Node itself that every function gets: NODE_EXTRA_CA_CERTS adds RDS_CA_FILE to
+ * Variables for Node itself that every function gets — not NODE_OPTIONS=--enable-source-maps: Node
+ * would read index.mjs.map into every cold start (+14 ms of INIT under the Runtime Interface
+ * Emulator, `npm run bench:cold-start`); stacks are resolved offline instead, with the map the
+ * package carries (`npm run resolve-stack`). NODE_EXTRA_CA_CERTS adds RDS_CA_FILE to
  * Node's CA store (the deployment package is at /var/task), as AWS recommends for the Node.js 20 and
  * later runtimes, which no longer load Amazon's CA certificates by default
  * (docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html, "CA certificate loading"). Node reads

@@ -90,7 +90,6 @@ export class SchemaMigration extends Construct {
         DB_PORT: database.instance.dbInstanceEndpointPort,
         DB_NAME: database.databaseName,
         DB_TLS: 'rds',
-        NODE_OPTIONS: '--enable-source-maps',
         ...NODE_ENVIRONMENT,
       },
     });

@@ -266,10 +266,11 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
         POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
         POWERTOOLS_METRICS_NAMESPACE: `lambda-realtime/${env}`,
         POWERTOOLS_LOG_LEVEL: config.functions.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
         // The RDS CAs beside index.mjs, added to Node's store (infra/lib/function-code.ts).
         NODE_EXTRA_CA_CERTS: '/var/task/certificates/rds-ca.pem',
       });
+      // Source maps stay off the cold start (npm run resolve-stack reads them offline).
+      expect(variables).not.toHaveProperty('NODE_OPTIONS');
       // Powertools' names only, not the older ones the handler still reads when those are unset.
       expect(variables).not.toHaveProperty('LOG_LEVEL');
       expect(variables).not.toHaveProperty('METRICS_NAMESPACE');

@@ -216,7 +216,6 @@ describe.each(ENVIRONMENTS)('%s schema step', (env) => {
       DB_PORT: { 'Fn::GetAtt': [onlyId(env, 'AWS::RDS::DBInstance'), 'Endpoint.Port'] },
       DB_NAME: config.database.databaseName,
       DB_TLS: 'rds',
-      NODE_OPTIONS: '--enable-source-maps',
       NODE_EXTRA_CA_CERTS: '/var/task/certificates/rds-ca.pem',
     });
     expect(
