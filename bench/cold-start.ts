@@ -11,21 +11,36 @@
  * dist/functions) to the same alternating runs, and reports how much each domain's INIT grew.
  * Beside the wall time, the CPU time the process spent importing: steadier on a busy machine.
  *
- *   npm run build && npm run bench:cold-start [-- --runs 15] [-- --against /tmp/functions-before]
+ * Then INIT as Lambda reports it: each bundle in AWS's own runtime (the Runtime Interface Emulator
+ * driving AWS's Node.js runtime interface client, local-esm/lambda-runtime.ts), a fresh execution
+ * environment per sample, its `INIT REPORT` duration — Node's start, the runtime client, the
+ * handler's import — beside the empty handler's, in the same alternating runs; and the user
+ * function once more with NODE_OPTIONS=--enable-source-maps, the price of Node resolving stack
+ * traces through the source map (why the functions run without it: README, Operating it).
+ * `--no-rie` skips it; it is skipped, saying why, where the emulator cannot be installed.
+ *
+ *   npm run build && npm run bench:cold-start [-- --runs 15] [-- --against /tmp/functions-before] [-- --no-rie]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { functionBuildOptions } from '../infra/lib/function-code.ts';
+import { ensureRuntimeTools, type RuntimeTools, startLambdaRuntime } from '../local-esm/lambda-runtime.ts';
 import { DOMAIN_NAMES as DOMAINS } from '../shared/domains/registry.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '15' }, against: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '15' },
+    against: { type: 'string' },
+    rie: { type: 'boolean', default: true },
+  },
+  allowNegative: true,
 });
 const runs = Number(values.runs);
 const against = values.against;
@@ -142,4 +157,72 @@ if (against) {
       `${d} over ${against}: ${signed(growth)} of INIT (cpu ${signed(cpuGrowth)}); the Powertools row: ${signed(powertoolsCost)} (cpu ${signed(powertoolsCpu)})`,
     );
   }
+}
+
+// ---------------------------------------------------------------- INIT under AWS's runtime
+/** An empty Kafka batch: the handler's cold path without a database round trip. */
+const EMPTY_BATCH = { eventSource: 'aws:kafka', records: {} };
+let tools: RuntimeTools | undefined;
+if (values.rie) {
+  try {
+    tools = ensureRuntimeTools();
+  } catch (error) {
+    console.log(
+      `INIT under the Runtime Interface Emulator: skipped (${(error as Error).message.split('\n')[0]})`,
+    );
+  }
+}
+if (tools) {
+  const runtimeTools = tools;
+  /** INIT of one fresh execution environment of the bundle in `codeDir`, as the emulator reports it. */
+  const initOf = async (codeDir: string, extra: Record<string, string> = {}): Promise<number> => {
+    const runtime = await startLambdaRuntime({
+      codeDir,
+      functionName: 'cold-start',
+      env: {
+        DB_HOST: env.DB_HOST,
+        DB_USER: env.DB_USER,
+        DB_PASSWORD: env.DB_PASSWORD,
+        DB_NAME: env.DB_NAME,
+        ...extra,
+      },
+      tools: runtimeTools,
+    });
+    try {
+      await runtime.invoke(EMPTY_BATCH);
+      // The report line may trail the response.
+      for (let i = 0; i < 200 && runtime.initDurationsMs.length === 0; i++) await sleep(10);
+      const init = runtime.initDurationsMs[0];
+      if (init === undefined) throw new Error(`no INIT REPORT from ${codeDir}`);
+      return init;
+    } finally {
+      await runtime.close();
+    }
+  };
+  const SOURCE_MAPS = 'user, --enable-source-maps';
+  const rieTargets: { name: string; dir: string; extra: Record<string, string> }[] = [
+    { name: 'baseline (empty handler)', dir: dirname(baseline), extra: {} },
+    ...DOMAINS.map((d) => ({ name: d, dir: join(root, 'dist', 'functions', d), extra: {} })),
+    ...(against ? DOMAINS.map((d) => ({ name: `${d} (--against)`, dir: join(against, d), extra: {} })) : []),
+    {
+      name: SOURCE_MAPS,
+      dir: join(root, 'dist', 'functions', 'user'),
+      extra: { NODE_OPTIONS: '--enable-source-maps' },
+    },
+  ];
+  const inits = new Map(rieTargets.map((t) => [t.name, [] as number[]]));
+  for (let i = 0; i < runs; i++) {
+    for (const t of rieTargets) inits.get(t.name)!.push(await initOf(t.dir, t.extra));
+  }
+  const rieBase = median(inits.get(rieTargets[0]!.name)!);
+  console.log(`\nINIT under the Runtime Interface Emulator, median of ${runs} fresh environments`);
+  console.log(`${'bundle'.padEnd(26)} ${'INIT ms'.padStart(10)} ${'vs baseline'.padStart(12)}`);
+  for (const t of rieTargets) {
+    const init = median(inits.get(t.name)!);
+    console.log(
+      `${t.name.padEnd(26)} ${init.toFixed(1).padStart(10)} ${signed(init - rieBase).padStart(12)}`,
+    );
+  }
+  const maps = median(inits.get(SOURCE_MAPS)!) - median(inits.get('user')!);
+  console.log(`NODE_OPTIONS=--enable-source-maps: ${signed(maps)} of the user function's INIT`);
 }

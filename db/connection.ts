@@ -10,7 +10,7 @@ import { classifyDbError } from '../shared/sink/db-errors.ts';
 
 export type Tls = 'off' | 'rds';
 
-/** One connection with `credentials`, sessions in UTC; `rds`: verified TLS (RDS CA bundle). */
+/** One connection with `credentials`, sessions in UTC; `rds`: verified TLS (RDS_TLS: Node's CA store and NODE_EXTRA_CA_CERTS). */
 export async function connect(
   credentials: DbCredentials,
   tls: Tls,

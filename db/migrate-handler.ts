@@ -21,8 +21,8 @@
  * them from there), so a new migration changes the function's code and re-runs the trigger.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
 import { DIMENSIONS, TABLES } from '../shared/domains/registry.ts';
+import * as z from '../shared/events/zod.ts';
 import { Logger } from '../shared/observability/logger.ts';
 import { SecretsManagerCredentials } from '../shared/sink/credentials.ts';
 import type { Table } from '../shared/tables/table.ts';
@@ -30,25 +30,23 @@ import { connectWithRotation } from './connection.ts';
 import { type DeploySchemaResult, deploySchema } from './deploy-schema.ts';
 import { type Migration, readMigrations } from './migrate.ts';
 
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
 const variables = z.object({
   DB_ADMIN_SECRET_ID: nonEmpty,
   DB_MIGRATOR_SECRET_ID: nonEmpty,
   DB_APP_SECRET_ID: nonEmpty,
-  DB_HOST: nonEmpty.optional(),
-  DB_PORT: z
-    .string()
-    .regex(/^\d{1,5}$/, 'must be a port number')
-    .transform(Number)
-    .optional(),
-  DB_NAME: z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name'),
-  DB_TLS: z.enum(['off', 'rds'], 'must be off or rds').default('off'),
-  AWS_ENDPOINT_URL: z.url('must be a URL').optional(),
-  AWS_REGION: nonEmpty.optional(),
-  AWS_ACCESS_KEY_ID: nonEmpty.optional(),
-  AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
-  AWS_SESSION_TOKEN: nonEmpty.optional(),
+  DB_HOST: z.optional(nonEmpty),
+  DB_PORT: z.optional(
+    z.pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), z.transform(Number)),
+  ),
+  DB_NAME: z.string().check(z.regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name')),
+  DB_TLS: z._default(z.enum(['off', 'rds'], 'must be off or rds'), 'off'),
+  AWS_ENDPOINT_URL: z.optional(z.url('must be a URL')),
+  AWS_REGION: z.optional(nonEmpty),
+  AWS_ACCESS_KEY_ID: z.optional(nonEmpty),
+  AWS_SECRET_ACCESS_KEY: z.optional(nonEmpty),
+  AWS_SESSION_TOKEN: z.optional(nonEmpty),
 });
 
 /** Every variable the function reads (CDK sets the DB_ ones; Lambda the AWS_ ones). */

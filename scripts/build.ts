@@ -2,16 +2,28 @@
  * Bundles each function with esbuild into dist/functions/<name>/index.mjs — the artifacts CDK
  * deploys (docs/architecture.md, contract 1): one per domain (functions/<domain>/handler.ts) and
  * the schema-migration function (db/migrate-handler.ts, with the migrations beside it).
+ *
+ *   node scripts/build.ts [--function <name> --outdir <dir>]   one function elsewhere (CDK's
+ *                                                               asset staging: bundleFunction)
  */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { copyRuntimeFiles, FUNCTION_NAMES, functionBuildOptions } from '../infra/lib/function-code.ts';
 
-for (const name of FUNCTION_NAMES) {
-  const options = functionBuildOptions(name);
+const { values } = parseArgs({ options: { function: { type: 'string' }, outdir: { type: 'string' } } });
+if (values.function && !FUNCTION_NAMES.includes(values.function as (typeof FUNCTION_NAMES)[number])) {
+  throw new Error(`no function ${values.function} (${FUNCTION_NAMES.join(', ')})`);
+}
+if (Boolean(values.function) !== Boolean(values.outdir))
+  throw new Error('--function and --outdir go together');
+
+for (const name of values.function ? [values.function] : FUNCTION_NAMES) {
+  const options = functionBuildOptions(name, values.outdir);
   const result = await build(options);
   copyRuntimeFiles(name, options.outdir!);
   const bytes = Object.entries(result.metafile?.outputs ?? {})
     .filter(([file]) => file.endsWith('.mjs'))
     .reduce((sum, [, out]) => sum + out.bytes, 0);
-  console.log(`dist/functions/${name}/index.mjs  ${(bytes / 1024).toFixed(0)} KiB`);
+  console.log(`${relative(process.cwd(), options.outdir!)}/index.mjs  ${(bytes / 1024).toFixed(0)} KiB`);
 }

@@ -11,7 +11,6 @@ import {
   bundledFunctionCode,
   FUNCTION_NAMES,
   type FunctionCode,
-  functionBuildOptions,
   handlerEntry,
   handlersExist,
   placeholderFunctionCode,
@@ -31,7 +30,7 @@ async function functionCode(): Promise<FunctionCode> {
       `cannot bundle the functions: missing one of ${missing}. For a template only, add -c lrt:skipBundling=true`,
     );
   }
-  return bundledFunctionCode(functionBuildOptions);
+  return bundledFunctionCode();
 }
 
 buildApp({ app, config: environmentConfig(envName), functionCode: await functionCode() });

@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import type { Domain, EventSourceSettings } from '../config/event-sources.ts';
 import type { Database } from './database.ts';
+import { NODE_ENVIRONMENT } from './function-code.ts';
 import type { Kafka } from './kafka.ts';
 import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
@@ -82,7 +83,7 @@ export class DomainFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
+      ...NODE_ENVIRONMENT,
     };
     if (database.hostOverride) environment.DB_HOST = database.hostOverride;
 

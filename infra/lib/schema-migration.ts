@@ -23,6 +23,7 @@ import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct, type IConstruct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import type { Database } from './database.ts';
+import { NODE_ENVIRONMENT } from './function-code.ts';
 import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
 
@@ -89,7 +90,7 @@ export class SchemaMigration extends Construct {
         DB_PORT: database.instance.dbInstanceEndpointPort,
         DB_NAME: database.databaseName,
         DB_TLS: 'rds',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...NODE_ENVIRONMENT,
       },
     });
     for (const secret of database.secrets) secret.grantRead(this.function);

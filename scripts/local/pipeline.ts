@@ -8,11 +8,13 @@
  *
  *   npm run local -- [--events N] [--rate R] [--follow] [--self-managed] [--seed S] [--timeout SECONDS]
  *                    [--topology per-domain|shared] [--settings local|prod] [--prefill] [--runtime node|lambda]
+ *                    [--profile FILE.cpuprofile]
  *
  * Exits 0 only when every record it published is accounted for: written to its wide table, absorbed
  * as a duplicate, dead-lettered, or delivered to the on-failure destination.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -62,6 +64,8 @@ const { values: args } = parseArgs({
     prefill: { type: 'boolean', default: false },
     /** per-domain: a topic per domain (the default); shared: the seed's one topic for all. */
     topology: { type: 'string', default: 'per-domain' },
+    /** Write a CPU profile of this process while it consumes (open it in Chrome DevTools). */
+    profile: { type: 'string' },
   },
 });
 if (!['per-domain', 'shared'].includes(args.topology)) {
@@ -196,7 +200,13 @@ const runners = DOMAINS.map(({ name: domain }, index) => {
 let consumeStarted = Date.now();
 /** CPU when consumption started: this process's (the functions', with --runtime node) and the services'. */
 let cpuAtStart = { functions: process.cpuUsage(), services: servicesCpuMs(root) };
+const profiler = args.profile ? new Session() : undefined;
 async function startMappings() {
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   await Promise.all(runners.map((r) => r.start()));
   consumeStarted = Date.now();
   cpuAtStart = { functions: process.cpuUsage(), services: servicesCpuMs(root) };
@@ -332,6 +342,11 @@ for (;;) {
 }
 const consumeSeconds = (Date.now() - consumeStarted) / 1_000;
 const cpuUsed = process.cpuUsage(cpuAtStart.functions);
+if (profiler && args.profile) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(args.profile, JSON.stringify(profile));
+  log(`CPU profile of the consumption: ${args.profile}`);
+}
 const servicesAtEnd = servicesCpuMs(root);
 if (process.stderr.isTTY) log('');
 await publishing;

@@ -4,8 +4,8 @@
  * and the compiler of a domain's declarative processors.
  */
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
 import type { BusinessEvent } from '../events/business-event.ts';
+import type * as z from '../events/zod.ts';
 import { compileMappings, type EventMapping, type StateMapping } from '../pipeline/declarative.ts';
 import type { EventProcessor, RecordCoordinates } from '../pipeline/processor.ts';
 import { compileSql, type SqlContext } from '../pipeline/sql.ts';
@@ -96,7 +96,7 @@ export function orderKey(event: BusinessEvent<unknown>, at = event.timestamp): s
 /** The parts of a domain its declarative processors may use. */
 export interface DeclarationScope {
   tables: readonly Table[];
-  events: readonly { type: string; payload: z.ZodType }[];
+  events: readonly { type: string; payload: z.ZodMiniType }[];
 }
 
 /** A domain's declarative processors (shared/pipeline/declarative.ts), checked as it loads. */

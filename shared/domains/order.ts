@@ -2,10 +2,11 @@
  * The order domain: created, paid, cancelled. Each event is a row of order_event_wide; each also
  * merges into the order's row of order_wide (lifecycle status and times), newest event wins.
  */
-import { z } from 'zod';
+
 import { amountSchema } from '../events/amount.ts';
 import type { BusinessEvent } from '../events/business-event.ts';
 import { epochMillis, id, text } from '../events/catalog.ts';
+import * as z from '../events/zod.ts';
 import { defineDomain } from '../pipeline/domain.ts';
 import { type DimensionView, defineProcessor, type RecordCoordinates } from '../pipeline/processor.ts';
 import { datetime, decimal, defineTable, int, type RowOf, rowOf, varchar } from '../tables/table.ts';
@@ -30,20 +31,20 @@ const orderCreateV1 = z.object({
   orderId: id,
   userId: id,
   productId: id,
-  quantity: z.number().int().min(1).max(1_000_000),
+  quantity: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
   amount: amountSchema,
 });
 const orderPayV1 = z.object({
   orderId: id,
   userId: id,
   amount: amountSchema,
-  payMethod: text(32).min(1),
+  payMethod: text(32).check(z.minLength(1)),
   payTime: epochMillis,
 });
 export const orderCancelV1 = z.object({
   orderId: id,
   userId: id,
-  reason: text(255).optional(),
+  reason: z.optional(text(255)),
 });
 
 // ------------------------------------------------------------------------------------ tables

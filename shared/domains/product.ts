@@ -2,8 +2,9 @@
  * The product domain: views, searches and recommendations, each a row of product_event_wide (no
  * state table). Its processors are written in SQL, not code.
  */
-import { z } from 'zod';
+
 import { id, text } from '../events/catalog.ts';
+import * as z from '../events/zod.ts';
 import { defineDomain } from '../pipeline/domain.ts';
 import { defineTable, int, json, varchar } from '../tables/table.ts';
 import { EVENT_COLUMNS, idColumn, KAFKA_COLUMNS, PRODUCT_COLUMNS, sql, USER_COLUMNS } from './common.ts';
@@ -11,18 +12,18 @@ import { EVENT_COLUMNS, idColumn, KAFKA_COLUMNS, PRODUCT_COLUMNS, sql, USER_COLU
 // ---------------------------------------------------------------------------------- payloads
 export const productViewV1 = z.object({
   productId: id,
-  userId: id.optional(),
-  referrer: text(255).optional(),
+  userId: z.optional(id),
+  referrer: z.optional(text(255)),
 });
 export const productSearchV1 = z.object({
-  keyword: text(255).min(1),
-  resultCount: z.number().int().min(0).max(2_147_483_647),
-  userId: id.optional(),
+  keyword: text(255).check(z.minLength(1)),
+  resultCount: z.number().check(z.int(), z.gte(0), z.lte(2_147_483_647)),
+  userId: z.optional(id),
 });
 export const productRecommendV1 = z.object({
   userId: id,
-  productIds: z.array(id).min(1).max(100),
-  scene: text(64).min(1),
+  productIds: z.array(id).check(z.minLength(1), z.maxLength(100)),
+  scene: text(64).check(z.minLength(1)),
 });
 
 // ------------------------------------------------------------------------------------ tables

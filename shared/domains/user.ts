@@ -2,10 +2,11 @@
  * The user domain: logins, purchases and page views. Each event is a row of user_event_wide; each
  * also moves the user's row of user_profile_wide (counters, last login), merged exactly once.
  */
-import { z } from 'zod';
+
 import { amountSchema } from '../events/amount.ts';
 import type { BusinessEvent } from '../events/business-event.ts';
 import { epochMillis, id, text } from '../events/catalog.ts';
+import * as z from '../events/zod.ts';
 import { defineDomain } from '../pipeline/domain.ts';
 import { type DimensionView, defineProcessor, type RecordCoordinates } from '../pipeline/processor.ts';
 import {
@@ -39,24 +40,21 @@ import type { Dimensions } from './dimensions.ts';
 const userLoginV1 = z.object({
   userId: id,
   loginTime: epochMillis,
-  device: text(64).min(1),
-  ip: text(45).min(1),
+  device: text(64).check(z.minLength(1)),
+  ip: text(45).check(z.minLength(1)),
 });
 const userPurchaseV1 = z.object({
   userId: id,
   orderId: id,
   productId: id,
   amount: amountSchema,
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
-    .optional(),
+  currency: z.optional(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'))),
 });
 export const userViewV1 = z.object({
   userId: id,
-  page: text(255).min(1),
-  productId: id.optional(),
-  durationMs: z.number().int().min(0).max(86_400_000).optional(),
+  page: text(255).check(z.minLength(1)),
+  productId: z.optional(id),
+  durationMs: z.optional(z.number().check(z.int(), z.gte(0), z.lte(86_400_000))),
 });
 
 // ------------------------------------------------------------------------------------ tables

@@ -1,18 +1,19 @@
 /** The unified event envelope every business system publishes (docs/architecture.md, contract 4). */
-import { z } from 'zod';
+
 import { epochMillis, eventIdSchema, WELL_FORMED, wellFormed } from './catalog.ts';
+import * as z from './zod.ts';
 
 export const businessEventSchema = z.object({
-  domain: z.string().min(1).max(32),
-  type: z.string().min(1).max(64),
+  domain: z.string().check(z.minLength(1), z.maxLength(32)),
+  type: z.string().check(z.minLength(1), z.maxLength(64)),
   /** Event time, epoch milliseconds. */
   timestamp: epochMillis,
   eventId: eventIdSchema,
   payload: z.record(z.string(), z.unknown()),
   /** Payload schema version, `major.minor`. */
-  version: z.string().regex(/^\d{1,4}\.\d{1,4}$/, 'must look like 1.0'),
+  version: z.string().check(z.regex(/^\d{1,4}\.\d{1,4}$/, 'must look like 1.0')),
   /** Stored with every event row: as sent (shared/events/catalog.ts, wellFormed). */
-  source: z.string().min(1).max(64).refine(wellFormed, WELL_FORMED),
+  source: z.string().check(z.minLength(1), z.maxLength(64), z.refine(wellFormed, WELL_FORMED)),
 });
 
 /**

@@ -5,7 +5,7 @@
  * so a valid event always fits its row. Here: the building blocks of payload schemas, and the
  * lookup by type and version.
  */
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /**
  * Text MySQL stores exactly as it was sent. JSON can carry an unpaired UTF-16 surrogate (the escape
@@ -18,18 +18,22 @@ export const WELL_FORMED = 'must be well-formed Unicode (no unpaired surrogate)'
 /** Entity ids: compared byte for byte, so no leading or trailing whitespace (MySQL pads it away). */
 export const id = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^\S(?:[\s\S]*\S)?$/, 'must not start or end with whitespace')
-  .refine(wellFormed, WELL_FORMED);
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^\S(?:[\s\S]*\S)?$/, 'must not start or end with whitespace'),
+    z.refine(wellFormed, WELL_FORMED),
+  );
 /** Event ids order events on ties and key state rows: visible ASCII only. */
-export const eventIdSchema = z.string().regex(/^[\x21-\x7E]{1,64}$/, 'must be 1-64 visible ASCII characters');
+export const eventIdSchema = z
+  .string()
+  .check(z.regex(/^[\x21-\x7E]{1,64}$/, 'must be 1-64 visible ASCII characters'));
 /** Epoch milliseconds, between 2000-01-01 and 2100-01-01. */
-export const epochMillis = z.number().int().min(946_684_800_000).max(4_102_444_800_000);
+export const epochMillis = z.number().check(z.int(), z.gte(946_684_800_000), z.lte(4_102_444_800_000));
 /** A string of at most `max` characters (the column's size), stored as sent. */
-export const text = (max: number) => z.string().max(max).refine(wellFormed, WELL_FORMED);
+export const text = (max: number) => z.string().check(z.maxLength(max), z.refine(wellFormed, WELL_FORMED));
 
-export interface CatalogEntry<S extends z.ZodType = z.ZodType> {
+export interface CatalogEntry<S extends z.ZodMiniType = z.ZodMiniType> {
   domain: string;
   type: string;
   /** `major.minor` */

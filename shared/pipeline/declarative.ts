@@ -9,8 +9,9 @@
  * become a Date, any value into a JSON column is serialised. Event tables' standard columns
  * (event_id … source, kafka_*) are filled automatically.
  */
-import { z } from 'zod';
+
 import type { BusinessEvent } from '../events/business-event.ts';
+import * as z from '../events/zod.ts';
 import {
   type Column,
   type ColumnKind,
@@ -91,7 +92,7 @@ export interface DeclarativeContext {
   /** Dimension tables that may be joined: their names and the columns a lookup returns. */
   dimensions: readonly { name: string; columns: readonly string[] }[];
   /** Event types with their payload schemas. */
-  events: readonly { type: string; payload: z.ZodType }[];
+  events: readonly { type: string; payload: z.ZodMiniType }[];
   /** The standard columns of an event row (event id … Kafka coordinates). */
   eventRow(event: BusinessEvent<unknown>, record: RecordCoordinates): Row;
   /** The order columns of a state row (its newest event), where the table has them. */
@@ -335,7 +336,7 @@ function requireCovered(table: Table, written: readonly string[], where: string)
 function checkSource(
   source: Source,
   column: Column,
-  payloads: readonly z.ZodType[],
+  payloads: readonly z.ZodMiniType[],
   joins: readonly Join[],
   context: DeclarativeContext,
   where: string,
@@ -391,11 +392,11 @@ export const ACCEPTS: Record<ColumnKind, readonly ValueKind[]> = {
 };
 
 /** The kinds a payload field's schema produces, or undefined when the path does not exist. */
-export function payloadKinds(schema: z.ZodType, path: string): Set<ValueKind> | undefined {
-  let current: z.ZodType | undefined = schema;
+export function payloadKinds(schema: z.ZodMiniType, path: string): Set<ValueKind> | undefined {
+  let current: z.ZodMiniType | undefined = schema;
   for (const part of path.split('.')) {
     const object = unwrap(current);
-    const shape = (object as { shape?: Record<string, z.ZodType> } | undefined)?.shape;
+    const shape = (object as { shape?: Record<string, z.ZodMiniType> } | undefined)?.shape;
     current = shape && Object.hasOwn(shape, part) ? shape[part] : undefined;
     if (!current) return undefined;
   }
@@ -404,14 +405,14 @@ export function payloadKinds(schema: z.ZodType, path: string): Set<ValueKind> | 
 
 interface Def {
   type: string;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  out?: z.ZodType;
-  options?: z.ZodType[];
+  innerType?: z.ZodMiniType;
+  in?: z.ZodMiniType;
+  out?: z.ZodMiniType;
+  options?: z.ZodMiniType[];
 }
-const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: z.ZodMiniType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+function unwrap(schema: z.ZodMiniType | undefined): z.ZodMiniType | undefined {
   let current = schema;
   while (current) {
     const def = defOf(current);
@@ -422,7 +423,7 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   return current;
 }
 
-function kindsOf(schema: z.ZodType): Set<ValueKind> {
+function kindsOf(schema: z.ZodMiniType): Set<ValueKind> {
   const inner = unwrap(schema)!;
   const def = defOf(inner);
   if (def.type === 'union') return new Set(def.options!.flatMap((o) => [...kindsOf(o)]));

@@ -3,9 +3,9 @@
  * → payload schema of its type and version. Every way a record can be bad ends in a
  * PermanentEventError with its reason; nothing here throws anything else.
  */
-import type { z } from 'zod';
 import { type BusinessEvent, businessEventSchema, EVENT_DOMAIN_HEADER } from '../events/business-event.ts';
 import type { EventCatalog } from '../events/catalog.ts';
+import type * as z from '../events/zod.ts';
 import { PermanentEventError } from './errors.ts';
 import type { KafkaEventRecord } from './lambda-event.ts';
 
@@ -154,7 +154,7 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-function schemaError(what: string, error: z.ZodError): PermanentEventError {
+function schemaError(what: string, error: z.core.$ZodError): PermanentEventError {
   const issues = error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)

@@ -73,7 +73,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Parser } from 'node-sql-parser/build/postgresql.js';
-import type { z } from 'zod';
+import type * as z from '../events/zod.ts';
 import type { Column, ColumnKind, Columns, Table } from '../tables/table.ts';
 import {
   ACCEPTS,
@@ -98,7 +98,7 @@ export interface SqlContext {
     columns: readonly string[];
   }[];
   /** Event types with their payload schemas (a type may be listed once per payload version). */
-  events: readonly { type: string; payload: z.ZodType }[];
+  events: readonly { type: string; payload: z.ZodMiniType }[];
   /**
    * Columns the processor fills itself, which a statement must not select. Defaults: the standard
    * event columns, and the order columns of shared/domains/common.ts's state rows.
@@ -405,14 +405,14 @@ type SqlTable = SqlContext['tables'][number];
 class World {
   readonly tables: ReadonlyMap<string, SqlTable>;
   readonly dimensionsByTable: ReadonlyMap<string, Dimension>;
-  readonly payloads: ReadonlyMap<string, z.ZodType[]>;
+  readonly payloads: ReadonlyMap<string, z.ZodMiniType[]>;
   readonly automaticEvent: ReadonlySet<string>;
   readonly automaticState: ReadonlySet<string>;
 
   constructor(context: SqlContext) {
     this.tables = new Map(context.tables.map((t) => [t.name, t]));
     this.dimensionsByTable = new Map(context.dimensions.map((d) => [d.table.name, d]));
-    const payloads = new Map<string, z.ZodType[]>();
+    const payloads = new Map<string, z.ZodMiniType[]>();
     for (const e of context.events) payloads.set(e.type, [...(payloads.get(e.type) ?? []), e.payload]);
     this.payloads = payloads;
     this.automaticEvent = new Set(context.automatic.event);
@@ -1255,16 +1255,16 @@ class Statement {
 
 interface Def {
   type: string;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  out?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodMiniType;
+  in?: z.ZodMiniType;
+  out?: z.ZodMiniType;
+  shape?: Record<string, z.ZodMiniType>;
 }
-const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: z.ZodMiniType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 /** The object shape under optional/nullable/default/pipe wrappers, if the schema is an object. */
-function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  let current: z.ZodType | undefined = schema;
+function shapeOf(schema: z.ZodMiniType): Record<string, z.ZodMiniType> | undefined {
+  let current: z.ZodMiniType | undefined = schema;
   for (let depth = 0; current && depth < 20; depth++) {
     const def = defOf(current);
     if (def.type === 'object') return def.shape;
@@ -1274,7 +1274,7 @@ function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
 }
 
 /** Whether a payload field (or an object on its path) may be absent or null. */
-function mayBeMissing(schema: z.ZodType, path: readonly string[]): boolean {
+function mayBeMissing(schema: z.ZodMiniType, path: readonly string[]): boolean {
   let current = schema;
   for (const part of path) {
     const shape = shapeOf(current);

@@ -4,10 +4,10 @@
  * value, since some are secrets.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
 import { dimensionVariables } from '../dimensions/dimension.ts';
 import type { DimensionCacheSettings } from '../dimensions/dimension-cache.ts';
 import { DIMENSIONS } from '../domains/dimensions.ts';
+import * as z from '../events/zod.ts';
 import { LOG_LEVELS, type LogLevel } from '../observability/logger.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from '../pipeline/decode.ts';
 import {
@@ -27,24 +27,25 @@ export class ConfigError extends Error {
 }
 
 const int = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, `must be an integer from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['true', 'false', '1', '0'], 'must be true or false'))
-  .transform((v) => v === 'true' || v === '1');
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
-const logLevel = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`));
+  z.pipe(
+    z.pipe(
+      z.string().check(z.trim(), z.regex(/^-?\d+$/, `must be an integer from ${min} to ${max}`)),
+      z.transform(Number),
+    ),
+    z.number().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+  );
+const bool = z.pipe(
+  z.pipe(
+    z.string().check(z.trim(), z.toLowerCase()),
+    z.enum(['true', 'false', '1', '0'], 'must be true or false'),
+  ),
+  z.transform((v: 'true' | 'false' | '1' | '0') => v === 'true' || v === '1'),
+);
+const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
+const logLevel = z.pipe(
+  z.string().check(z.trim(), z.toUpperCase()),
+  z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`),
+);
 
 /** Service name of the logs, and namespace of the metrics, when the variables do not set them. */
 export const DEFAULT_SERVICE_NAME = 'lambda-realtime';
@@ -53,52 +54,57 @@ export const DEFAULT_SERVICE_NAME = 'lambda-realtime';
 function dimensionSchema(name: string) {
   const v = dimensionVariables(name);
   return {
-    [v.ttlMs]: int(0, 86_400).optional(),
-    [v.staleMs]: int(0, 86_400).optional(),
-    [v.negativeTtlMs]: int(0, 86_400).optional(),
-    [v.maxEntries]: int(1, 10_000_000).optional(),
-    [v.preload]: bool.optional(),
-    [v.reloadMs]: int(1, 86_400).optional(),
+    [v.ttlMs]: z.optional(int(0, 86_400)),
+    [v.staleMs]: z.optional(int(0, 86_400)),
+    [v.negativeTtlMs]: z.optional(int(0, 86_400)),
+    [v.maxEntries]: z.optional(int(1, 10_000_000)),
+    [v.preload]: z.optional(bool),
+    [v.reloadMs]: z.optional(int(1, 86_400)),
   };
 }
 
 const baseSchema = z.object({
-  DB_SECRET_ID: nonEmpty.optional(),
-  DB_HOST: nonEmpty.optional(),
-  DB_PORT: int(1, 65_535).optional(),
-  DB_USER: nonEmpty.optional(),
-  DB_PASSWORD: z.string().min(1, 'must not be empty').optional(),
-  DB_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name')
-    .optional(),
-  DB_TLS: z.enum(['off', 'rds'], 'must be off or rds').default('off'),
-  DB_POOL_SIZE: int(1, 50).default(2),
-  DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5_000),
-  DB_LOCK_RETRIES: int(0, 10).default(3),
-  SECRET_TTL_SECONDS: int(0, 86_400).default(300),
-  AWS_ENDPOINT_URL: z.url('must be a URL').optional(),
-  AWS_REGION: nonEmpty.optional(),
-  AWS_ACCESS_KEY_ID: nonEmpty.optional(),
-  AWS_SECRET_ACCESS_KEY: nonEmpty.optional(),
-  AWS_SESSION_TOKEN: nonEmpty.optional(),
-  DOMAIN: nonEmpty.optional(),
+  DB_SECRET_ID: z.optional(nonEmpty),
+  DB_HOST: z.optional(nonEmpty),
+  DB_PORT: z.optional(int(1, 65_535)),
+  DB_USER: z.optional(nonEmpty),
+  DB_PASSWORD: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  DB_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name'))),
+  DB_TLS: z._default(z.enum(['off', 'rds'], 'must be off or rds'), 'off'),
+  DB_POOL_SIZE: z._default(int(1, 50), 2),
+  DB_CONNECT_TIMEOUT_MS: z._default(int(100, 60_000), 5_000),
+  DB_LOCK_RETRIES: z._default(int(0, 10), 3),
+  SECRET_TTL_SECONDS: z._default(int(0, 86_400), 300),
+  AWS_ENDPOINT_URL: z.optional(z.url('must be a URL')),
+  AWS_REGION: z.optional(nonEmpty),
+  AWS_ACCESS_KEY_ID: z.optional(nonEmpty),
+  AWS_SECRET_ACCESS_KEY: z.optional(nonEmpty),
+  AWS_SESSION_TOKEN: z.optional(nonEmpty),
+  DOMAIN: z.optional(nonEmpty),
   // Powertools for AWS Lambda's own variables. LOG_LEVEL and METRICS_NAMESPACE, the names before it,
   // are still read when the Powertools one is unset (LOG_LEVEL is Powertools' legacy name as well).
-  POWERTOOLS_SERVICE_NAME: nonEmpty.default(DEFAULT_SERVICE_NAME),
-  POWERTOOLS_LOG_LEVEL: logLevel.optional(),
-  LOG_LEVEL: logLevel.optional(),
-  POWERTOOLS_METRICS_NAMESPACE: nonEmpty.optional(),
-  METRICS_NAMESPACE: nonEmpty.optional(),
-  MAX_EVENT_BYTES: int(1_024, 6 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
+  POWERTOOLS_SERVICE_NAME: z._default(nonEmpty, DEFAULT_SERVICE_NAME),
+  POWERTOOLS_LOG_LEVEL: z.optional(logLevel),
+  LOG_LEVEL: z.optional(logLevel),
+  POWERTOOLS_METRICS_NAMESPACE: z.optional(nonEmpty),
+  METRICS_NAMESPACE: z.optional(nonEmpty),
+  MAX_EVENT_BYTES: z._default(int(1_024, 6 * 1024 * 1024), DEFAULT_MAX_EVENT_BYTES),
   // The domains whose records travel on this function's topics, comma-separated (infra/config/
   // event-sources.ts, topicDomains). Unset: every domain — the single shared topic.
-  TOPIC_DOMAINS: z
-    .string()
-    .trim()
-    .regex(/^[a-z][a-z0-9_-]*(\s*,\s*[a-z][a-z0-9_-]*)*$/, 'must be a comma-separated list of domains')
-    .transform((v) => v.split(',').map((d) => d.trim()))
-    .optional(),
+  TOPIC_DOMAINS: z.optional(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.trim(),
+          z.regex(
+            /^[a-z][a-z0-9_-]*(\s*,\s*[a-z][a-z0-9_-]*)*$/,
+            'must be a comma-separated list of domains',
+          ),
+        ),
+      z.transform((v: string) => v.split(',').map((d) => d.trim())),
+    ),
+  ),
 });
 
 /** Powertools' variables and the names this project used before it, still read when they are unset. */
@@ -151,7 +157,8 @@ export function loadConfig(
   dimensions: readonly { name: string }[] = DIMENSIONS,
 ): Config {
   // The dimension variables are read back by name below; the rest keeps its static type.
-  const schema = baseSchema.extend(
+  const schema = z.extend(
+    baseSchema,
     Object.assign({}, ...dimensions.map((d) => dimensionSchema(d.name))),
   ) as unknown as typeof baseSchema;
   // Empty variables count as unset (CloudFormation often renders optional ones as '').

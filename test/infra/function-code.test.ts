@@ -3,19 +3,35 @@
  * functionBuildOptions (infra/lib/function-code.ts), as `npm run build` does: index.mjs + source
  * map for each domain, and for the schema-migration function also the migrations beside it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../../db/migrate.ts';
 import {
   bundledFunctionCode,
   FUNCTION_NAMES,
+  functionBuildOptions,
   handlersExist,
+  NODE_ENVIRONMENT,
   placeholderFunctionCode,
+  RDS_CA_FILE,
+  rdsCaCertificates,
 } from '../../infra/lib/function-code.ts';
+
+type PacketClass = new (
+  id: number,
+  buffer: Buffer,
+  start: number,
+  end: number,
+) => { asError(encoding: string): Error & Record<string, unknown> };
 
 describe('function code', () => {
   it('bundles every handler into the staged asset, as npm run build does', async () => {
@@ -36,6 +52,12 @@ describe('function code', () => {
     for (const dir of staged) {
       expect(existsSync(join(assembly.directory, dir, 'index.mjs'))).toBe(true);
       expect(existsSync(join(assembly.directory, dir, 'index.mjs.map'))).toBe(true);
+      // The RDS CAs NODE_EXTRA_CA_CERTS points at (/var/task is the package's root), and none of
+      // the 177 KiB CA bundle in the code itself.
+      expect(readFileSync(join(assembly.directory, dir, RDS_CA_FILE), 'utf8')).toBe(rdsCaCertificates());
+      expect(readFileSync(join(assembly.directory, dir, 'index.mjs'), 'utf8')).not.toContain(
+        'BEGIN CERTIFICATE',
+      );
     }
     // The schema-migration function carries the migrations, byte for byte, where db/migrate.ts
     // looks for them once bundled: migrations/ next to index.mjs. Only it does.
@@ -50,6 +72,49 @@ describe('function code', () => {
       expect(readFileSync(join(dir, 'migrations', file))).toEqual(readFileSync(join(MIGRATIONS_DIR, file)));
     }
   }, 120_000);
+
+  it("adds to Node's CA store exactly the Amazon RDS CAs it lacks, still valid", () => {
+    expect(NODE_ENVIRONMENT.NODE_EXTRA_CA_CERTS).toBe(`/var/task/${RDS_CA_FILE}`);
+    const pems =
+      rdsCaCertificates().match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    const certs = pems.map((pem) => new X509Certificate(pem));
+    const nodeStore = new Set(rootCertificates.map((pem) => new X509Certificate(pem).fingerprint256));
+    // Every region's RSA2048, RSA4096 and ECC384 G1 roots at least; none Node holds, none expired.
+    expect(certs.length).toBeGreaterThanOrEqual(3 * 27);
+    expect(certs.every((c) => /CN=Amazon RDS /.test(c.subject))).toBe(true);
+    expect(certs.some((c) => nodeStore.has(c.fingerprint256))).toBe(false);
+    expect(certs.every((c) => new Date(c.validTo) > new Date())).toBe(true);
+    // RDS Proxy's ACM certificates chain to Amazon Root CA 1, which Node's own store holds.
+    expect(
+      rootCertificates.some((pem) => new X509Certificate(pem).subject.includes('CN=Amazon Root CA 1')),
+    ).toBe(true);
+  });
+
+  it("builds mysql2's error-name table on first use, the same table", async () => {
+    const mysql2 = dirname(createRequire(import.meta.url).resolve('mysql2'));
+    const dir = mkdtempSync(join(tmpdir(), 'lrt-mysql-errors-'));
+    const entry = join(dir, 'entry.cjs');
+    writeFileSync(
+      entry,
+      `const Packet = require(${JSON.stringify(join(mysql2, 'lib', 'packets', 'packet.js'))});
+const Pool = require(${JSON.stringify(join(mysql2, 'lib', 'base', 'pool.js'))});
+module.exports = { Packet, Pool };`,
+    );
+    await build({ ...functionBuildOptions('user', dir), entryPoints: { index: entry }, sourcemap: false });
+    const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    // Bundled, but behind the proxy: the table's module runs only when first read.
+    expect(bundle).toContain('ER_LOCK_DEADLOCK');
+    expect(bundle).toMatch(/new Proxy\(/);
+    const { Packet } = (
+      (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { default: { Packet: PacketClass } }
+    ).default;
+    // An ERR packet: 0xff, error 1213, '#40001', the message.
+    const payload = Buffer.concat([Buffer.from([0xff, 0xbd, 0x04]), Buffer.from('#40001Deadlock found')]);
+    const packet = new Packet(0, Buffer.concat([Buffer.alloc(4), payload]), 0, 4 + payload.length);
+    const error = packet.asError('utf8');
+    expect(error).toMatchObject({ errno: 1213, code: 'ER_LOCK_DEADLOCK', sqlState: '40001' });
+    expect(error.message).toBe('Deadlock found');
+  });
 
   it('marks the placeholder code so it can never pass for the real thing', () => {
     const stack = new Stack(new App(), 'Placeholder');

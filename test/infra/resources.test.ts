@@ -271,13 +271,16 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
         POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
         POWERTOOLS_METRICS_NAMESPACE: `lambda-realtime/${env}`,
         POWERTOOLS_LOG_LEVEL: config.functions.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        // The RDS CAs beside index.mjs, added to Node's store (infra/lib/function-code.ts).
+        NODE_EXTRA_CA_CERTS: '/var/task/certificates/rds-ca.pem',
       });
+      // Source maps stay off the cold start (npm run resolve-stack reads them offline).
+      expect(variables).not.toHaveProperty('NODE_OPTIONS');
       // Powertools' names only, not the older ones the handler still reads when those are unset.
       expect(variables).not.toHaveProperty('LOG_LEVEL');
       expect(variables).not.toHaveProperty('METRICS_NAMESPACE');
       // Every variable is one the handler reads (or Node itself).
-      const read = [...configVariables(), 'NODE_OPTIONS'];
+      const read = [...configVariables(), 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
       expect(Object.keys(variables).filter((v) => !read.includes(v))).toEqual([]);
       if (config.database.proxy) {
         expect(variables.DB_HOST).toEqual({

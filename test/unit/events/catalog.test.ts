@@ -2,6 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+// The functions' schemas are zod/mini's (shared/events/zod.ts): extended with its function.
+import { extend, type ZodMiniObject } from 'zod/mini';
 import { CATALOG } from '../../../shared/domains/registry.ts';
 import { compareVersions, EventCatalog, parseVersion } from '../../../shared/events/catalog.ts';
 import { businessEvent, EVENT_TYPES } from '../../support/events.ts';
@@ -137,7 +139,7 @@ describe('EventCatalog', () => {
       domain: 'user',
       type: 'user_login',
       version: '1.2',
-      payload: (v1('user_login').payload as z.ZodObject).extend({ mfa: z.boolean().optional() }),
+      payload: extend(v1('user_login').payload as ZodMiniObject, { mfa: z.boolean().optional() }),
     });
     expect(withV12.resolve('user_login', '1.1')).toBe(v1('user_login'));
     expect((withV12.resolve('user_login', '1.2') as { version: string }).version).toBe('1.2');

@@ -2,6 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+// The functions' schemas are zod/mini's (shared/events/zod.ts): extended with its function.
+import { extend, type ZodMiniObject } from 'zod/mini';
 import { CATALOG } from '../../../shared/domains/registry.ts';
 import { EventCatalog } from '../../../shared/events/catalog.ts';
 import {
@@ -185,7 +187,7 @@ describe('decodeRecord', () => {
         domain: 'user',
         type: 'user_login',
         version: '1.1',
-        payload: (CATALOG[0]!.payload as z.ZodObject).extend({ mfa: z.boolean() }),
+        payload: extend(CATALOG[0]!.payload as ZodMiniObject, { mfa: z.boolean() }),
       },
     ]);
     const options = { catalog: extended, domain: 'user' };
