@@ -31,6 +31,7 @@ import {
   startLambdaRuntime,
 } from '../../local-esm/lambda-runtime.ts';
 import {
+  CATALOG,
   DOMAIN_NAMES,
   DOMAINS,
   eventTables,
@@ -42,6 +43,8 @@ import { findServices, provideAwsEnvironment } from '../services/find-services.t
 import { deployLocalDatabase } from './database.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { createProducer, ensureTopics } from './kafka-admin.ts';
+import { RegistrySerializer, SchemaRegistryClient, type WireFormat } from './registry-serde.ts';
+import { type RegistryDemoRecord, toRegistryRecord } from './registry-stream.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -58,8 +61,17 @@ const { values: args } = parseArgs({
     settings: { type: 'string', default: 'local' },
     /** Publish the whole stream before the mappings start: consumption alone is timed. */
     prefill: { type: 'boolean', default: false },
+    /** json (default); avro / protobuf: through the local schema registry (README, "Schema registries"). */
+    format: { type: 'string', default: 'json' },
+    /** With --format avro|protobuf: the mappings' EventRecordFormat, JSON (default) or SOURCE. */
+    'record-format': { type: 'string', default: 'JSON' },
   },
 });
+if (!['json', 'avro', 'protobuf'].includes(args.format))
+  throw new Error('--format must be json, avro or protobuf');
+if (!['JSON', 'SOURCE'].includes(args['record-format']))
+  throw new Error('--record-format must be JSON or SOURCE');
+const REGISTRY_FORMAT = args.format === 'json' ? undefined : (args.format as WireFormat);
 if (!['local', 'prod'].includes(args.settings)) throw new Error('--settings must be local or prod');
 if (!['node', 'lambda'].includes(args.runtime)) throw new Error('--runtime must be node or lambda');
 const EVENTS = positiveInt('events', args.events);
@@ -129,10 +141,42 @@ const functionEnv = {
   POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/local',
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
-const settings =
+const baseSettings =
   args.settings === 'prod'
     ? eventSources('local', environmentConfig('prod').eventSources)
     : eventSources('local');
+// --format avro|protobuf: every mapping validates against the local registry, as a deployment
+// selecting a Confluent registry would (infra/config/event-sources.ts, schemaRegistry).
+const settings = REGISTRY_FORMAT
+  ? (Object.fromEntries(
+      Object.entries(baseSettings).map(([domain, s]) => [
+        domain,
+        {
+          ...s,
+          schemaRegistry: {
+            kind: 'confluent' as const,
+            uri: endpoints.schemaRegistryUrl,
+            eventRecordFormat: args['record-format'] as 'JSON' | 'SOURCE',
+            validate: ['VALUE' as const],
+            access: [],
+          },
+        },
+      ]),
+    ) as unknown as typeof baseSettings)
+  : baseSettings;
+const serializer = REGISTRY_FORMAT
+  ? new RegistrySerializer({
+      client: new SchemaRegistryClient(endpoints.schemaRegistryUrl),
+      format: REGISTRY_FORMAT,
+      entries: CATALOG,
+    })
+  : undefined;
+if (REGISTRY_FORMAT) {
+  await new SchemaRegistryClient(endpoints.schemaRegistryUrl).check();
+  log(
+    `${REGISTRY_FORMAT} through the schema registry at ${endpoints.schemaRegistryUrl}, EventRecordFormat ${args['record-format']}`,
+  );
+}
 // --runtime lambda: each function's built bundle under AWS's Runtime Interface Emulator and runtime
 // interface client, LAMBDA_RUNTIME_ENVIRONMENTS execution environments each (one invocation at a time).
 const LAMBDA_RUNTIME_ENVIRONMENTS = 3;
@@ -202,18 +246,18 @@ if (!args.prefill) await startMappings();
 // Publish the demo stream.
 const runId = `run${started.toString(36)}`;
 const producer = createProducer(endpoints.kafkaBrokers);
-const published: DemoRecord[] = [];
+const published: Array<DemoRecord | RegistryDemoRecord> = [];
 /** When each event was first acknowledged by Kafka (ms): the start of its publish-to-row latency. */
 const publishedAt = new Map<string, number>();
 const publishing = (async () => {
-  const chunk: DemoRecord[] = [];
+  const chunk: Array<DemoRecord | RegistryDemoRecord> = [];
   const flush = async () => {
     if (chunk.length === 0) return;
     await producer.send({
       messages: chunk.map((r) => ({
         topic: DEFAULT_TOPIC,
         key: r.key,
-        value: r.value as string,
+        value: r.value as string | Buffer,
         headers: { 'lrt-run': runId },
       })),
     });
@@ -223,7 +267,7 @@ const publishing = (async () => {
   };
   const perChunk = RATE > 0 ? Math.max(1, Math.round(RATE / 10)) : 500;
   for (const record of demoStream({ events: EVENTS, runId, seed: Number(args.seed) })) {
-    chunk.push(record);
+    chunk.push(serializer ? await toRegistryRecord(record, serializer, DEFAULT_TOPIC) : record);
     if (chunk.length >= perChunk) {
       await flush();
       if (RATE > 0) await new Promise((resolve) => setTimeout(resolve, (perChunk / RATE) * 1_000));
@@ -241,6 +285,8 @@ if (args.prefill) {
 const expected = () => ({
   events: new Set(published.filter((r) => r.expect === 'event').map((r) => r.eventId!)),
   deadLetters: published.filter((r) => r.expect === 'dead-letter').length,
+  // Not in the registry's wire format: each function's mapping sends it to the on-failure topic.
+  onFailure: published.filter((r) => r.expect === 'on-failure').length * runners.length,
 });
 async function progress() {
   // Rows of this run, per event table of every domain.
@@ -304,7 +350,7 @@ for (;;) {
   const complete =
     published.length === EVENTS &&
     last.written >= want.events.size &&
-    last.deadLettered + last.toOnFailure >= want.deadLetters;
+    last.deadLettered + last.toOnFailure >= want.deadLetters + want.onFailure;
   if (stopRequested || (!args.follow && complete) || (!args.follow && Date.now() > deadline)) break;
 }
 const consumeSeconds = (Date.now() - consumeStarted) / 1_000;
@@ -340,7 +386,7 @@ const rows: Array<[string, string | number]> = [
   ['records published', published.length],
   ['  distinct valid events', want.events.size],
   ['  duplicates (absorbed)', duplicates],
-  ['  malformed', want.deadLetters],
+  ['  malformed', want.deadLetters + want.onFailure / Math.max(1, runners.length)],
   ...EVENT_TABLES.map((table): [string, number] => [`${table} rows`, last.counts[table] ?? 0]),
   ['event_dead_letter rows', last.deadLettered],
   ['retried deliveries', last.retried],
@@ -379,7 +425,8 @@ for (const [name, value] of esmRows) {
   console.log(`  ${name.padEnd(Math.max(esmWidth, 20))}${cells.join(' ')}`);
 }
 const accounted =
-  last.written === want.events.size && last.deadLettered + last.toOnFailure >= want.deadLetters;
+  last.written === want.events.size &&
+  last.deadLettered + last.toOnFailure >= want.deadLetters + want.onFailure;
 console.log(
   accounted ? '\nevery published record is accounted for' : '\nNOT every published record is accounted for',
 );

@@ -4,13 +4,17 @@
  *
  *   npm run produce -- [--events N] [--rate R] [--seed S] [--topic T]
  *   npm run produce -- --file events.jsonl [--topic T]
+ *   npm run produce -- --format avro|protobuf [...]   # through the local schema registry (README, "Schema registries")
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOPIC } from '../../infra/config/event-sources.ts';
+import { CATALOG } from '../../shared/domains/registry.ts';
 import { findServices } from '../services/find-services.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { createProducer, ensureTopics } from './kafka-admin.ts';
+import { RegistrySerializer, SchemaRegistryClient, type WireFormat } from './registry-serde.ts';
+import { toRegistryRecord } from './registry-stream.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -19,8 +23,12 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: String(Date.now() % 100_000) },
     topic: { type: 'string', default: DEFAULT_TOPIC },
     file: { type: 'string' },
+    /** json (default), or avro / protobuf framed with the local schema registry's schema ids. */
+    format: { type: 'string', default: 'json' },
   },
 });
+if (!['json', 'avro', 'protobuf'].includes(args.format))
+  throw new Error('--format must be json, avro or protobuf');
 
 function fromFile(path: string): DemoRecord[] {
   return readFileSync(path, 'utf8')
@@ -53,13 +61,21 @@ const records = args.file
         seed: Number(args.seed),
       }),
     ];
+if (args.format !== 'json') {
+  const client = new SchemaRegistryClient(services.endpoints.schemaRegistryUrl);
+  await client.check();
+  const serializer = new RegistrySerializer({ client, format: args.format as WireFormat, entries: CATALOG });
+  for (const [i, record] of records.entries()) {
+    records[i] = { ...record, value: (await toRegistryRecord(record, serializer, args.topic)).value };
+  }
+}
 const rate = Number(args.rate);
 const perChunk = rate > 0 ? Math.max(1, Math.round(rate / 10)) : 500;
 const started = Date.now();
 for (let i = 0; i < records.length; i += perChunk) {
   const chunk = records.slice(i, i + perChunk);
   await producer.send({
-    messages: chunk.map((r) => ({ topic: args.topic, key: r.key, value: r.value as string })),
+    messages: chunk.map((r) => ({ topic: args.topic, key: r.key, value: r.value as string | Buffer })),
   });
   if (rate > 0) await new Promise((resolve) => setTimeout(resolve, (chunk.length / rate) * 1_000));
 }

@@ -11,7 +11,12 @@
 import avro from 'avsc';
 import protobuf from 'protobufjs';
 import type { CatalogEntry } from '../../shared/events/catalog.ts';
-import { avroSchema, fullRecordName, protoSchema } from '../../shared/events/schema-formats.ts';
+import {
+  avroSchema,
+  fullRecordName,
+  payloadFields,
+  protoSchema,
+} from '../../shared/events/schema-formats.ts';
 
 export type WireFormat = 'avro' | 'protobuf';
 export type SubjectStrategy = 'topic-record' | 'record';
@@ -129,12 +134,21 @@ export class RegistrySerializer {
     return this.#strategy === 'record' ? name : `${topic}-${name}`;
   }
 
-  /** The framed value, or undefined when the event cannot be written with its type's schema. */
-  async serialize(topic: string, event: unknown): Promise<Buffer | undefined> {
+  /**
+   * The framed value, or undefined when the event cannot be written with its type's schema.
+   * `fillMissing`: required payload fields it lacks are written as '' / 0 / [] — a record the
+   * registry accepts whose values the catalog's payload schema still refuses (the demo's bad input).
+   */
+  async serialize(
+    topic: string,
+    event: unknown,
+    options: { fillMissing?: boolean } = {},
+  ): Promise<Buffer | undefined> {
     if (event === null || typeof event !== 'object') return undefined;
     const { type, version } = event as { type?: unknown; version?: unknown };
     const entry = this.#entries.find((e) => e.type === type && e.version === version);
     if (!entry) return undefined;
+    if (options.fillMissing) event = withRequiredFields(event as Record<string, unknown>, entry);
     const key = `${topic}\n${entry.type}\n${entry.version}`;
     let registered = this.#codecs.get(key);
     if (!registered) {
@@ -153,4 +167,19 @@ export class RegistrySerializer {
     }
     return frame(id, body, this.#format);
   }
+}
+
+function withRequiredFields(event: Record<string, unknown>, entry: CatalogEntry): Record<string, unknown> {
+  const payload = { ...((event.payload ?? {}) as Record<string, unknown>) };
+  for (const field of payloadFields(entry)) {
+    if (field.optional || payload[field.name] !== undefined) continue;
+    payload[field.name] = field.array
+      ? []
+      : field.kind === 'string'
+        ? ''
+        : field.kind === 'boolean'
+          ? false
+          : 0;
+  }
+  return { ...event, payload };
 }
