@@ -237,3 +237,14 @@ export function schemaFiles(entries: readonly CatalogEntry[]): Map<string, strin
   }
   return files;
 }
+
+/** What the SOURCE decoders (shared/pipeline/source-decoders.ts) read schemas with. */
+export const SOURCE_SCHEMAS = {
+  SCHEMA_NAMESPACE,
+  avroEnvelopeSchema,
+  avroPayloadSchema,
+  protoEnvelopeSchema,
+  protoSchema,
+  fullRecordName,
+};
+export type SourceSchemas = typeof SOURCE_SCHEMAS;

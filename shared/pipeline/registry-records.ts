@@ -14,6 +14,7 @@
  *   zigzag varint: an even byte) and its Protobuf messages with field 1's tag (0x0A).
  */
 import type { EventCatalog } from '../events/catalog.ts';
+import { SOURCE_SCHEMAS } from '../events/schema-formats.ts';
 import type { KafkaEvent, KafkaEventRecord } from './lambda-event.ts';
 import type { SourceDataFormat, SourceDecoder } from './source-decoders.ts';
 
@@ -42,7 +43,19 @@ export function fromRegistryJson(json: unknown): unknown {
   return { ...event, payload: kept };
 }
 
-let loaded: Promise<(catalog: EventCatalog) => SourceDecoder> | undefined;
+/**
+ * Where the decoders are: in a function's bundle, `source-decoders.mjs` beside index.mjs (a bundle of
+ * its own, infra/lib/function-code.ts), so the function's own bundle carries none of avsc and
+ * protobufjs; run from the sources (tests, npm run local), the module itself. The specifier is
+ * computed, so the bundler leaves this import alone.
+ */
+function decodersModule(): string {
+  return import.meta.url.endsWith('.ts')
+    ? './source-decoders.ts'
+    : new URL('./source-decoders.mjs', import.meta.url).href;
+}
+
+let loaded: Promise<typeof import('./source-decoders.ts')['createSourceDecoder']> | undefined;
 const decoders = new WeakMap<EventCatalog, SourceDecoder>();
 
 /** The SOURCE decoder when the event holds such a record (loading it the first time); else undefined. */
@@ -54,8 +67,10 @@ export async function sourceDecoderFor(
   if (!needed) return undefined;
   let decoder = decoders.get(catalog);
   if (!decoder) {
-    loaded ??= import('./source-decoders.ts').then((m) => m.createSourceDecoder);
-    decoder = (await loaded)(catalog);
+    loaded ??= (import(decodersModule()) as Promise<typeof import('./source-decoders.ts')>).then(
+      (m) => m.createSourceDecoder,
+    );
+    decoder = (await loaded)(catalog, SOURCE_SCHEMAS);
     decoders.set(catalog, decoder);
   }
   return decoder;

@@ -17,15 +17,7 @@
 import avro from 'avsc';
 import protobuf from 'protobufjs';
 import type { CatalogEntry, EventCatalog } from '../events/catalog.ts';
-import {
-  avroEnvelopeSchema,
-  avroPayloadSchema,
-  fullRecordName,
-  PAYLOAD_FIELD_NUMBER,
-  protoEnvelopeSchema,
-  protoSchema,
-  SCHEMA_NAMESPACE,
-} from '../events/schema-formats.ts';
+import type { SourceSchemas } from '../events/schema-formats.ts';
 import { PermanentEventError } from './errors.ts';
 
 export type SourceDataFormat = 'AVRO' | 'PROTOBUF';
@@ -33,10 +25,17 @@ export type SourceDataFormat = 'AVRO' | 'PROTOBUF';
 /** Decodes a SOURCE-format value into the event object (envelope with payload), or throws a PermanentEventError. */
 export type SourceDecoder = (format: SourceDataFormat, bytes: Uint8Array) => Record<string, unknown>;
 
-export function createSourceDecoder(catalog: EventCatalog): SourceDecoder {
-  const avroEnvelope = avro.Type.forSchema(avroEnvelopeSchema() as avro.Schema);
+/**
+ * `schemas` derives each type's schemas from the catalog (shared/events/schema-formats.ts,
+ * `SOURCE_SCHEMAS`): handed in by the caller rather than imported, so this module's bundle
+ * carries no zod of its own (the function's bundle has it already).
+ */
+export function createSourceDecoder(catalog: EventCatalog, schemas: SourceSchemas): SourceDecoder {
+  const avroEnvelope = avro.Type.forSchema(schemas.avroEnvelopeSchema() as avro.Schema);
   const avroPayloads = new Map<CatalogEntry, avro.Type>();
-  const protoEnvelope = protobuf.parse(protoEnvelopeSchema()).root.lookupType(`${SCHEMA_NAMESPACE}.Envelope`);
+  const protoEnvelope = protobuf
+    .parse(schemas.protoEnvelopeSchema())
+    .root.lookupType(`${schemas.SCHEMA_NAMESPACE}.Envelope`);
   const protoPayloads = new Map<CatalogEntry, protobuf.Type>();
 
   const entryFor = (envelope: Record<string, unknown>): CatalogEntry => {
@@ -61,7 +60,7 @@ export function createSourceDecoder(catalog: EventCatalog): SourceDecoder {
     const entry = entryFor(envelope);
     let type = avroPayloads.get(entry);
     if (!type) {
-      type = avro.Type.forSchema(avroPayloadSchema(entry) as avro.Schema);
+      type = avro.Type.forSchema(schemas.avroPayloadSchema(entry) as avro.Schema);
       avroPayloads.set(entry, type);
     }
     const payloadType = type;
@@ -82,7 +81,9 @@ export function createSourceDecoder(catalog: EventCatalog): SourceDecoder {
     const entry = entryFor(envelope);
     let type = protoPayloads.get(entry);
     if (!type) {
-      type = protobuf.parse(protoSchema(entry)).root.lookupType(`${fullRecordName(entry.type)}.Payload`);
+      type = protobuf
+        .parse(schemas.protoSchema(entry))
+        .root.lookupType(`${schemas.fullRecordName(entry.type)}.Payload`);
       protoPayloads.set(entry, type);
     }
     const payloadType = type;
@@ -95,9 +96,6 @@ export function createSourceDecoder(catalog: EventCatalog): SourceDecoder {
 
   return (format, bytes) => (format === 'AVRO' ? decodeAvro(bytes) : decodeProtobuf(bytes));
 }
-
-/** Field number of the payload in every event type's message (the envelope reader depends on it). */
-export const PROTOBUF_PAYLOAD_FIELD = PAYLOAD_FIELD_NUMBER;
 
 function safely<T>(decode: () => T): T {
   try {

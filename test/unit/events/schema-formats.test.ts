@@ -15,6 +15,7 @@ import {
   payloadFields,
   protoSchema,
   recordName,
+  SOURCE_SCHEMAS,
   schemaFiles,
 } from '../../../shared/events/schema-formats.ts';
 import type { PermanentEventError } from '../../../shared/pipeline/errors.ts';
@@ -72,7 +73,7 @@ describe('schemas generated from the catalog', () => {
 describe.each(['avro', 'protobuf'] as const)(
   '%s: written by a producer, read by the function (SOURCE)',
   (format) => {
-    const decoder = createSourceDecoder(new EventCatalog(CATALOG));
+    const decoder = createSourceDecoder(new EventCatalog(CATALOG), SOURCE_SCHEMAS);
     const dataFormat = format === 'avro' ? 'AVRO' : 'PROTOBUF';
     /** SOURCE: the ESM removes the magic byte, schema id and message indexes. */
     const source = (framed: Buffer) => framed.subarray(format === 'avro' ? 5 : 6);
