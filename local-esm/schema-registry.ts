@@ -148,8 +148,9 @@ export class SchemaRegistryStage {
         return { value: Buffer.from(JSON.stringify(object)), dataFormat: 'PROTOBUF' };
       }
       case 'JSON': {
+        // JSON Schema: the value is JSON text already; it must at least be that.
         const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rest)) as unknown;
-        return { value: Buffer.from(JSON.stringify(value)), dataFormat: 'JSON' };
+        return { value: json ? Buffer.from(JSON.stringify(value)) : rest, dataFormat: 'JSON' };
       }
     }
   }

@@ -67,8 +67,8 @@ const { values: args } = parseArgs({
     'record-format': { type: 'string', default: 'JSON' },
   },
 });
-if (!['json', 'avro', 'protobuf'].includes(args.format))
-  throw new Error('--format must be json, avro or protobuf');
+if (!['json', 'avro', 'protobuf', 'json-schema'].includes(args.format))
+  throw new Error('--format must be json, avro, protobuf or json-schema');
 if (!['JSON', 'SOURCE'].includes(args['record-format']))
   throw new Error('--record-format must be JSON or SOURCE');
 const REGISTRY_FORMAT = args.format === 'json' ? undefined : (args.format as WireFormat);

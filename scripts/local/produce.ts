@@ -27,8 +27,8 @@ const { values: args } = parseArgs({
     format: { type: 'string', default: 'json' },
   },
 });
-if (!['json', 'avro', 'protobuf'].includes(args.format))
-  throw new Error('--format must be json, avro or protobuf');
+if (!['json', 'avro', 'protobuf', 'json-schema'].includes(args.format))
+  throw new Error('--format must be json, avro, protobuf or json-schema');
 
 function fromFile(path: string): DemoRecord[] {
   return readFileSync(path, 'utf8')

@@ -14,11 +14,12 @@ import type { CatalogEntry } from '../../shared/events/catalog.ts';
 import {
   avroSchema,
   fullRecordName,
+  jsonSchema,
   payloadFields,
   protoSchema,
 } from '../../shared/events/schema-formats.ts';
 
-export type WireFormat = 'avro' | 'protobuf';
+export type WireFormat = 'avro' | 'protobuf' | 'json-schema';
 export type SubjectStrategy = 'topic-record' | 'record';
 
 export class SchemaRegistryClient {
@@ -69,11 +70,19 @@ export function frame(id: number, body: Uint8Array, format: WireFormat): Buffer 
 
 interface Codec {
   encode(event: Record<string, unknown>): Uint8Array;
-  schemaType: 'AVRO' | 'PROTOBUF';
+  schemaType: 'AVRO' | 'PROTOBUF' | 'JSON';
   schema: string;
 }
 
 function codecOf(entry: CatalogEntry, format: WireFormat): Codec {
+  if (format === 'json-schema') {
+    // Confluent's JSON Schema serializer: the event's JSON text after the header.
+    return {
+      schemaType: 'JSON',
+      schema: JSON.stringify(jsonSchema(entry)),
+      encode: (event) => Buffer.from(JSON.stringify(event)),
+    };
+  }
   if (format === 'avro') {
     const schema = avroSchema(entry);
     const type = avro.Type.forSchema(schema as avro.Schema);

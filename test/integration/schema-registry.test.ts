@@ -1,6 +1,6 @@
 /**
  * Events through a schema registry, end to end against the real local registry (Apicurio, the
- * Confluent-compatible API), real Kafka and the real database: Avro and Protobuf, each with both
+ * Confluent-compatible API), real Kafka and the real database: Avro, Protobuf and JSON Schema, each with both
  * `EventRecordFormat`s, through the local event source mapping (which resolves schemas by id and
  * converts or passes through, as AWS's does) into the order function. Each case publishes the same
  * kinds of record and asserts each one's outcome:
@@ -70,6 +70,8 @@ const CASES: Array<[WireFormat, 'JSON' | 'SOURCE']> = [
   ['avro', 'SOURCE'],
   ['protobuf', 'JSON'],
   ['protobuf', 'SOURCE'],
+  ['json-schema', 'JSON'],
+  ['json-schema', 'SOURCE'],
 ];
 
 describe.each(CASES)('%s records, EventRecordFormat %s', (format, recordFormat) => {
