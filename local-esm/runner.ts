@@ -319,6 +319,8 @@ export class EsmRunner {
     this.#wake?.();
     try {
       await this.#loop;
+      // Records still passing the schema registry: their failure documents must land before the close.
+      await this.#registryChain;
       await Promise.allSettled([...this.#inFlight].map((b) => b.task));
     } finally {
       await this.#commits;
