@@ -17,12 +17,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { migrate, seed } from '../db/migrate.ts';
 import { environmentConfig } from '../infra/config/environments.ts';
+import { eventSources } from '../infra/config/event-sources.ts';
 import { findServices } from '../scripts/services/find-services.ts';
 import { createDimensionCaches } from '../shared/dimensions/dimension.ts';
 import { DIMENSIONS } from '../shared/domains/registry.ts';
@@ -30,11 +31,16 @@ import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
 import { benchHandlers, type HandlerFigures, PerRecordSink, type Spread } from './handler.ts';
-import { benchPipeline } from './pipeline.ts';
+import { benchPipeline, type PipelineFigures } from './pipeline.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
-  options: { size: { type: 'string', default: 'full' }, out: { type: 'string', default: 'bench/results' } },
+  options: {
+    size: { type: 'string', default: 'full' },
+    out: { type: 'string', default: 'bench/results' },
+    /** USD per event poller unit hour (AWS Lambda pricing, provisioned mode), to price the pollers. */
+    'epu-hour-usd': { type: 'string' },
+  },
 });
 const full = args.size !== 'ci';
 const batches = full ? [100, 1_000, 10_000] : [100, 1_000];
@@ -121,14 +127,18 @@ const costs = handlers
   });
 
 log('\npipeline (pre-filled topic, local event source mapping, prod settings)');
-const pipeline = benchPipeline(root, full ? 200_000 : 10_000, full ? 30 : 5);
+// The default topology (a topic per domain) and the seed's single shared topic, on the same stream.
+const pipelines = (['per-domain', 'shared'] as const).map((topology) =>
+  benchPipeline(root, full ? 200_000 : 10_000, full ? 30 : 5, topology),
+);
+const pipeline = pipelines[0]!;
 const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1_000).toFixed(1)} s`);
-const pipelineLine =
-  `${pipeline.events} events: ${pipeline.eventsPerSecond.toFixed(0)} events/s, ` +
-  `${pipeline.eventsPerCpuSecond.toFixed(0)} events per CPU-second (functions ${seconds(pipeline.cpuMs.functions)}, ` +
-  `MySQL ${seconds(pipeline.cpuMs.mysql)}, Kafka ${seconds(pipeline.cpuMs.kafka)}); at ${pipeline.steadyRate} events/s ` +
-  `publish-to-row latency p50 ${pipeline.latencyMs.p50} ms, p99 ${pipeline.latencyMs.p99} ms`;
-log(`  ${pipelineLine}`);
+const pipelineLineOf = (p: PipelineFigures) =>
+  `${p.topology} topics, ${p.events} events: ${p.eventsPerSecond.toFixed(0)} events/s, ` +
+  `${p.eventsPerCpuSecond.toFixed(0)} events per CPU-second (functions ${seconds(p.cpuMs.functions)}, ` +
+  `MySQL ${seconds(p.cpuMs.mysql)}, Kafka ${seconds(p.cpuMs.kafka)}); at ${p.steadyRate} events/s ` +
+  `publish-to-row latency p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms`;
+for (const p of pipelines) log(`  ${pipelineLineOf(p)}`);
 
 log('\ncold start (npm run build first)');
 const coldStart = execFileSync(
@@ -140,6 +150,19 @@ const coldStart = execFileSync(
 );
 log(coldStart.trimEnd());
 
+// Provisioned pollers are paid by the hour, whatever flows: prod's minimum pollers of the three
+// mappings, per million events at the rate the pipeline sustained (fewer events, dearer each).
+const minimumPollers = eventSources('prod', PROD.eventSources);
+const pollers = Object.values(minimumPollers).reduce((sum, s) => sum + s.provisionedPollers.minimum, 0);
+const epuHoursPerMillion = (pollers * 1_000_000) / (pipeline.eventsPerSecond * 3_600);
+const epuHourUsd = args['epu-hour-usd'] === undefined ? undefined : Number(args['epu-hour-usd']);
+const pollerCost = {
+  pollers,
+  atEventsPerSecond: pipeline.eventsPerSecond,
+  epuHoursPerMillion,
+  ...(epuHourUsd === undefined ? {} : { epuHourUsd, usdPerMillion: epuHoursPerMillion * epuHourUsd }),
+};
+
 // Results: JSON, markdown, and a chart.
 const results = {
   when: new Date().toISOString(),
@@ -147,12 +170,13 @@ const results = {
   database: version,
   size: args.size,
   handlers,
-  pipeline,
+  pipelines,
   costs,
+  pollerCost,
   prices: PRICES,
   coldStart,
 };
-const out = join(root, args.out);
+const out = resolve(root, args.out);
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 const fmt = (s: Spread, digits = 0) =>
@@ -169,7 +193,9 @@ const markdown = [
       `| ${h.function} | ${h.batch} | ${h.cache} | ${fmt(h.handler.eventsPerSecond)} | ${fmt(h.perRecord.eventsPerSecond)} | ${fmt(h.limit.eventsPerSecond)} | ${(h.handler.eventsPerSecond.median / h.perRecord.eventsPerSecond.median).toFixed(1)}× | ${(h.handler.eventsPerSecond.median / h.limit.eventsPerSecond.median).toFixed(2)}× | ${fmt(h.handler.cpuMsPer1k, 1)} | ${h.handler.dbCpuMsPer1k ? fmt(h.handler.dbCpuMsPer1k, 1) : 'n/a'} |`,
   ),
   '',
-  `Pipeline (a pre-filled topic consumed by the three functions through the local event source mapping at prod settings: batch 500, 1 s window; then a steady stream at half that rate): ${pipelineLine}.`,
+  'Pipeline (a pre-filled topic consumed by the three functions through the local event source mapping at prod settings: batch 500, 1 s window; then a steady stream at half that rate; CPU of the functions, MySQL and Kafka while consuming):',
+  '',
+  ...pipelines.map((p) => `- ${pipelineLineOf(p)}.`),
   '',
   `Lambda cost per million events (warm, ${PROD.functions.memoryMiB} MiB, Arm, $${PRICES.perGbSecond}/GB-s, $${PRICES.perMillionRequests}/M requests; provisioned pollers not included):`,
   '',
@@ -179,41 +205,93 @@ const markdown = [
   '',
   `Prod batch size: ${prodBatch}.`,
   '',
+  `Provisioned pollers (prod's minimum: ${pollers} across the three mappings) are paid per event poller unit hour whatever flows: at the pipeline's ${pipeline.eventsPerSecond.toFixed(0)} events/s, ${epuHoursPerMillion.toFixed(3)} EPU-hours per million events${pollerCost.usdPerMillion === undefined ? ' (price per EPU-hour: AWS Lambda pricing, provisioned mode; `--epu-hour-usd` converts it)' : `, $${pollerCost.usdPerMillion.toFixed(4)} at $${epuHourUsd}/EPU-hour`}; at a tenth of that rate, ten times as much.`,
+  '',
   '```',
   coldStart.trimEnd(),
   '```',
   '',
 ].join('\n');
 writeFileSync(join(out, 'latest.md'), markdown);
-writeFileSync(join(out, 'throughput.svg'), chart(handlers.filter((h) => h.cache === 'warm')));
+writeFileSync(
+  join(out, 'throughput.svg'),
+  chart(
+    handlers.filter((h) => h.cache === 'warm'),
+    pipelines,
+  ),
+);
 log(`\nresults: ${args.out}/latest.json, latest.md, throughput.svg`);
 
-/** Events per second per configuration: the handler, the per-record baseline and the limit. */
-function chart(figures: HandlerFigures[]): string {
+/**
+ * Two panels: events per second per function and batch (the handler, the per-record baseline and
+ * the limit), then the pipeline per topology — events per CPU-second of every process and the
+ * publish-to-row latency — beside the Flink job it replaces (issue 12's figures on this machine
+ * kind, not re-run here).
+ */
+function chart(figures: HandlerFigures[], pipelineFigures: PipelineFigures[]): string {
   const rowHeight = 54;
   const width = 760;
-  const left = 170;
+  const left = 190;
+  const bar = (x0: number, y: number, w: number, color: string, label: string) =>
+    `<rect x="${x0}" y="${y}" width="${Math.max(0, w).toFixed(1)}" height="14" fill="${color}"/><text x="${x0 + w + 4}" y="${y + 11}" font-size="11">${label}</text>`;
   const max = Math.max(
     ...figures.flatMap((f) => [f.handler.eventsPerSecond.max, f.limit.eventsPerSecond.max]),
     1,
   );
   const scale = (v: number) => ((width - left - 90) * v) / max;
-  const bars = figures.map((f, i) => {
+  const handlerRows = figures.map((f, i) => {
     const y = 40 + i * rowHeight;
-    const bar = (v: number, dy: number, color: string) =>
-      `<rect x="${left}" y="${y + dy}" width="${scale(v).toFixed(1)}" height="14" fill="${color}"/><text x="${left + scale(v) + 4}" y="${y + dy + 11}" font-size="11">${v.toFixed(0)}</text>`;
     return [
       `<text x="8" y="${y + 25}" font-size="12">${f.function}, batch ${f.batch}</text>`,
-      bar(f.limit.eventsPerSecond.median, 0, '#bbbbbb'),
-      bar(f.handler.eventsPerSecond.median, 16, '#1f77b4'),
-      bar(f.perRecord.eventsPerSecond.median, 32, '#ff7f0e'),
+      bar(
+        left,
+        y,
+        scale(f.limit.eventsPerSecond.median),
+        '#bbbbbb',
+        f.limit.eventsPerSecond.median.toFixed(0),
+      ),
+      bar(
+        left,
+        y + 16,
+        scale(f.handler.eventsPerSecond.median),
+        '#1f77b4',
+        f.handler.eventsPerSecond.median.toFixed(0),
+      ),
+      bar(
+        left,
+        y + 32,
+        scale(f.perRecord.eventsPerSecond.median),
+        '#ff7f0e',
+        f.perRecord.eventsPerSecond.median.toFixed(0),
+      ),
     ].join('');
   });
-  const height = 60 + figures.length * rowHeight;
+  const top = 60 + figures.length * rowHeight;
+  const flink = { label: 'Flink job (DataStream, tuned)', eventsPerCpuSecond: 11_700 };
+  const cpuMax = Math.max(flink.eventsPerCpuSecond, ...pipelineFigures.map((p) => p.eventsPerCpuSecond), 1);
+  const cpuScale = (v: number) => ((width - left - 260) * v) / cpuMax;
+  const pipelineRows = pipelineFigures.map((p, i) => {
+    const y = top + 30 + i * 24;
+    return [
+      `<text x="8" y="${y + 11}" font-size="12">pipeline, ${p.topology} topics</text>`,
+      bar(
+        left,
+        y,
+        cpuScale(p.eventsPerCpuSecond),
+        '#1f77b4',
+        `${p.eventsPerCpuSecond.toFixed(0)} ev/CPU-s; ${p.eventsPerSecond.toFixed(0)} ev/s; p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms`,
+      ),
+    ].join('');
+  });
+  const flinkY = top + 30 + pipelineFigures.length * 24;
+  const height = flinkY + 40;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<title>Events per second per configuration: lambda-realtime, the per-record baseline and the limit</title>
+<title>Events per second per configuration: lambda-realtime, the per-record baseline and the limit; the pipeline's events per CPU-second and latency</title>
 <text x="8" y="18" font-size="14">Events per second, warm cache (median): limit (grey), lambda-realtime (blue), per-record baseline (orange)</text>
-${bars.join('\n')}
+${handlerRows.join('\n')}
+<text x="8" y="${top + 10}" font-size="14">Pipeline at prod settings: events per CPU-second of every process; publish-to-row latency at half rate</text>
+${pipelineRows.join('\n')}
+<text x="8" y="${flinkY + 11}" font-size="12">${flink.label}</text>${bar(left, flinkY, cpuScale(flink.eventsPerCpuSecond), '#bbbbbb', `${flink.eventsPerCpuSecond} ev/CPU-s (issue 12's figure, not re-run)`)}
 </svg>
 `;
 }

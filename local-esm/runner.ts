@@ -32,7 +32,7 @@ import { SchemaRegistryStage } from './schema-registry.ts';
 /** AWS: "Each event poller supports up to 5 concurrent Lambda invocations" (with-kafka-low-latency.html). */
 export const INVOCATIONS_PER_POLLER = 5;
 
-export type EsmRunnerSettings = EventSourceSettings & { consumerGroupId: string };
+export type EsmRunnerSettings = EventSourceSettings;
 
 export interface BackoffOptions {
   /** First retry delay (default 1000 ms). */

@@ -37,18 +37,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Producer } from '@platformatic/kafka';
 import { connectionFromEnv } from '../db/connection.ts';
-import { DEFAULT_TOPIC } from '../infra/config/event-sources.ts';
+import { DEFAULT_FAILURE_TOPIC } from '../infra/config/event-sources.ts';
 import { type DeadLetterSelection, replayDeadLetters, SelectionError } from './replay/dead-letters.ts';
 import { type KafkaConnection, kafkaConnectionFromEnv, rawProducer } from './replay/kafka.ts';
 import { DEFAULT_REPLAY_GROUP, replayOnFailure } from './replay/on-failure.ts';
 import { endpointsToEnv, findServices } from './services/find-services.ts';
 
-export const DEFAULT_FAILURE_TOPIC = `${DEFAULT_TOPIC}-failures`;
-
 const USAGE = `usage:
   npm run replay -- dead-letters [--reason R]... [--id N]... [--domain D] [--since ISO] [--all]
                                  [--topic T] [--limit N] [--dry-run] [--allow-truncated-keys]
-  npm run replay -- on-failure   [--from ${DEFAULT_FAILURE_TOPIC}] [--to ${DEFAULT_TOPIC}]
+  npm run replay -- on-failure   [--from ${DEFAULT_FAILURE_TOPIC}] [--to TOPIC (default: its source topic)]
                                  [--group ${DEFAULT_REPLAY_GROUP}] [--max N] [--dry-run]`;
 
 class UsageError extends Error {

@@ -3,10 +3,15 @@
  * source mappings (infra/lib) and the local event source mapping (local-esm/), so the
  * two cannot drift. Values follow the Lambda API (CreateEventSourceMapping) names and limits.
  *
- * Topology: every business system publishes to one topic (`business-events`, as in the seed),
- * keyed by the entity id so an entity's events stay in order in one partition. Each domain's
- * function reads the whole topic in its own consumer group and skips (and counts) other domains'
- * events. No ESM value filter is used: a filter silently drops records whose value is not JSON,
+ * Topology (docs/architecture.md, "Topics"): by default each domain has its own topic,
+ * `business-events.<domain>`, keyed by the entity id so an entity's events stay in order in one
+ * partition; producers route by the event's domain (`topicOf`) and mark it in the `event-domain`
+ * header. Each function then polls, decodes and pays for its own records only. The seed's single
+ * shared topic stays available (`sharedTopic()`): every function reads it in its own consumer
+ * group and skips other domains' records — by the header, before decoding, where producers set
+ * it. Functions learn which domains share their topics from `TOPIC_DOMAINS` (`topicDomains`), so a
+ * record of a domain no function on that topic owns is dead-lettered as misrouted, never skipped
+ * by all. No ESM value filter is used: a filter silently drops records whose value is not JSON,
  * and a poison record must reach `event_dead_letter` instead (docs/architecture.md, "Nothing lost").
  */
 import { z } from 'zod';
@@ -16,7 +21,16 @@ import { DOMAIN_NAMES, type DomainName } from '../../shared/domains/registry.ts'
 export const DOMAINS = DOMAIN_NAMES;
 export type Domain = DomainName;
 
-export const DEFAULT_TOPIC = 'business-events';
+/** The seed's single topic that every business system publishes to (`sharedTopic()`). */
+export const SHARED_TOPIC = 'business-events';
+
+/** Where every mapping sends records it gives up on, by default (the on-failure destination). */
+export const DEFAULT_FAILURE_TOPIC = `${SHARED_TOPIC}-failures`;
+
+/** A domain's own topic in the default, per-domain topology. */
+export function domainTopic(domain: string): string {
+  return `${SHARED_TOPIC}.${domain}`;
+}
 
 /**
  * Where the mapping validates records against a schema registry, and what it then delivers
@@ -75,8 +89,8 @@ export type SchemaRegistrySettings = z.output<typeof schemaRegistrySchema>;
 
 export const eventSourceSchema = z
   .object({
-    /** A Kafka event source mapping reads exactly one topic (Lambda API limit). */
-    topics: z.array(z.string().min(1)).min(1).max(1).default([DEFAULT_TOPIC]),
+    /** A Kafka event source mapping reads exactly one topic (Lambda API limit); default `domainTopic(domain)`. */
+    topics: z.array(z.string().min(1)).min(1).max(1).optional(),
     /** Consumer group id; defaults to `lambda-realtime-<env>-<domain>`. */
     consumerGroupId: z.string().min(1).optional(),
     /** Records per batch: 1–10,000 (AWS default 100). */
@@ -104,32 +118,79 @@ export const eventSourceSchema = z
     onFailureTopic: z
       .string()
       .regex(/^[a-zA-Z0-9._-]+$/, 'a Kafka topic name')
-      .default('business-events-failures'),
+      .default(DEFAULT_FAILURE_TOPIC),
     /** Unset: plain JSON. Set: records validated against a schema registry (above). */
     schemaRegistry: schemaRegistrySchema.optional(),
   })
   .strict()
   // Lambda rejects a destination equal to a source topic (it would loop failures back in).
-  .refine((s) => !s.topics.includes(s.onFailureTopic), {
+  .refine((s) => !s.topics?.includes(s.onFailureTopic), {
     message: 'onFailureTopic must differ from the source topics',
     path: ['onFailureTopic'],
   });
 
-export type EventSourceSettings = z.output<typeof eventSourceSchema>;
+export type EventSourceSettings = z.output<typeof eventSourceSchema> & {
+  topics: string[];
+  consumerGroupId: string;
+};
 export type EventSourceInput = z.input<typeof eventSourceSchema>;
 
 /** Per-domain settings with defaults applied; `overrides` is what an environment changes. */
 export function eventSources(
   env: string,
   overrides: Partial<Record<Domain, EventSourceInput>> = {},
-): Record<Domain, EventSourceSettings & { consumerGroupId: string }> {
-  const out = {} as Record<Domain, EventSourceSettings & { consumerGroupId: string }>;
+): Record<Domain, EventSourceSettings> {
+  const out = {} as Record<Domain, EventSourceSettings>;
   for (const domain of DOMAINS) {
-    const settings = eventSourceSchema.parse(overrides[domain] ?? {});
-    out[domain] = {
-      ...settings,
-      consumerGroupId: settings.consumerGroupId ?? `lambda-realtime-${env}-${domain}`,
-    };
+    const input = overrides[domain] ?? {};
+    out[domain] = eventSource({
+      ...input,
+      topics: input.topics ?? [domainTopic(domain)],
+      consumerGroupId: input.consumerGroupId ?? `lambda-realtime-${env}-${domain}`,
+    });
   }
   return out;
+}
+
+/** One mapping's settings, defaults applied, from its topic, its group and what else it sets. */
+export function eventSource(
+  input: EventSourceInput & { topics: string[]; consumerGroupId: string },
+): EventSourceSettings {
+  return { ...eventSourceSchema.parse(input), topics: input.topics, consumerGroupId: input.consumerGroupId };
+}
+
+/**
+ * Overrides that put every domain on one shared topic (the seed's topology), keeping `base`'s
+ * other settings: `eventSources(env, sharedTopic(config.eventSources))`.
+ */
+export function sharedTopic(
+  base: Partial<Record<Domain, EventSourceInput>> = {},
+  topic = SHARED_TOPIC,
+): Record<Domain, EventSourceInput> {
+  return Object.fromEntries(
+    DOMAINS.map((domain) => [domain, { ...base[domain], topics: [topic] }]),
+  ) as Record<Domain, EventSourceInput>;
+}
+
+/** The topic producers publish a domain's events to: the one its function's mapping reads. */
+export function topicOf(sources: Record<Domain, EventSourceSettings>, domain: Domain): string {
+  return sources[domain].topics[0]!;
+}
+
+/**
+ * The domains whose records travel on `domain`'s topics (its own first): the function's
+ * `TOPIC_DOMAINS`. It skips those domains' records (their functions read them too) and
+ * dead-letters any other domain's as misrouted.
+ */
+export function topicDomains(sources: Record<Domain, EventSourceSettings>, domain: Domain): Domain[] {
+  const mine = new Set(sources[domain].topics);
+  return [
+    domain,
+    ...DOMAINS.filter((other) => other !== domain && sources[other].topics.some((t) => mine.has(t))),
+  ];
+}
+
+/** Every topic the mappings read, each once. */
+export function sourceTopics(sources: Record<Domain, EventSourceSettings>): string[] {
+  return [...new Set(DOMAINS.flatMap((domain) => sources[domain].topics))];
 }

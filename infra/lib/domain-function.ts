@@ -40,7 +40,9 @@ export interface DomainFunctionProps {
   readonly functionName: string;
   readonly code: lambda.Code;
   readonly settings: EnvironmentConfig['functions'];
-  readonly eventSource: EventSourceSettings & { consumerGroupId: string };
+  readonly eventSource: EventSourceSettings;
+  /** The domains whose records travel on this function's topics, its own first (topicDomains). */
+  readonly topicDomains: readonly Domain[];
   readonly network: Network;
   readonly securityGroup: ec2.ISecurityGroup;
   readonly kafka: Kafka;
@@ -76,6 +78,7 @@ export class DomainFunction extends Construct {
       DB_SECRET_ID: database.appSecret.secretArn,
       DB_NAME: database.databaseName,
       DB_TLS: 'rds',
+      TOPIC_DOMAINS: props.topicDomains.join(','),
       // Powertools for AWS Lambda's own variables.
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
@@ -158,7 +161,10 @@ export class DomainFunction extends Construct {
     });
     // The mapping starts polling at once: its topics must exist first. (Its Ref to the function
     // already orders it after the function and, through it, after the role's policy.)
-    for (const topic of kafka.topics) this.eventSourceMapping.node.addDependency(topic);
+    const mine = new Set([...eventSource.topics, eventSource.onFailureTopic]);
+    for (const topic of kafka.topics) {
+      if (mine.has(topic.topicName)) this.eventSourceMapping.node.addDependency(topic);
+    }
   }
 
   /**
@@ -166,10 +172,7 @@ export class DomainFunction extends Construct {
    * brokers, join the consumer group, read the source topic and write the on-failure topic. CDK's
    * own Kafka event source grants only the control-plane part (and a broad managed policy).
    */
-  private grantKafkaConsumer(
-    kafka: Kafka,
-    eventSource: EventSourceSettings & { consumerGroupId: string },
-  ): void {
+  private grantKafkaConsumer(kafka: Kafka, eventSource: EventSourceSettings): void {
     const statements = [
       new iam.PolicyStatement({
         sid: 'KafkaClusterDiscovery',

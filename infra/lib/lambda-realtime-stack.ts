@@ -9,7 +9,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
-import { DOMAINS, eventSources } from '../config/event-sources.ts';
+import { DOMAINS, eventSources, topicDomains } from '../config/event-sources.ts';
 import { Database } from './database.ts';
 import { DomainFunction, metricsNamespace } from './domain-function.ts';
 import { type FunctionCode, SCHEMA_FUNCTION } from './function-code.ts';
@@ -94,6 +94,7 @@ export class LambdaRealtimeStack extends Stack {
           code: props.functionCode(domain),
           settings: config.functions,
           eventSource: sources[domain],
+          topicDomains: topicDomains(sources, domain),
           network: this.network,
           securityGroup: functionSecurityGroup,
           kafka: this.kafka,

@@ -5,7 +5,7 @@
  * schema violations, unknown types). Keys are entity ids, so an entity's events share a partition.
  */
 import { randomUUID } from 'node:crypto';
-import { domainOfType } from '../../shared/domains/registry.ts';
+import { DOMAIN_NAMES, domainOfType } from '../../shared/domains/registry.ts';
 
 export interface DemoRecord {
   key: string;
@@ -14,7 +14,8 @@ export interface DemoRecord {
   /** What the pipeline should do with it. */
   expect: 'event' | 'duplicate' | 'dead-letter';
   eventId?: string;
-  domain?: string;
+  /** The domain whose producer sent it (a malformed record's too): its topic and header. */
+  domain: string;
 }
 
 const MIX: Array<[string, number]> = [
@@ -186,6 +187,8 @@ export const DEMO_PERSONAL_DATA = ['4111111111111111', 'pin=739215'] as const;
 const [DEMO_CARD_NUMBER, DEMO_PIN] = DEMO_PERSONAL_DATA;
 
 function malformed(rnd: () => number, runId: string, sequence: number): DemoRecord {
+  // The producer that sent it: what its topic and `event-domain` header say.
+  const domain = DOMAIN_NAMES[Math.floor(rnd() * DOMAIN_NAMES.length)]!;
   const kinds = [
     () => Buffer.from(`{"domain":"user","type":"user_login","payload":{"card":"${DEMO_CARD_NUMBER}"`),
     () => Buffer.from([0xc3, 0x28, 0xa0, 0xa1]),
@@ -215,5 +218,10 @@ function malformed(rnd: () => number, runId: string, sequence: number): DemoReco
         }),
       ),
   ];
-  return { key: `bad-${sequence}`, value: kinds[Math.floor(rnd() * kinds.length)]!(), expect: 'dead-letter' };
+  return {
+    key: `bad-${sequence}`,
+    value: kinds[Math.floor(rnd() * kinds.length)]!(),
+    expect: 'dead-letter',
+    domain,
+  };
 }

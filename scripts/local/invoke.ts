@@ -11,7 +11,7 @@
  * `npm run local` does, deploys the schema and runs the function as the restricted app user.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_TOPIC } from '../../infra/config/event-sources.ts';
+import { domainTopic } from '../../infra/config/event-sources.ts';
 import {
   buildKafkaEvent,
   createLambdaContext,
@@ -46,7 +46,7 @@ const event: KafkaEvent =
         '127.0.0.1:9092',
         (Array.isArray(input) ? input : [input]).map((value, offset) =>
           toEventRecord({
-            topic: DEFAULT_TOPIC,
+            topic: domainTopic(domain),
             partition: 0,
             offset: BigInt(offset),
             timestamp: BigInt(Date.now()),

@@ -7,6 +7,7 @@
  *   per function (the configuration CDK deploys) → a demo stream → a live progress line → a summary.
  *
  *   npm run local -- [--events N] [--rate R] [--follow] [--self-managed] [--seed S] [--timeout SECONDS]
+ *                    [--topology per-domain|shared] [--settings local|prod] [--prefill] [--runtime node|lambda]
  *
  * Exits 0 only when every record it published is accounted for: written to its wide table, absorbed
  * as a duplicate, dead-lettered, or delivered to the on-failure destination.
@@ -22,7 +23,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
 import { environmentConfig } from '../../infra/config/environments.ts';
-import { DEFAULT_TOPIC, eventSources } from '../../infra/config/event-sources.ts';
+import { eventSources, sharedTopic, topicDomains } from '../../infra/config/event-sources.ts';
 import { functionBuildOptions } from '../../infra/lib/function-code.ts';
 import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
 import {
@@ -40,9 +41,10 @@ import {
 import type { KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../../shared/runtime/create-handler.ts';
 import { findServices, provideAwsEnvironment } from '../services/find-services.ts';
+import { cpuDifference, servicesCpuMs } from '../services/process-cpu.ts';
 import { deployLocalDatabase } from './database.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
-import { createProducer, ensureTopics } from './kafka-admin.ts';
+import { createProducer, ensureSourceTopics, routed } from './kafka-admin.ts';
 import { RegistrySerializer, SchemaRegistryClient, type WireFormat } from './registry-serde.ts';
 import { type RegistryDemoRecord, toRegistryRecord } from './registry-stream.ts';
 
@@ -61,12 +63,17 @@ const { values: args } = parseArgs({
     settings: { type: 'string', default: 'local' },
     /** Publish the whole stream before the mappings start: consumption alone is timed. */
     prefill: { type: 'boolean', default: false },
-    /** json (default); avro / protobuf: through the local schema registry (README, "Schema registries"). */
+    /** per-domain: a topic per domain (the default); shared: the seed's one topic for all. */
+    topology: { type: 'string', default: 'per-domain' },
+    /** json (default); avro / protobuf / json-schema: through the local schema registry (README, "Schema registries"). */
     format: { type: 'string', default: 'json' },
-    /** With --format avro|protobuf: the mappings' EventRecordFormat, JSON (default) or SOURCE. */
+    /** With --format avro|protobuf|json-schema: the mappings' EventRecordFormat, JSON (default) or SOURCE. */
     'record-format': { type: 'string', default: 'JSON' },
   },
 });
+if (!['per-domain', 'shared'].includes(args.topology)) {
+  throw new Error('--topology must be per-domain or shared');
+}
 if (!['json', 'avro', 'protobuf', 'json-schema'].includes(args.format))
   throw new Error('--format must be json, avro, protobuf or json-schema');
 if (!['JSON', 'SOURCE'].includes(args['record-format']))
@@ -77,7 +84,6 @@ if (!['node', 'lambda'].includes(args.runtime)) throw new Error('--runtime must 
 const EVENTS = positiveInt('events', args.events);
 const RATE = Number(args.rate);
 const SECRET_ID = 'lambda-realtime/local/db';
-const FAILURE_TOPIC = 'business-events-failures';
 const EVENT_TABLES = DOMAINS.flatMap((domain) => eventTables(domain).map((table) => table.name));
 
 function positiveInt(name: string, value: string): number {
@@ -122,11 +128,6 @@ await secrets
   .catch(() => secrets.send(new PutSecretValueCommand({ SecretId: SECRET_ID, SecretString: secretString })));
 log(`the app user's database secret stored in the emulator as ${SECRET_ID}`);
 
-await ensureTopics(endpoints.kafkaBrokers, [
-  { name: DEFAULT_TOPIC, partitions: 3 },
-  { name: FAILURE_TOPIC, partitions: 1 },
-]);
-
 // One handler and one event source mapping per domain, configured as CDK deploys them.
 const logDir = process.env.LRT_LOG_DIR ?? join(root, '.local', 'logs');
 mkdirSync(logDir, { recursive: true });
@@ -141,12 +142,13 @@ const functionEnv = {
   POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/local',
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
-const baseSettings =
-  args.settings === 'prod'
-    ? eventSources('local', environmentConfig('prod').eventSources)
-    : eventSources('local');
-// --format avro|protobuf: every mapping validates against the local registry, as a deployment
-// selecting a Confluent registry would (infra/config/event-sources.ts, schemaRegistry).
+const settingsInput = args.settings === 'prod' ? environmentConfig('prod').eventSources : {};
+const baseSettings = eventSources(
+  'local',
+  args.topology === 'shared' ? sharedTopic(settingsInput) : settingsInput,
+);
+// --format avro|protobuf|json-schema: every mapping validates against the local registry, as a
+// deployment selecting a Confluent registry would (infra/config/event-sources.ts, schemaRegistry).
 const settings = REGISTRY_FORMAT
   ? (Object.fromEntries(
       Object.entries(baseSettings).map(([domain, s]) => [
@@ -164,6 +166,7 @@ const settings = REGISTRY_FORMAT
       ]),
     ) as unknown as typeof baseSettings)
   : baseSettings;
+await ensureSourceTopics(endpoints.kafkaBrokers, settings);
 const serializer = REGISTRY_FORMAT
   ? new RegistrySerializer({
       client: new SchemaRegistryClient(endpoints.schemaRegistryUrl),
@@ -177,6 +180,8 @@ if (REGISTRY_FORMAT) {
     `${REGISTRY_FORMAT} through the schema registry at ${endpoints.schemaRegistryUrl}, EventRecordFormat ${args['record-format']}`,
   );
 }
+/** How many mappings read `topic`: each sends a record it cannot deserialise to the on-failure topic. */
+const readersOf = (topic: string) => Object.values(settings).filter((s) => s.topics.includes(topic)).length;
 // --runtime lambda: each function's built bundle under AWS's Runtime Interface Emulator and runtime
 // interface client, LAMBDA_RUNTIME_ENVIRONMENTS execution environments each (one invocation at a time).
 const LAMBDA_RUNTIME_ENVIRONMENTS = 3;
@@ -194,6 +199,7 @@ if (args.runtime === 'lambda') {
         env: {
           ...functionEnv,
           DOMAIN: domain,
+          TOPIC_DOMAINS: topicDomains(settings, domain).join(','),
           AWS_REGION: endpoints.aws.region,
           AWS_ACCESS_KEY_ID: endpoints.aws.accessKeyId,
           AWS_SECRET_ACCESS_KEY: endpoints.aws.secretAccessKey,
@@ -216,7 +222,7 @@ const runners = DOMAINS.map(({ name: domain }, index) => {
     : executionEnvironments(
         () =>
           createHandler(registryDomain(domain), {
-            env: { ...functionEnv, DOMAIN: domain },
+            env: { ...functionEnv, DOMAIN: domain, TOPIC_DOMAINS: topicDomains(settings, domain).join(',') },
             writeLog: (line) => logFile.write(`${line}\n`),
           }) as KafkaHandler,
       ).handler;
@@ -234,9 +240,12 @@ const runners = DOMAINS.map(({ name: domain }, index) => {
   });
 });
 let consumeStarted = Date.now();
+/** CPU when consumption started: this process's (the functions', with --runtime node) and the services'. */
+let cpuAtStart = { functions: process.cpuUsage(), services: servicesCpuMs(root) };
 async function startMappings() {
   await Promise.all(runners.map((r) => r.start()));
   consumeStarted = Date.now();
+  cpuAtStart = { functions: process.cpuUsage(), services: servicesCpuMs(root) };
   log(
     `event source mappings started (${args.settings} settings): ${DOMAIN_NAMES.map((d) => `${d} (group ${settings[d].consumerGroupId})`).join(', ')}; logs in .local/logs/`,
   );
@@ -254,12 +263,7 @@ const publishing = (async () => {
   const flush = async () => {
     if (chunk.length === 0) return;
     await producer.send({
-      messages: chunk.map((r) => ({
-        topic: DEFAULT_TOPIC,
-        key: r.key,
-        value: r.value as string | Buffer,
-        headers: { 'lrt-run': runId },
-      })),
+      messages: chunk.map((r) => routed(r, settings, { 'lrt-run': runId })),
     });
     const at = Date.now();
     for (const r of chunk) if (r.eventId && !publishedAt.has(r.eventId)) publishedAt.set(r.eventId, at);
@@ -267,7 +271,9 @@ const publishing = (async () => {
   };
   const perChunk = RATE > 0 ? Math.max(1, Math.round(RATE / 10)) : 500;
   for (const record of demoStream({ events: EVENTS, runId, seed: Number(args.seed) })) {
-    chunk.push(serializer ? await toRegistryRecord(record, serializer, DEFAULT_TOPIC) : record);
+    chunk.push(
+      serializer ? await toRegistryRecord(record, serializer, routed(record, settings).topic) : record,
+    );
     if (chunk.length >= perChunk) {
       await flush();
       if (RATE > 0) await new Promise((resolve) => setTimeout(resolve, (perChunk / RATE) * 1_000));
@@ -282,13 +288,38 @@ if (args.prefill) {
 }
 
 // Progress until every published record is accounted for (or --follow: until Ctrl-C).
-const expected = () => ({
-  events: new Set(published.filter((r) => r.expect === 'event').map((r) => r.eventId!)),
-  deadLetters: published.filter((r) => r.expect === 'dead-letter').length,
-  // Not in the registry's wire format: each function's mapping sends it to the on-failure topic.
-  onFailure: published.filter((r) => r.expect === 'on-failure').length * runners.length,
-});
-async function progress() {
+// What the published records should become, kept up to date as they are published (recounting
+// them every poll cost the measured process more than some of what it measures).
+const expectedEvents = new Set<string>();
+let expectedDeadLetters = 0;
+/** Not in the registry's wire format: each mapping reading its topic sends it to the on-failure topic. */
+let expectedOnFailure = 0;
+let expectedUpTo = 0;
+const expected = () => {
+  for (; expectedUpTo < published.length; expectedUpTo++) {
+    const r = published[expectedUpTo]!;
+    if (r.expect === 'event') expectedEvents.add(r.eventId!);
+    else if (r.expect === 'dead-letter') expectedDeadLetters++;
+    else if (r.expect === 'on-failure') expectedOnFailure += readersOf(routed(r, settings).topic);
+  }
+  return { events: expectedEvents, deadLetters: expectedDeadLetters, onFailure: expectedOnFailure };
+};
+/** What the mappings report: cheap enough to ask often (no database query). */
+async function mappingProgress() {
+  // OffsetLag per function (its consumer group), as the ESM reports it.
+  const offsetLags = await Promise.all(runners.map((r) => r.offsetLag().catch(() => undefined)));
+  const stats = runners.map((r) => r.stats);
+  return {
+    retried: stats.reduce((sum, s) => sum + s.recordsRetried, 0),
+    toOnFailure: stats.reduce((sum, s) => sum + s.recordsSentToOnFailure, 0),
+    metrics: sumMetrics(runners.map((r) => ({ ...r.metrics }))),
+    offsetLag: offsetLags.reduce((sum, l) => sum + (l?.total ?? 0), 0),
+    offsetLags: offsetLags.map((l) => l?.total ?? 0),
+    inFlight: runners.reduce((sum, r) => sum + r.inFlight, 0),
+  };
+}
+/** The rows of this run in the database. */
+async function rowProgress() {
   // Rows of this run, per event table of every domain.
   const counts: Record<string, number> = {};
   for (const table of EVENT_TABLES) {
@@ -302,20 +333,7 @@ async function progress() {
     [runId],
   )) as unknown as [[{ n: number }]];
   const written = Object.values(counts).reduce((a, b) => a + b, 0);
-  // OffsetLag per function (its consumer group), as the ESM reports it.
-  const offsetLags = await Promise.all(runners.map((r) => r.offsetLag().catch(() => undefined)));
-  const stats = runners.map((r) => r.stats);
-  return {
-    counts,
-    written,
-    deadLettered: Number(dl.n),
-    retried: stats.reduce((sum, s) => sum + s.recordsRetried, 0),
-    toOnFailure: stats.reduce((sum, s) => sum + s.recordsSentToOnFailure, 0),
-    metrics: sumMetrics(runners.map((r) => ({ ...r.metrics }))),
-    offsetLag: offsetLags.reduce((sum, l) => sum + (l?.total ?? 0), 0),
-    offsetLags: offsetLags.map((l) => l?.total ?? 0),
-    inFlight: runners.reduce((sum, r) => sum + r.inFlight, 0),
-  };
+  return { counts, written, deadLettered: Number(dl.n) };
 }
 
 const deadline = Date.now() + Number(args.timeout) * 1_000;
@@ -325,17 +343,27 @@ process.on('SIGINT', () => {
   stopRequested = true;
   log('\nstopping (Ctrl-C again to force)…');
 });
-let last = await progress();
-let lastAt = Date.now();
+let counted = await rowProgress();
+let rowsAt = Date.now();
+let last = { ...counted, ...(await mappingProgress()) };
 let lastWritten = 0;
 let lastPrinted = 0;
+let rate = 0;
 for (;;) {
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  last = await progress();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const mappings = await mappingProgress();
+  // Counting rows costs the database real work, which would be timed with the pipeline: count when
+  // the mappings look done (nothing to read, nothing in flight), else every few seconds.
+  const caughtUp = published.length === EVENTS && mappings.offsetLag === 0 && mappings.inFlight === 0;
+  if (caughtUp || Date.now() - rowsAt >= 5_000 || stopRequested) {
+    const before = rowsAt;
+    counted = await rowProgress();
+    rowsAt = Date.now();
+    rate = ((counted.written - lastWritten) * 1_000) / Math.max(1, rowsAt - before);
+    lastWritten = counted.written;
+  }
+  last = { ...counted, ...mappings };
   const want = expected();
-  const rate = ((last.written - lastWritten) * 1_000) / Math.max(1, Date.now() - lastAt);
-  lastWritten = last.written;
-  lastAt = Date.now();
   const m = last.metrics;
   const line =
     `published ${published.length}/${EVENTS}  written ${last.written}/${want.events.size}  ` +
@@ -354,6 +382,8 @@ for (;;) {
   if (stopRequested || (!args.follow && complete) || (!args.follow && Date.now() > deadline)) break;
 }
 const consumeSeconds = (Date.now() - consumeStarted) / 1_000;
+const cpuUsed = process.cpuUsage(cpuAtStart.functions);
+const servicesAtEnd = servicesCpuMs(root);
 if (process.stderr.isTTY) log('');
 await publishing;
 
@@ -386,7 +416,7 @@ const rows: Array<[string, string | number]> = [
   ['records published', published.length],
   ['  distinct valid events', want.events.size],
   ['  duplicates (absorbed)', duplicates],
-  ['  malformed', want.deadLetters + want.onFailure / Math.max(1, runners.length)],
+  ['  malformed', want.deadLetters + published.filter((r) => r.expect === 'on-failure').length],
   ...EVENT_TABLES.map((table): [string, number] => [`${table} rows`, last.counts[table] ?? 0]),
   ['event_dead_letter rows', last.deadLettered],
   ['retried deliveries', last.retried],
@@ -397,6 +427,20 @@ const rows: Array<[string, string | number]> = [
   ['publish-to-row latency p50 (ms)', pctPublish(50)],
   ['publish-to-row latency p99 (ms)', pctPublish(99)],
   ['consumed events/s', (published.length / consumeSeconds).toFixed(0)],
+  // CPU while consuming (with --prefill, the stream was published before; without, it includes
+  // publishing). --runtime lambda runs the functions in other processes: not counted here.
+  [
+    'consuming CPU, functions (ms)',
+    args.runtime === 'node' ? ((cpuUsed.user + cpuUsed.system) / 1_000).toFixed(0) : '-',
+  ],
+  [
+    'consuming CPU, mysql (ms)',
+    cpuDifference(servicesAtEnd.mysql, cpuAtStart.services.mysql)?.toFixed(0) ?? '-',
+  ],
+  [
+    'consuming CPU, kafka (ms)',
+    cpuDifference(servicesAtEnd.kafka, cpuAtStart.services.kafka)?.toFixed(0) ?? '-',
+  ],
   ['wall time (s)', ((Date.now() - started) / 1_000).toFixed(1)],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));

@@ -15,6 +15,13 @@ export const businessEventSchema = z.object({
   source: z.string().min(1).max(64).refine(wellFormed, WELL_FORMED),
 });
 
+/**
+ * The Kafka header a producer names the event's domain in (docs/architecture.md, "Topics"). On a
+ * topic several domains share, a function skips another domain's record by this header alone,
+ * without decoding it; the owning function checks it against the event's `domain`.
+ */
+export const EVENT_DOMAIN_HEADER = 'event-domain';
+
 export type BusinessEventEnvelope = z.output<typeof businessEventSchema>;
 
 /** An event whose envelope and payload passed their schemas. */

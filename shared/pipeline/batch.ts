@@ -60,6 +60,8 @@ export interface BatchDependencies {
   sink: BatchSink;
   log: Logger;
   maxEventBytes?: number;
+  /** The domains on this function's topics (decode.ts, DecodeOptions.topicDomains). */
+  topicDomains?: ReadonlySet<string>;
   now?: () => number;
 }
 
@@ -172,6 +174,7 @@ function decode(
     catalog: deps.catalog,
     domain: deps.domain.name,
     ...(deps.maxEventBytes ? { maxEventBytes: deps.maxEventBytes } : {}),
+    ...(deps.topicDomains ? { topicDomains: deps.topicDomains } : {}),
   });
   if (decoded.kind === 'event' && !deps.domain.processor(decoded.event.type)) {
     const error = new PermanentEventError(

@@ -4,7 +4,7 @@
  * PermanentEventError with its reason; nothing here throws anything else.
  */
 import type { z } from 'zod';
-import { type BusinessEvent, businessEventSchema } from '../events/business-event.ts';
+import { type BusinessEvent, businessEventSchema, EVENT_DOMAIN_HEADER } from '../events/business-event.ts';
 import type { EventCatalog } from '../events/catalog.ts';
 import { PermanentEventError } from './errors.ts';
 import type { KafkaEventRecord } from './lambda-event.ts';
@@ -26,24 +26,46 @@ export interface DecodeOptions {
   catalog: EventCatalog;
   /** The domain of the function decoding. */
   domain: string;
+  /**
+   * The domains whose records travel on this function's topics, its own included (TOPIC_DOMAINS):
+   * their functions read them too, so this one skips them. Another domain's record is misrouted.
+   * Default: every domain of the catalog (one shared topic).
+   */
+  topicDomains?: ReadonlySet<string>;
   maxEventBytes?: number;
   /** Reads schema-registry SOURCE values (Avro, Protobuf); loaded by the batch when it has such records. */
   sourceDecoder?: SourceDecoder | undefined;
 }
 
 export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): DecodedRecord {
+  const onTopic = (domain: string) =>
+    options.topicDomains ? options.topicDomains.has(domain) : options.catalog.hasDomain(domain);
+  // The producer's `event-domain` header, where set, alone decides which function owns a record:
+  // another domain's function on this topic skips it without decoding anything.
+  const claimed = headerText(record, EVENT_DOMAIN_HEADER);
+  if (claimed !== undefined && claimed !== options.domain && onTopic(claimed)) {
+    return { kind: 'foreign', domain: claimed, type: '', eventId: '' };
+  }
   let eventId: string | undefined;
   try {
+    if (claimed !== undefined && claimed !== options.domain) {
+      // Every function on this topic says so; event_dead_letter keeps one row per record.
+      throw new PermanentEventError(
+        'misrouted',
+        `${EVENT_DOMAIN_HEADER} header names domain "${claimed}", which no function reading this topic owns`,
+      );
+    }
     const json = readValue(record, options);
     const fields = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>;
     eventId = typeof fields.eventId === 'string' ? fields.eventId : undefined;
-    // Another domain's record is that domain's function's to validate (and to dead-letter): skip
-    // it without the schema work. Only the top-level field decides, so no record is skipped by
-    // every function.
+    // Without the header, another domain's record is that domain's function's to validate (and to
+    // dead-letter): skip it without the schema work. Only the top-level field decides, so no record
+    // is skipped by every function.
     if (
+      claimed === undefined &&
       typeof fields.domain === 'string' &&
       fields.domain !== options.domain &&
-      options.catalog.hasDomain(fields.domain)
+      onTopic(fields.domain)
     ) {
       return {
         kind: 'foreign',
@@ -59,7 +81,12 @@ export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): 
       throw new PermanentEventError('unknown_domain', `unknown domain "${event.domain}"`);
     }
     if (event.domain !== options.domain) {
-      return { kind: 'foreign', domain: event.domain, type: event.type, eventId: event.eventId };
+      throw new PermanentEventError(
+        'misrouted',
+        claimed === undefined
+          ? `an event of domain "${event.domain}" on a topic its function does not read`
+          : `${EVENT_DOMAIN_HEADER} header names domain "${claimed}" but the event's domain is "${event.domain}"`,
+      );
     }
     const entry = options.catalog.resolve(event.type, event.version);
     if (entry === 'unknown_type') {
@@ -88,6 +115,15 @@ export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): 
       return { kind: 'invalid', error, ...(eventId ? { eventId } : {}) };
     throw error;
   }
+}
+
+/** The UTF-8 text of a record's header (the first of that name), if it has one. */
+export function headerText(record: KafkaEventRecord, name: string): string | undefined {
+  for (const header of record.headers ?? []) {
+    const bytes = header?.[name];
+    if (Array.isArray(bytes)) return Buffer.from(bytes).toString('utf8');
+  }
+  return undefined;
 }
 
 /** The record's value bytes, or a permanent error when there is none or too much. */

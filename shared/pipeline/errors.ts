@@ -13,6 +13,8 @@ export const PERMANENT_REASONS = [
   'not_decodable',
   'schema',
   'unknown_domain',
+  /** Of a domain no function reading this topic owns, or its header and its body disagree. */
+  'misrouted',
   'unknown_type',
   'unknown_version',
   'rejected_by_database',

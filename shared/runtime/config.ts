@@ -91,6 +91,14 @@ const baseSchema = z.object({
   POWERTOOLS_METRICS_NAMESPACE: nonEmpty.optional(),
   METRICS_NAMESPACE: nonEmpty.optional(),
   MAX_EVENT_BYTES: int(1_024, 6 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
+  // The domains whose records travel on this function's topics, comma-separated (infra/config/
+  // event-sources.ts, topicDomains). Unset: every domain — the single shared topic.
+  TOPIC_DOMAINS: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9_-]*(\s*,\s*[a-z][a-z0-9_-]*)*$/, 'must be a comma-separated list of domains')
+    .transform((v) => v.split(',').map((d) => d.trim()))
+    .optional(),
 });
 
 /** Powertools' variables and the names this project used before it, still read when they are unset. */
@@ -119,6 +127,8 @@ export interface Config {
   /** POWERTOOLS_METRICS_NAMESPACE (or METRICS_NAMESPACE). */
   metricsNamespace: string;
   maxEventBytes: number;
+  /** TOPIC_DOMAINS: the domains sharing this function's topics (its own included); unset: all. */
+  topicDomains?: string[];
   /** Cache settings by dimension name, as the variables set them (unset: the table's defaults). */
   dimensionCache: Record<string, Partial<DimensionCacheSettings>>;
 }
@@ -162,6 +172,10 @@ export function loadConfig(
   const configuredDomain = raw.DOMAIN?.trim();
   if (configuredDomain && configuredDomain !== domain) {
     report('DOMAIN', `does not match this function's domain (${domain})`);
+  }
+  const topicDomains = raw.TOPIC_DOMAINS?.split(',').map((d) => d.trim());
+  if (topicDomains && !topicDomains.includes(domain)) {
+    report('TOPIC_DOMAINS', `must include this function's domain (${domain})`);
   }
   if (!raw.DB_SECRET_ID) {
     for (const name of ['DB_HOST', 'DB_USER', 'DB_PASSWORD', 'DB_NAME'] as const) {
@@ -229,6 +243,7 @@ export function loadConfig(
     logLevel: v.POWERTOOLS_LOG_LEVEL ?? v.LOG_LEVEL ?? 'INFO',
     metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE ?? v.METRICS_NAMESPACE ?? DEFAULT_SERVICE_NAME,
     maxEventBytes: v.MAX_EVENT_BYTES,
+    ...(v.TOPIC_DOMAINS ? { topicDomains: v.TOPIC_DOMAINS } : {}),
     dimensionCache,
   };
 }

@@ -55,6 +55,7 @@ export function createHandler(domain: Domain, options: HandlerOptions = {}) {
   // Every domain's types, so another domain's event is told apart from an unknown one.
   const catalog = new EventCatalog([...CATALOG.filter((e) => e.domain !== domain.name), ...domain.events]);
   const runtime = { ...createRuntime(config, log, dimensionTables), ...options.runtime } as Runtime;
+  const topicDomains = config.topicDomains ? new Set(config.topicDomains) : undefined;
 
   const processKafkaBatch = async (event: KafkaEvent): Promise<KafkaBatchResponse> => {
     const started = Date.now();
@@ -65,6 +66,7 @@ export function createHandler(domain: Domain, options: HandlerOptions = {}) {
       sink: runtime.sink,
       log,
       maxEventBytes: config.maxEventBytes,
+      ...(topicDomains ? { topicDomains } : {}),
     };
     const { response, stats } = await processBatch(event, deps);
     recordMetrics(metrics, stats, runtime.dimensions, Date.now() - started);

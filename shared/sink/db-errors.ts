@@ -14,6 +14,17 @@ export type DbErrorKind =
   /** Anything else: treated as transient, never as the record's fault. */
   | 'other';
 
+/**
+ * Another transaction committed some of this batch's events while this one was writing them (the
+ * sink's step 2, shared/sink/sink.ts): a lock conflict, retried as one.
+ */
+export class ConcurrentWriteError extends Error {
+  override readonly name = 'ConcurrentWriteError';
+  constructor(duplicates: number) {
+    super(`${duplicates} event(s) of the batch were committed by another writer meanwhile`);
+  }
+}
+
 const LOCK_CONFLICT = new Set([1213, 1205]);
 const ACCESS_DENIED = new Set([1045, 1044, 1698]);
 // too many connections, server shutdown, gone away, lost, killed, interrupted, read-only (failover),
@@ -40,6 +51,7 @@ const CONNECTION_CODES = new Set([
 const DATA_ERRNO = new Set([1406, 1264, 1366, 1292, 1048, 1265, 3140, 4025, 3819]);
 
 export function classifyDbError(error: unknown): DbErrorKind {
+  if (error instanceof ConcurrentWriteError) return 'lock_conflict';
   const { errno, code } = (error ?? {}) as { errno?: number; code?: string };
   if (typeof errno === 'number') {
     if (LOCK_CONFLICT.has(errno)) return 'lock_conflict';

@@ -5,21 +5,23 @@
  * Exactly-once effect: event rows are keyed by event_id and written once. State rows (counters,
  * newest-wins merges) must be applied only for events written for the first time, even when two
  * workers replay the same batch at once. The transaction therefore
- *   1. locks the state rows the batch touches (insert-if-absent, keys sorted, so every writer
- *      takes them in the same order) — writers of the same entity now queue here;
- *   2. reads which of the batch's event ids already exist (READ COMMITTED: the latest commits,
- *      including those of a writer that held the locks just before);
- *   3. inserts the new event rows;
- *   4. merges the state rows of the new events only;
- *   5. writes the batch's dead letters (unique on Kafka coordinates).
- * A batch without state rows (event rows only) skips steps 1, 2 and 4: its rows are inserted
+ *   1. reads which of the batch's event ids already exist (READ COMMITTED: the latest commits);
+ *   2. inserts the others' event rows. Inserting an event id another open transaction has just
+ *      inserted waits for it; if that one commits, ours is a duplicate and inserts fewer rows than
+ *      step 1 promised — then the whole transaction is rolled back and run again (a lock
+ *      conflict, retried like a deadlock), and step 1 now sees those events;
+ *   3. merges the state rows of the events it inserted, one row per key where the table's merges
+ *      allow (combineRows), keys sorted so concurrent writers lock them in one order;
+ *   4. writes the batch's dead letters (unique on Kafka coordinates).
+ * A batch without state rows (event rows only) needs neither step 1 nor 3: its rows are inserted
  * write-once and the rows the database did not insert are the duplicates (affected rows).
  * Sessions run in READ COMMITTED (set once per connection, shared/sink/database.ts).
  */
 import type { ApplyResult, BatchSink, BatchWrites } from '../pipeline/batch.ts';
 import type { EventWrite } from '../pipeline/processor.ts';
-import type { Row, SqlValue, Table } from '../tables/table.ts';
+import { combineRows, type Row, type SqlValue, type Table } from '../tables/table.ts';
 import type { Database, Queryable } from './database.ts';
+import { ConcurrentWriteError } from './db-errors.ts';
 import { deadLetterRow, eventDeadLetter } from './dead-letter.ts';
 
 export interface SinkOptions {
@@ -63,18 +65,6 @@ export class MySqlSink implements BatchSink {
       });
     }
     return this.#db.transaction(async (conn) => {
-      const stateTables = groupBy(
-        unique.flatMap((w) => w.state),
-        (s) => s.table,
-      );
-      for (const [table, writesOfTable] of sortedByName(stateTables)) {
-        await this.#lockStateRows(
-          conn,
-          table,
-          writesOfTable.map((w) => w.row),
-        );
-      }
-
       const existing = new Set<string>();
       for (const [table, events] of groupBy(unique, (w) => w.event.table)) {
         for (const ids of chunks(
@@ -90,24 +80,31 @@ export class MySqlSink implements BatchSink {
       }
       const fresh = unique.filter((w) => !existing.has(w.eventId)).sort(byId);
 
+      let inserted = 0;
       for (const [table, events] of groupBy(fresh, (w) => w.event.table)) {
-        await this.#upsert(
+        inserted += await this.#upsert(
           conn,
           table,
           events.map((w) => w.event.row),
         );
       }
+      if (inserted !== fresh.length) throw new ConcurrentWriteError(fresh.length - inserted);
+
       for (const [table, states] of sortedByName(
         groupBy(
           fresh.flatMap((w) => w.state),
           (s) => s.table,
         ),
       )) {
-        await this.#upsert(
-          conn,
+        const keyOf = (row: Row) => JSON.stringify(table.key.map((k) => row[k]));
+        const rows = combineRows(
           table,
           states.map((s) => s.row),
-        );
+        )
+          .map((row) => ({ row, key: keyOf(row) }))
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+          .map(({ row }) => row);
+        await this.#upsert(conn, table, rows);
       }
       await this.#writeDeadLetters(conn, writes);
 
@@ -127,14 +124,6 @@ export class MySqlSink implements BatchSink {
     );
   }
 
-  async #lockStateRows(conn: Queryable, table: Table, rows: Row[]): Promise<void> {
-    const keyOf = (row: Row) => JSON.stringify(table.key.map((k) => row[k]));
-    const keys = uniqueBy(rows, keyOf).sort((a, b) =>
-      keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0,
-    );
-    await this.#insert(conn, table.name, table.key, `${table.key[0]} = ${table.key[0]}`, keys);
-  }
-
   /** Inserts or merges rows; returns how many rows it inserted or changed. */
   async #upsert(conn: Queryable, table: Table, rows: Row[]): Promise<number> {
     return this.#insert(conn, table.name, table.written, table.upsert, rows);
@@ -147,13 +136,27 @@ export class MySqlSink implements BatchSink {
     onDuplicate: string,
     rows: Row[],
   ): Promise<number> {
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
     let affected = 0;
     for (const chunk of chunks(rows, this.#maxRows)) {
+      // A value the row leaves out is the column's DEFAULT (NULL, or the NOT NULL column's default).
+      const params: SqlValue[] = [];
+      let values = '';
+      for (const row of chunk) {
+        values += values ? ', (' : '(';
+        for (let i = 0; i < columns.length; i++) {
+          const value = row[columns[i]!];
+          if (i > 0) values += ', ';
+          if (value === undefined) values += 'DEFAULT';
+          else {
+            values += '?';
+            params.push(toParam(value));
+          }
+        }
+        values += ')';
+      }
       const result = await conn.query<{ affectedRows?: number }>(
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ` +
-          `ON DUPLICATE KEY UPDATE ${onDuplicate}`,
-        chunk.flatMap((row) => columns.map((column) => toParam(row[column]))),
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values} ON DUPLICATE KEY UPDATE ${onDuplicate}`,
+        params,
       );
       affected += result.affectedRows ?? 0;
     }
@@ -161,8 +164,7 @@ export class MySqlSink implements BatchSink {
   }
 }
 
-function toParam(value: SqlValue | undefined): SqlValue {
-  if (value === undefined) return null;
+function toParam(value: SqlValue): SqlValue {
   if (typeof value === 'boolean') return value ? 1 : 0;
   return value;
 }

@@ -123,6 +123,12 @@ export interface Table<C extends Columns = Columns> {
   readonly written: readonly string[];
   /** The ON DUPLICATE KEY UPDATE assignments. */
   readonly upsert: string;
+  /**
+   * Several rows with one key can be merged into one before they are sent (combineRows), with the
+   * effect of sending them in order: true unless a column merges `newestOrFirst`, whose outcome
+   * depends on the row it lands on.
+   */
+  readonly combinable: boolean;
 }
 
 type RequiredKeys<C extends Columns> = {
@@ -202,7 +208,130 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
       .filter(([, c]) => c.written)
       .map(([col]) => col),
     upsert: assignments.length > 0 ? assignments.join(', ') : `${key[0]} = ${key[0]}`,
+    combinable: merges.every(([, m]) => m !== 'newestOrFirst'),
   };
+}
+
+/** How combineRows merges a table's rows, worked out once per table. */
+interface CombinePlan {
+  /** Columns that add. */
+  adds: string[];
+  /** Per order key: the columns that follow it, the key itself last. */
+  groups: Array<{ by: string; columns: string[] }>;
+  /** [column, its order key] for every column that follows another one. */
+  followers: Array<[string, string]>;
+}
+
+const plans = new WeakMap<Table, CombinePlan>();
+
+function planOf(table: Table): CombinePlan {
+  let plan = plans.get(table);
+  if (plan) return plan;
+  const adds: string[] = [];
+  const groups = new Map<string, string[]>();
+  const followers: Array<[string, string]> = [];
+  for (const [col, m] of Object.entries(table.merge)) {
+    if (m === 'add') {
+      adds.push(col);
+      continue;
+    }
+    const by = typeof m === 'object' ? m.newestBy : LAST_EVENT_KEY;
+    if (by !== col) followers.push([col, by]);
+    const group = groups.get(by) ?? [];
+    if (by !== col) group.push(col);
+    groups.set(by, group);
+  }
+  plan = {
+    adds,
+    groups: [...groups].map(([by, columns]) => ({ by, columns: [...columns, by] })),
+    followers,
+  };
+  plans.set(table, plan);
+  return plan;
+}
+
+/**
+ * The rows of a state table as the sink sends them: a column that follows an order key the row
+ * does not set is left out too (its key, left to its default '', never wins, so neither may the
+ * column — not even when the row is the first of its key), and, for a `combinable` table, one row
+ * per key, merged here exactly as the upsert would merge them in statement order:
+ *   add: the sum (a column left out counts 0, its default); newest/newestBy: the row whose order
+ *   key is greater (the first on a tie), for the key and every column it orders; columns without a
+ *   merge: the first row's. A key's combined row sits where its first row was.
+ */
+export function combineRows(table: Table, rows: readonly Row[]): Row[] {
+  const plan = planOf(table);
+  const prepared = rows.map((row) => withoutUnorderedColumns(plan, row));
+  if (!table.combinable) return prepared;
+  const single = table.key.length === 1 ? table.key[0]! : undefined;
+  const byKey = new Map<string, Row>();
+  for (const row of prepared) {
+    const key = single ? String(row[single]) : table.key.map((k) => String(row[k])).join('\u0000');
+    const combined = byKey.get(key);
+    if (combined) mergeInto(plan, combined, row);
+    else byKey.set(key, { ...row });
+  }
+  return [...byKey.values()];
+}
+
+function withoutUnorderedColumns(plan: CombinePlan, row: Row): Row {
+  let out: Row | undefined;
+  for (const [col, by] of plan.followers) {
+    if (row[col] !== undefined && !row[by]) {
+      out ??= { ...row };
+      delete out[col];
+    }
+  }
+  return out ?? row;
+}
+
+/** Merges `b` into the combined row `a` of its key (a row that came before it). */
+function mergeInto(plan: CombinePlan, a: Row, b: Row): void {
+  for (const col of plan.adds) {
+    const sum = add(a[col], b[col]);
+    if (sum === undefined) delete a[col];
+    else a[col] = sum;
+  }
+  for (const { by, columns } of plan.groups) {
+    const kb = b[by];
+    const ka = a[by];
+    // b's columns win only when its order key is strictly greater.
+    if (typeof kb !== 'string' || kb === '' || (typeof ka === 'string' && kb <= ka)) continue;
+    for (const col of columns) {
+      if (b[col] === undefined) delete a[col];
+      else a[col] = b[col];
+    }
+  }
+}
+
+/** a + b as MySQL adds them: NULL absorbs, a left-out value is the default 0, decimals exact. */
+function add(a: SqlValue | undefined, b: SqlValue | undefined): SqlValue | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a === null || b === null) return null;
+  if (typeof a === 'string' || typeof b === 'string') return addDecimals(String(a), String(b));
+  if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a as number) + BigInt(b as number);
+  const sum = (a as number) + (b as number);
+  return Number.isSafeInteger(sum) || !Number.isInteger(sum)
+    ? sum
+    : BigInt(a as number) + BigInt(b as number);
+}
+
+/** Exact sum of two decimal numbers written as text ("-12.5", "3"). */
+function addDecimals(a: string, b: string): string {
+  const parse = (text: string) => {
+    const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
+    if (!match) throw new Error(`not a decimal number: ${text}`);
+    return { sign: match[1] === '-' ? -1n : 1n, int: match[2] || '0', frac: match[3] ?? '' };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  const scale = Math.max(x.frac.length, y.frac.length);
+  const units = (n: typeof x) => n.sign * BigInt(n.int + n.frac.padEnd(scale, '0'));
+  const sum = units(x) + units(y);
+  const digits = (sum < 0n ? -sum : sum).toString().padStart(scale + 1, '0');
+  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return sum < 0n ? `-${text}` : text;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
-import { DOMAINS, eventSources } from '../../infra/config/event-sources.ts';
+import { DOMAINS, eventSources, sharedTopic } from '../../infra/config/event-sources.ts';
 import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 const ENVIRONMENTS = ['dev', 'test', 'prod'] as const;
@@ -59,12 +59,63 @@ describe.each(ENVIRONMENTS)('%s event source mappings', (env) => {
     for (const domain of DOMAINS) expect(mappingOf(env, domain)).not.toHaveProperty('FilterCriteria');
   });
 
-  it('waits for the topics it reads and writes', () => {
-    const mappings = synthesized[env].template.findResources('AWS::Lambda::EventSourceMapping');
-    const topics = Object.keys(synthesized[env].template.findResources('AWS::MSK::Topic'));
-    expect(topics).toHaveLength(2);
-    for (const mapping of Object.values(mappings)) {
-      expect((mapping as { DependsOn: string[] }).DependsOn).toEqual(expect.arrayContaining(topics));
+  it('waits for the topics it reads and writes, and no other', () => {
+    const topics = synthesized[env].template.findResources('AWS::MSK::Topic');
+    const byName = new Map(
+      Object.entries(topics).map(([id, t]) => [
+        (t as { Properties: { TopicName: string } }).Properties.TopicName,
+        id,
+      ]),
+    );
+    // A topic per domain and the shared on-failure topic.
+    expect([...byName.keys()].sort()).toEqual(
+      [...DOMAINS.map((domain) => `business-events.${domain}`), 'business-events-failures'].sort(),
+    );
+    for (const domain of DOMAINS) {
+      const [mapping] = Object.values(
+        synthesized[env].template.findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { FunctionName: { Ref: Match.stringLikeRegexp(`^${domain}Function`) } },
+        }),
+      ) as Array<{ DependsOn: string[] }>;
+      const own = [`business-events.${domain}`, 'business-events-failures'].map((name) => byName.get(name));
+      expect(mapping!.DependsOn.filter((id) => [...byName.values()].includes(id)).sort()).toEqual(own.sort());
+    }
+  });
+
+  it.each(DOMAINS)('%s: its function knows the domains on its topic (TOPIC_DOMAINS): its own', (domain) => {
+    synthesized[env].template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `lambda-realtime-${env}-${domain}`,
+      Environment: { Variables: Match.objectLike({ TOPIC_DOMAINS: domain }) },
+    });
+  });
+});
+
+describe('the shared topic (sharedTopic())', () => {
+  let shared: SynthesizedEnvironment;
+  beforeAll(async () => {
+    shared = await synthesize('dev', { eventSources: sharedTopic(environmentConfig('dev').eventSources) });
+  }, SYNTH_TIMEOUT_MS);
+
+  it('every mapping reads the one topic; each function skips the others’ records', () => {
+    const topics = Object.values(shared.template.findResources('AWS::MSK::Topic')).map(
+      (t) => (t as { Properties: { TopicName: string } }).Properties.TopicName,
+    );
+    expect(topics.sort()).toEqual(['business-events', 'business-events-failures']);
+    for (const domain of DOMAINS) {
+      const [mapping] = Object.values(
+        shared.template.findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { FunctionName: { Ref: Match.stringLikeRegexp(`^${domain}Function`) } },
+        }),
+      ) as Array<{ Properties: { Topics: string[] } }>;
+      expect(mapping!.Properties.Topics).toEqual(['business-events']);
+      shared.template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: `lambda-realtime-dev-${domain}`,
+        Environment: {
+          Variables: Match.objectLike({
+            TOPIC_DOMAINS: [domain, ...DOMAINS.filter((d) => d !== domain)].join(','),
+          }),
+        },
+      });
     }
   });
 });

@@ -72,7 +72,12 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
 
   it('creates the source and failure topics on the cluster', () => {
     const { template } = synthesized[env];
-    for (const topicName of ['business-events', 'business-events-failures']) {
+    for (const topicName of [
+      'business-events.user',
+      'business-events.order',
+      'business-events.product',
+      'business-events-failures',
+    ]) {
       template.hasResourceProperties('AWS::MSK::Topic', {
         TopicName: topicName,
         ClusterArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KafkaCluster'), 'Arn'] },

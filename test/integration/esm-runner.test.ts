@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type EventSourceInput, eventSourceSchema } from '../../infra/config/event-sources.ts';
+import { type EventSourceInput, eventSource } from '../../infra/config/event-sources.ts';
 import {
   EsmRunner,
   type EsmRunnerEvent,
@@ -72,12 +72,12 @@ async function produce(topic: string, messages: Produced[]): Promise<void> {
 }
 
 function settings(topic: string, overrides: EventSourceInput = {}) {
-  const parsed = eventSourceSchema.parse({
+  return eventSource({
     topics: [topic],
     onFailureTopic: `${topic}-failures`,
+    consumerGroupId: uniqueName('esm-group'),
     ...overrides,
   });
-  return { ...parsed, consumerGroupId: uniqueName('esm-group') };
 }
 
 type Handler = EsmRunnerOptions['handler'];

@@ -5,7 +5,7 @@
  */
 import { Admin, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventSourceSchema } from '../../infra/config/event-sources.ts';
+import { eventSource } from '../../infra/config/event-sources.ts';
 import { EsmRunner } from '../../local-esm/index.ts';
 import type { KafkaHandler } from '../../shared/pipeline/lambda-event.ts';
 import { domainHandler, dump, freshDatabase, type TestDatabase } from '../support/database.ts';
@@ -50,15 +50,13 @@ it('killed mid-batch and restarted, writes every event exactly once', async () =
   });
   await producer.close();
 
-  const settings = {
-    ...eventSourceSchema.parse({
-      topics: [topic],
-      batchSize: 40,
-      maximumBatchingWindowInSeconds: 0,
-      onFailureTopic: `${topic}-failures`,
-    }),
+  const settings = eventSource({
+    topics: [topic],
+    batchSize: 40,
+    maximumBatchingWindowInSeconds: 0,
+    onFailureTopic: `${topic}-failures`,
     consumerGroupId: uniqueName('esm_db_group'),
-  };
+  });
   const function_ = domainHandler('user', db);
   const real = function_ as unknown as KafkaHandler;
   let calls = 0;

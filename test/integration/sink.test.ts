@@ -215,8 +215,11 @@ describe('batched I/O', () => {
     console.log(
       `[sink] 1,001-record batch: ${runtime.statements.length} statements:\n  ${runtime.statements.map((s) => s.slice(0, 60)).join('\n  ')}`,
     );
-    // 2 dimension lookups; START/COMMIT; lock profiles; existing ids; events; profile deltas; dead letters.
-    expect(runtime.statements.length).toBeLessThanOrEqual(9);
+    // 2 dimension lookups; START/COMMIT; existing ids; events; profile deltas; dead letters.
+    expect(runtime.statements.length).toBeLessThanOrEqual(8);
+    // The profile upsert carries one row per user (combineRows), not one per event.
+    const profileUpsert = runtime.statements.find((st) => st.startsWith('INSERT INTO user_profile_wide'));
+    expect(profileUpsert?.split('), (')).toHaveLength(50);
     await runtime.database.close();
   });
 

@@ -62,12 +62,14 @@ const runners = domains.map((name) => {
     return response;
   };
   const base = env.ESM_BATCH_SIZE
-    ? eventSourceSchema.parse({
+    ? {
+        ...eventSourceSchema.parse({
+          batchSize: Number(env.ESM_BATCH_SIZE),
+          maximumBatchingWindowInSeconds: 0,
+          onFailureTopic: `${topic}-failures`,
+        }),
         topics: [topic],
-        batchSize: Number(env.ESM_BATCH_SIZE),
-        maximumBatchingWindowInSeconds: 0,
-        onFailureTopic: `${topic}-failures`,
-      })
+      }
     : { ...deployed[registryDomain(name).name as DomainName], topics: [topic] };
   return new EsmRunner({
     handler,

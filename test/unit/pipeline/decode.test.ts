@@ -210,6 +210,50 @@ describe('decodeRecord', () => {
     expect(decode(businessEvent('order_pay', {}, { amount: 'lots' }), 'user').kind).toBe('foreign');
   });
 
+  describe('topics (TOPIC_DOMAINS) and the event-domain header', () => {
+    const on = (domains: string[], value: RecordSpec['value'], domain: string, header?: string) =>
+      decodeRecord(
+        kafkaRecord({ offset: 1, value, ...(header ? { headers: { 'event-domain': header } } : {}) }),
+        { catalog, domain, topicDomains: new Set(domains) },
+      );
+
+    it('per-domain topic: another domain’s event there is misrouted, not skipped', () => {
+      const error = invalid(on(['user'], businessEvent('order_pay'), 'user'), 'misrouted');
+      expect(error.message).toContain('"order"');
+      // With its header too: the owner of the header's domain does not read this topic.
+      invalid(on(['user'], businessEvent('order_pay'), 'user', 'order'), 'misrouted');
+    });
+
+    it('shared topic: the header alone skips another domain’s record, before decoding its value', () => {
+      expect(on(['user', 'order'], Buffer.from([0xc3, 0x28]), 'user', 'order')).toEqual({
+        kind: 'foreign',
+        domain: 'order',
+        type: '',
+        eventId: '',
+      });
+      // …and the header's own function dead-letters that poison.
+      invalid(on(['user', 'order'], Buffer.from([0xc3, 0x28]), 'order', 'order'), 'not_utf8');
+    });
+
+    it('the header’s function dead-letters a body of another domain, which its function skips', () => {
+      const event = businessEvent('order_pay');
+      const error = invalid(on(['user', 'order'], event, 'user', 'user'), 'misrouted');
+      expect(error.message).toContain('header names domain "user" but the event\'s domain is "order"');
+      expect(on(['user', 'order'], event, 'order', 'user').kind).toBe('foreign');
+    });
+
+    it('a header naming a domain no function on the topic owns: dead-lettered by each', () => {
+      for (const domain of ['user', 'order']) {
+        invalid(on(['user', 'order'], businessEvent('user_login'), domain, 'payment'), 'misrouted');
+        invalid(on(['user', 'order'], businessEvent('product_view'), domain, 'product'), 'misrouted');
+      }
+    });
+
+    it('its own header: decoded as usual', () => {
+      expect(on(['user'], businessEvent('user_login'), 'user', 'user').kind).toBe('event');
+    });
+  });
+
   it('accepts a UTF-8 byte order mark and non-ASCII text', () => {
     const event = businessEvent('product_search', {}, { keyword: 'Lampe für Büro 灯' });
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(event))]);

@@ -258,6 +258,18 @@ describe('loadConfig', () => {
       expect(error.message).not.toContain('orders-typo');
     });
 
+    it('reads TOPIC_DOMAINS, which must name the function’s own domain', () => {
+      expect(loadConfig({ ...DIRECT, TOPIC_DOMAINS: 'order, user' }, 'user').topicDomains).toEqual([
+        'order',
+        'user',
+      ]);
+      expect(loadConfig(DIRECT, 'user')).not.toHaveProperty('topicDomains');
+      expect(configError({ ...DIRECT, TOPIC_DOMAINS: 'order' }, 'user').variables).toEqual(['TOPIC_DOMAINS']);
+      expect(configError({ ...DIRECT, TOPIC_DOMAINS: 'user;order' }, 'user').variables).toEqual([
+        'TOPIC_DOMAINS',
+      ]);
+    });
+
     it('reports a DOMAIN mismatch together with the other problems', () => {
       const error = configError({ DOMAIN: 'user', DB_PORT: 'x' }, 'order');
       expect(error.variables.sort()).toEqual([
