@@ -18,7 +18,14 @@ import { Producer } from '@platformatic/kafka';
 import type { KafkaEvent, KafkaEventRecord } from '../shared/pipeline/lambda-event.ts';
 import { buildKafkaEvent, type EventSourceForm } from './kafka-event.ts';
 
-export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded' | 'MaximumPayloadSizeExceeded';
+export type FailureCondition =
+  | 'RetryAttemptsExhausted'
+  | 'RecordAgeExceeded'
+  | 'MaximumPayloadSizeExceeded'
+  /** With a schema registry: the record's schema id is not in the registry (services-consume-kafka-events.html). */
+  | 'SCHEMA_NOT_FOUND'
+  /** With a schema registry: not in the registry's wire format, or not deserialisable with its schema. */
+  | 'DESERIALIZATION_ERROR';
 
 export interface FailureDocument {
   requestContext: {

@@ -17,7 +17,7 @@ import { type AssembledBatch, BatchAssembler, type BisectPlan, toPendingRecord }
 import { compileFilterCriteria, type FilterCriteria, type RecordFilter } from './event-filter.ts';
 import { type CommitOffset, KafkaIntake, type KafkaMessage } from './intake.ts';
 import { errorMessage, Invoker, RETRIES_WITH_DESTINATION_WHEN_INFINITE } from './invocation.ts';
-import type { EventSourceForm } from './kafka-event.ts';
+import { type EventSourceForm, recordPayloadBytes } from './kafka-event.ts';
 import { functionArn, type LambdaFunctionIdentity, newLogStreamName } from './lambda-context.ts';
 import { type EsmMetrics, emptyMetrics, type OffsetLag, offsetLag } from './metrics.ts';
 import {
@@ -26,7 +26,8 @@ import {
   type OnFailureDestination,
   type OnFailureTarget,
 } from './on-failure.ts';
-import { type Discarded, PartitionQueue } from './partition-queue.ts';
+import { type Discarded, PartitionQueue, type PendingRecord } from './partition-queue.ts';
+import { SchemaRegistryStage } from './schema-registry.ts';
 
 /** AWS: "Each event poller supports up to 5 concurrent Lambda invocations" (with-kafka-low-latency.html). */
 export const INVOCATIONS_PER_POLLER = 5;
@@ -53,6 +54,11 @@ export interface EsmRunnerOptions {
   /** Default: the Kafka topic `settings.onFailureTopic`. */
   onFailure?: OnFailureTarget;
   filterCriteria?: FilterCriteria;
+  /**
+   * The schema registry's URL when `settings.schemaRegistry` is set, instead of its `uri` (the local
+   * pipeline and the tests point it at the local registry).
+   */
+  schemaRegistryUrl?: string;
   backoff?: BackoffOptions;
   /** The function's timeout: an invocation running longer is a function error (default 60 s). */
   functionTimeoutSeconds?: number;
@@ -93,6 +99,8 @@ export type EsmRunnerEvent =
     }
   | { type: 'bisect'; size: number; nextSize: number }
   | { type: 'on-failure'; partition: string; offset: number; condition: string; destination: string }
+  /** The schema registry could not resolve or deserialise a record (sent to the on-failure destination). */
+  | { type: 'schema-failure'; partition: string; offset: number; reason: string; detail: string }
   | { type: 'commit'; partition: string; offset: string }
   /** The group is rebalancing: these partitions were finished, committed and given up. */
   | { type: 'revoked'; partitions: string[]; abandonedBatches: number }
@@ -165,6 +173,9 @@ export class EsmRunner {
   readonly #source: EventSourceForm;
   readonly #bootstrapServers: string;
   readonly #filter: RecordFilter | undefined;
+  readonly #registry: SchemaRegistryStage | undefined;
+  /** Records pass the registry one at a time, in the order consumed (its schema fetches are async). */
+  #registryChain: Promise<void> = Promise.resolve();
   readonly #destination: OnFailureDestination;
   readonly #dropsToNowhere: boolean;
   readonly #maxBuffered: number;
@@ -198,6 +209,9 @@ export class EsmRunner {
     };
     this.#bootstrapServers = options.brokers.join(',');
     this.#filter = options.filterCriteria ? compileFilterCriteria(options.filterCriteria) : undefined;
+    this.#registry = this.#settings.schemaRegistry
+      ? new SchemaRegistryStage(this.#settings.schemaRegistry, options.schemaRegistryUrl)
+      : undefined;
     const target = options.onFailure ?? { kind: 'kafka', topic: this.#settings.onFailureTopic };
     if (target.kind === 'kafka' && this.#settings.topics.includes(target.topic)) {
       // AWS refuses a destination that is one of the source topics (recursion).
@@ -305,6 +319,8 @@ export class EsmRunner {
     this.#wake?.();
     try {
       await this.#loop;
+      // Records still passing the schema registry: their failure documents must land before the close.
+      await this.#registryChain;
       await Promise.allSettled([...this.#inFlight].map((b) => b.task));
     } finally {
       await this.#commits;
@@ -338,6 +354,58 @@ export class EsmRunner {
   // ------------------------------------------------------------------------------------ intake
 
   #accept(message: KafkaMessage): void {
+    if (this.#registry) {
+      const registry = this.#registry;
+      this.#registryChain = this.#registryChain
+        .then(() => this.#acceptThroughRegistry(message, registry))
+        .catch((error) =>
+          this.#fail(new EsmRunnerError(`schema registry: ${errorMessage(error)}`, { cause: error })),
+        );
+      return;
+    }
+    this.#enqueue(message, toPendingRecord(message, this.#filter));
+  }
+
+  /**
+   * With a schema registry (local-esm/schema-registry.ts): the record converted (JSON) or stripped of
+   * its framing (SOURCE) is what batches carry; one the registry cannot resolve or deserialise goes
+   * to the on-failure destination first and then only holds its place in the partition (never
+   * delivered, committed once everything before it is).
+   */
+  async #acceptThroughRegistry(message: KafkaMessage, registry: SchemaRegistryStage): Promise<void> {
+    if (this.#revoking || this.#stopping || !this.#intake?.isAssigned(message.topic, message.partition))
+      return;
+    const original = toPendingRecord(message, this.#filter);
+    await registry.prepare(original.record);
+    const queue = this.#queues.get(`${message.topic}-${message.partition}`);
+    if (queue?.nextOffset !== undefined && message.offset < queue.nextOffset) return; // a repeat
+    const verdict = registry.convert(original.record);
+    if (verdict.kind === 'ok') {
+      const record = verdict.record;
+      this.#enqueue(message, { ...original, record, bytes: recordPayloadBytes(record) });
+      return;
+    }
+    const placeholder = { ...original, filteredOut: true };
+    await this.#discard([
+      {
+        record: original.record,
+        condition: verdict.reason,
+        invokeCount: 0,
+        lastFunctionError: undefined,
+        pending: placeholder,
+      },
+    ]);
+    this.#emit({
+      type: 'schema-failure',
+      partition: `${message.topic}-${message.partition}`,
+      offset: original.record.offset,
+      reason: verdict.reason,
+      detail: verdict.detail,
+    });
+    this.#enqueue(message, placeholder, { schemaFailure: true });
+  }
+
+  #enqueue(message: KafkaMessage, pending: PendingRecord, options: { schemaFailure?: boolean } = {}): void {
     if (this.#revoking || this.#stopping || !this.#intake?.isAssigned(message.topic, message.partition))
       return;
     const key = `${message.topic}-${message.partition}`;
@@ -346,8 +414,13 @@ export class EsmRunner {
       queue = new PartitionQueue(message.topic, message.partition);
       this.#queues.set(key, queue);
     }
-    const pending = toPendingRecord(message, this.#filter);
     if (!queue.accept(pending)) return;
+    if (options.schemaFailure) {
+      this.stats.recordsConsumed += 1;
+      this.metrics.PolledEventCount += 1;
+      this.#wake?.();
+      return;
+    }
     this.stats.recordsConsumed += 1;
     this.metrics.PolledEventCount += 1;
     if (pending.filteredOut) {

@@ -4,11 +4,13 @@
 #   Kafka   Apache Kafka 4.x, one KRaft node (broker + controller) from its Maven Central jars
 #   AWS     LocalStack's open-source core (PyPI) run natively in a project-local virtualenv on
 #           Python >= 3.13, 127.0.0.1:$LRT_AWS_PORT
+#   Schema registry  Apicurio Registry 2.4 (Confluent-compatible API at /apis/ccompat/v7, in-memory
+#           storage) built from its Maven Central jars, 127.0.0.1:$LRT_REGISTRY_PORT
 #
 #   scripts/services.sh up       start what is not running (installing where needed); safe twice
 #   scripts/services.sh down     stop what `up` started (by pid file), nothing else
 #   scripts/services.sh status   one line per service
-#   scripts/services.sh env      export lines for eval: DB_*, KAFKA_BROKERS, AWS_*
+#   scripts/services.sh env      export lines for eval: DB_*, KAFKA_BROKERS, AWS_*, SCHEMA_REGISTRY_URL
 #
 # State lives in .services/ (data, logs, pid files); delete it for a clean slate.
 set -euo pipefail
@@ -20,6 +22,7 @@ MYSQL_PORT="${LRT_MYSQL_PORT:-3307}"
 KAFKA_PORT="${LRT_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${LRT_KAFKA_CONTROLLER_PORT:-9093}"
 AWS_PORT="${LRT_AWS_PORT:-4566}"
+REGISTRY_PORT="${LRT_REGISTRY_PORT:-8081}"
 DB_NAME="${LRT_DB_NAME:-lambda_realtime}"
 DB_USER="${LRT_DB_USER:-lrt}"
 DB_PASSWORD="${LRT_DB_PASSWORD:-lrt-local-password}"
@@ -276,6 +279,48 @@ aws_up() {
     "(LocalStack $("$LS_DIR/venv/bin/python" -c 'from localstack.constants import VERSION; print(VERSION)' 2>/dev/null))"
 }
 
+# ---------------------------------------------------------------------------- schema registry
+# Apicurio Registry, the open-source registry whose Confluent-compatible API (ccompat v7) serves what
+# AWS's event source mapping and the Confluent serializers ask of a Confluent registry: subjects,
+# versions, schemas by id, for Avro, Protobuf and JSON Schema. Confluent's own registry and Karapace
+# are not published where this project installs from; Apicurio's application is, on Maven Central,
+# as jars that Quarkus' Maven plugin turns into a runnable one (scripts/services/registry/pom.xml).
+# In-memory storage: a start is a clean slate, like the AWS emulator.
+REGISTRY_DIR="$STATE/registry"
+REGISTRY_SRC="$HERE/registry"
+
+registry_ready() { curl -sf -m 2 "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" >/dev/null; }
+
+registry_up() {
+  if pid_alive "$REGISTRY_DIR/pid" && registry_ready; then log "schema registry already running on :$REGISTRY_PORT"; return; fi
+  if registry_ready; then adopt "schema registry" "$REGISTRY_PORT"; return; fi
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v curl >/dev/null || apt_install curl
+  mkdir -p "$REGISTRY_DIR"
+  local stamp="$REGISTRY_DIR/app/.built-$(cat "$REGISTRY_SRC/pom.xml" "$REGISTRY_SRC/src/main/resources/application.properties" | cksum | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ]; then
+    command -v mvn >/dev/null || apt_install maven
+    log "building the schema registry (Apicurio) from Maven Central jars (scripts/services/registry/pom.xml)"
+    rm -rf "$REGISTRY_DIR/build" "$REGISTRY_DIR/app"
+    mkdir -p "$REGISTRY_DIR/build"
+    cp -R "$REGISTRY_SRC/pom.xml" "$REGISTRY_SRC/src" "$REGISTRY_DIR/build/"
+    mvn -q -B -s "$REGISTRY_SRC/maven-settings.xml" -f "$REGISTRY_DIR/build/pom.xml" -DskipTests package \
+      >"$REGISTRY_DIR/maven.log" 2>&1 ||
+      { tail -n 30 "$REGISTRY_DIR/maven.log" >&2; die "building the schema registry failed; see $REGISTRY_DIR/maven.log"; }
+    mkdir -p "$REGISTRY_DIR/app"
+    mv "$REGISTRY_DIR/build/target/schema-registry-1-runner.jar" "$REGISTRY_DIR/build/target/lib" "$REGISTRY_DIR/app/"
+    rm -rf "$REGISTRY_DIR/build"
+    touch "$stamp"
+  fi
+  : >"$REGISTRY_DIR/server.log"
+  local started=$SECONDS
+  spawn "$REGISTRY_DIR/pid" "$REGISTRY_DIR/server.log" java -Xms64m -Xmx384m -XX:+UseSerialGC \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Djava.io.tmpdir="$REGISTRY_DIR" -jar "$REGISTRY_DIR/app/schema-registry-1-runner.jar"
+  wait_for "schema registry" "$REGISTRY_DIR/server.log" "$REGISTRY_DIR/pid" registry_ready
+  log "schema registry ready on 127.0.0.1:$REGISTRY_PORT in $((SECONDS - started))s (Apicurio Registry 2.4.2, ccompat v7)"
+}
+
 # ------------------------------------------------------------------------------------ commands
 stop() {
   local name="$1" pidfile="$2"
@@ -302,8 +347,10 @@ case "${1:-}" in
     mysql_up
     kafka_up
     aws_up
+    registry_up
     ;;
   down)
+    stop "schema registry" "$REGISTRY_DIR/pid"
     stop "AWS emulator" "$LS_DIR/pid"
     stop Kafka "$KAFKA_DIR/pid"
     stop MySQL "$MYSQL_DIR/pid"
@@ -316,6 +363,7 @@ case "${1:-}" in
     status_line mysql "$MYSQL_DIR/pid" mysql_ready "127.0.0.1:$MYSQL_PORT"
     status_line kafka "$KAFKA_DIR/pid" kafka_ready "127.0.0.1:$KAFKA_PORT"
     status_line aws "$LS_DIR/pid" aws_ready "127.0.0.1:$AWS_PORT"
+    status_line registry "$REGISTRY_DIR/pid" registry_ready "127.0.0.1:$REGISTRY_PORT"
     ;;
   env)
     cat <<EOF
@@ -326,6 +374,7 @@ export DB_PASSWORD=$DB_PASSWORD
 export DB_NAME=$DB_NAME
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export AWS_ENDPOINT_URL=http://127.0.0.1:$AWS_PORT
+export SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 export AWS_REGION=\${AWS_REGION:-us-east-1}
 export AWS_ACCESS_KEY_ID=\${AWS_ACCESS_KEY_ID:-test}
 export AWS_SECRET_ACCESS_KEY=\${AWS_SECRET_ACCESS_KEY:-test}

@@ -32,6 +32,61 @@ export function domainTopic(domain: string): string {
   return `${SHARED_TOPIC}.${domain}`;
 }
 
+/**
+ * Where the mapping validates records against a schema registry, and what it then delivers
+ * (docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html; the Lambda API's
+ * KafkaSchemaRegistryConfig). Unset: plain JSON values, as today. Provisioned mode only (every
+ * mapping here is). Both the CDK mapping (infra/lib/domain-function.ts) and the local event source
+ * mapping (local-esm/schema-registry.ts) read it. Meaning, costs and the schemas: README, "Schema
+ * registries".
+ */
+export const schemaRegistrySchema = z
+  .object({
+    /** `glue`: an AWS Glue Schema Registry (IAM); `confluent`: a Confluent-compatible registry (URL). */
+    kind: z.enum(['glue', 'confluent']),
+    /** Glue: the registry's ARN; Confluent: its URL (locally, the local registry's). */
+    uri: z.string().min(1).max(10_000),
+    /** JSON: the ESM delivers each record converted to JSON; SOURCE: the Avro/Protobuf bytes, framing removed. */
+    eventRecordFormat: z.enum(['JSON', 'SOURCE']),
+    /** What the ESM validates against the registry (KafkaSchemaValidationConfig attributes). */
+    validate: z
+      .array(z.enum(['KEY', 'VALUE']))
+      .min(1)
+      .max(2)
+      .default(['VALUE']),
+    /**
+     * Confluent only: how the ESM signs in to the registry — a Secrets Manager secret per entry
+     * (BASIC_AUTH: `{username,password}`; CLIENT_CERTIFICATE_TLS_AUTH: certificate and key;
+     * SERVER_ROOT_CA_CERTIFICATE: the registry's CA). At most two (AccessConfigs maximum).
+     */
+    access: z
+      .array(
+        z
+          .object({
+            type: z.enum(['BASIC_AUTH', 'CLIENT_CERTIFICATE_TLS_AUTH', 'SERVER_ROOT_CA_CERTIFICATE']),
+            secretArn: z.string().regex(/^arn:[^:]+:secretsmanager:/, 'a Secrets Manager secret ARN'),
+          })
+          .strict(),
+      )
+      .max(2)
+      .default([]),
+  })
+  .strict()
+  .refine((r) => r.kind !== 'glue' || /^arn:[^:]+:glue:[^:]+:[^:]+:registry\/[^/]+$/.test(r.uri), {
+    message: 'a Glue registry is named by its ARN (arn:aws:glue:<region>:<account>:registry/<name>)',
+    path: ['uri'],
+  })
+  .refine((r) => r.kind !== 'confluent' || /^https?:\/\//.test(r.uri), {
+    message: 'a Confluent registry is named by its URL',
+    path: ['uri'],
+  })
+  .refine((r) => r.kind !== 'glue' || r.access.length === 0, {
+    message: 'a Glue registry is reached with the function role (IAM), not access secrets',
+    path: ['access'],
+  });
+
+export type SchemaRegistrySettings = z.output<typeof schemaRegistrySchema>;
+
 export const eventSourceSchema = z
   .object({
     /** A Kafka event source mapping reads exactly one topic (Lambda API limit); default `domainTopic(domain)`. */
@@ -64,6 +119,8 @@ export const eventSourceSchema = z
       .string()
       .regex(/^[a-zA-Z0-9._-]+$/, 'a Kafka topic name')
       .default(DEFAULT_FAILURE_TOPIC),
+    /** Unset: plain JSON. Set: records validated against a schema registry (above). */
+    schemaRegistry: schemaRegistrySchema.optional(),
   })
   .strict()
   // Lambda rejects a destination equal to a source topic (it would loop failures back in).

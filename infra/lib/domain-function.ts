@@ -21,6 +21,7 @@ import { NODE_ENVIRONMENT } from './function-code.ts';
 import type { Kafka } from './kafka.ts';
 import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
+import { grantSchemaRegistry, schemaRegistryConfig } from './schema-registry.ts';
 
 /** Service name of the handler's logs (Powertools' `service` key). */
 export const SERVICE_NAME = 'lambda-realtime';
@@ -104,6 +105,7 @@ export class DomainFunction extends Construct {
     });
     database.appSecret.grantRead(this.function);
     this.grantKafkaConsumer(kafka, eventSource);
+    if (eventSource.schemaRegistry) grantSchemaRegistry(this.function, eventSource.schemaRegistry);
     acknowledgeCheckov(
       this.function,
       'CKV_AWS_116',
@@ -139,7 +141,13 @@ export class DomainFunction extends Construct {
       ...(eventSource.maximumBatchingWindowInSeconds === undefined
         ? {}
         : { maximumBatchingWindowInSeconds: eventSource.maximumBatchingWindowInSeconds }),
-      amazonManagedKafkaEventSourceConfig: { consumerGroupId: eventSource.consumerGroupId },
+      amazonManagedKafkaEventSourceConfig: {
+        consumerGroupId: eventSource.consumerGroupId,
+        // With a schema registry (CloudFormation nests it here, in AmazonManagedKafkaEventSourceConfig).
+        ...(eventSource.schemaRegistry
+          ? { schemaRegistryConfig: schemaRegistryConfig(eventSource.schemaRegistry) }
+          : {}),
+      },
       // Provisioned mode is what lets a Kafka mapping retry, bisect and use a Kafka destination.
       provisionedPollerConfig: {
         minimumPollers: eventSource.provisionedPollers.minimum,

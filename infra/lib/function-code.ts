@@ -23,12 +23,15 @@ import { DOMAINS, type Domain } from '../config/event-sources.ts';
 
 /** The schema-migration function's name among the functions (never a domain's). */
 export const SCHEMA_FUNCTION = 'schema-migration';
+/** The decoders' bundle name, beside index.mjs; shared/pipeline/registry-records.ts imports it by this name. */
+export const SOURCE_DECODERS_BUNDLE = 'source-decoders';
 export type FunctionName = Domain | typeof SCHEMA_FUNCTION;
 
 export type FunctionCode = (name: FunctionName) => lambda.Code;
 export type FunctionBuildOptions = (name: string, outdir: string) => BuildOptions;
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SOURCE_DECODERS_ENTRY = join(PROJECT_ROOT, 'shared', 'pipeline', 'source-decoders.ts');
 
 /** The handler source of a function. */
 export function handlerEntry(name: FunctionName | string): string {
@@ -84,7 +87,13 @@ export function functionBuildOptions(
   outdir = join(PROJECT_ROOT, 'dist', 'functions', name),
 ): BuildOptions {
   return {
-    entryPoints: { index: handlerEntry(name) },
+    entryPoints: {
+      index: handlerEntry(name),
+      // The Avro and Protobuf decoders (avsc, protobufjs) as a bundle of their own beside index.mjs,
+      // imported only by a batch holding SOURCE-format records (shared/pipeline/registry-records.ts):
+      // a JSON-fed function parses none of it at INIT (README, "Schema registries").
+      ...(name === SCHEMA_FUNCTION ? {} : { [SOURCE_DECODERS_BUNDLE]: SOURCE_DECODERS_ENTRY }),
+    },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -34,6 +34,7 @@ import {
   startLambdaRuntime,
 } from '../../local-esm/lambda-runtime.ts';
 import {
+  CATALOG,
   DOMAIN_NAMES,
   DOMAINS,
   eventTables,
@@ -46,6 +47,8 @@ import { cpuDifference, servicesCpuMs } from '../services/process-cpu.ts';
 import { deployLocalDatabase } from './database.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { createProducer, ensureSourceTopics, routed } from './kafka-admin.ts';
+import { RegistrySerializer, SchemaRegistryClient, type WireFormat } from './registry-serde.ts';
+import { type RegistryDemoRecord, toRegistryRecord } from './registry-stream.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -66,11 +69,20 @@ const { values: args } = parseArgs({
     topology: { type: 'string', default: 'per-domain' },
     /** Write a CPU profile of this process while it consumes (open it in Chrome DevTools). */
     profile: { type: 'string' },
+    /** json (default); avro / protobuf / json-schema: through the local schema registry (README, "Schema registries"). */
+    format: { type: 'string', default: 'json' },
+    /** With --format avro|protobuf|json-schema: the mappings' EventRecordFormat, JSON (default) or SOURCE. */
+    'record-format': { type: 'string', default: 'JSON' },
   },
 });
 if (!['per-domain', 'shared'].includes(args.topology)) {
   throw new Error('--topology must be per-domain or shared');
 }
+if (!['json', 'avro', 'protobuf', 'json-schema'].includes(args.format))
+  throw new Error('--format must be json, avro, protobuf or json-schema');
+if (!['JSON', 'SOURCE'].includes(args['record-format']))
+  throw new Error('--record-format must be JSON or SOURCE');
+const REGISTRY_FORMAT = args.format === 'json' ? undefined : (args.format as WireFormat);
 if (!['local', 'prod'].includes(args.settings)) throw new Error('--settings must be local or prod');
 if (!['node', 'lambda'].includes(args.runtime)) throw new Error('--runtime must be node or lambda');
 const EVENTS = positiveInt('events', args.events);
@@ -135,11 +147,45 @@ const functionEnv = {
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
 const settingsInput = args.settings === 'prod' ? environmentConfig('prod').eventSources : {};
-const settings = eventSources(
+const baseSettings = eventSources(
   'local',
   args.topology === 'shared' ? sharedTopic(settingsInput) : settingsInput,
 );
+// --format avro|protobuf|json-schema: every mapping validates against the local registry, as a
+// deployment selecting a Confluent registry would (infra/config/event-sources.ts, schemaRegistry).
+const settings = REGISTRY_FORMAT
+  ? (Object.fromEntries(
+      Object.entries(baseSettings).map(([domain, s]) => [
+        domain,
+        {
+          ...s,
+          schemaRegistry: {
+            kind: 'confluent' as const,
+            uri: endpoints.schemaRegistryUrl,
+            eventRecordFormat: args['record-format'] as 'JSON' | 'SOURCE',
+            validate: ['VALUE' as const],
+            access: [],
+          },
+        },
+      ]),
+    ) as unknown as typeof baseSettings)
+  : baseSettings;
 await ensureSourceTopics(endpoints.kafkaBrokers, settings);
+const serializer = REGISTRY_FORMAT
+  ? new RegistrySerializer({
+      client: new SchemaRegistryClient(endpoints.schemaRegistryUrl),
+      format: REGISTRY_FORMAT,
+      entries: CATALOG,
+    })
+  : undefined;
+if (REGISTRY_FORMAT) {
+  await new SchemaRegistryClient(endpoints.schemaRegistryUrl).check();
+  log(
+    `${REGISTRY_FORMAT} through the schema registry at ${endpoints.schemaRegistryUrl}, EventRecordFormat ${args['record-format']}`,
+  );
+}
+/** How many mappings read `topic`: each sends a record it cannot deserialise to the on-failure topic. */
+const readersOf = (topic: string) => Object.values(settings).filter((s) => s.topics.includes(topic)).length;
 // --runtime lambda: each function's built bundle under AWS's Runtime Interface Emulator and runtime
 // interface client, LAMBDA_RUNTIME_ENVIRONMENTS execution environments each (one invocation at a time).
 const LAMBDA_RUNTIME_ENVIRONMENTS = 3;
@@ -219,11 +265,11 @@ if (!args.prefill) await startMappings();
 // Publish the demo stream.
 const runId = `run${started.toString(36)}`;
 const producer = createProducer(endpoints.kafkaBrokers);
-const published: DemoRecord[] = [];
+const published: Array<DemoRecord | RegistryDemoRecord> = [];
 /** When each event was first acknowledged by Kafka (ms): the start of its publish-to-row latency. */
 const publishedAt = new Map<string, number>();
 const publishing = (async () => {
-  const chunk: DemoRecord[] = [];
+  const chunk: Array<DemoRecord | RegistryDemoRecord> = [];
   const flush = async () => {
     if (chunk.length === 0) return;
     await producer.send({
@@ -235,7 +281,9 @@ const publishing = (async () => {
   };
   const perChunk = RATE > 0 ? Math.max(1, Math.round(RATE / 10)) : 500;
   for (const record of demoStream({ events: EVENTS, runId, seed: Number(args.seed) })) {
-    chunk.push(record);
+    chunk.push(
+      serializer ? await toRegistryRecord(record, serializer, routed(record, settings).topic) : record,
+    );
     if (chunk.length >= perChunk) {
       await flush();
       if (RATE > 0) await new Promise((resolve) => setTimeout(resolve, (perChunk / RATE) * 1_000));
@@ -254,14 +302,17 @@ if (args.prefill) {
 // them every poll cost the measured process more than some of what it measures).
 const expectedEvents = new Set<string>();
 let expectedDeadLetters = 0;
+/** Not in the registry's wire format: each mapping reading its topic sends it to the on-failure topic. */
+let expectedOnFailure = 0;
 let expectedUpTo = 0;
 const expected = () => {
   for (; expectedUpTo < published.length; expectedUpTo++) {
     const r = published[expectedUpTo]!;
     if (r.expect === 'event') expectedEvents.add(r.eventId!);
     else if (r.expect === 'dead-letter') expectedDeadLetters++;
+    else if (r.expect === 'on-failure') expectedOnFailure += readersOf(routed(r, settings).topic);
   }
-  return { events: expectedEvents, deadLetters: expectedDeadLetters };
+  return { events: expectedEvents, deadLetters: expectedDeadLetters, onFailure: expectedOnFailure };
 };
 /** What the mappings report: cheap enough to ask often (no database query). */
 async function mappingProgress() {
@@ -337,7 +388,7 @@ for (;;) {
   const complete =
     published.length === EVENTS &&
     last.written >= want.events.size &&
-    last.deadLettered + last.toOnFailure >= want.deadLetters;
+    last.deadLettered + last.toOnFailure >= want.deadLetters + want.onFailure;
   if (stopRequested || (!args.follow && complete) || (!args.follow && Date.now() > deadline)) break;
 }
 const consumeSeconds = (Date.now() - consumeStarted) / 1_000;
@@ -380,7 +431,7 @@ const rows: Array<[string, string | number]> = [
   ['records published', published.length],
   ['  distinct valid events', want.events.size],
   ['  duplicates (absorbed)', duplicates],
-  ['  malformed', want.deadLetters],
+  ['  malformed', want.deadLetters + published.filter((r) => r.expect === 'on-failure').length],
   ...EVENT_TABLES.map((table): [string, number] => [`${table} rows`, last.counts[table] ?? 0]),
   ['event_dead_letter rows', last.deadLettered],
   ['retried deliveries', last.retried],
@@ -433,7 +484,8 @@ for (const [name, value] of esmRows) {
   console.log(`  ${name.padEnd(Math.max(esmWidth, 20))}${cells.join(' ')}`);
 }
 const accounted =
-  last.written === want.events.size && last.deadLettered + last.toOnFailure >= want.deadLetters;
+  last.written === want.events.size &&
+  last.deadLettered + last.toOnFailure >= want.deadLetters + want.onFailure;
 console.log(
   accounted ? '\nevery published record is accounted for' : '\nNOT every published record is accounted for',
 );

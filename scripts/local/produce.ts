@@ -7,16 +7,19 @@
  *
  *   npm run produce -- [--events N] [--rate R] [--seed S] [--topology per-domain|shared] [--topic T]
  *   npm run produce -- --file events.jsonl [--domain D] [--topic T]
+ *   npm run produce -- --format avro|protobuf|json-schema [...]   # through the local schema registry (README, "Schema registries")
  *
  * `--topic` sends everything to one topic instead (still with the header where the domain is known).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { eventSources, sharedTopic } from '../../infra/config/event-sources.ts';
-import { DOMAIN_NAMES } from '../../shared/domains/registry.ts';
+import { CATALOG, DOMAIN_NAMES } from '../../shared/domains/registry.ts';
 import { findServices } from '../services/find-services.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { createProducer, ensureSourceTopics, ensureTopics, routed } from './kafka-admin.ts';
+import { RegistrySerializer, SchemaRegistryClient, type WireFormat } from './registry-serde.ts';
+import { toRegistryRecord } from './registry-stream.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,8 +30,12 @@ const { values: args } = parseArgs({
     topic: { type: 'string' },
     file: { type: 'string' },
     domain: { type: 'string' },
+    /** json (default), or avro / protobuf / json-schema framed with the local schema registry's schema ids. */
+    format: { type: 'string', default: 'json' },
   },
 });
+if (!['json', 'avro', 'protobuf', 'json-schema'].includes(args.format))
+  throw new Error('--format must be json, avro, protobuf or json-schema');
 if (!['per-domain', 'shared'].includes(args.topology)) {
   throw new Error('--topology must be per-domain or shared');
 }
@@ -85,6 +92,23 @@ const toMessage = (r: DemoRecord) => {
   if (!args.topic) return message;
   return { ...message, topic: args.topic, ...(r.domain ? {} : { headers: {} }) };
 };
+// --format avro|protobuf|json-schema: each value written with its type's schema, registered under
+// its subject for the topic it goes to (scripts/local/registry-serde.ts).
+const serializer =
+  args.format === 'json'
+    ? undefined
+    : new RegistrySerializer({
+        client: new SchemaRegistryClient(services.endpoints.schemaRegistryUrl),
+        format: args.format as WireFormat,
+        entries: CATALOG,
+      });
+if (serializer) {
+  await new SchemaRegistryClient(services.endpoints.schemaRegistryUrl).check();
+  for (const [i, record] of records.entries()) {
+    const { topic } = toMessage(record);
+    records[i] = { ...record, value: (await toRegistryRecord(record, serializer, topic)).value };
+  }
+}
 const topics = new Map<string, number>();
 const rate = Number(args.rate);
 const perChunk = rate > 0 ? Math.max(1, Math.round(rate / 10)) : 500;

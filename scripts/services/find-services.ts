@@ -1,5 +1,5 @@
 /**
- * Finds the real services (MySQL, Kafka, AWS API emulator) for tests and the local pipeline, in the
+ * Finds the real services (MySQL, Kafka, AWS API emulator, schema registry) for tests and the local pipeline, in the
  * order docs/architecture.md gives (contract 8): endpoints already in the environment → Docker present → testcontainers →
  * otherwise the native `scripts/services.sh up`. Every path ends with a probe of each service, so a
  * test never runs against something that is not there.
@@ -18,6 +18,8 @@ export interface ServiceEndpoints {
   db: { host: string; port: number; user: string; password: string; database: string };
   kafkaBrokers: string[];
   aws: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  /** A Confluent-compatible schema registry's API root (Apicurio's /apis/ccompat/v7). */
+  schemaRegistryUrl: string;
 }
 
 export interface FoundServices {
@@ -34,6 +36,7 @@ const ENDPOINT_VARS = [
   'DB_NAME',
   'KAFKA_BROKERS',
   'AWS_ENDPOINT_URL',
+  'SCHEMA_REGISTRY_URL',
 ];
 
 /** The environment form of the endpoints, as `scripts/services.sh env` prints it. */
@@ -49,6 +52,7 @@ export function endpointsToEnv(e: ServiceEndpoints): Record<string, string> {
     AWS_REGION: e.aws.region,
     AWS_ACCESS_KEY_ID: e.aws.accessKeyId,
     AWS_SECRET_ACCESS_KEY: e.aws.secretAccessKey,
+    SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
   };
 }
 
@@ -88,6 +92,7 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints {
       accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test',
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test',
     },
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL!,
   };
 }
 
@@ -101,15 +106,22 @@ async function dockerAvailable(): Promise<boolean> {
 }
 
 async function startTestcontainers(): Promise<FoundServices> {
-  const [{ MySqlContainer }, { KafkaContainer }, { LocalstackContainer }] = await Promise.all([
-    import('@testcontainers/mysql'),
-    import('@testcontainers/kafka'),
-    import('@testcontainers/localstack'),
-  ]);
-  const [mysql, kafka, localstack] = await Promise.all([
+  const [{ MySqlContainer }, { KafkaContainer }, { LocalstackContainer }, { GenericContainer, Wait }] =
+    await Promise.all([
+      import('@testcontainers/mysql'),
+      import('@testcontainers/kafka'),
+      import('@testcontainers/localstack'),
+      import('testcontainers'),
+    ]);
+  const [mysql, kafka, localstack, registry] = await Promise.all([
     new MySqlContainer('mysql:8.4').withDatabase('lambda_realtime').start(),
     new KafkaContainer('confluentinc/cp-kafka:8.1.0').withKraft().start(),
     new LocalstackContainer('localstack/localstack:4').start(),
+    // The same registry as the native path (scripts/services/registry/pom.xml): Apicurio 2.4, in memory.
+    new GenericContainer('apicurio/apicurio-registry-mem:2.4.2.Final')
+      .withExposedPorts(8080)
+      .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
+      .start(),
   ]);
   return {
     endpoints: {
@@ -129,9 +141,10 @@ async function startTestcontainers(): Promise<FoundServices> {
         accessKeyId: 'test',
         secretAccessKey: 'test',
       },
+      schemaRegistryUrl: `http://${registry.getHost()}:${registry.getMappedPort(8080)}/apis/ccompat/v7`,
     },
     async stop() {
-      await Promise.all([mysql.stop(), kafka.stop(), localstack.stop()]);
+      await Promise.all([mysql.stop(), kafka.stop(), localstack.stop(), registry.stop()]);
     },
   };
 }
@@ -179,7 +192,12 @@ export async function findServices(env: NodeJS.ProcessEnv = process.env): Promis
 /** Checks that each service really answers; fails naming the service, the endpoint and what to start. */
 export async function probeServices(e: ServiceEndpoints): Promise<void> {
   const failures = (
-    await Promise.all([probeDatabase(e.db), probeKafka(e.kafkaBrokers), probeAwsApi(e.aws)])
+    await Promise.all([
+      probeDatabase(e.db),
+      probeKafka(e.kafkaBrokers),
+      probeAwsApi(e.aws),
+      probeSchemaRegistry(e.schemaRegistryUrl),
+    ])
   ).filter((f): f is string => f !== undefined);
   if (failures.length > 0) {
     throw new Error(
@@ -239,5 +257,18 @@ export async function probeAwsApi(aws: ServiceEndpoints['aws']): Promise<string 
     return `AWS API emulator at ${aws.endpoint}: ${(error as Error).message}`;
   } finally {
     client.destroy();
+  }
+}
+
+/** Undefined when the schema registry's Confluent-compatible API answers; otherwise what failed. */
+export async function probeSchemaRegistry(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${url.replace(/\/+$/, '')}/subjects`, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    await response.body?.cancel();
+    return response.ok ? undefined : `schema registry at ${url}: answered ${response.status}`;
+  } catch (error) {
+    return `schema registry at ${url}: ${(error as Error).message}`;
   }
 }

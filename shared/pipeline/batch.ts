@@ -17,6 +17,7 @@ import type { Domain } from './domain.ts';
 import { DataRejectedError, PermanentEventError, type PermanentReason } from './errors.ts';
 import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from './lambda-event.ts';
 import type { DimensionView, EventProcessor, EventWrite } from './processor.ts';
+import { type SourceDecoder, sourceDecoderFor } from './registry-records.ts';
 
 /** A record that can never be processed, on its way to the dead letters. */
 export interface DeadLetter {
@@ -100,11 +101,12 @@ interface Item {
 export async function processBatch(event: KafkaEvent, deps: BatchDependencies): Promise<BatchOutcome> {
   const now = deps.now ?? Date.now;
   const stats = emptyStats();
+  const sourceDecoder = await sourceDecoderFor(event, deps.catalog);
   const partitions = Object.entries(event.records ?? {}).map(([key, records]) => ({
     key,
     items: [...records]
       .sort((a, b) => a.offset - b.offset)
-      .map((record): Item => ({ record, decoded: decode(record, deps) })),
+      .map((record): Item => ({ record, decoded: decode(record, deps, sourceDecoder) })),
   }));
   const items = partitions.flatMap((p) => p.items);
   stats.received = items.length;
@@ -162,8 +164,13 @@ export async function processBatch(event: KafkaEvent, deps: BatchDependencies): 
   return finish(partitions, stopAt, stats, deps);
 }
 
-function decode(record: KafkaEventRecord, deps: BatchDependencies): DecodedRecord {
+function decode(
+  record: KafkaEventRecord,
+  deps: BatchDependencies,
+  sourceDecoder: SourceDecoder | undefined,
+): DecodedRecord {
   const decoded = decodeRecord(record, {
+    sourceDecoder,
     catalog: deps.catalog,
     domain: deps.domain.name,
     ...(deps.maxEventBytes ? { maxEventBytes: deps.maxEventBytes } : {}),

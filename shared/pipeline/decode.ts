@@ -8,6 +8,8 @@ import type { EventCatalog } from '../events/catalog.ts';
 import type * as z from '../events/zod.ts';
 import { PermanentEventError } from './errors.ts';
 import type { KafkaEventRecord } from './lambda-event.ts';
+import { fromRegistryJson, sourceFormatOf } from './registry-records.ts';
+import type { SourceDecoder } from './source-decoders.ts';
 
 /** Largest event value accepted (bytes): the DLQ column and sane payloads stay within it. */
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
@@ -31,6 +33,8 @@ export interface DecodeOptions {
    */
   topicDomains?: ReadonlySet<string>;
   maxEventBytes?: number;
+  /** Reads schema-registry SOURCE values (Avro, Protobuf); loaded by the batch when it has such records. */
+  sourceDecoder?: SourceDecoder | undefined;
 }
 
 export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): DecodedRecord {
@@ -51,7 +55,7 @@ export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): 
         `${EVENT_DOMAIN_HEADER} header names domain "${claimed}", which no function reading this topic owns`,
       );
     }
-    const json = parseJson(recordValue(record, options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES));
+    const json = readValue(record, options);
     const fields = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>;
     eventId = typeof fields.eventId === 'string' ? fields.eventId : undefined;
     // Without the header, another domain's record is that domain's function's to validate (and to
@@ -136,6 +140,14 @@ export function recordValue(record: KafkaEventRecord, maxBytes: number): Buffer 
     throw new PermanentEventError('oversize', `record value is ${bytes.length} bytes, more than ${maxBytes}`);
   }
   return bytes;
+}
+
+/** The value as an object: JSON text, registry-converted JSON, or (SOURCE format) Avro or Protobuf. */
+function readValue(record: KafkaEventRecord, options: DecodeOptions): unknown {
+  const bytes = recordValue(record, options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
+  const format = sourceFormatOf(record, bytes);
+  if (format && options.sourceDecoder) return options.sourceDecoder(format, bytes);
+  return record.valueSchemaMetadata ? fromRegistryJson(parseJson(bytes)) : parseJson(bytes);
 }
 
 function parseJson(bytes: Buffer): unknown {

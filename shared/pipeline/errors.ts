@@ -9,6 +9,8 @@ export const PERMANENT_REASONS = [
   'oversize',
   'not_utf8',
   'not_json',
+  /** Avro or Protobuf bytes (schema registry, SOURCE format) that do not decode. */
+  'not_decodable',
   'schema',
   'unknown_domain',
   /** Of a domain no function reading this topic owns, or its header and its body disagree. */

@@ -15,6 +15,15 @@ export interface KafkaEventRecord {
   key?: string | null;
   value: string | null;
   headers: Array<Record<string, number[]>>;
+  /** With a schema registry: the format and schema id the ESM validated the key/value against. */
+  keySchemaMetadata?: SchemaMetadata;
+  valueSchemaMetadata?: SchemaMetadata;
+}
+
+/** What the ESM adds to a record it validated against a schema registry (services-consume-kafka-events.html). */
+export interface SchemaMetadata {
+  dataFormat: 'AVRO' | 'PROTOBUF' | 'JSON' | (string & {});
+  schemaId: string;
 }
 
 export interface KafkaEvent {

@@ -15,7 +15,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const found = await findServices();
   console.log(
     `[services] via ${found.endpoints.source}: mysql ${found.endpoints.db.host}:${found.endpoints.db.port}, ` +
-      `kafka ${found.endpoints.kafkaBrokers.join(',')}, aws ${found.endpoints.aws.endpoint}`,
+      `kafka ${found.endpoints.kafkaBrokers.join(',')}, aws ${found.endpoints.aws.endpoint}, ` +
+      `schema registry ${found.endpoints.schemaRegistryUrl}`,
   );
   project.provide('services', found.endpoints);
   return () => found.stop();
