@@ -81,7 +81,7 @@ describe('the extension guide', () => {
     edit(
       'shared/domains/user.ts',
       'export const user = defineDomain({',
-      `export const userSignupV1 = z.object({ userId: id, channel: text(32).min(1) });
+      `export const userSignupV1 = z.object({ userId: id, channel: text(32).check(z.minLength(1)) });
 export const userSignupWide = defineTable({
   name: 'user_signup_wide',
   columns: { ...EVENT_COLUMNS, user_id: idColumn(), channel: varchar(32), ...USER_COLUMNS, ...KAFKA_COLUMNS },
