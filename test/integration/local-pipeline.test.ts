@@ -64,3 +64,28 @@ it('publishes a demo stream, accounts for every record, and logs no secret and n
     rmSync(logDir, { recursive: true, force: true });
   }
 }, 150_000);
+
+it('on one shared topic, each record has one owner: the others skip it by its event-domain header', async () => {
+  const logDir = mkdtempSync(join(tmpdir(), 'lrt-logs-'));
+  try {
+    const events = 300;
+    const { stdout } = await run(
+      process.execPath,
+      ['scripts/local/pipeline.ts', '--events', String(events), '--topology', 'shared', '--timeout', '90'],
+      { env: { ...process.env, ...endpointsToEnv(services()), LRT_LOG_DIR: logDir }, timeout: 120_000 },
+    );
+    expect(stdout).toContain('every published record is accounted for');
+    // Every mapping polled the whole topic…
+    expect(stdout).toMatch(new RegExp(`PolledEventCount\\s+${events}\\s+${events}\\s+${events}`));
+    // …and every record was skipped by exactly the two functions that do not own it — the malformed
+    // ones too, which no function could have read a domain from: the header alone decided.
+    const skipped = readdirSync(logDir)
+      .flatMap((file) => readFileSync(join(logDir, file), 'utf8').split('\n').filter(Boolean))
+      .map((line) => JSON.parse(line) as { message?: string; skippedOtherDomain?: number })
+      .filter((line) => line.message === 'batch done')
+      .reduce((sum, line) => sum + (line.skippedOtherDomain ?? 0), 0);
+    expect(skipped).toBe(2 * events);
+  } finally {
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}, 150_000);
