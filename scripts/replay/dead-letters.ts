@@ -147,7 +147,8 @@ export async function replayDeadLetters(options: DeadLetterReplayOptions): Promi
   if (!options.dryRun && !options.producer) throw new Error('a producer is needed unless it is a dry run');
   const result: DeadLetterReplayResult = { selected: 0, published: 0, deleted: 0, skipped: [] };
   let partitions = new Map<string, number>();
-  let after: [string, number, number] | undefined;
+  // Keyset pagination in Kafka order; the row id breaks ties between records of a recreated topic.
+  let after: [string, number, number, number] | undefined;
 
   while (result.selected < limit) {
     const take = Math.min(pageSize, limit - result.selected);
@@ -156,14 +157,14 @@ export async function replayDeadLetters(options: DeadLetterReplayOptions): Promi
               reason, event_id, function_domain, first_seen_at
          FROM event_dead_letter
         WHERE (${filter.sql})
-          ${after ? 'AND (kafka_topic, kafka_partition, kafka_offset) > (?, ?, ?)' : ''}
-        ORDER BY kafka_topic, kafka_partition, kafka_offset
+          ${after ? 'AND (kafka_topic, kafka_partition, kafka_offset, id) > (?, ?, ?, ?)' : ''}
+        ORDER BY kafka_topic, kafka_partition, kafka_offset, id
         LIMIT ${Number(take)}`,
       [...filter.params, ...(after ?? [])],
     );
     if (rows.length === 0) break;
     const last = rows[rows.length - 1]!;
-    after = [last.kafka_topic, last.kafka_partition, Number(last.kafka_offset)];
+    after = [last.kafka_topic, last.kafka_partition, Number(last.kafka_offset), Number(last.id)];
     result.selected += rows.length;
 
     const records: Array<{ row: DeadLetterRow; record: RawRecord }> = [];

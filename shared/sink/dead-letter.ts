@@ -36,7 +36,8 @@ export const eventDeadLetter = defineTable({
     function_domain: varchar(32),
     first_seen_at: datetime().byDatabase(),
   },
-  key: ['kafka_topic', 'kafka_partition', 'kafka_offset'],
+  // One row per Kafka record: its coordinates and its timestamp (a recreated topic reuses offsets).
+  key: ['kafka_topic', 'kafka_partition', 'kafka_offset', 'record_timestamp'],
 });
 
 export function deadLetterRow({ record, error, domain, eventId }: DeadLetter): TableRow {

@@ -301,6 +301,30 @@ describe('text is stored as it was sent', () => {
   });
 });
 
+describe('dead letters: one row per Kafka record', () => {
+  it('keeps the first row for the same record seen again, and a new row for a new record at a reused coordinate', async () => {
+    const at = 1_790_000_000_000;
+    const poison = (timestamp: number, text: string) =>
+      kafkaRecord({ topic: 'recreated', partition: 0, offset: 7, timestamp, value: text });
+    // The same record twice (a retry; every function of a shared topic): one row, the first.
+    for (const domain of ['user', 'order'] as const) {
+      expect(
+        (await domainHandler(domain, db)(kafkaEvent([poison(at, 'not json')]), lambdaContext()))
+          .batchItemFailures,
+      ).toEqual([]);
+    }
+    // The topic deleted and created again: offset 7 holds another record.
+    await domainHandler('user', db)(kafkaEvent([poison(at + 60_000, 'truncated {')]), lambdaContext());
+    const [letters] = (await db.conn.query(
+      'SELECT function_domain, CAST(record_value AS CHAR) AS value FROM event_dead_letter ORDER BY id',
+    )) as unknown as [Array<{ function_domain: string; value: string }>];
+    expect(letters).toEqual([
+      { function_domain: 'user', value: 'not json' },
+      { function_domain: 'user', value: 'truncated {' },
+    ]);
+  });
+});
+
 describe('newest wins on ties', () => {
   it('breaks equal event times by payload version, then event id, for every column group', async () => {
     const handler = domainHandler('order', db);
