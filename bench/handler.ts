@@ -9,10 +9,10 @@
  * this process (process.cpuUsage) and the MySQL server (/proc/<pid>/stat, when the server runs on
  * this machine), which is what sets Lambda's and the database's cost.
  */
-import { readFileSync } from 'node:fs';
 import type { Connection } from 'mysql2/promise';
 import { buildKafkaEvent, createLambdaContext, newLogStreamName } from '../local-esm/index.ts';
 import { demoStream } from '../scripts/local/demo-stream.ts';
+import { pidFileCpuMs } from '../scripts/services/process-cpu.ts';
 import { DOMAINS } from '../shared/domains/registry.ts';
 import type { ApplyResult, BatchSink, BatchWrites } from '../shared/pipeline/batch.ts';
 import type { Domain } from '../shared/pipeline/domain.ts';
@@ -45,16 +45,12 @@ export function spread(values: number[]): Spread {
   return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, min: sorted[0] ?? 0, max: sorted.at(-1) ?? 0 };
 }
 
-/** CPU time (ms) of the MySQL server process, when it runs on this machine. */
+/** CPU time (ms) of the MySQL server process, when it runs on this machine (its pid file). */
 export async function databaseCpu(conn: Connection): Promise<(() => number) | null> {
   try {
     const [[{ file }]] = (await conn.query('SELECT @@pid_file AS file')) as unknown as [[{ file: string }]];
-    const pid = readFileSync(file, 'utf8').trim();
-    const ticks = 100; // USER_HZ on Linux
-    return () => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) / ticks) * 1_000;
-    };
+    if (pidFileCpuMs(file) === undefined) return null;
+    return () => pidFileCpuMs(file) ?? 0;
   } catch {
     return null;
   }

@@ -22,7 +22,7 @@ export const DOMAINS = DOMAIN_NAMES;
 export type Domain = DomainName;
 
 /** The seed's single topic that every business system publishes to (`sharedTopic()`). */
-export const SHARED_TOPIC = 'business-events';
+const SHARED_TOPIC = 'business-events';
 
 /** Where every mapping sends records it gives up on, by default (the on-failure destination). */
 export const DEFAULT_FAILURE_TOPIC = `${SHARED_TOPIC}-failures`;

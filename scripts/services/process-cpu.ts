@@ -8,12 +8,11 @@ import { join } from 'node:path';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** utime + stime (and, with `children`, cutime + cstime) of a /proc stat file, in ms. */
-export function statCpuMs(path: string, children = false): number | undefined {
+/** utime + stime of a /proc stat file, in ms. */
+function statCpuMs(path: string): number | undefined {
   try {
     const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-    const [user, system] = children ? [fields[13], fields[14]] : [fields[11], fields[12]];
-    return ((Number(user) + Number(system)) / TICKS_PER_SECOND) * 1_000;
+    return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1_000;
   } catch {
     return undefined;
   }
@@ -28,7 +27,7 @@ export function pidFileCpuMs(pidFile: string): number | undefined {
   }
 }
 
-export interface ServicesCpuMs {
+interface ServicesCpuMs {
   mysql: number | undefined;
   kafka: number | undefined;
 }

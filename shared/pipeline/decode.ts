@@ -118,7 +118,7 @@ export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): 
 }
 
 /** The UTF-8 text of a record's header (the first of that name), if it has one. */
-export function headerText(record: KafkaEventRecord, name: string): string | undefined {
+function headerText(record: KafkaEventRecord, name: string): string | undefined {
   for (const header of record.headers ?? []) {
     const bytes = header?.[name];
     if (Array.isArray(bytes)) return Buffer.from(bytes).toString('utf8');
