@@ -1,31 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assembleBatch, BatchAssembler } from '../../../local-esm/batch-assembly.ts';
-import { PartitionQueue, type PendingRecord } from '../../../local-esm/partition-queue.ts';
-
-function pending(
-  offset: number,
-  options: { filteredOut?: boolean; bytes?: number; timestamp?: number } = {},
-) {
-  const record: PendingRecord = {
-    record: {
-      topic: 't',
-      partition: 0,
-      offset,
-      timestamp: options.timestamp ?? 0,
-      timestampType: 'CREATE_TIME',
-      value: null,
-      headers: [],
-    },
-    offset: BigInt(offset),
-    bytes: options.bytes ?? 10,
-    leaderEpoch: 0,
-    filteredOut: options.filteredOut ?? false,
-    invokeCount: 0,
-    failures: 0,
-    lastFunctionError: undefined,
-  };
-  return record;
-}
+import { PartitionQueue } from '../../../local-esm/partition-queue.ts';
+import { pending } from '../../support/pending-record.ts';
 
 const limits = (maxRecords: number, maxBytes = 1_000_000) => ({
   maxRecords,

@@ -1,30 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PartitionQueue, type PendingRecord } from '../../../local-esm/partition-queue.ts';
-
-function pending(
-  offset: number,
-  options: { filteredOut?: boolean; bytes?: number; timestamp?: number } = {},
-) {
-  const record: PendingRecord = {
-    record: {
-      topic: 't',
-      partition: 0,
-      offset,
-      timestamp: options.timestamp ?? 0,
-      timestampType: 'CREATE_TIME',
-      value: null,
-      headers: [],
-    },
-    offset: BigInt(offset),
-    bytes: options.bytes ?? 10,
-    leaderEpoch: 0,
-    filteredOut: options.filteredOut ?? false,
-    invokeCount: 0,
-    failures: 0,
-    lastFunctionError: undefined,
-  };
-  return record;
-}
+import { PartitionQueue } from '../../../local-esm/partition-queue.ts';
+import { pending } from '../../support/pending-record.ts';
 
 describe('PartitionQueue', () => {
   it('drops repeats of offsets it already holds (a re-fetch after a rebalance)', () => {
