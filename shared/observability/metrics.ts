@@ -43,6 +43,13 @@ export const METRIC = {
   batchDuration: 'BatchDurationMs',
   eventAge: 'EventAgeMs',
   endToEndLatency: 'EndToEndLatencyMs',
+  /**
+   * Batches refused because the path to the database is set up wrongly, so no retry can succeed
+   * until an operator acts: the connection reports affected rows as MySQL does not (a proxy that
+   * drops CLIENT_FOUND_ROWS off), an insecure transport refused, the server's settings not the
+   * pinned ones. Alarmed (infra/lib/monitoring.ts): any value pages.
+   */
+  databaseConfigErrors: 'DatabaseConfigErrors',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
