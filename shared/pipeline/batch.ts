@@ -14,7 +14,12 @@ import type { EventCatalog } from '../events/catalog.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type DecodedRecord, decodeRecord } from './decode.ts';
 import type { Domain } from './domain.ts';
-import { DataRejectedError, PermanentEventError, type PermanentReason } from './errors.ts';
+import {
+  isDatabaseConfigError,
+  isDataRejectedError,
+  PermanentEventError,
+  type PermanentReason,
+} from './errors.ts';
 import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from './lambda-event.ts';
 import type { DimensionView, EventProcessor, EventWrite } from './processor.ts';
 import { type SourceDecoder, sourceDecoderFor } from './registry-records.ts';
@@ -72,6 +77,8 @@ export interface BatchStats {
   duplicates: number;
   deadLettered: Partial<Record<PermanentReason, number>>;
   reportedForRetry: number;
+  /** 1 when the batch was refused because the database is set up wrongly (DatabaseConfigError). */
+  databaseConfigErrors: number;
   skippedOtherDomain: number;
   /** Lookups that found no row, by dimension name. */
   dimensionMisses: Record<string, number>;
@@ -117,7 +124,14 @@ export async function processBatch(event: KafkaEvent, deps: BatchDependencies): 
   // Where each partition stops: the index of its first record to report, if any.
   const stopAt = new Map<string, number>();
   const reportFromFirstWrite = (reason: string, error: unknown) => {
-    deps.log.warn(`${reason}; reporting the batch's records for retry`, { error });
+    if (isDatabaseConfigError(error)) {
+      stats.databaseConfigErrors = 1;
+      deps.log.error(`${reason}: the database is set up wrongly; reporting the batch's records for retry`, {
+        error,
+      });
+    } else {
+      deps.log.warn(`${reason}; reporting the batch's records for retry`, { error });
+    }
     for (const p of partitions) {
       const first = p.items.findIndex((item) => item.decoded.kind !== 'foreign');
       if (first >= 0) stopAt.set(p.key, Math.min(stopAt.get(p.key) ?? first, first));
@@ -153,7 +167,7 @@ export async function processBatch(event: KafkaEvent, deps: BatchDependencies): 
     const result = await deps.sink.apply(toWrites(writable));
     tally(result, writable, stats, now());
   } catch (error) {
-    if (error instanceof DataRejectedError) {
+    if (isDataRejectedError(error)) {
       deps.log.warn('database rejected a value in the batch; applying record by record', { error });
       await applyOneByOne(partitions, stopAt, deps, stats, now);
     } else {
@@ -299,7 +313,7 @@ async function applyOneByOne(
         try {
           tally(await deps.sink.apply(toWrites([item])), [item], stats, now());
         } catch (error) {
-          if (!(error instanceof DataRejectedError) || item.decoded.kind !== 'event') throw error;
+          if (!isDataRejectedError(error) || item.decoded.kind !== 'event') throw error;
           const rejected = new PermanentEventError('rejected_by_database', error.message);
           item.decoded = { kind: 'invalid', error: rejected, eventId: item.decoded.event.eventId };
           delete item.write;
@@ -358,6 +372,7 @@ function emptyStats(): BatchStats {
     duplicates: 0,
     deadLettered: {},
     reportedForRetry: 0,
+    databaseConfigErrors: 0,
     skippedOtherDomain: 0,
     dimensionMisses: {},
     processedByType: {},

@@ -6,7 +6,7 @@
 import { type BusinessEvent, businessEventSchema, EVENT_DOMAIN_HEADER } from '../events/business-event.ts';
 import type { EventCatalog } from '../events/catalog.ts';
 import type * as z from '../events/zod.ts';
-import { PermanentEventError } from './errors.ts';
+import { isPermanentEventError, PermanentEventError } from './errors.ts';
 import type { KafkaEventRecord } from './lambda-event.ts';
 import { fromRegistryJson, sourceFormatOf } from './registry-records.ts';
 import type { SourceDecoder } from './source-decoders.ts';
@@ -111,8 +111,7 @@ export function decodeRecord(record: KafkaEventRecord, options: DecodeOptions): 
     if (!payload.success) throw schemaError(`${event.type} ${entry.version} payload`, payload.error);
     return { kind: 'event', event: { ...event, payload: payload.data as Record<string, unknown> } };
   } catch (error) {
-    if (error instanceof PermanentEventError)
-      return { kind: 'invalid', error, ...(eventId ? { eventId } : {}) };
+    if (isPermanentEventError(error)) return { kind: 'invalid', error, ...(eventId ? { eventId } : {}) };
     throw error;
   }
 }

@@ -18,7 +18,7 @@ import avro from 'avsc';
 import protobuf from 'protobufjs';
 import type { CatalogEntry, EventCatalog } from '../events/catalog.ts';
 import type { SourceSchemas } from '../events/schema-formats.ts';
-import { PermanentEventError } from './errors.ts';
+import { isPermanentEventError, PermanentEventError } from './errors.ts';
 
 export type SourceDataFormat = 'AVRO' | 'PROTOBUF';
 
@@ -101,7 +101,7 @@ function safely<T>(decode: () => T): T {
   try {
     return decode();
   } catch (error) {
-    if (error instanceof PermanentEventError) throw error;
+    if (isPermanentEventError(error)) throw error;
     // Never the library's message verbatim: it may quote the value, and messages reach logs.
     throw notDecodable('', (error as Error).name);
   }

@@ -126,6 +126,7 @@ function recordMetrics(
     metrics.add(METRIC.eventsDeadLettered, 'Count', count, { reason });
   }
   metrics.add(METRIC.recordsReportedForRetry, 'Count', stats.reportedForRetry);
+  metrics.add(METRIC.databaseConfigErrors, 'Count', stats.databaseConfigErrors);
   metrics.add(METRIC.recordsSkippedOtherDomain, 'Count', stats.skippedOtherDomain);
   for (const cache of dimensions.values()) {
     const s = cache.takeStats();

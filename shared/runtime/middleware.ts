@@ -17,19 +17,14 @@ type KafkaMiddleware = middy.MiddlewareObj<KafkaEvent, KafkaBatchResponse, Error
 export function kafkaBatchGuard(log: Logger): KafkaMiddleware {
   return {
     before(request) {
-      const event = request.event as Partial<KafkaEvent> | undefined;
-      if (!event || typeof event.records !== 'object' || event.records === null) {
-        throw new Error('not a Lambda Kafka event: no "records" object');
-      }
-      for (const [partition, list] of Object.entries(event.records)) {
-        if (!Array.isArray(list))
-          throw new Error(`malformed Lambda Kafka event: records["${partition}"] is not a list`);
-      }
+      const problem = malformation(request.event);
+      if (problem) throw new Error(problem);
     },
     onError(request) {
       const records = (request.event as Partial<KafkaEvent> | undefined)?.records;
+      // A malformed event names no record safely: the invocation fails (before() threw).
       const batchItemFailures =
-        records && typeof records === 'object'
+        records && typeof records === 'object' && malformation(request.event) === undefined
           ? Object.entries(records).flatMap(([partition, list]) =>
               (Array.isArray(list) ? list : [])
                 .filter((r) => Number.isSafeInteger((r as Partial<KafkaEventRecord> | null)?.offset))
@@ -48,6 +43,32 @@ export function kafkaBatchGuard(log: Logger): KafkaMiddleware {
       request.response = { batchItemFailures };
     },
   };
+}
+
+/**
+ * Why an invocation cannot be a Lambda Kafka event, or undefined. Every record must be nameable in
+ * a partial batch response — its `records` key and a whole-number `offset` — or no answer is safe:
+ * an identifier without an offset is malformed to Lambda, and leaving a record out of a report
+ * would let its partition move past it. So a batch holding such a record fails as a whole.
+ */
+export function malformation(event: unknown): string | undefined {
+  const records = (event as Partial<KafkaEvent> | null | undefined)?.records;
+  if (typeof records !== 'object' || records === null || Array.isArray(records)) {
+    return 'not a Lambda Kafka event: no "records" object';
+  }
+  for (const [partition, list] of Object.entries(records)) {
+    if (!Array.isArray(list)) return `malformed Lambda Kafka event: records["${partition}"] is not a list`;
+    for (const [index, record] of list.entries()) {
+      const offset = (record as Partial<KafkaEventRecord> | null)?.offset;
+      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+        return `malformed Lambda Kafka event: records["${partition}"][${index}] is not a record`;
+      }
+      if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
+        return `malformed Lambda Kafka event: records["${partition}"][${index}] has no whole-number offset`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Writes the invocation's metrics (EMF) after it, whatever the outcome. */

@@ -13,7 +13,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
-import { DataRejectedError, TransientError } from '../pipeline/errors.ts';
+import {
+  DatabaseConfigError,
+  DataRejectedError,
+  isTransientError,
+  TransientError,
+} from '../pipeline/errors.ts';
 import type { CredentialsProvider, DbCredentials } from './credentials.ts';
 import { classifyDbError } from './db-errors.ts';
 
@@ -131,7 +136,12 @@ export class Database {
           reauthenticated = true;
           continue;
         }
-        if (error instanceof TransientError) throw error;
+        if (isTransientError(error)) throw error;
+        if (kind === 'configuration') {
+          throw new DatabaseConfigError(`database set up wrongly: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
         const what = kind === 'other' ? 'error' : kind.replace('_', ' ');
         throw new TransientError(`database ${what}: ${(error as Error).message}`, { cause: error });
       } finally {

@@ -2,6 +2,8 @@
  * What a MySQL/MariaDB error means for a batch. Codes from the MySQL and MariaDB error references;
  * mysql2 puts the server's number in `errno` and its own network failures in `code`.
  */
+import { brand, errorKind } from '../pipeline/errors.ts';
+
 export type DbErrorKind =
   /** Another transaction won a lock race: retry the transaction. */
   | 'lock_conflict'
@@ -11,6 +13,8 @@ export type DbErrorKind =
   | 'connection'
   /** A value the table does not accept: permanent for the record carrying it. */
   | 'data'
+  /** The connection path is set up wrongly (an insecure transport refused): an operator must act. */
+  | 'configuration'
   /** Anything else: treated as transient, never as the record's fault. */
   | 'other';
 
@@ -22,6 +26,7 @@ export class ConcurrentWriteError extends Error {
   override readonly name = 'ConcurrentWriteError';
   constructor(duplicates: number) {
     super(`${duplicates} event(s) of the batch were committed by another writer meanwhile`);
+    brand(this, 'concurrent_write');
   }
 }
 
@@ -49,15 +54,20 @@ const CONNECTION_CODES = new Set([
 ]);
 // data too long, out of range, incorrect value/datetime, null into NOT NULL, invalid JSON, CHECK
 const DATA_ERRNO = new Set([1406, 1264, 1366, 1292, 1048, 1265, 3140, 4025, 3819]);
+// MySQL's ER_SECURE_TRANSPORT_REQUIRED: "Connections using insecure transport are prohibited while
+// --require_secure_transport=ON" (MySQL 8.4 server error reference). Retrying cannot help.
+// (MariaDB 10.11 refuses the login instead, as access denied: 1045.)
+const CONFIGURATION_ERRNO = new Set([3159]);
 
 export function classifyDbError(error: unknown): DbErrorKind {
-  if (error instanceof ConcurrentWriteError) return 'lock_conflict';
+  if (errorKind(error) === 'concurrent_write') return 'lock_conflict';
   const { errno, code } = (error ?? {}) as { errno?: number; code?: string };
   if (typeof errno === 'number') {
     if (LOCK_CONFLICT.has(errno)) return 'lock_conflict';
     if (ACCESS_DENIED.has(errno)) return 'access_denied';
     if (CONNECTION_ERRNO.has(errno)) return 'connection';
     if (DATA_ERRNO.has(errno)) return 'data';
+    if (CONFIGURATION_ERRNO.has(errno)) return 'configuration';
   }
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection';
   if (

@@ -36,6 +36,31 @@ const AWS_SAMPLE_MSK_EVENT = {
   },
 };
 
+/**
+ * AWS's sample MSK event with Protobuf records from a schema registry (Powertools for AWS Lambda,
+ * packages/kafka/tests/events/protobuf.json), one good event of ours added: values of another
+ * schema are bad records to this function, dead-lettered one by one, the batch never retried.
+ */
+const AWS_SAMPLE_PROTOBUF_EVENT = {
+  ...AWS_SAMPLE_MSK_EVENT,
+  records: {
+    'mytopic-0': [
+      ['COkHEgZMYXB0b3AZUrgehes/j0A=', { dataFormat: 'PROTOBUF' }],
+      [
+        'COoHEgpTbWFydHBob25lGVK4HoXrv4JA',
+        { dataFormat: 'PROTOBUF', schemaId: '7d55d475-2244-4485-8341-f74468c1e058' },
+      ],
+      ['COsHEgpIZWFkcGhvbmVzGUjhehSuv2JA', { dataFormat: 'PROTOBUF', schemaId: '2' }],
+    ].map(([value, valueSchemaMetadata], i) => ({
+      ...AWS_SAMPLE_MSK_EVENT.records['mytopic-0'][0],
+      offset: 115 + i,
+      timestamp: 1545084650987 + i,
+      value,
+      valueSchemaMetadata,
+    })),
+  },
+};
+
 let db: TestDatabase;
 let runtime: LambdaRuntime;
 let codeDir: string;
@@ -78,6 +103,30 @@ describe('the user bundle under the Runtime Interface Emulator', () => {
     expect(runtime.initDurationsMs.length).toBe(1);
   });
 
+  it("dead-letters AWS's sample Protobuf records one by one (the lazily loaded decoder bundle's errors recognised)", async () => {
+    const login = businessEvent('user_login', {}, { userId: 'u1' });
+    const event = structuredClone(AWS_SAMPLE_PROTOBUF_EVENT) as typeof AWS_SAMPLE_PROTOBUF_EVENT;
+    event.records['mytopic-0'].push({
+      ...kafkaRecord({ topic: 'mytopic', offset: 118, value: login }),
+      key: 'NDI=',
+      headers: [],
+    } as never);
+    expect(await runtime.invoke(event)).toEqual({ batchItemFailures: [] });
+    const [rows] = await db.conn.query(
+      'SELECT kafka_offset, reason FROM event_dead_letter WHERE kafka_offset BETWEEN 115 AND 117 ORDER BY kafka_offset',
+    );
+    expect((rows as Array<{ reason: string }>).map((r) => r.reason)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^(not_decodable|unknown_type|unknown_version|schema)$/),
+      ]),
+    );
+    expect(rows).toHaveLength(3);
+    expect(await dump(db.conn, 'user_event_wide', 'event_id')).toContainEqual(
+      expect.objectContaining({ event_id: login.eventId }),
+    );
+    await db.truncate();
+  });
+
   it('writes a batch of events and answers with no failures', async () => {
     const login = businessEvent('user_login', {}, { userId: 'u1' });
     const event = kafkaEvent([
@@ -94,6 +143,17 @@ describe('the user bundle under the Runtime Interface Emulator', () => {
       'a partition that is not a list',
       { eventSource: 'aws:kafka', records: { 't-0': { offset: 1 } } },
       /is not a list/,
+    ],
+    ['"records" a list', { eventSource: 'aws:kafka', records: [] }, /no "records" object/],
+    [
+      'a null record',
+      { eventSource: 'aws:kafka', records: { 't-0': [{ offset: 1 }, null] } },
+      /is not a record/,
+    ],
+    [
+      'a record without an offset',
+      { eventSource: 'aws:kafka', records: { 't-0': [{ topic: 't', partition: 0 }] } },
+      /no whole-number offset/,
     ],
   ])('fails the invocation when no record can be named: %s', async (_name, event, message) => {
     const error = await runtime.invoke(event).catch((e: unknown) => e);

@@ -132,4 +132,13 @@ describe('architecture', () => {
     }
     expect([...outside].sort()).toEqual(['infra/config/event-sources.ts', 'shared/pipeline/lambda-event.ts']);
   });
+
+  it('recognises the project errors by their brand, never by instanceof (bundles carry their own copies)', () => {
+    const classes =
+      /instanceof\s+(PermanentEventError|TransientError|DatabaseConfigError|DataRejectedError|ConcurrentWriteError)\b/;
+    const offenders = [...graph.keys()]
+      .filter((file) => !file.startsWith('test/'))
+      .filter((file) => classes.test(readFileSync(join(root, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
 });
