@@ -395,10 +395,8 @@ export function parseShowGrant(line: string): ShownGrant {
   const body = text.slice('GRANT '.length);
   const [head, ...rest] = splitTopLevel(body, ' TO ');
   if (head === undefined || rest.length === 0) throw new UsersError(`no grantee in: ${line}`);
-  // Quoted strings (MariaDB's password hash) cannot hold the options' keywords.
-  const tail = splitTopLevel(rest.join(' TO '), "'")
-    .filter((_, i) => i % 2 === 0)
-    .join("''");
+  // Without its quoted strings (MariaDB's password hash), which cannot hold the options' keywords.
+  const tail = rest.join(' TO ').replace(/'(?:[^'\\]|\\.|'')*'/g, "''");
   const grantOption = /\bWITH\b.*\bGRANT OPTION\b/i.test(tail);
   const on = splitTopLevel(head, ' ON ');
   if (on.length === 1) {

@@ -305,3 +305,22 @@ describe('a run as the RDS master user on MySQL 8.4', () => {
     expect(admin.sent).toEqual(["REVOKE BACKUP_ADMIN ON *.* FROM 'lrt_mig_clone'@'%'"]);
   });
 });
+
+describe('parseShowGrant, odd corners', () => {
+  it('reads WITH GRANT OPTION after a password hash, and never inside a quoted string', () => {
+    expect(
+      parseShowGrant("GRANT PROCESS ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD '*AB' WITH GRANT OPTION"),
+    ).toMatchObject({ grantOption: true });
+    expect(
+      parseShowGrant("GRANT PROCESS ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD 'WITH GRANT OPTION'"),
+    ).toMatchObject({
+      grantOption: false,
+    });
+  });
+
+  it('keeps " TO " and " ON " inside backquoted names where they belong', () => {
+    expect(parseShowGrant('GRANT SELECT ON `a TO b`.`on ON x` TO `u`@`%`')).toMatchObject({
+      level: { kind: 'table', database: 'a TO b', table: 'on ON x' },
+    });
+  });
+});
