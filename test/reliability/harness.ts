@@ -31,6 +31,7 @@ import type { PermanentReason } from '../../shared/pipeline/errors.ts';
 import { configVariables } from '../../shared/runtime/config.ts';
 import { freshDatabase, type TestDatabase } from '../support/database.ts';
 import { uniqueName } from '../support/services.ts';
+import { type DimensionEpoch, type ProducedEvent, readDimensions } from './expected-state.ts';
 
 const run = promisify(execFile);
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,8 +46,11 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** What the pipeline must do with a record (docs/architecture.md, "Nothing lost"; README failure outcomes). */
 export type Expectation =
-  /** A valid event of `domain`: its wide-table row, once per eventId (later copies are absorbed). */
-  | { kind: 'event'; eventId: string; domain: DomainName }
+  /**
+   * A valid event of `domain`: its wide-table row, once per eventId (later copies are absorbed).
+   * `event` is the event as produced, from which the state tables are recomputed (./expected-state.ts).
+   */
+  | { kind: 'event'; eventId: string; domain: DomainName; event: ProducedEvent }
   /** Permanently bad: one event_dead_letter row (with this reason, when given). */
   | { kind: 'dead-letter'; reason?: PermanentReason };
 
@@ -118,6 +122,11 @@ export class ScenarioRun {
   readonly notes: string[] = [];
   /** Positions in `specs` a scenario noted (where a fault began, say). */
   readonly marks = new Map<string, number>();
+  /**
+   * The dimension rows the functions enrich from: as seeded (from record 0), then each change a
+   * scenario made and the record from which every function is certain to see it.
+   */
+  readonly dimensions: DimensionEpoch[] = [];
   /** Records handed to the producer again after a failed send (they may be in the topic twice). */
   resent = 0;
   #producer: Producer | undefined;
@@ -152,6 +161,7 @@ export class ScenarioRun {
     await db.conn.query(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password]);
     await db.conn.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${db.name}.* TO '${user}'@'%'`);
     const scenario = new ScenarioRun(ctx, name, db, user);
+    scenario.dimensions.push({ from: 0, rows: await readDimensions(db.conn) });
     await ctx.secrets.send(
       new CreateSecretCommand({ Name: scenario.secretId, SecretString: scenario.secretValue(password) }),
     );
@@ -860,11 +870,13 @@ export function* demoRecords(
       value: record.value,
       expect:
         record.expect === 'dead-letter'
-          ? { kind: 'dead-letter' }
+          ? // Published without an event-domain header, on the topic every function reads.
+            { kind: 'dead-letter', reason: record.reason!.unrouted }
           : {
               kind: 'event',
               eventId: record.eventId!,
               domain: record.domain as 'user' | 'order' | 'product',
+              event: record.event!,
             },
     };
   }
