@@ -5,13 +5,20 @@
  * than the documented one, a state row that differs from what the produced events say (even when
  * the event rows were falsified to match it).
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endpointsToEnv } from '../../scripts/services/find-services.ts';
 import type { DomainName } from '../../shared/domains/registry.ts';
 import { account } from '../reliability/accounting.ts';
 import { type DimensionEpoch, type ProducedEvent, readDimensions } from '../reliability/expected-state.ts';
 import type { RecordSpec, TopicRecord } from '../reliability/harness.ts';
 import { domainHandler, freshDatabase, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
+import { services } from '../support/services.ts';
 
 const TOPIC = 'acct-topic';
 let db: TestDatabase;
@@ -197,4 +204,32 @@ describe('reliability accounting', () => {
     expect(problems).not.toContain('user_profile_wide "acct-u2"');
     expect(problems).toContain('order_wide "acct-o1"');
   });
+});
+
+describe('the scenarios that restart a native service', () => {
+  it("fail, saying so, when the services are not this checkout's native ones (never a proxy-only outage)", async () => {
+    const noServices = mkdtempSync(join(tmpdir(), 'lrt-no-services-'));
+    try {
+      const result = await promisify(execFile)(
+        process.execPath,
+        ['test/reliability/suite.ts', '--size', 'ci', '--only', 'mysql-outage,kafka-restart'],
+        {
+          env: { ...process.env, ...endpointsToEnv(services()), LRT_SERVICES_DIR: noServices },
+          timeout: 110_000,
+        },
+      ).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code?: number; stdout?: string }) => ({ code: e.code, stdout: e.stdout ?? '' }),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/mysql-outage .*FAILED/);
+      expect(result.stdout).toMatch(/kafka-restart .*FAILED/);
+      expect(result.stdout).toContain('mysql-outage needs the native MariaDB this checkout started');
+      expect(result.stdout).toContain('Without it the scenario would be a proxy-only outage');
+      expect(result.stdout).toContain('kafka-restart needs the native broker this checkout started');
+      expect(result.stdout).toContain(`${noServices}/mysql/pid does not exist`);
+    } finally {
+      rmSync(noServices, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

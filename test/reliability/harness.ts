@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -772,7 +772,7 @@ export class RunnerProcess {
  * another port, a testcontainer or an adopted service is never touched.
  */
 export function nativeService(service: 'kafka' | 'mysql', port: number): { pid: number } | { why: string } {
-  const state = process.env.LRT_SERVICES_DIR ?? join(ROOT, '.services');
+  const state = servicesState();
   const pidFile = join(state, service, 'pid');
   if (!existsSync(pidFile))
     return { why: `${pidFile} does not exist (scripts/services.sh up did not start it here)` };
@@ -791,6 +791,22 @@ export function nativeService(service: 'kafka' | 'mysql', port: number): { pid: 
   if (!serves)
     return { why: `the ${service} this checkout started (pid ${pid}) does not serve port ${port}` };
   return { pid };
+}
+
+/** The native services' state directory: LRT_SERVICES_DIR (as scripts/services.sh reads it), else this checkout's. */
+function servicesState(): string {
+  return process.env.LRT_SERVICES_DIR ?? join(ROOT, '.services');
+}
+
+/**
+ * The scripts/services.sh that owns the state directory: that of the checkout whose `.services` it
+ * is (a git worktree using its main checkout's services restarts them as that checkout does), else
+ * this one's.
+ */
+function servicesScript(): string {
+  const state = servicesState();
+  const owner = join(state, '..', 'scripts', 'services.sh');
+  return basename(state) === '.services' && existsSync(owner) ? owner : join(ROOT, 'scripts', 'services.sh');
 }
 
 /**
@@ -822,7 +838,8 @@ export async function restartNative(
   if (downMs > 0) await sleep(downMs);
   log(`  ${service} stopped; scripts/services.sh up`);
   try {
-    await run('bash', [join(ROOT, 'scripts', 'services.sh'), 'up'], { cwd: ROOT, timeout: 10 * 60_000 });
+    const script = servicesScript();
+    await run('bash', [script, 'up'], { cwd: join(dirname(script), '..'), timeout: 10 * 60_000 });
   } catch (error) {
     throw new Error(`scripts/services.sh up failed: ${(error as { stderr?: string }).stderr ?? error}`);
   }
