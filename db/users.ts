@@ -205,15 +205,57 @@ export async function ensureUsers(admin: Connection, users: DatabaseUsers): Prom
       report.created.push(login.user);
     }
   }
-  const wanted = {
-    database: users.database,
-    databaseWide: new Set(MIGRATOR_PRIVILEGES),
-    perTable: new Map(),
-  };
   for (const user of await existing(admin, rotationPair(users.migrator.user))) {
-    await converge(admin, user, wanted, serverKind(version), report);
+    await converge(admin, user, migratorWanted(users), serverKind(version), report);
   }
   return report;
+}
+
+const migratorWanted = (users: DatabaseUsers): WantedPrivileges => ({
+  database: users.database,
+  databaseWide: new Set(MIGRATOR_PRIVILEGES),
+  perTable: new Map(),
+});
+
+const appWanted = (
+  users: DatabaseUsers,
+  tables: readonly Pick<Table, 'name'>[],
+  dimensions: readonly { table: Pick<Table, 'name'> }[],
+): WantedPrivileges => ({
+  database: users.database,
+  databaseWide: new Set<string>(),
+  perTable: appTablePrivileges(tables, dimensions),
+});
+
+/**
+ * What a run would change, changing nothing: a missing user, and each GRANT or REVOKE it would
+ * send (`npm run smoke`'s grants check, db/verify.ts). Empty when the users are as defined.
+ */
+export async function usersDrift(
+  admin: Connection,
+  users: DatabaseUsers,
+  tables: readonly Pick<Table, 'name'>[],
+  dimensions: readonly { table: Pick<Table, 'name'> }[],
+): Promise<string[]> {
+  const { version } = await validate(admin, users);
+  const problems: string[] = [];
+  for (const [login, wanted] of [
+    [users.app, appWanted(users, tables, dimensions)],
+    [users.migrator, migratorWanted(users)],
+  ] as const) {
+    if (!(await userExists(admin, login.user))) problems.push(`${login.user}: missing`);
+    for (const user of await existing(admin, rotationPair(login.user))) {
+      const [rows] = (await admin.query(`SHOW GRANTS FOR ?@'%'`, [user])) as unknown as [
+        Array<Record<string, unknown>>,
+      ];
+      const { grants, revokes } = planPrivileges(user, parseShowGrants(rows), wanted, serverKind(version));
+      problems.push(
+        ...grants.map((g) => `to grant ${g.report}`),
+        ...revokes.map((r) => `to revoke ${r.report}`),
+      );
+    }
+  }
+  return problems;
 }
 
 /**
@@ -241,7 +283,7 @@ export async function grantTables(
     );
   }
   const report = emptyReport();
-  const wanted = { database: users.database, databaseWide: new Set<string>(), perTable };
+  const wanted = appWanted(users, tables, dimensions);
   for (const user of await existing(admin, rotationPair(users.app.user))) {
     await converge(admin, user, wanted, serverKind(version), report);
   }
