@@ -12,7 +12,9 @@ import {
   int,
   json,
   longblob,
+  type Row,
   rowOf,
+  type SqlValue,
   type TableRow,
   text,
   varbinary,
@@ -54,6 +56,27 @@ export function deadLetterRow({ record, error, domain, eventId }: DeadLetter): T
     event_id: eventId?.slice(0, 255) ?? null,
     function_domain: domain,
   });
+}
+
+/**
+ * Orders dead-letter rows as event_dead_letter's unique key orders them (the topic's collation is
+ * ascii_bin: byte order), so the sink's upserts lock the keys in one order.
+ */
+export function compareDeadLetterRows(a: Row, b: Row): number {
+  for (const column of eventDeadLetter.key) {
+    const order = compareValues(a[column], b[column]);
+    if (order !== 0) return order;
+  }
+  return 0;
+}
+
+function compareValues(a: SqlValue | undefined, b: SqlValue | undefined): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1; // NULL first, as in the index
+  if (b === null || b === undefined) return 1;
+  const x = a instanceof Date ? a.getTime() : a;
+  const y = b instanceof Date ? b.getTime() : b;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export interface StoredHeader {
