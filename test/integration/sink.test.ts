@@ -378,6 +378,35 @@ describe('dead letters: one row per Kafka record', () => {
   });
 });
 
+describe('dead letters: always writable, written once', () => {
+  it('dead-letters a record timestamped after year 9999 and one without a timestamp, once each however often delivered', async () => {
+    const far = kafkaRecord({
+      topic: 'odd-times',
+      partition: 0,
+      offset: 1,
+      timestamp: 8.64e15,
+      value: 'not json',
+    });
+    const none = kafkaRecord({ topic: 'odd-times', partition: 0, offset: 2, value: 'not json either' });
+    delete (none as Partial<KafkaEventRecord>).timestamp;
+    const good = kafkaRecord({ topic: 'odd-times', partition: 0, offset: 3, value: userBatch().events[0]! });
+    for (let delivery = 0; delivery < 3; delivery++) {
+      const response = await domainHandler('user', db)(kafkaEvent([far, none, good]), lambdaContext());
+      // Nothing held up: the good record behind them is written, nothing is reported for retry.
+      expect(response.batchItemFailures).toEqual([]);
+    }
+    const [letters] = (await db.conn.query(
+      `SELECT kafka_offset, record_timestamp, CAST(record_timestamp_ms AS CHAR) AS ms, reason
+         FROM event_dead_letter WHERE kafka_topic = 'odd-times' ORDER BY id`,
+    )) as unknown as [Array<Record<string, unknown>>];
+    expect(letters).toEqual([
+      { kafka_offset: '1', record_timestamp: null, ms: '8640000000000000', reason: 'not_json' },
+      { kafka_offset: '2', record_timestamp: null, ms: '-1', reason: 'not_json' },
+    ]);
+    expect(await dump(db.conn, 'user_event_wide', 'event_id')).toHaveLength(1);
+  });
+});
+
 describe('newest wins on ties', () => {
   it('breaks equal event times by payload version, then event id, for every column group', async () => {
     const handler = domainHandler('order', db);

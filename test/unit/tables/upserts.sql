@@ -190,6 +190,7 @@ INSERT INTO `event_dead_letter` (
   `kafka_partition`,
   `kafka_offset`,
   `record_timestamp`,
+  `record_timestamp_ms`,
   `record_key`,
   `record_value`,
   `headers`,
@@ -197,7 +198,7 @@ INSERT INTO `event_dead_letter` (
   `error_message`,
   `event_id`,
   `function_domain`
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS `new`
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS `new`
 ON DUPLICATE KEY UPDATE
   `kafka_topic` = `event_dead_letter`.`kafka_topic`;
 
@@ -400,6 +401,7 @@ INSERT INTO `event_dead_letter` (
   `kafka_partition`,
   `kafka_offset`,
   `record_timestamp`,
+  `record_timestamp_ms`,
   `record_key`,
   `record_value`,
   `headers`,
@@ -407,7 +409,7 @@ INSERT INTO `event_dead_letter` (
   `error_message`,
   `event_id`,
   `function_domain`
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON DUPLICATE KEY UPDATE
   `kafka_topic` = `event_dead_letter`.`kafka_topic`;
 
