@@ -571,10 +571,10 @@ export function likeRegExp(pattern: string, escapeChar?: string): RegExp | undef
     if (escapeChar !== undefined && c === escapeChar) {
       const next = chars[++i];
       if (next === undefined) return undefined;
-      source += next.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+      source += next.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     } else if (c === '%') source += '[\\s\\S]*';
     else if (c === '_') source += '[\\s\\S]';
-    else source += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    else source += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${source}$`, 'u');
 }
@@ -691,7 +691,7 @@ function textOf(t: SqlType): (v: Value) => Value {
     case 'STRING':
       return (v) => v;
     default:
-      return (v) => JSON.stringify(v);
+      return (v) => (typeof v === 'string' ? v : JSON.stringify(v));
   }
 }
 

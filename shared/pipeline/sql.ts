@@ -21,28 +21,43 @@
  *   INSERT INTO user_profile_wide
  *   SELECT e.userId AS user_id,
  *          COUNT(*) FILTER (WHERE type = 'user_login') AS login_count,
+ *          COUNT(*) FILTER (WHERE type = 'user_view') AS view_count,
+ *          COUNT(*) FILTER (WHERE type = 'user_purchase') AS purchase_count,
  *          SUM(e.amount) FILTER (WHERE type = 'user_purchase') AS purchase_amount,
+ *          LAST_VALUE(CASE WHEN type = 'user_login' THEN TO_TIMESTAMP_LTZ(e.loginTime, 3) END) AS last_login_at,
  *          LAST_VALUE(CASE WHEN type = 'user_login' THEN e.device END) AS last_device,
- *          LAST_VALUE(u.user_name) AS user_name
+ *          LAST_VALUE(u.user_name) AS user_name,
+ *          LAST_VALUE(u.user_level) AS user_level,
+ *          LAST_VALUE(u.region) AS region
  *   FROM events e
  *   LEFT JOIN dim_user u ON u.user_id = e.userId
  *   WHERE type IN ('user_login', 'user_purchase', 'user_view')
  *   GROUP BY e.userId
  *
+ * docs/sql.md is the reference (what is supported, what is refused and why, the guide from Flink
+ * SQL); in short:
  * - FROM names the event type (`FROM product_view e`). Several types: `FROM events e` with
- *   `WHERE type IN ('…', …)` (or `type = '…'`) — the only WHERE there is. An event table's statement
- *   reads exactly one type.
- * - `e.<field>` is a payload field (`e.address.city` a nested one), `e` being the FROM alias (or, with
- *   no alias, the type's name). A field must exist in every event type it is read from: all the
- *   statement's types, or the filter's. The envelope is read through functions, so it never
- *   collides with a payload field: event_id(), event_type(), event_time() (epoch ms), event_version(),
- *   event_source(), event_domain(). In a filter, the bare word `type` is the event type.
- * - Dimensions: `LEFT JOIN <dimension table> <alias> ON <alias>.<its key> = e.<payload field>` and
- *   nothing else in ON; `<alias>.<column>` reads one of the columns its lookup returns (NULL when
- *   the row is missing).
+ *   `WHERE type IN ('…', …)` (or `type = '…'`). An event table's statement reads exactly one type,
+ *   and its WHERE may also hold conditions on payload values and dimension columns (ANDed with
+ *   the type filter): an event they do not hold for is not written (it is done, not retried).
+ * - `e.<field>` is a payload field (`e.address.city` a nested one, `e.items[1]` an array element,
+ *   1-based, `e.attributes['k']` a map entry), `e` being the FROM alias (or, with no alias, the
+ *   type's name). A field must exist in every event type it is read from. The envelope is read
+ *   through functions, so it never collides with a payload field: event_id(), event_type(),
+ *   event_time() (TIMESTAMP(3)), event_version(), event_source(), event_domain(). In a type filter,
+ *   the bare word `type` is the event type.
+ * - Dimensions: `LEFT JOIN <dimension table> [FOR SYSTEM_TIME AS OF e.proc_time] <alias> ON
+ *   <alias>.<its key> = e.<payload field>` and nothing else in ON; `<alias>.<column>` reads one of
+ *   the columns its lookup returns (NULL when the row is missing): the current row, through the
+ *   warm cache.
+ * - Values are typed scalar expressions (shared/definitions/typing.ts: CAST, arithmetic,
+ *   comparisons, CASE, COALESCE, string, time and JSON functions) compiled to plain data and
+ *   evaluated per event (shared/definitions/evaluate.ts); functions whose result changes on replay
+ *   (NOW(), RAND(), UUID(), …) are refused.
  * - A column without AS takes the name of its source column (`e.referrer` → referrer, `p.brand` →
- *   brand); literals (`'web'`, `42`, `NULL`) and aggregates need AS. Identifiers are case-sensitive
- *   and written as they are named (`e.productId`); keywords and function names are not.
+ *   brand); other values need AS, or a column list: `INSERT INTO t (a, b) SELECT …`. Identifiers
+ *   are case-sensitive and written as they are named (`e.productId`); keywords and function names
+ *   are not.
  * - Columns not selected stay NULL (or take their default; a state table's counters add 0); a NOT
  *   NULL column without a default must be selected, and so must a state column merged newest. A
  *   value that may be NULL (an optional field, a dimension column, NULL) cannot fill a NOT NULL
@@ -50,8 +65,10 @@
  *   event_version, source, kafka_topic, kafka_partition, kafka_offset; state tables'
  *   last_event_time, last_event_key and every `newestBy` order-key column (SqlContext.automatic
  *   overrides the first two lists) — must not be selected, nor may columns the database fills.
- * - Value kinds are checked against column kinds: a string fills string, decimal and json columns;
- *   a number int, bigint, decimal, datetime (epoch ms) and json; an array or object only json.
+ * - Types are checked against the column: a DECIMAL(p, s) column takes exact numbers whose scale
+ *   and integer digits fit (else CAST), a VARCHAR(n) strings no longer than n when their length is
+ *   known (else CAST(… AS VARCHAR(n))), a DATETIME a TIMESTAMP(3) (epoch milliseconds through
+ *   TO_TIMESTAMP_LTZ(x, 3)), a JSON column anything (a string literal is the JSON text it spells).
  * - State statements select the table's key columns as plain values and GROUP BY exactly their
  *   sources; every other column is an aggregate, checked against the column's merge:
  *     COUNT(*) [FILTER (WHERE type …)]           → { count: true, when? }     merge 'add'
@@ -63,9 +80,9 @@
  *   src END) are accepted too. A CASE has one WHEN and no ELSE (ELSE NULL, or ELSE 0 in SUM).
  *   Columns ordered by the same order key must be filtered to the same types.
  * - Several statements are separated by `;`; `--` and `/* … *\/` comments are allowed.
- * Anything else — other WHERE conditions, subqueries, other joins, ORDER BY, DISTINCT, other
- * functions or expressions, UPDATE, DELETE, … — is refused. Every mistake is a SqlDefinitionError
- * naming the statement (its first line), a line and column, and the offending identifier.
+ * Anything else — subqueries, other joins, ORDER BY, DISTINCT, UNION, windows, UPDATE, DELETE, … —
+ * is refused. Every mistake is a SqlDefinitionError naming the statement (its first line), a line
+ * and column, and the offending identifier.
  *
  * The parser (node-sql-parser) is needed only to compile, and loaded only when compileSql first
  * runs — never by importing this module — so a bundle that imports it but loads precompiled mappings
@@ -1013,7 +1030,7 @@ class Statement {
       return current;
     }
     if (isString(expr)) {
-      const typed = stringLiteral(String(expr.value));
+      const typed = stringLiteral(String(expr.value).replace(/''/g, "'"));
       return { typed, source: sourceOf(typed), nullable: false, text: show(expr) };
     }
     if (expr.type === 'null') {
@@ -1171,6 +1188,10 @@ class Statement {
       return { typed, source: sourceOf(typed), nullable: false, text: `${name}()`, name: name.toLowerCase() };
     }
     if (NONDETERMINISTIC.has(upper)) this.fail(callFunctionProblem(upper), name, callAt);
+    if (upper === 'NOT' && argNodes.length === 1) {
+      const value = sub(argNodes[0]!);
+      return built(() => not(value.typed), argNodes, `NOT ${value.text}`);
+    }
     if (upper === 'TRIM') {
       // TRIM([BOTH | LEADING | TRAILING] [chars] [FROM] s), as the parser lists the words.
       const words = argNodes.map((a) => (a.type === 'origin' ? String(a.value).toUpperCase() : undefined));
