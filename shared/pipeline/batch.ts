@@ -6,7 +6,8 @@
  *
  * Outcomes per record: written (or absorbed as a duplicate), dead-lettered (permanently bad: never
  * reported, it would only fail again), skipped and counted (another domain's event, handled by
- * that domain's function), or reported for retry (transient failure: that record and every later
+ * that domain's function), filtered out and counted (its processor's WHERE drops it: nothing to
+ * write, so nothing to do twice), or reported for retry (transient failure: that record and every later
  * record of its partition; the other partitions go on). Nothing else.
  */
 import type { BusinessEvent } from '../events/business-event.ts';
@@ -80,6 +81,8 @@ export interface BatchStats {
   /** 1 when the batch was refused because the database is set up wrongly (DatabaseConfigError). */
   databaseConfigErrors: number;
   skippedOtherDomain: number;
+  /** Events their processor's WHERE filtered out: done, with nothing written. */
+  filteredOut: number;
   /** Lookups that found no row, by dimension name. */
   dimensionMisses: Record<string, number>;
   /** Per event type: events written (first time or duplicate). */
@@ -103,6 +106,8 @@ interface Item {
   deadLetter?: DeadLetter;
   /** A processor error met before prepare() (in dimensionKeys), rethrown at this record. */
   failure?: unknown;
+  /** Its processor's WHERE filtered it out: nothing to write. */
+  filtered?: boolean;
 }
 
 export async function processBatch(event: KafkaEvent, deps: BatchDependencies): Promise<BatchOutcome> {
@@ -251,7 +256,12 @@ function prepare(item: Item, view: DimensionView, deps: BatchDependencies): void
   const { decoded, record } = item;
   if (decoded.kind === 'event') {
     if (item.failure !== undefined) throw item.failure;
-    item.write = processorOf(decoded.event, deps).toWrite(decoded.event, view, coordinates(record));
+    const processor = processorOf(decoded.event, deps);
+    if (processor.where && !processor.where(decoded.event, view)) {
+      item.filtered = true;
+      return;
+    }
+    item.write = processor.toWrite(decoded.event, view, coordinates(record));
   } else {
     prepareDeadLetter(item, deps);
   }
@@ -344,6 +354,7 @@ function finish(
     stats.skippedOtherDomain += p.items
       .slice(0, from)
       .filter((item) => item.decoded.kind === 'foreign').length;
+    stats.filteredOut += p.items.slice(0, from).filter((item) => item.filtered).length;
     for (const item of p.items.slice(from)) {
       batchItemFailures.push({ itemIdentifier: { partition: p.key, offset: item.record.offset } });
     }
@@ -374,6 +385,7 @@ function emptyStats(): BatchStats {
     reportedForRetry: 0,
     databaseConfigErrors: 0,
     skippedOtherDomain: 0,
+    filteredOut: 0,
     dimensionMisses: {},
     processedByType: {},
     maxEventAgeMs: 0,

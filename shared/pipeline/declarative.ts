@@ -10,6 +10,8 @@
  * (event_id … source, kafka_*) are filled automatically.
  */
 
+import { compileExpression, type EvaluationContext, toColumnValue } from '../definitions/evaluate.ts';
+import type { Expr } from '../definitions/expression.ts';
 import type { BusinessEvent } from '../events/business-event.ts';
 import * as z from '../events/zod.ts';
 import {
@@ -36,7 +38,10 @@ export type Source =
   | { event: 'eventId' | 'type' | 'timestamp' | 'version' | 'source' | 'domain' }
   /** A column of a joined dimension row (NULL when the row is missing). */
   | { dimension: string; column: string }
-  | { literal: string | number | null };
+  /** A constant. A string into a JSON column is the JSON text it spells (checked when it compiles). */
+  | { literal: string | number | null }
+  /** A typed scalar expression (shared/definitions/expression.ts), evaluated per event. */
+  | { expr: Expr };
 
 /** A left join of a dimension table on a payload field. */
 export interface Join {
@@ -55,6 +60,11 @@ export interface EventMapping {
   joins: Join[];
   /** Columns other than the standard ones, each from a source. */
   columns: Record<string, Source>;
+  /**
+   * A condition (BOOLEAN) on the event and its dimension rows (SQL: WHERE): an event it does not
+   * hold for (FALSE or NULL) writes nothing. Not allowed when a state mapping aggregates the type.
+   */
+  where?: Expr;
 }
 
 /**
@@ -122,8 +132,13 @@ export function compileMappings(mappings: readonly Mapping[], context: Declarati
   }
   for (const s of stateMappings) {
     for (const type of s.types) {
-      if (!byType.has(type))
-        throw new DefinitionError(`state mapping into ${s.into}: ${type} has no event mapping`);
+      const m = byType.get(type);
+      if (!m) throw new DefinitionError(`state mapping into ${s.into}: ${type} has no event mapping`);
+      if (m.where) {
+        throw new DefinitionError(
+          `state mapping into ${s.into}: ${type}'s event mapping has a filter (where); an event it drops would have no event row to merge its state exactly once`,
+        );
+      }
     }
   }
   return eventMappings.map((m) =>
@@ -171,6 +186,8 @@ function compileType(
   }));
   const stateWriters = states.map((s) => compileState(s, mapping.type, context));
   const keys = joins.map((j) => ({ dimension: j.dimension, read: payloadReader(j.on) }));
+  if (mapping.where) checkExpression(mapping.where, mapping.joins, context, `${where}, WHERE`);
+  const condition = mapping.where && compileExpression(mapping.where);
 
   return defineProcessor<Record<string, unknown>, Record<string, object>>({
     type: mapping.type,
@@ -182,6 +199,10 @@ function compileType(
       }
       return out;
     },
+    ...(condition && {
+      where: (e: BusinessEvent<Record<string, unknown>>, dims: DimensionView) =>
+        condition(evaluationContext(e, dims, keys)) === true,
+    }),
     toWrite(e, dims, record) {
       const row: Row = context.eventRow(e, record);
       for (const { column, value } of eventColumns) row[column] = value(e, dims, keys);
@@ -350,7 +371,19 @@ function checkSource(
     }
     return kinds;
   };
-  if ('payload' in source) {
+  if ('expr' in source) {
+    checkExpression(source.expr, joins, context, where);
+  } else if ('literal' in source) {
+    if (column.kind === 'json' && typeof source.literal === 'string') {
+      try {
+        JSON.parse(source.literal);
+      } catch {
+        throw new DefinitionError(
+          `${where}: '${source.literal}' is not JSON text (a string literal fills a JSON column with the JSON it spells)`,
+        );
+      }
+    }
+  } else if ('payload' in source) {
     const kinds = fieldKinds(source.payload);
     if (!kinds) throw new DefinitionError(`${where}: unknown payload field ${source.payload}`);
     const refused = [...kinds].filter((k) => !ACCEPTS[column.kind].includes(k));
@@ -460,8 +493,17 @@ function reader(source: Source, column: Column): Read {
     return value as SqlValue;
   };
   if ('literal' in source) {
-    const value = convert(source.literal);
+    // A string into a JSON column is JSON text already (checkSource checked it parses).
+    const value =
+      column.kind === 'json' && typeof source.literal === 'string' ? source.literal : convert(source.literal);
     return () => value;
+  }
+  if ('expr' in source) {
+    const evaluate = compileExpression(source.expr);
+    const t = source.expr.t;
+    const jsonText = source.expr.op === 'literal';
+    return (e, dims, keys) =>
+      toColumnValue(evaluate(evaluationContext(e, dims, keys)), t, column.kind, { jsonText }) as SqlValue;
   }
   if ('event' in source) {
     const field = source.event;
@@ -480,6 +522,50 @@ function reader(source: Source, column: Column): Read {
     > | null;
     return convert(row?.[dimensionColumn]);
   };
+}
+
+/** The dimension row a join found for the event (NULL when it is missing). */
+function dimensionRow(
+  e: BusinessEvent<Record<string, unknown>>,
+  dims: DimensionView,
+  keys: Keys,
+  dimension: string,
+): Record<string, unknown> | null {
+  const key = keys.find((k) => k.dimension === dimension)?.read(e.payload);
+  return dims.get(dimension, key === undefined || key === null ? undefined : String(key)) as Record<
+    string,
+    unknown
+  > | null;
+}
+
+function evaluationContext(
+  e: BusinessEvent<Record<string, unknown>>,
+  dims: DimensionView,
+  keys: Keys,
+): EvaluationContext {
+  return { event: e, dimension: (name, column) => dimensionRow(e, dims, keys, name)?.[column] };
+}
+
+/** An expression's dimension columns are joined and returned by their lookups; its payload fields exist. */
+function checkExpression(
+  expr: Expr,
+  joins: readonly Join[],
+  context: DeclarativeContext,
+  where: string,
+): void {
+  const visit = (e: Expr): void => {
+    if (e.op === 'dimension') {
+      const dimension = context.dimensions.find((d) => d.name === e.dimension);
+      if (!dimension) throw new DefinitionError(`${where}: unknown dimension ${e.dimension}`);
+      if (!joins.some((j) => j.dimension === e.dimension))
+        throw new DefinitionError(`${where}: dimension ${e.dimension} is not joined`);
+      if (!dimension.columns.includes(e.column))
+        throw new DefinitionError(`${where}: unknown column ${e.column} of dimension ${e.dimension}`);
+    } else if (e.op === 'call') {
+      for (const arg of e.args) visit(arg);
+    }
+  };
+  visit(expr);
 }
 
 const SAMPLE_EVENT: BusinessEvent<unknown> = {

@@ -40,6 +40,12 @@ export interface EventProcessor<P = Record<string, unknown>, D extends Dimension
   /** The event type it handles, e.g. `user_login`. */
   readonly type: string;
   dimensionKeys(event: BusinessEvent<P>): DimensionKeys<D>;
+  /**
+   * Whether the event is written at all (a declared processor's WHERE). An event it returns false
+   * for writes nothing and is not dead-lettered or retried: it is done, as a filtered-out record is
+   * in Flink. Without it, every event is written.
+   */
+  where?(event: BusinessEvent<P>, dimensions: DimensionView<D>): boolean;
   toWrite(event: BusinessEvent<P>, dimensions: DimensionView<D>, record: RecordCoordinates): EventWrite;
 }
 

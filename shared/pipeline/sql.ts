@@ -21,28 +21,43 @@
  *   INSERT INTO user_profile_wide
  *   SELECT e.userId AS user_id,
  *          COUNT(*) FILTER (WHERE type = 'user_login') AS login_count,
+ *          COUNT(*) FILTER (WHERE type = 'user_view') AS view_count,
+ *          COUNT(*) FILTER (WHERE type = 'user_purchase') AS purchase_count,
  *          SUM(e.amount) FILTER (WHERE type = 'user_purchase') AS purchase_amount,
+ *          LAST_VALUE(CASE WHEN type = 'user_login' THEN TO_TIMESTAMP_LTZ(e.loginTime, 3) END) AS last_login_at,
  *          LAST_VALUE(CASE WHEN type = 'user_login' THEN e.device END) AS last_device,
- *          LAST_VALUE(u.user_name) AS user_name
+ *          LAST_VALUE(u.user_name) AS user_name,
+ *          LAST_VALUE(u.user_level) AS user_level,
+ *          LAST_VALUE(u.region) AS region
  *   FROM events e
  *   LEFT JOIN dim_user u ON u.user_id = e.userId
  *   WHERE type IN ('user_login', 'user_purchase', 'user_view')
  *   GROUP BY e.userId
  *
+ * docs/sql.md is the reference (what is supported, what is refused and why, the guide from Flink
+ * SQL); in short:
  * - FROM names the event type (`FROM product_view e`). Several types: `FROM events e` with
- *   `WHERE type IN ('…', …)` (or `type = '…'`) — the only WHERE there is. An event table's statement
- *   reads exactly one type.
- * - `e.<field>` is a payload field (`e.address.city` a nested one), `e` being the FROM alias (or, with
- *   no alias, the type's name). A field must exist in every event type it is read from: all the
- *   statement's types, or the filter's. The envelope is read through functions, so it never
- *   collides with a payload field: event_id(), event_type(), event_time() (epoch ms), event_version(),
- *   event_source(), event_domain(). In a filter, the bare word `type` is the event type.
- * - Dimensions: `LEFT JOIN <dimension table> <alias> ON <alias>.<its key> = e.<payload field>` and
- *   nothing else in ON; `<alias>.<column>` reads one of the columns its lookup returns (NULL when
- *   the row is missing).
+ *   `WHERE type IN ('…', …)` (or `type = '…'`). An event table's statement reads exactly one type,
+ *   and its WHERE may also hold conditions on payload values and dimension columns (ANDed with
+ *   the type filter): an event they do not hold for is not written (it is done, not retried).
+ * - `e.<field>` is a payload field (`e.address.city` a nested one, `e.items[1]` an array element,
+ *   1-based, `e.attributes['k']` a map entry), `e` being the FROM alias (or, with no alias, the
+ *   type's name). A field must exist in every event type it is read from. The envelope is read
+ *   through functions, so it never collides with a payload field: event_id(), event_type(),
+ *   event_time() (TIMESTAMP(3)), event_version(), event_source(), event_domain(). In a type filter,
+ *   the bare word `type` is the event type.
+ * - Dimensions: `LEFT JOIN <dimension table> [FOR SYSTEM_TIME AS OF e.proc_time] <alias> ON
+ *   <alias>.<its key> = e.<payload field>` and nothing else in ON; `<alias>.<column>` reads one of
+ *   the columns its lookup returns (NULL when the row is missing): the current row, through the
+ *   warm cache.
+ * - Values are typed scalar expressions (shared/definitions/typing.ts: CAST, arithmetic,
+ *   comparisons, CASE, COALESCE, string, time and JSON functions) compiled to plain data and
+ *   evaluated per event (shared/definitions/evaluate.ts); functions whose result changes on replay
+ *   (NOW(), RAND(), UUID(), …) are refused.
  * - A column without AS takes the name of its source column (`e.referrer` → referrer, `p.brand` →
- *   brand); literals (`'web'`, `42`, `NULL`) and aggregates need AS. Identifiers are case-sensitive
- *   and written as they are named (`e.productId`); keywords and function names are not.
+ *   brand); other values need AS, or a column list: `INSERT INTO t (a, b) SELECT …`. Identifiers
+ *   are case-sensitive and written as they are named (`e.productId`); keywords and function names
+ *   are not.
  * - Columns not selected stay NULL (or take their default; a state table's counters add 0); a NOT
  *   NULL column without a default must be selected, and so must a state column merged newest. A
  *   value that may be NULL (an optional field, a dimension column, NULL) cannot fill a NOT NULL
@@ -50,8 +65,10 @@
  *   event_version, source, kafka_topic, kafka_partition, kafka_offset; state tables'
  *   last_event_time, last_event_key and every `newestBy` order-key column (SqlContext.automatic
  *   overrides the first two lists) — must not be selected, nor may columns the database fills.
- * - Value kinds are checked against column kinds: a string fills string, decimal and json columns;
- *   a number int, bigint, decimal, datetime (epoch ms) and json; an array or object only json.
+ * - Types are checked against the column: a DECIMAL(p, s) column takes exact numbers whose scale
+ *   and integer digits fit (else CAST), a VARCHAR(n) strings no longer than n when their length is
+ *   known (else CAST(… AS VARCHAR(n))), a DATETIME a TIMESTAMP(3) (epoch milliseconds through
+ *   TO_TIMESTAMP_LTZ(x, 3)), a JSON column anything (a string literal is the JSON text it spells).
  * - State statements select the table's key columns as plain values and GROUP BY exactly their
  *   sources; every other column is an aggregate, checked against the column's merge:
  *     COUNT(*) [FILTER (WHERE type …)]           → { count: true, when? }     merge 'add'
@@ -63,9 +80,9 @@
  *   src END) are accepted too. A CASE has one WHEN and no ELSE (ELSE NULL, or ELSE 0 in SUM).
  *   Columns ordered by the same order key must be filtered to the same types.
  * - Several statements are separated by `;`; `--` and `/* … *\/` comments are allowed.
- * Anything else — other WHERE conditions, subqueries, other joins, ORDER BY, DISTINCT, other
- * functions or expressions, UPDATE, DELETE, … — is refused. Every mistake is a SqlDefinitionError
- * naming the statement (its first line), a line and column, and the offending identifier.
+ * Anything else — subqueries, other joins, ORDER BY, DISTINCT, UNION, windows, UPDATE, DELETE, … —
+ * is refused. Every mistake is a SqlDefinitionError naming the statement (its first line), a line
+ * and column, and the offending identifier.
  *
  * The parser (node-sql-parser) is needed only to compile, and loaded only when compileSql first
  * runs — never by importing this module — so a bundle that imports it but loads precompiled mappings
@@ -73,18 +90,50 @@
  */
 import { createRequire } from 'node:module';
 import type { Parser } from 'node-sql-parser/build/postgresql.js';
-import type * as z from '../events/zod.ts';
-import type { Column, ColumnKind, Columns, Table } from '../tables/table.ts';
+import { fieldType, shapeOf } from '../definitions/payload-types.ts';
 import {
-  ACCEPTS,
-  type Aggregate,
-  type EventMapping,
-  type Join,
-  payloadKinds,
-  type Source,
-  type StateMapping,
-  type ValueKind,
-} from './declarative.ts';
+  ANY,
+  BOOLEAN,
+  columnType,
+  commonType,
+  NULL,
+  type SqlType,
+  showType,
+  stringType,
+  TIMESTAMP,
+} from '../definitions/types.ts';
+import {
+  arithmetic,
+  between,
+  type ComparisonOperator,
+  callFunction,
+  cast,
+  castTarget,
+  compare,
+  concat,
+  element,
+  extract,
+  FUNCTION_NAMES,
+  inList,
+  is,
+  like,
+  literal,
+  logical,
+  misfit,
+  NONDETERMINISTIC,
+  negate,
+  not,
+  numberLiteral,
+  searchedCase,
+  stringLiteral,
+  type Typed,
+  TypeProblem,
+  timestampLiteral,
+  trim,
+} from '../definitions/typing.ts';
+import type * as z from '../events/zod.ts';
+import type { Column, Columns, Table } from '../tables/table.ts';
+import type { Aggregate, EventMapping, Join, Source, StateMapping } from './declarative.ts';
 
 /** What the statements are checked against. */
 export interface SqlContext {
@@ -146,21 +195,42 @@ function sqlParser(): Parser {
   return parser;
 }
 
-const PARSE_OPTIONS = { database: 'postgresql', parseOptions: { includeLocations: true } };
+/** trimQuery: false, or the parser's offsets would not count the text's leading whitespace. */
+const PARSE_OPTIONS = { database: 'postgresql', parseOptions: { includeLocations: true }, trimQuery: false };
 
 /** Compiles `;`-separated INSERT … SELECT statements into declarative mappings, in order. */
 export function compileSql(sql: string, context: SqlContext): Array<EventMapping | StateMapping> {
   const text = new SqlText(sql);
   let parsed: unknown;
   try {
-    parsed = sqlParser().astify(sql, PARSE_OPTIONS);
+    parsed = sqlParser().astify(text.parsed, PARSE_OPTIONS);
   } catch (error) {
     throw text.parseError(error);
   }
   const asts = Array.isArray(parsed) ? parsed : [parsed];
   const statements = text.statements(asts.length);
   const world = new World(context);
-  return asts.map((ast, i) => new Statement(asNode(ast), statements[i]!, text, world).compile());
+  const compiled = asts.map((ast, i) => new Statement(asNode(ast), statements[i]!, text, world));
+  const mappings = compiled.map((statement) => statement.compile());
+  // A filtered event table and a state table over the same type: the event row is what makes the
+  // state merge exactly once, so an event its filter drops would have nothing to merge by.
+  for (const [i, mapping] of mappings.entries()) {
+    if (!('types' in mapping)) continue;
+    for (const type of mapping.types) {
+      const filtered = compiled.find((s, j) => {
+        const m = mappings[j]!;
+        return !('types' in m) && m.type === type && m.where !== undefined && s.whereAt !== undefined;
+      });
+      if (filtered) {
+        filtered.fail(
+          `unsupported: WHERE on ${type}'s event-table statement while ${mapping.into} aggregates ${type} (statement ${i + 1}): an event the WHERE drops writes no event row, and the event row is what merges its state exactly once; filter the aggregate instead, or aggregate a type without a WHERE`,
+          'WHERE',
+          filtered.whereAt,
+        );
+      }
+    }
+  }
+  return mappings;
 }
 
 // ------------------------------------------------------------------------------ the SQL text
@@ -179,9 +249,35 @@ class SqlText {
   readonly raw: string;
   readonly masked: string;
 
+  /** What the parser reads: the same offsets, with Flink syntax its grammar lacks rewritten. */
+  readonly parsed: string;
+  /** `FOR SYSTEM_TIME AS OF <ref>` clauses (blanked out of `parsed`): where each is, and its reference. */
+  readonly systemTime: Array<{ at: number; refAt: number; parts: string[] }> = [];
+
   constructor(raw: string) {
     this.raw = raw;
     this.masked = mask(raw);
+    let parsed = raw;
+    const replace = (at: number, text: string) => {
+      parsed = parsed.slice(0, at) + text + parsed.slice(at + text.length);
+    };
+    // CAST(x AS STRING): Flink's name for an unbounded VARCHAR, which the grammar calls TEXT.
+    for (const match of this.masked.matchAll(/(?<![\w$])AS\s+(STRING)(?=\s*\))/gi)) {
+      replace(match.index + match[0].length - match[1]!.length, 'TEXT  ');
+    }
+    // A Flink lookup join's FOR SYSTEM_TIME AS OF e.proc_time: checked by the statement, not parsed.
+    const systemTime =
+      /(?<![\w$])FOR\s+SYSTEM_TIME\s+AS\s+OF\s+((?:"?[\w$]+"?\s*\.\s*)*"?[\w$]+"?(?:\s*\(\s*\))?)/gi;
+    for (const match of this.masked.matchAll(systemTime)) {
+      const ref = match[1]!;
+      this.systemTime.push({
+        at: match.index,
+        refAt: match.index + match[0].length - ref.length,
+        parts: ref.split('.').map((p) => p.trim().replace(/^"|"$/g, '')),
+      });
+      replace(match.index, match[0].replace(/[^\n]/g, ' '));
+    }
+    this.parsed = parsed;
   }
 
   /** The statements' spans: the text between `;`s that holds code. */
@@ -312,6 +408,11 @@ const offsetOf = (n: Node): number | undefined => {
   return typeof offset === 'number' ? offset : undefined;
 };
 
+const endOf = (n: Node): number | undefined => {
+  const offset = asNode(asNode(n.loc).end).offset;
+  return typeof offset === 'number' ? offset : undefined;
+};
+
 /** The parts of a column reference (`e.address.city` → e, address, city), or undefined. */
 function referenceParts(expr: Node): string[] | undefined {
   if (expr.type !== 'column_ref') return undefined;
@@ -346,6 +447,23 @@ const functionName = (expr: Node): string | undefined => {
 const groupedExprs = (select: Node): Node[] =>
   asList(Array.isArray(select.groupby) ? select.groupby : asNode(select.groupby).columns).map(asNode);
 
+/** The conditions a WHERE ANDs together. */
+function conjunctsOf(n: Node): Node[] {
+  if (n.type === 'binary_expr' && String(n.operator).toUpperCase() === 'AND' && !n.parentheses) {
+    return [...conjunctsOf(asNode(n.left)), ...conjunctsOf(asNode(n.right))];
+  }
+  return [n];
+}
+
+/** `type = '…'` or `type IN ('…', …)`, the bare word type being the event type. */
+function isTypeFilter(n: Node): boolean {
+  if (n.type !== 'binary_expr') return false;
+  const isType = (x: Node) => referenceParts(x)?.join('.') === 'type';
+  const operator = String(n.operator).toUpperCase();
+  if (operator === '=') return isType(asNode(n.left)) || isType(asNode(n.right));
+  return operator === 'IN' && isType(asNode(n.left));
+}
+
 /** The first AND or OR in a condition. */
 function logicalOperator(n: Node): string | undefined {
   if (n.type !== 'binary_expr') return undefined;
@@ -375,25 +493,37 @@ function show(expr: Node): string {
 
 // ----------------------------------------------------------------------------------- checks
 
-/** Which dimension column kinds a column of each kind accepts. */
-const ACCEPTS_COLUMN: Record<ColumnKind, readonly ColumnKind[]> = {
-  string: ['string'],
-  int: ['int'],
-  bigint: ['int', 'bigint'],
-  decimal: ['int', 'bigint', 'decimal'],
-  datetime: ['datetime'],
-  json: ['string', 'int', 'bigint', 'decimal', 'datetime', 'json'],
-  bytes: ['bytes'],
+const ENVELOPE: Record<string, { field: Extract<Source, { event: string }>['event']; type: SqlType }> = {
+  event_id: { field: 'eventId', type: stringType(64) },
+  event_type: { field: 'type', type: stringType(64) },
+  event_time: { field: 'timestamp', type: TIMESTAMP },
+  event_version: { field: 'version', type: stringType(9) },
+  event_source: { field: 'source', type: stringType(64) },
+  event_domain: { field: 'domain', type: stringType(32) },
 };
 
-const ENVELOPE: Record<string, { field: Extract<Source, { event: string }>['event']; kind: ValueKind }> = {
-  event_id: { field: 'eventId', kind: 'string' },
-  event_type: { field: 'type', kind: 'string' },
-  event_time: { field: 'timestamp', kind: 'number' },
-  event_version: { field: 'version', kind: 'string' },
-  event_source: { field: 'source', kind: 'string' },
-  event_domain: { field: 'domain', kind: 'string' },
-};
+/** The processing-time attribute a Flink lookup join names: `FOR SYSTEM_TIME AS OF e.proc_time`. */
+const PROC_TIME = 'proc_time';
+
+const callFunctionProblem = (name: string) =>
+  `${name.toUpperCase()} is refused: its result changes from one run to the next, and a replayed event must write the same row; use event_time(), the event's own time`;
+
+/**
+ * The Source a typed value compiles to: the plain forms (payload field, envelope, dimension column,
+ * string or integer literal) where the value is one, an expression otherwise.
+ */
+function sourceOf(typed: Typed): Source {
+  const e = typed.expr;
+  if (e.op === 'field' && e.path.every((p) => typeof p === 'string')) return { payload: e.path.join('.') };
+  if (e.op === 'envelope') return { event: e.field };
+  if (e.op === 'dimension') return { dimension: e.dimension, column: e.column };
+  if (e.op === 'literal') {
+    if (e.value === null) return { literal: null };
+    if (e.t.type === 'STRING' && typeof e.value === 'string') return { literal: e.value };
+    if (e.t.type === 'INT' && typeof e.value === 'string') return { literal: Number(e.value) };
+  }
+  return { expr: e };
+}
 
 /** The name of every event type at once: `FROM events e WHERE type IN (…)`. */
 const ALL_EVENTS = 'events';
@@ -420,18 +550,16 @@ class World {
   }
 }
 
-/** A source with what is known of its values. */
+/** A value, typed, with what the statement says of it. */
 interface Value {
+  typed: Typed;
   source: Source;
-  /** Payload and envelope values: their kinds; dimension columns: the column's kind. */
-  kinds?: ReadonlySet<ValueKind>;
-  columnKind?: ColumnKind;
   /** May be NULL (a missing or optional field, a missing dimension row, NULL). */
   nullable: boolean;
   /** As written, for messages. */
   text: string;
   /** The source column's name (a column without AS is named after it). */
-  name?: string;
+  name?: string | undefined;
   /** Where it is written. */
   at?: number | undefined;
 }
@@ -461,6 +589,11 @@ class Statement {
   eventName = '';
   types: string[] = [];
   joins: DimensionJoin[] = [];
+  /** `INSERT INTO t (a, b) SELECT …`: the columns, in order, and where each is named. */
+  columnList: Array<{ name: string; at: number | undefined }> | undefined;
+  /** The WHERE's conditions on values (event tables), and where the WHERE is. */
+  predicate: Typed | undefined;
+  whereAt: number | undefined;
 
   constructor(ast: Node, span: Span, text: SqlText, world: World) {
     this.ast = ast;
@@ -480,6 +613,7 @@ class Statement {
 
   /** Where an expression is, at or after `from`. */
   locateExpr(expr: Node, from: number): number | undefined {
+    if (expr.type === 'expr_list') return this.locateExpr(asNode(asList(expr.value)[0]), from);
     const parts = referenceParts(expr);
     if (parts) return this.locate(refPattern(parts), from);
     if (isString(expr)) return this.locate(stringPattern(String(expr.value)), from, true);
@@ -498,7 +632,8 @@ class Statement {
       return this.locateExpr(asNode(expr.left ?? expr.expr), from) ?? offsetOf(expr);
     }
     if (expr.type === 'cast') return this.locate(keywordPattern('CAST'), from) ?? offsetOf(expr);
-    return offsetOf(expr);
+    const keyword = typeof expr.type === 'string' && /^[a-z]+$/.test(expr.type) ? expr.type : undefined;
+    return offsetOf(expr) ?? (keyword === undefined ? undefined : this.locate(keywordPattern(keyword), from));
   }
 
   unsupported(what: string, identifier: string, at?: number): never {
@@ -517,8 +652,15 @@ class Statement {
     const tableAt = targetAt === undefined ? undefined : this.locate(refPattern([targetName]), targetAt);
     if (targets.length !== 1 || targets[0]!.db)
       this.unsupported('one unqualified target table', targetName, tableAt);
-    if (ast.columns)
-      this.unsupported('a column list after the table; name columns with AS', targetName, tableAt);
+    if (ast.columns) {
+      let cursor = tableAt ?? this.span.start;
+      this.columnList = asList(ast.columns).map((c) => {
+        const name = asString(asNode(c).value) ?? asString(c) ?? '';
+        const at = this.locate(refPattern([name]), cursor + 1);
+        cursor = at ?? cursor;
+        return { name, at };
+      });
+    }
     for (const key of ['returning', 'partition', 'on_duplicate_update', 'conflict', 'set']) {
       if (ast[key] !== null && ast[key] !== undefined) this.unsupported(key.toUpperCase(), key, tableAt);
     }
@@ -541,8 +683,9 @@ class Statement {
     this.checkClauses(select);
     const selectAt = this.locate(keywordPattern('SELECT')) ?? this.span.start;
     const fromAt = this.from(select, selectAt);
-    this.where(select, fromAt);
+    this.systemTime(fromAt);
     const isEventTable = table.key.length === 1 && table.key[0] === 'event_id';
+    this.where(select, fromAt, isEventTable);
     if (isEventTable && this.types.length !== 1) {
       const second = this.types[1]!;
       this.fail(
@@ -690,9 +833,32 @@ class Statement {
     // The join's payload field is checked once the statement's types are known.
   }
 
-  where(select: Node, fromAt: number): void {
+  /** `FOR SYSTEM_TIME AS OF e.proc_time` after a lookup join's table: the current row. */
+  systemTime(fromAt: number): void {
+    for (const clause of this.text.systemTime) {
+      if (clause.at < this.span.start || clause.at >= this.span.end) continue;
+      const [qualifier, field, ...rest] = clause.parts;
+      if (clause.at < fromAt || qualifier !== this.eventName || field !== PROC_TIME || rest.length > 0) {
+        this.unsupported(
+          `FOR SYSTEM_TIME AS OF ${clause.parts.join('.')}; a lookup join reads the dimension's current row (through the warm cache), written FOR SYSTEM_TIME AS OF ${this.eventName}.${PROC_TIME}`,
+          clause.parts.join('.'),
+          clause.refAt,
+        );
+      }
+    }
+  }
+
+  /**
+   * WHERE: the event types (`type = '…'`, `type IN (…)`, after FROM events) and, for an event
+   * table, conditions on payload values and dimension columns, ANDed: an event they do not hold for
+   * is not written to the table.
+   */
+  where(select: Node, fromAt: number, isEventTable: boolean): void {
     const where = asNode(select.where);
-    const whereAt = offsetOf(where) ?? this.locate(keywordPattern('WHERE'), fromAt);
+    const whereAt = this.locate(keywordPattern('WHERE'), fromAt);
+    const conjuncts = select.where ? conjunctsOf(where) : [];
+    const typeFilters = conjuncts.filter(isTypeFilter);
+    const conditions = conjuncts.filter((c) => !isTypeFilter(c));
     if (this.types.length === 0) {
       if (!select.where) {
         this.fail(
@@ -701,22 +867,58 @@ class Statement {
           this.locate(refPattern([ALL_EVENTS]), fromAt),
         );
       }
-      this.types = this.typeFilter(where, whereAt ?? fromAt, 'WHERE');
+      // No type filter among the conditions: typeFilter says what is wrong with the WHERE.
+      if (typeFilters.length === 0) this.typeFilter(where, offsetOf(where) ?? whereAt ?? fromAt, 'WHERE');
+      if (typeFilters.length > 1) {
+        const second = typeFilters[1]!;
+        this.unsupported(
+          'two type filters in one WHERE',
+          'type',
+          this.locateExpr(second, (whereAt ?? fromAt) + 1),
+        );
+      }
+      const filter = typeFilters[0]!;
+      this.types = this.typeFilter(filter, this.locateExpr(filter, whereAt ?? fromAt) ?? whereAt, 'WHERE');
       for (const type of this.types) {
         if (!this.world.payloads.has(type))
           this.unknownType(type, this.locate(stringPattern(type), whereAt, true));
       }
-    } else if (select.where) {
+    } else if (typeFilters.length > 0) {
       this.unsupported(
-        `WHERE after FROM <event type>; the only WHERE is type IN (…) after FROM ${ALL_EVENTS}`,
-        'WHERE',
-        this.locate(keywordPattern('WHERE'), fromAt),
+        `a type filter after FROM <event type>; the statement reads ${this.types.join(', ')} (FROM ${ALL_EVENTS} e WHERE type IN (…) reads several)`,
+        'type',
+        this.locateExpr(typeFilters[0]!, whereAt ?? fromAt),
       );
     }
     for (const join of this.joins) {
       const at = this.locate(refPattern([this.eventName, ...join.on.split('.')]), fromAt);
       this.payload(join.on.split('.'), this.types, at, `${this.eventName}.${join.on}`);
     }
+    if (conditions.length === 0) return;
+    this.whereAt = whereAt;
+    const first = this.locateExpr(conditions[0]!, whereAt ?? fromAt) ?? whereAt;
+    if (!isEventTable) {
+      this.unsupported(
+        'a WHERE condition on values in a statement into a state table (aggregates are filtered by event type only, for now)',
+        show(conditions[0]!),
+        first,
+      );
+    }
+    const values = conditions.map((c) =>
+      this.value(c, this.types, this.locateExpr(c, whereAt ?? fromAt) ?? first),
+    );
+    for (const v of values) {
+      if (v.typed.expr.t.type !== 'BOOLEAN' && v.typed.expr.t.type !== 'NULL') {
+        this.fail(`WHERE needs a condition (BOOLEAN), not ${showType(v.typed.expr.t)}`, v.text, v.at);
+      }
+    }
+    this.predicate =
+      values.length === 1
+        ? values[0]!.typed
+        : logical(
+            'AND',
+            values.map((v) => v.typed),
+          );
   }
 
   /** `type = '…'` or `type IN ('…', …)`: the event types. */
@@ -754,22 +956,28 @@ class Statement {
 
   // --------------------------------------------------------------------------------- values
 
-  /** A payload field, checked in every type it is read from. */
-  payload(path: string[], types: readonly string[], at: number | undefined, text: string): Value {
-    const kinds = new Set<ValueKind>();
+  /** A payload field (names and 0-based indexes), checked in every type it is read from. */
+  payload(
+    path: Array<string | number>,
+    types: readonly string[],
+    at: number | undefined,
+    text: string,
+  ): Value {
+    let type: SqlType | undefined;
     let nullable = false;
-    for (const type of types) {
-      const schemas = this.world.payloads.get(type) ?? [];
+    for (const t of types) {
+      const schemas = this.world.payloads.get(t) ?? [];
       let found = false;
       for (const schema of schemas) {
-        const fieldKinds = payloadKinds(schema, path.join('.'));
-        if (!fieldKinds) {
+        const field = fieldType(schema, path);
+        if (!field) {
           nullable = true;
           continue;
         }
         found = true;
-        for (const k of fieldKinds) kinds.add(k);
-        if (mayBeMissing(schema, path)) nullable = true;
+        const next: SqlType | undefined = type ? commonType(type, field.type) : field.type;
+        type = next ?? ANY;
+        if (field.nullable) nullable = true;
       }
       if (!found) {
         const fields = schemas.flatMap((s) => Object.keys(shapeOf(s) ?? {}));
@@ -779,67 +987,64 @@ class Statement {
             : path.length === 1
               ? ` (fields: ${[...new Set(fields)].join(', ')})`
               : '';
-        this.fail(`unknown payload field ${path.join('.')} of ${type}${hint}`, text, at);
+        this.fail(`unknown payload field ${path.join('.')} of ${t}${hint}`, text, at);
       }
     }
-    return { source: { payload: path.join('.') }, kinds, nullable, text, name: path.at(-1)! };
+    const typed: Typed = { expr: { op: 'field', path, t: type ?? ANY }, nullable };
+    return { typed, source: sourceOf(typed), nullable, text, name: String(path.at(-1)!) };
   }
 
-  /** A plain value: payload field, dimension column, envelope function or literal. */
+  /** A value: a payload field, a dimension column, an envelope function, a literal or an expression of them. */
   value(expr: Node, types: readonly string[], at: number | undefined): Value {
-    return { ...this.plainValue(expr, types, at), at: this.locateExpr(expr, at ?? this.span.start) ?? at };
+    const where = this.locateExpr(expr, at ?? this.span.start) ?? at;
+    const value = this.expression(expr, types, where);
+    return { ...value, at: where };
   }
 
-  plainValue(expr: Node, types: readonly string[], at: number | undefined): Value {
+  /** Types an expression (shared/definitions/typing.ts), failing at the argument a TypeProblem names. */
+  expression(expr: Node, types: readonly string[], at: number | undefined): Value {
+    const sub = (n: Node) => this.expression(n, types, this.locateExpr(n, at ?? this.span.start) ?? at);
+    const built = (make: () => Typed, args: Node[], text = show(expr), name?: string): Value => {
+      try {
+        const typed = make();
+        return { typed, source: sourceOf(typed), nullable: typed.nullable, text, ...(name ? { name } : {}) };
+      } catch (error) {
+        if (!(error instanceof TypeProblem)) throw error;
+        const arg = error.argument === undefined ? undefined : args[error.argument];
+        const argAt = arg ? (this.locateExpr(arg, at ?? this.span.start) ?? at) : at;
+        return this.fail(error.message, arg ? show(arg) : text, argAt);
+      }
+    };
     const parts = referenceParts(expr);
     if (parts) {
-      const text = parts.join('.');
-      const exact = this.locate(refPattern(parts), at) ?? at;
-      const [qualifier, ...rest] = parts;
-      if (parts.length === 1) {
-        this.fail(
-          `unqualified column ${text}; write ${this.eventName}.${text} for a payload field or <alias>.${text} for a dimension column`,
-          text,
-          exact,
-        );
+      const value = this.reference(parts, types, at);
+      const subscripts = asList(expr.array_index).map(asNode);
+      let current = value;
+      for (const subscript of subscripts) {
+        const index = asNode(subscript.index);
+        const key = this.expression(index, types, at);
+        const base = current;
+        current = built(() => element(base.typed, key.typed), [expr, index], `${base.text}[${key.text}]`);
+        current.name = undefined;
       }
-      if (qualifier === this.eventName) return this.payload(rest, types, exact, text);
-      const join = this.joins.find((j) => j.alias === qualifier);
-      if (!join) {
-        const aliases = [this.eventName, ...this.joins.map((j) => j.alias)].join(', ');
-        this.fail(`unknown table or alias ${qualifier} in ${text} (known: ${aliases})`, text, exact);
-      }
-      const column = rest.join('.');
-      const { dimension } = join;
-      if (!dimension.columns.includes(column)) {
-        this.fail(
-          `unknown column ${column} of dimension ${dimension.table.name} (its lookup returns ${dimension.columns.join(', ')})`,
-          text,
-          exact,
-        );
-      }
-      return {
-        source: { dimension: dimension.name, column },
-        columnKind: dimension.table.columns[column]?.kind,
-        nullable: true,
-        text,
-        name: column,
-      };
+      return current;
     }
-    if (isString(expr))
-      return {
-        source: { literal: String(expr.value) },
-        kinds: new Set(['string']),
-        nullable: false,
-        text: show(expr),
-      };
-    if (expr.type === 'null')
-      return { source: { literal: null }, kinds: new Set(), nullable: true, text: 'NULL' };
-    if (expr.type === 'number') {
-      const n = Number(expr.value);
-      if (Number.isFinite(n))
-        return { source: { literal: n }, kinds: new Set(['number']), nullable: false, text: show(expr) };
+    if (isString(expr)) {
+      const typed = stringLiteral(String(expr.value).replace(/''/g, "'"));
+      return { typed, source: sourceOf(typed), nullable: false, text: show(expr) };
     }
+    if (expr.type === 'null') {
+      const typed = literal(null, NULL);
+      return { typed, source: { literal: null }, nullable: true, text: 'NULL' };
+    }
+    if (expr.type === 'bool') {
+      const typed = literal(Boolean(expr.value), BOOLEAN);
+      return { typed, source: sourceOf(typed), nullable: false, text: show(expr) };
+    }
+    if (expr.type === 'number' || expr.type === 'bigint')
+      return built(() => numberLiteral(String(expr.value)), []);
+    if (expr.type === 'timestamp')
+      return built(() => timestampLiteral(String(expr.value)), [], `TIMESTAMP '${String(expr.value)}'`);
     const name = functionName(expr);
     if (expr.type === 'aggr_func' || expr.type === 'window_func' || (name && /^last_value$/i.test(name))) {
       this.unsupported(
@@ -848,34 +1053,12 @@ class Statement {
         this.locateExpr(expr, at ?? this.span.start) ?? at,
       );
     }
-    if (expr.type === 'function' && name) {
-      const envelope = own(ENVELOPE, name.toLowerCase());
-      const args = asList(asNode(expr.args).value);
-      if (envelope && args.length === 0) {
-        return {
-          source: { event: envelope.field },
-          kinds: new Set([envelope.kind]),
-          nullable: false,
-          text: `${name}()`,
-          name: name.toLowerCase(),
-        };
-      }
-      if (envelope)
-        this.unsupported(`arguments to ${name}()`, name, this.locateExpr(expr, at ?? this.span.start) ?? at);
-      const known = Object.keys(ENVELOPE)
-        .map((f) => `${f}()`)
-        .join(', ');
-      this.unsupported(
-        `function ${name}; the functions are ${known} and the aggregates COUNT, SUM, LAST_VALUE`,
-        name,
-        this.locateExpr(expr, at ?? this.span.start) ?? at,
-      );
-    }
     if (
       expr.type === 'select' ||
       expr.ast ||
       asNode(expr.value).ast ||
-      asList(expr.value).some((v) => asNode(v).ast)
+      asList(expr.value).some((v) => asNode(v).ast) ||
+      asList(asNode(expr.right).value).some((v) => asNode(v).ast)
     ) {
       this.unsupported(
         'a subquery',
@@ -883,36 +1066,290 @@ class Statement {
         this.locate(keywordPattern('SELECT'), (at ?? this.span.start) + 1) ?? at,
       );
     }
-    const what =
-      expr.type === 'bool' || expr.type === 'bigint'
-        ? `the literal ${show(expr)}`
-        : `the expression ${show(expr)}`;
+    if (expr.type === 'function' && name) return this.functionCall(expr, name, at, sub, built);
+    if (expr.type === 'cast') {
+      const target = asNode(asList(expr.target)[0]);
+      const dataType = asString(target.dataType) ?? '';
+      const length = typeof target.length === 'number' ? target.length : undefined;
+      const scale = typeof target.scale === 'number' ? target.scale : undefined;
+      const to = castTarget(dataType, length, scale);
+      const shown = `${dataType === 'TEXT' ? 'STRING' : dataType}${length === undefined ? '' : `(${length}${scale === undefined ? '' : `, ${scale}`})`}`;
+      if (!to) {
+        this.unsupported(
+          `CAST to ${shown}; the targets are STRING, VARCHAR(n), DECIMAL(p, s), INT, BIGINT, DOUBLE, BOOLEAN, TIMESTAMP(3)`,
+          shown,
+          this.locate(
+            new RegExp(escapeRegExp(dataType === 'TEXT' ? 'STRING' : dataType), 'i'),
+            at ?? this.span.start,
+          ) ?? at,
+        );
+      }
+      const inner = asNode(expr.expr);
+      const value = sub(inner);
+      return built(() => cast(value.typed, to), [inner], `CAST(${value.text} AS ${shown})`);
+    }
+    if (expr.type === 'extract') {
+      const args = asNode(expr.args);
+      const source = asNode(args.source);
+      const value = sub(source);
+      return built(
+        () => extract(String(args.field), value.typed),
+        [source],
+        `EXTRACT(${String(args.field)} FROM …)`,
+      );
+    }
+    if (expr.type === 'case') return this.caseExpression(expr, sub, built);
+    if (expr.type === 'unary_expr') {
+      const operator = String(expr.operator).toUpperCase();
+      const inner = asNode(expr.expr);
+      const value = sub(inner);
+      if (operator === '-') return built(() => negate(value.typed), [inner]);
+      if (operator === '+') return value;
+      if (operator === 'NOT') return built(() => not(value.typed), [inner], `NOT ${value.text}`);
+    }
+    if (expr.type === 'binary_expr') return this.binary(expr, at, sub, built);
+    if (expr.type === 'column_ref' && asString(asNode(asNode(expr.column).expr).value)) {
+      // An unqualified column: LOCALTIMESTAMP and friends read as one.
+      const word = String(asNode(asNode(expr.column).expr).value);
+      if (NONDETERMINISTIC.has(word.toUpperCase())) return built(() => callFunction(word, [])!, []);
+    }
+    const what = `the expression ${show(expr)}`;
     return this.unsupported(
-      `${what}; a column is a payload field, a dimension column, an event_…() function or a string, number or NULL`,
+      `${what} (docs/sql.md lists what a statement can say)`,
       show(expr),
       offsetOf(expr) ?? this.locateExpr(expr, at ?? this.span.start) ?? at,
     );
   }
 
-  /** Checks a value against the column it fills. */
-  fits(value: Value, column: string, spec: Column, at: number | undefined, canBeNull = value.nullable): void {
-    const refused: string[] = [...(value.kinds ?? [])].filter((k) => !ACCEPTS[spec.kind].includes(k));
-    if (value.columnKind && !ACCEPTS_COLUMN[spec.kind].includes(value.columnKind)) {
-      refused.push(value.columnKind);
-    }
-    const where = value.at ?? at;
-    if (refused.length > 0) {
+  /** `e.<field>…`, `<alias>.<column>`. */
+  reference(parts: string[], types: readonly string[], at: number | undefined): Value {
+    const text = parts.join('.');
+    const exact = this.locate(refPattern(parts), at) ?? at;
+    const [qualifier, ...rest] = parts;
+    if (parts.length === 1) {
+      if (NONDETERMINISTIC.has(text.toUpperCase())) {
+        this.fail(callFunctionProblem(text), text, exact);
+      }
       this.fail(
-        `type mismatch: ${value.text} (${refused.join('/')}) does not fit ${spec.kind} column ${column} (${spec.sqlType})`,
-        value.text,
-        where,
+        `unqualified column ${text}; write ${this.eventName}.${text} for a payload field or <alias>.${text} for a dimension column`,
+        text,
+        exact,
       );
     }
+    if (qualifier === this.eventName) {
+      if (rest.length === 1 && rest[0] === PROC_TIME) {
+        this.unsupported(
+          `${text} outside FOR SYSTEM_TIME AS OF; it is the processing time, which a replayed event would not share — use event_time()`,
+          text,
+          exact,
+        );
+      }
+      return this.payload(rest, types, exact, text);
+    }
+    const join = this.joins.find((j) => j.alias === qualifier);
+    if (!join) {
+      const aliases = [this.eventName, ...this.joins.map((j) => j.alias)].join(', ');
+      this.fail(`unknown table or alias ${qualifier} in ${text} (known: ${aliases})`, text, exact);
+    }
+    const column = rest.join('.');
+    const { dimension } = join;
+    if (!dimension.columns.includes(column)) {
+      this.fail(
+        `unknown column ${column} of dimension ${dimension.table.name} (its lookup returns ${dimension.columns.join(', ')})`,
+        text,
+        exact,
+      );
+    }
+    const spec = dimension.table.columns[column];
+    const typed: Typed = {
+      expr: { op: 'dimension', dimension: dimension.name, column, t: (spec && columnType(spec)) ?? ANY },
+      nullable: true,
+    };
+    return { typed, source: sourceOf(typed), nullable: true, text, name: column };
+  }
+
+  functionCall(
+    expr: Node,
+    name: string,
+    at: number | undefined,
+    sub: (n: Node) => Value,
+    built: (make: () => Typed, args: Node[], text?: string, name?: string) => Value,
+  ): Value {
+    const upper = name.toUpperCase();
+    const envelope = own(ENVELOPE, name.toLowerCase());
+    const argNodes = asList(asNode(expr.args).value).map(asNode);
+    const callAt = this.locateExpr(expr, at ?? this.span.start) ?? at;
+    if (envelope) {
+      if (argNodes.length > 0) this.unsupported(`arguments to ${name}()`, name, callAt);
+      const typed: Typed = {
+        expr: { op: 'envelope', field: envelope.field, t: envelope.type },
+        nullable: false,
+      };
+      return { typed, source: sourceOf(typed), nullable: false, text: `${name}()`, name: name.toLowerCase() };
+    }
+    if (NONDETERMINISTIC.has(upper)) this.fail(callFunctionProblem(upper), name, callAt);
+    if (upper === 'NOT' && argNodes.length === 1) {
+      const value = sub(argNodes[0]!);
+      return built(() => not(value.typed), argNodes, `NOT ${value.text}`);
+    }
+    if (upper === 'TRIM') {
+      // TRIM([BOTH | LEADING | TRAILING] [chars] [FROM] s), as the parser lists the words.
+      const words = argNodes.map((a) => (a.type === 'origin' ? String(a.value).toUpperCase() : undefined));
+      const mode = (['BOTH', 'LEADING', 'TRAILING'] as const).find((m) => words[0] === m) ?? 'BOTH';
+      const values = argNodes.filter((_, i) => words[i] === undefined);
+      const hasFrom = words.includes('FROM');
+      const chars = hasFrom && values.length === 2 ? values[0] : undefined;
+      const target = values.at(-1);
+      if (!target || values.length > (hasFrom ? 2 : 1)) this.unsupported('this form of TRIM', 'TRIM', callAt);
+      const charsValue = chars && sub(chars);
+      const value = sub(target);
+      return built(() => trim(mode, charsValue?.typed, [value.typed]), chars ? [chars, target] : [target]);
+    }
+    const args = argNodes.map(sub);
+    const value = built(() => {
+      const typed = callFunction(
+        upper,
+        args.map((a) => a.typed),
+      );
+      if (!typed) {
+        const envelopes = Object.keys(ENVELOPE)
+          .map((f) => `${f}()`)
+          .join(', ');
+        throw new TypeProblem(
+          `unsupported: function ${name} (docs/sql.md lists the functions: ${FUNCTION_NAMES.join(', ')}; the envelope's ${envelopes}; the aggregates COUNT, SUM, LAST_VALUE)`,
+        );
+      }
+      return typed;
+    }, argNodes);
+    return value;
+  }
+
+  caseExpression(
+    expr: Node,
+    sub: (n: Node) => Value,
+    built: (make: () => Typed, args: Node[], text?: string) => Value,
+  ): Value {
+    const branches = asList(expr.args).map(asNode);
+    const subject = expr.expr ? asNode(expr.expr) : undefined;
+    const subjectValue = subject && sub(subject);
+    const whens = branches.filter((b) => b.type === 'when');
+    const otherwise = branches.find((b) => b.type === 'else');
+    const nodes: Node[] = [];
+    const pairs: Array<[Typed, Typed]> = [];
+    for (const branch of whens) {
+      const condNode = asNode(branch.cond);
+      const resultNode = asNode(branch.result);
+      const cond = sub(condNode);
+      const result = sub(resultNode);
+      nodes.push(condNode, resultNode);
+      pairs.push([cond.typed, result.typed]);
+    }
+    const elseNode = otherwise ? asNode(otherwise.result) : undefined;
+    const elseValue = elseNode && sub(elseNode);
+    if (elseNode) nodes.push(elseNode);
+    return built(
+      () => {
+        const conditions = subjectValue
+          ? pairs.map(([v, r]): [Typed, Typed] => {
+              try {
+                return [compare('=', subjectValue.typed, v), r];
+              } catch (error) {
+                if (error instanceof TypeProblem) {
+                  throw new TypeProblem(error.message, pairs.findIndex(([w]) => w === v) * 2);
+                }
+                throw error;
+              }
+            })
+          : pairs;
+        return searchedCase(conditions, elseValue?.typed);
+      },
+      nodes,
+      'CASE',
+    );
+  }
+
+  binary(
+    expr: Node,
+    at: number | undefined,
+    sub: (n: Node) => Value,
+    built: (make: () => Typed, args: Node[], text?: string) => Value,
+  ): Value {
+    const operator = String(expr.operator).toUpperCase();
+    const leftNode = asNode(expr.left);
+    const rightNode = asNode(expr.right);
+    if (operator === '.') return this.unsupported('this reference', show(expr), at);
+    const left = sub(leftNode);
+    const listNodes = rightNode.type === 'expr_list' ? asList(rightNode.value).map(asNode) : undefined;
+    if (operator === 'IN' || operator === 'NOT IN') {
+      const list = (listNodes ?? [rightNode]).map(sub);
+      return built(
+        () =>
+          inList(
+            left.typed,
+            list.map((v) => v.typed),
+            operator === 'NOT IN',
+          ),
+        [leftNode, ...(listNodes ?? [rightNode])],
+        `${left.text} ${operator} (…)`,
+      );
+    }
+    if (operator === 'BETWEEN' || operator === 'NOT BETWEEN') {
+      const [low, high] = (listNodes ?? []).map(sub);
+      if (!low || !high) this.unsupported(`this form of ${operator}`, operator, at);
+      return built(
+        () => between(left.typed, low.typed, high.typed, operator === 'NOT BETWEEN'),
+        [leftNode, ...(listNodes ?? [])],
+      );
+    }
+    if (operator === 'IS' || operator === 'IS NOT') {
+      const what =
+        rightNode.type === 'null'
+          ? 'NULL'
+          : rightNode.type === 'bool'
+            ? rightNode.value
+              ? 'TRUE'
+              : 'FALSE'
+            : undefined;
+      if (!what) this.unsupported(`${operator} ${show(rightNode)}`, operator, at);
+      return built(() => is(left.typed, what, operator === 'IS NOT'), [leftNode]);
+    }
+    if (operator === 'LIKE' || operator === 'NOT LIKE') {
+      const pattern = sub(rightNode);
+      const escapeNode = asNode(asNode(rightNode.escape).value);
+      const escaped = rightNode.escape ? sub(escapeNode) : undefined;
+      return built(
+        () => like(left.typed, pattern.typed, escaped?.typed, operator === 'NOT LIKE'),
+        [leftNode, rightNode, escapeNode],
+      );
+    }
+    const right = sub(rightNode);
+    const args = [leftNode, rightNode];
+    if (operator === 'AND' || operator === 'OR')
+      return built(() => logical(operator, [left.typed, right.typed]), args);
+    if (operator === '||') return built(() => concat(left.typed, right.typed), args);
+    if (operator === '+' || operator === '-' || operator === '*' || operator === '/' || operator === '%') {
+      return built(() => arithmetic(operator, left.typed, right.typed), args);
+    }
+    if (['=', '<>', '!=', '<', '<=', '>', '>='].includes(operator)) {
+      return built(() => compare(operator as ComparisonOperator, left.typed, right.typed), args);
+    }
+    return this.unsupported(
+      `the operator ${operator}`,
+      operator,
+      this.locate(new RegExp(escapeRegExp(operator), 'i'), at ?? this.span.start) ?? at,
+    );
+  }
+
+  /** Checks a value against the column it fills. */
+  fits(value: Value, column: string, spec: Column, at: number | undefined, canBeNull = value.nullable): void {
+    const where = value.at ?? at;
     if (canBeNull && !spec.nullable) {
       const isNull = 'literal' in value.source && value.source.literal === null;
       const problem = isNull ? 'NULL cannot fill it' : `${value.text} may be NULL`;
       this.fail(`column ${column} is NOT NULL but ${problem}`, value.text, where);
     }
+    const problem = misfit(value.typed, spec, column, value.text);
+    if (problem) this.fail(problem, value.text, where);
   }
 
   // ---------------------------------------------------------------------------- select list
@@ -920,33 +1357,53 @@ class Statement {
   selectList(select: Node, selectAt: number, isEventTable: boolean): SelectItem[] {
     let cursor = selectAt;
     const items: SelectItem[] = [];
-    for (const raw of asList(select.columns).map(asNode)) {
+    const columns = asList(select.columns).map(asNode);
+    const list = this.columnList;
+    if (list && list.length !== columns.length) {
+      this.fail(
+        `the column list names ${list.length} column${list.length === 1 ? '' : 's'} but the SELECT has ${columns.length}`,
+        list[0]?.name ?? '(',
+        list[0]?.at,
+      );
+    }
+    for (const [i, raw] of columns.entries()) {
       const expr = asNode(raw.expr);
-      if (raw.type === 'star' || (expr.type === 'column_ref' && referenceParts(expr) === undefined)) {
+      if (
+        raw.type === 'star' ||
+        (expr.type === 'column_ref' && referenceParts(expr) === undefined && !expr.array_index)
+      ) {
         this.unsupported('SELECT *; name every column', '*', this.locate(/\*/, cursor));
       }
-      const at = this.locateExpr(expr, cursor) ?? cursor;
+      const at = offsetOf(expr) ?? this.locateExpr(expr, cursor) ?? cursor;
+      const end = endOf(expr);
       const alias = asString(raw.as) ?? asString(asNode(raw.as).value);
+      const aliasFrom = end ?? at;
       const aliasAt =
         alias === undefined
           ? undefined
-          : (this.locate(new RegExp(`${keywordPattern('AS').source}\\s*${word(alias)}`, 'i'), at) ??
-            this.locate(refPattern([alias]), at));
-      const columnAt = aliasAt === undefined ? at : (this.locate(refPattern([alias!]), aliasAt) ?? aliasAt);
-      cursor = Math.max(at, aliasAt ?? at) + 1;
+          : (this.locate(new RegExp(`${keywordPattern('AS').source}\\s*${word(alias)}`, 'i'), aliasFrom) ??
+            this.locate(refPattern([alias]), aliasFrom));
+      const named = list?.[i];
+      const columnAt = named
+        ? (named.at ?? at)
+        : aliasAt === undefined
+          ? at
+          : (this.locate(refPattern([alias!]), aliasAt) ?? aliasAt);
+      cursor = Math.max(end ?? at, aliasAt ?? at) + 1;
       const aggregate = this.aggregateOf(expr);
       if (aggregate) {
         if (isEventTable) {
           this.unsupported(`aggregate ${aggregate} into an event table (one row per event)`, aggregate, at);
         }
-        if (alias === undefined) this.fail(`${aggregate}(…) needs AS <column>`, aggregate, at);
-        items.push({ column: alias, at: columnAt, ...this.aggregate(expr, aggregate, at) });
+        const column = named?.name ?? alias;
+        if (column === undefined) this.fail(`${aggregate}(…) needs AS <column>`, aggregate, at);
+        items.push({ column, at: columnAt, ...this.aggregate(expr, aggregate, at) });
         continue;
       }
       const value = this.value(expr, this.types, at);
-      const column = alias ?? value.name;
+      const column = named?.name ?? alias ?? value.name;
       if (column === undefined) this.fail(`${value.text} needs AS <column>`, value.text, at);
-      if (value.source && 'event' in value.source && alias === undefined) {
+      if (!named && value.source && 'event' in value.source && alias === undefined) {
         this.fail(`${value.text} needs AS <column>`, value.text, at);
       }
       items.push({ column, at: columnAt, value });
@@ -1081,7 +1538,14 @@ class Statement {
       columns[item.column] = item.value!.source;
     }
     this.requireCovered(table, [...this.world.automaticEvent, ...Object.keys(columns)], tableAt);
-    return { type: this.types[0]!, into: table.name, joins: this.declaredJoins(), columns };
+    const mapping: EventMapping = {
+      type: this.types[0]!,
+      into: table.name,
+      joins: this.declaredJoins(),
+      columns,
+    };
+    if (this.predicate) mapping.where = this.predicate.expr;
+    return mapping;
   }
 
   stateMapping(
@@ -1249,39 +1713,4 @@ class Statement {
   declaredJoins(): Join[] {
     return this.joins.map((j) => ({ dimension: j.dimension.name, on: j.on }));
   }
-}
-
-// ------------------------------------------------------------------------------ zod schemas
-
-interface Def {
-  type: string;
-  innerType?: z.ZodMiniType;
-  in?: z.ZodMiniType;
-  out?: z.ZodMiniType;
-  shape?: Record<string, z.ZodMiniType>;
-}
-const defOf = (schema: z.ZodMiniType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
-
-/** The object shape under optional/nullable/default/pipe wrappers, if the schema is an object. */
-function shapeOf(schema: z.ZodMiniType): Record<string, z.ZodMiniType> | undefined {
-  let current: z.ZodMiniType | undefined = schema;
-  for (let depth = 0; current && depth < 20; depth++) {
-    const def = defOf(current);
-    if (def.type === 'object') return def.shape;
-    current = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
-  }
-  return undefined;
-}
-
-/** Whether a payload field (or an object on its path) may be absent or null. */
-function mayBeMissing(schema: z.ZodMiniType, path: readonly string[]): boolean {
-  let current = schema;
-  for (const part of path) {
-    const shape = shapeOf(current);
-    const field = shape && own(shape, part);
-    if (!field) return true;
-    if (field.safeParse(undefined).success || field.safeParse(null).success) return true;
-    current = field;
-  }
-  return false;
 }

@@ -164,7 +164,7 @@ LEFT JOIN dim_user u ON u.user_id = e.userId
 LEFT JOIN dim_product p ON p.product_id = e.productId;
 
 INSERT INTO order_event_wide
-SELECT e.orderId AS order_id, e.userId AS user_id, e.amount, e.payMethod AS pay_method, e.payTime AS pay_time,
+SELECT e.orderId AS order_id, e.userId AS user_id, e.amount, e.payMethod AS pay_method, TO_TIMESTAMP_LTZ(e.payTime, 3) AS pay_time,
        u.user_name, u.user_level, u.region
 FROM order_pay e
 LEFT JOIN dim_user u ON u.user_id = e.userId;
@@ -188,7 +188,7 @@ GROUP BY e.orderId;
 
 INSERT INTO order_wide
 SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('PAID') AS status,
-       LAST_VALUE(e.amount) AS paid_amount, LAST_VALUE(e.payMethod) AS pay_method, LAST_VALUE(e.payTime) AS paid_at,
+       LAST_VALUE(e.amount) AS paid_amount, LAST_VALUE(e.payMethod) AS pay_method, LAST_VALUE(TO_TIMESTAMP_LTZ(e.payTime, 3)) AS paid_at,
        LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level, LAST_VALUE(u.region) AS region
 FROM order_pay e
 LEFT JOIN dim_user u ON u.user_id = e.userId
