@@ -100,6 +100,16 @@ describe('architecture', () => {
     expect(violations('shared/tables', [...above, 'shared/events'])).toEqual([]);
   });
 
+  it('definitions (SQL types, checks, the expression interpreter) read only events and tables', () => {
+    expect(
+      violations(
+        'shared/definitions',
+        ['shared/pipeline', 'shared/sink', 'shared/dimensions', 'shared/domains', 'shared/runtime'],
+        [/^mysql2/, /^@aws-sdk\//],
+      ),
+    ).toEqual([]);
+  });
+
   it('the pipeline core knows no MySQL, no cache, no domain and no runtime', () => {
     expect(
       violations(
