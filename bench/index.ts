@@ -27,6 +27,7 @@ import { eventSources } from '../infra/config/event-sources.ts';
 import { findServices } from '../scripts/services/find-services.ts';
 import { createDimensionCaches } from '../shared/dimensions/dimension.ts';
 import { DIMENSIONS } from '../shared/domains/registry.ts';
+import { tlsFromEnv } from '../shared/runtime/config.ts';
 import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
@@ -64,6 +65,7 @@ const machine = {
 
 const services = await findServices();
 const { db } = services.endpoints;
+const tls = tlsFromEnv(services.endpoints.dbTls);
 const schema = `lrt_bench_${Date.now().toString(36)}`;
 const conn = await createConnection({
   ...db,
@@ -84,6 +86,7 @@ const env = {
   DB_USER: db.user,
   DB_PASSWORD: db.password,
   DB_NAME: schema,
+  ...services.endpoints.dbTls,
 };
 
 log(`handler throughput (${machine.cpus}, Node ${machine.node}, ${version}), median of ${rounds} rounds`);
@@ -96,7 +99,11 @@ try {
     rounds,
     log,
     runtime(perRecord) {
-      const database = new Database({ credentials: new StaticCredentials({ ...db, database: schema }) });
+      const { ssl: _, ...login } = db;
+      const database = new Database({
+        credentials: new StaticCredentials({ ...login, database: schema }),
+        tls,
+      });
       return {
         database,
         dimensions: createDimensionCaches(database, DIMENSIONS, {}),

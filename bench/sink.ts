@@ -12,6 +12,7 @@ import { migrate } from '../db/migrate.ts';
 import { endpointsFromEnv } from '../scripts/services/find-services.ts';
 import { userLogin } from '../shared/domains/user.ts';
 import type { DimensionView, EventWrite } from '../shared/pipeline/processor.ts';
+import { tlsFromEnv } from '../shared/runtime/config.ts';
 import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
@@ -29,7 +30,11 @@ await admin.query(`CREATE DATABASE ${schema}`);
 await admin.changeUser({ database: schema });
 await migrate(admin);
 
-const database = new Database({ credentials: new StaticCredentials({ ...db, database: schema }) });
+const { ssl: _, ...login } = db;
+const database = new Database({
+  credentials: new StaticCredentials({ ...login, database: schema }),
+  tls: tlsFromEnv(process.env),
+});
 const sink = new MySqlSink(database);
 const noDims: DimensionView = { get: () => null };
 

@@ -5,17 +5,29 @@
 import { type Connection, createConnection } from 'mysql2/promise';
 import { credentialsFromConfig, loadConfig } from '../shared/runtime/config.ts';
 import type { CredentialsProvider, DbCredentials } from '../shared/sink/credentials.ts';
-import { RDS_TLS } from '../shared/sink/database.ts';
+import { connectionSecurity, type DbTls, plainLoginRefused } from '../shared/sink/database.ts';
 import { classifyDbError } from '../shared/sink/db-errors.ts';
 
-export type Tls = 'off' | 'rds';
+/** As the functions have it (shared/sink/database.ts, DbTls): `off`, `rds` or `{ ca }`. */
+export type Tls = DbTls;
 
-/** One connection with `credentials`, sessions in UTC; `rds`: verified TLS (RDS_TLS: Node's CA store and NODE_EXTRA_CA_CERTS). */
+/**
+ * One connection with `credentials`; `rds` and `{ ca }`: verified TLS, chain and host name (RDS_TLS:
+ * Node's CA store and NODE_EXTRA_CA_CERTS; or the CA given, as DB_TLS=verify does). Values are
+ * read and written as UTC (`timezone: 'Z'`); the server's own time zone is UTC, so nothing is SET.
+ * A login refused over a plain connection fails as DatabaseConfigError saying to check DB_TLS.
+ */
 export async function connect(
   credentials: DbCredentials,
   tls: Tls,
   connectTimeoutMs = 10_000,
 ): Promise<Connection> {
+  return open(credentials, tls, connectTimeoutMs).catch((error) => {
+    throw explained(error, tls);
+  });
+}
+
+function open(credentials: DbCredentials, tls: Tls, connectTimeoutMs = 10_000): Promise<Connection> {
   return createConnection({
     host: credentials.host,
     port: credentials.port,
@@ -24,8 +36,15 @@ export async function connect(
     database: credentials.database,
     timezone: 'Z',
     connectTimeout: connectTimeoutMs,
-    ...(tls === 'rds' ? { ssl: RDS_TLS } : {}),
+    ...connectionSecurity(credentials, tls),
   });
+}
+
+function explained(error: unknown, tls: Tls): unknown {
+  const kind = classifyDbError(error);
+  return tls === 'off' && (kind === 'access_denied' || kind === 'configuration')
+    ? plainLoginRefused(error)
+    : error;
 }
 
 /**
@@ -36,11 +55,11 @@ export async function connect(
 export async function connectWithRotation(provider: CredentialsProvider, tls: Tls): Promise<Connection> {
   const credentials = await provider.get();
   try {
-    return await connect(credentials, tls);
+    return await open(credentials, tls);
   } catch (error) {
-    if (classifyDbError(error) !== 'access_denied') throw error;
+    if (classifyDbError(error) !== 'access_denied') throw explained(error, tls);
     const rotated = await provider.rotated(credentials);
-    if (!rotated) throw error;
+    if (!rotated) throw explained(error, tls);
     return connect(rotated, tls);
   }
 }

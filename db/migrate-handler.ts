@@ -15,7 +15,7 @@
  *   DB_APP_SECRET_ID       the app user's secret (its user name and first password)
  *   DB_HOST, DB_PORT       the instance itself (never RDS Proxy, which knows the app user only)
  *   DB_NAME                the database
- *   DB_TLS                 `rds` in AWS
+ *   DB_TLS, DB_TLS_CA      `rds` in AWS (shared/runtime/config.ts reads them, as for the functions)
  *
  * The migrations travel beside the bundle (`migrations/` next to index.mjs; db/migrate.ts reads
  * them from there), so a new migration changes the function's code and re-runs the trigger.
@@ -24,6 +24,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DIMENSIONS, TABLES } from '../shared/domains/registry.ts';
 import * as z from '../shared/events/zod.ts';
 import { Logger } from '../shared/observability/logger.ts';
+import { tlsFromEnv } from '../shared/runtime/config.ts';
 import { SecretsManagerCredentials } from '../shared/sink/credentials.ts';
 import type { Table } from '../shared/tables/table.ts';
 import { connectWithRotation } from './connection.ts';
@@ -41,7 +42,8 @@ const variables = z.object({
     z.pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), z.transform(Number)),
   ),
   DB_NAME: z.string().check(z.regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name')),
-  DB_TLS: z._default(z.enum(['off', 'rds'], 'must be off or rds'), 'off'),
+  DB_TLS: z._default(z.enum(['off', 'rds', 'verify'], 'must be off, rds or verify'), 'off'),
+  DB_TLS_CA: z.optional(nonEmpty),
   AWS_ENDPOINT_URL: z.optional(z.url('must be a URL')),
   AWS_REGION: z.optional(nonEmpty),
   AWS_ACCESS_KEY_ID: z.optional(nonEmpty),
@@ -88,6 +90,7 @@ export function createMigrationHandler(
       throw new Error(`invalid configuration: ${problems.join('; ')}`);
     }
     const v = parsed.data;
+    const tls = tlsFromEnv(present);
     // As the functions build theirs (shared/runtime/config.ts): what the variables give, else the
     // SDK's own chain.
     const client = new SecretsManagerClient({
@@ -115,13 +118,13 @@ export function createMigrationHandler(
     const migratorSecret = secret(v.DB_MIGRATOR_SECRET_ID);
     try {
       const [app, migrator] = await Promise.all([secret(v.DB_APP_SECRET_ID).get(), migratorSecret.get()]);
-      const admin = await connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), v.DB_TLS).catch((error) => {
+      const admin = await connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), tls).catch((error) => {
         throw new Error(`cannot log in as the administrator: ${(error as Error).message}`, { cause: error });
       });
       try {
         const result = await deploySchema({
           admin,
-          connectMigrator: () => connectWithRotation(migratorSecret, v.DB_TLS),
+          connectMigrator: () => connectWithRotation(migratorSecret, tls),
           users: {
             database: v.DB_NAME,
             app: { user: app.user, password: app.password },

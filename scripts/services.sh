@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Native test services for machines without Docker (docs/architecture.md, contract 8):
-#   MySQL   MariaDB from Debian's packages, own data directory, 127.0.0.1:$LRT_MYSQL_PORT
+#   MySQL   MariaDB from Debian's packages, own data directory, 127.0.0.1:$LRT_MYSQL_PORT, TLS only
+#           (a CA and server certificate made at start-up in .services/mysql/tls/)
 #   Kafka   Apache Kafka 4.x, one KRaft node (broker + controller) from its Maven Central jars
 #   AWS     LocalStack's open-source core (PyPI) run natively in a project-local virtualenv on
 #           Python >= 3.13, 127.0.0.1:$LRT_AWS_PORT
@@ -8,9 +9,12 @@
 #           storage) built from its Maven Central jars, 127.0.0.1:$LRT_REGISTRY_PORT
 #
 #   scripts/services.sh up       start what is not running (installing where needed); safe twice
+#   scripts/services.sh up mysql start only the services named (mysql, kafka, aws, registry)
 #   scripts/services.sh down     stop what `up` started (by pid file), nothing else
 #   scripts/services.sh status   one line per service
-#   scripts/services.sh env      export lines for eval: DB_*, KAFKA_BROKERS, AWS_*, SCHEMA_REGISTRY_URL
+#   scripts/services.sh env      export lines for eval: DB_* (DB_TLS=verify, DB_TLS_CA: the local
+#                                MySQL takes TLS connections only), KAFKA_BROKERS, AWS_*,
+#                                SCHEMA_REGISTRY_URL
 #
 # State lives in .services/ (data, logs, pid files); delete it for a clean slate.
 set -euo pipefail
@@ -74,21 +78,65 @@ spawn() {
 }
 
 # ---------------------------------------------------------------------------------------- MySQL
+# As RDS runs it (docs/architecture.md, "Database access"): TLS only (require_secure_transport), with
+# a certificate of a CA made here (scripts/services/make-certs.sh) that clients verify, host name
+# included (DB_TLS=verify, DB_TLS_CA); and the server settings RDS's parameter group pins, in
+# $MYSQL_DIR/my.cnf (from scripts/services/mysql-server.cnf), so the functions send no session SET.
+# A running server of this checkout started with other settings (an older my.cnf, or none, or
+# other certificates) is restarted with these.
 MYSQL_DIR="$STATE/mysql"
 MYSQL_SOCK="$MYSQL_DIR/mysqld.sock"
+MYSQL_TLS="$MYSQL_DIR/tls"
+# What `env` hands out as DB_HOST: a name, which mysql2 checks the certificate against. (Given an
+# IP address, mysql2 sends no server name and Node checks the certificate for `localhost` instead.)
+# The certificate carries it and 127.0.0.1, which tests reach through proxies.
+MYSQL_HOST=localhost
 
 mysql_admin() { mariadb --no-defaults --protocol=socket --socket="$MYSQL_SOCK" -uroot "$@"; }
 mysql_query() {
-  mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -u"$DB_USER" -p"$DB_PASSWORD" -N -e "$1" "$DB_NAME"
+  mariadb --no-defaults --protocol=tcp -h"$MYSQL_HOST" -P"$MYSQL_PORT" -u"$DB_USER" -p"$DB_PASSWORD" \
+    --ssl --ssl-ca="$MYSQL_TLS/ca.pem" --ssl-verify-server-cert -N -e "$1" "$DB_NAME"
 }
 mysql_ready() { mysql_query 'SELECT 1'; }
 
+# my.cnf: the settings RDS pins (scripts/services/mysql-server.cnf, shared with MySQL in Docker),
+# then this server's TLS files and sizes.
+mysql_config() {
+  cat "$HERE/mysql-server.cnf"
+  cat <<EOF
+ssl-ca=$MYSQL_TLS/ca.pem
+ssl-cert=$MYSQL_TLS/server-cert.pem
+ssl-key=$MYSQL_TLS/server-key.pem
+skip-name-resolve
+innodb-buffer-pool-size=256M
+max-connections=500
+innodb-lock-wait-timeout=10
+EOF
+}
+
 mysql_up() {
-  if pid_alive "$MYSQL_DIR/pid" && mysql_ready >/dev/null 2>&1; then log "mysql already running on :$MYSQL_PORT"; return; fi
+  command -v openssl >/dev/null || apt_install openssl
+  mkdir -p "$MYSQL_DIR"
+  bash "$HERE/make-certs.sh" "$MYSQL_TLS" "$MYSQL_HOST" 127.0.0.1
+  local config; config="$(mysql_config)"
+  if pid_alive "$MYSQL_DIR/pid"; then
+    if [ "$config" = "$(cat "$MYSQL_DIR/my.cnf" 2>/dev/null)" ] && mysql_ready >/dev/null 2>&1; then
+      log "mysql already running on :$MYSQL_PORT"
+      return
+    fi
+    log "mysql (pid $(cat "$MYSQL_DIR/pid")) runs with other settings or certificates: restarting it"
+    stop MySQL "$MYSQL_DIR/pid"
+  fi
   if mysql_ready >/dev/null 2>&1; then adopt mysql "$MYSQL_PORT"; return; fi
+  # Taken by a server whose certificate this checkout's CA does not verify (another checkout's, or
+  # one without TLS): clients could not use it, and a second server could not bind the port.
+  if (exec 3<>"/dev/tcp/127.0.0.1/$MYSQL_PORT") 2>/dev/null; then
+    die "something already listens on :$MYSQL_PORT, and it is not a MySQL this checkout's CA" \
+      "($MYSQL_TLS/ca.pem) verifies: set LRT_SERVICES_DIR to the .services of the checkout that" \
+      "started it, or LRT_MYSQL_PORT to a free port"
+  fi
   command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server mariadb-client
   local mariadbd; mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
-  mkdir -p "$MYSQL_DIR"
   local fresh=0
   if [ ! -d "$MYSQL_DIR/data/mysql" ]; then
     log "initialising MariaDB data directory"
@@ -97,12 +145,13 @@ mysql_up() {
       die "mariadb-install-db failed; see $MYSQL_DIR/install.log"
     fresh=1
   fi
+  printf '%s\n' "$config" >"$MYSQL_DIR/my.cnf"
   : >"$MYSQL_DIR/server.log"
-  spawn "$MYSQL_DIR/pid" "$MYSQL_DIR/server.log" "$mariadbd" --no-defaults \
+  # Paths and the port on the command line (test/reliability/harness.ts finds the server by its
+  # --port), the server settings in my.cnf.
+  spawn "$MYSQL_DIR/pid" "$MYSQL_DIR/server.log" "$mariadbd" --defaults-file="$MYSQL_DIR/my.cnf" \
     --datadir="$MYSQL_DIR/data" --socket="$MYSQL_SOCK" --port="$MYSQL_PORT" --bind-address=127.0.0.1 \
-    --pid-file="$MYSQL_DIR/mysqld.pid" --log-error="$MYSQL_DIR/server.log" --user="$(id -un)" \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci --skip-name-resolve \
-    --innodb-buffer-pool-size=256M --max-connections=500 --innodb-lock-wait-timeout=10
+    --pid-file="$MYSQL_DIR/mysqld.pid" --log-error="$MYSQL_DIR/server.log" --user="$(id -un)"
   wait_for MySQL "$MYSQL_DIR/server.log" "$MYSQL_DIR/pid" mysql_admin -e 'SELECT 1'
   if [ "$fresh" = 1 ] || ! mysql_ready >/dev/null 2>&1; then
     # A throwaway local server: the project user may create schemas and users (tests rotate passwords).
@@ -116,7 +165,7 @@ FLUSH PRIVILEGES;
 SQL
   fi
   wait_for MySQL "$MYSQL_DIR/server.log" "$MYSQL_DIR/pid" mysql_ready
-  log "mysql ready on 127.0.0.1:$MYSQL_PORT ($(mysql_query 'SELECT VERSION()'))"
+  log "mysql ready on $MYSQL_HOST:$MYSQL_PORT, TLS only ($(mysql_query 'SELECT VERSION()'), CA $MYSQL_TLS/ca.pem)"
 }
 
 # ---------------------------------------------------------------------------------------- Kafka
@@ -344,10 +393,19 @@ status_line() {
 case "${1:-}" in
   up)
     mkdir -p "$STATE"
-    mysql_up
-    kafka_up
-    aws_up
-    registry_up
+    shift
+    # `up mysql kafka …` starts only those; `up` alone, all four.
+    for service in "${@:-mysql kafka aws registry}"; do
+      for one in $service; do
+        case "$one" in
+          mysql) mysql_up ;;
+          kafka) kafka_up ;;
+          aws) aws_up ;;
+          registry) registry_up ;;
+          *) die "unknown service: $one (mysql, kafka, aws, registry)" ;;
+        esac
+      done
+    done
     ;;
   down)
     stop "schema registry" "$REGISTRY_DIR/pid"
@@ -367,11 +425,13 @@ case "${1:-}" in
     ;;
   env)
     cat <<EOF
-export DB_HOST=127.0.0.1
+export DB_HOST=$MYSQL_HOST
 export DB_PORT=$MYSQL_PORT
 export DB_USER=$DB_USER
 export DB_PASSWORD=$DB_PASSWORD
 export DB_NAME=$DB_NAME
+export DB_TLS=verify
+export DB_TLS_CA=$MYSQL_TLS/ca.pem
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export AWS_ENDPOINT_URL=http://127.0.0.1:$AWS_PORT
 export SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
@@ -381,7 +441,7 @@ export AWS_SECRET_ACCESS_KEY=\${AWS_SECRET_ACCESS_KEY:-test}
 EOF
     ;;
   *)
-    echo "usage: scripts/services.sh up|down|status|env" >&2
+    echo "usage: scripts/services.sh up [mysql|kafka|aws|registry]...|down|status|env" >&2
     exit 2
     ;;
 esac

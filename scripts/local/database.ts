@@ -49,6 +49,7 @@ export async function deployLocalDatabase(
         password: users.migrator.password,
         database: db.database,
         timezone: 'Z',
+        ...(db.ssl ? { ssl: db.ssl } : {}),
       }),
     users,
     tables: TABLES,

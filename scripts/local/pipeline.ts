@@ -154,6 +154,8 @@ provideAwsEnvironment(endpoints);
 process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
 const functionEnv = {
   DB_SECRET_ID: SECRET_ID,
+  // The local MySQL takes TLS connections only, verified as RDS's are (DB_TLS=verify, its CA).
+  ...endpoints.dbTls,
   AWS_ENDPOINT_URL: endpoints.aws.endpoint,
   POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
   POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/local',

@@ -5,9 +5,15 @@
  * test never runs against something that is not there.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { SslOptions } from 'mysql2';
+import { tlsFromEnv } from '../../shared/runtime/config.ts';
+import { sslOptions } from '../../shared/sink/database.ts';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -15,7 +21,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export interface ServiceEndpoints {
   /** How the services were found: `env`, `testcontainers` or `native`. */
   source: 'env' | 'testcontainers' | 'native';
-  db: { host: string; port: number; user: string; password: string; database: string };
+  /**
+   * An administrator's login. `ssl`, mysql2's TLS options (verified: chain and host name), is there
+   * when the server takes TLS connections only, as the local ones do, and comes along when `db` is
+   * spread into mysql2's createConnection.
+   */
+  db: { host: string; port: number; user: string; password: string; database: string; ssl?: SslOptions };
+  /** The same TLS as the functions' variables (DB_TLS, and DB_TLS_CA for `verify`). */
+  dbTls: DbTlsVariables;
   kafkaBrokers: string[];
   aws: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
   /** A Confluent-compatible schema registry's API root (Apicurio's /apis/ccompat/v7). */
@@ -26,6 +39,19 @@ export interface FoundServices {
   endpoints: ServiceEndpoints;
   /** Stops what this call started (testcontainers only; native services are left for reuse). */
   stop(): Promise<void>;
+}
+
+/** DB_TLS and DB_TLS_CA (a PEM file of the CA certificates to trust, for `verify`). */
+export type DbTlsVariables = { DB_TLS: 'off' | 'rds' | 'verify'; DB_TLS_CA?: string };
+
+/** The TLS of DB_TLS/DB_TLS_CA, in both forms (checked as the functions check them: ConfigError). */
+function databaseTls(env: NodeJS.ProcessEnv): { ssl?: SslOptions; dbTls: DbTlsVariables } {
+  const ssl = sslOptions(tlsFromEnv(env));
+  const mode = (env.DB_TLS || 'off') as DbTlsVariables['DB_TLS'];
+  return {
+    ...(ssl ? { ssl } : {}),
+    dbTls: { DB_TLS: mode, ...(mode === 'verify' ? { DB_TLS_CA: env.DB_TLS_CA! } : {}) },
+  };
 }
 
 const ENDPOINT_VARS = [
@@ -47,6 +73,7 @@ export function endpointsToEnv(e: ServiceEndpoints): Record<string, string> {
     DB_USER: e.db.user,
     DB_PASSWORD: e.db.password,
     DB_NAME: e.db.database,
+    ...e.dbTls,
     KAFKA_BROKERS: e.kafkaBrokers.join(','),
     AWS_ENDPOINT_URL: e.aws.endpoint,
     AWS_REGION: e.aws.region,
@@ -76,6 +103,7 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints {
   }
   const port = Number(env.DB_PORT);
   if (!Number.isInteger(port) || port <= 0) throw new Error(`DB_PORT is not a port number: ${env.DB_PORT}`);
+  const { ssl, dbTls } = databaseTls(env);
   return {
     source: 'env',
     db: {
@@ -84,7 +112,9 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints {
       user: env.DB_USER!,
       password: env.DB_PASSWORD!,
       database: env.DB_NAME!,
+      ...(ssl ? { ssl } : {}),
     },
+    dbTls,
     kafkaBrokers: env.KAFKA_BROKERS!.split(',').map((b) => b.trim()),
     aws: {
       endpoint: env.AWS_ENDPOINT_URL!,
@@ -105,16 +135,62 @@ async function dockerAvailable(): Promise<boolean> {
   }
 }
 
+/**
+ * The settings RDS pins (scripts/services/mysql-server.cnf, the native MariaDB's too) as mysqld's
+ * command-line options.
+ */
+export function mysqlServerOptions(): string[] {
+  return readFileSync(join(root, 'scripts', 'services', 'mysql-server.cnf'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('['))
+    .map((line) => `--${line}`);
+}
+
+/** Where the MySQL container reads its TLS files (the image's own directories hold none of these names). */
+const CONTAINER_TLS_DIR = '/etc/mysql/lrt-tls';
+
 async function startTestcontainers(): Promise<FoundServices> {
-  const [{ MySqlContainer }, { KafkaContainer }, { LocalstackContainer }, { GenericContainer, Wait }] =
-    await Promise.all([
-      import('@testcontainers/mysql'),
-      import('@testcontainers/kafka'),
-      import('@testcontainers/localstack'),
-      import('testcontainers'),
+  const [
+    { MySqlContainer },
+    { KafkaContainer },
+    { LocalstackContainer },
+    { GenericContainer, Wait, getContainerRuntimeClient },
+  ] = await Promise.all([
+    import('@testcontainers/mysql'),
+    import('@testcontainers/kafka'),
+    import('@testcontainers/localstack'),
+    import('testcontainers'),
+  ]);
+  // MySQL as RDS runs it, TLS only: a certificate for the host the mapped port is reached on (what
+  // testcontainers' getHost() answers: the container runtime's host), which clients verify, and the
+  // pinned settings. The official image's entrypoint runs mysqld with options given as the command.
+  const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
+  const tlsDir = await mkdtemp(join(tmpdir(), 'lrt-mysql-tls-'));
+  await run('bash', [
+    join(root, 'scripts', 'services', 'make-certs.sh'),
+    tlsDir,
+    ...new Set([host, 'localhost', '127.0.0.1']),
+  ]);
+  const tlsFiles = ['ca.pem', 'server-cert.pem', 'server-key.pem'];
+  const mysqlContainer = new MySqlContainer('mysql:8.4')
+    .withDatabase('lambda_realtime')
+    // Readable by the image's mysql user; a throwaway key of a throwaway CA.
+    .withCopyFilesToContainer(
+      tlsFiles.map((file) => ({
+        source: join(tlsDir, file),
+        target: `${CONTAINER_TLS_DIR}/${file}`,
+        mode: 0o644,
+      })),
+    )
+    .withCommand([
+      ...mysqlServerOptions(),
+      `--ssl-ca=${CONTAINER_TLS_DIR}/ca.pem`,
+      `--ssl-cert=${CONTAINER_TLS_DIR}/server-cert.pem`,
+      `--ssl-key=${CONTAINER_TLS_DIR}/server-key.pem`,
     ]);
   const [mysql, kafka, localstack, registry] = await Promise.all([
-    new MySqlContainer('mysql:8.4').withDatabase('lambda_realtime').start(),
+    mysqlContainer.start(),
     new KafkaContainer('confluentinc/cp-kafka:8.1.0').withKraft().start(),
     new LocalstackContainer('localstack/localstack:4').start(),
     // The same registry as the native path (scripts/services/registry/pom.xml): Apicurio 2.4, in memory.
@@ -133,7 +209,9 @@ async function startTestcontainers(): Promise<FoundServices> {
         user: 'root',
         password: mysql.getRootPassword(),
         database: mysql.getDatabase(),
+        ssl: sslOptions({ ca: readFileSync(join(tlsDir, 'ca.pem'), 'utf8') })!,
       },
+      dbTls: { DB_TLS: 'verify', DB_TLS_CA: join(tlsDir, 'ca.pem') },
       kafkaBrokers: [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],
       aws: {
         endpoint: localstack.getConnectionUri(),
@@ -145,6 +223,7 @@ async function startTestcontainers(): Promise<FoundServices> {
     },
     async stop() {
       await Promise.all([mysql.stop(), kafka.stop(), localstack.stop(), registry.stop()]);
+      await rm(tlsDir, { recursive: true, force: true });
     },
   };
 }
@@ -206,12 +285,20 @@ export async function probeServices(e: ServiceEndpoints): Promise<void> {
   }
 }
 
-/** The database's DB_* variables, when all are given (DB_PORT defaults to 3306). */
+/** The database's DB_* variables (DB_TLS, DB_TLS_CA too), when all are given (DB_PORT defaults to 3306). */
 export function databaseFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints['db'] | undefined {
   if (!env.DB_HOST || !env.DB_USER || !env.DB_PASSWORD || !env.DB_NAME) return undefined;
   const port = Number(env.DB_PORT ?? 3306);
   if (!Number.isInteger(port) || port <= 0) throw new Error(`DB_PORT is not a port number: ${env.DB_PORT}`);
-  return { host: env.DB_HOST, port, user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME };
+  const { ssl } = databaseTls(env);
+  return {
+    host: env.DB_HOST,
+    port,
+    user: env.DB_USER,
+    password: env.DB_PASSWORD,
+    database: env.DB_NAME,
+    ...(ssl ? { ssl } : {}),
+  };
 }
 
 /** Undefined when MySQL answers; otherwise what failed. */
@@ -223,7 +310,9 @@ export async function probeDatabase(db: ServiceEndpoints['db']): Promise<string 
     await conn.end();
     return undefined;
   } catch (error) {
-    return `MySQL at ${db.host}:${db.port} (database ${db.database}): ${(error as Error).message}`;
+    // A server that takes TLS connections only refuses a plain login as if the password were wrong.
+    const hint = db.ssl ? '' : ' (no TLS: DB_TLS is off; the local services take TLS connections only)';
+    return `MySQL at ${db.host}:${db.port} (database ${db.database}): ${(error as Error).message}${hint}`;
   }
 }
 

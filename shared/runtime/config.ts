@@ -3,6 +3,8 @@
  * once at cold start. A bad configuration fails with one message naming every bad variable — never a
  * value, since some are secrets.
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { dimensionVariables } from '../dimensions/dimension.ts';
 import type { DimensionCacheSettings } from '../dimensions/dimension-cache.ts';
@@ -12,9 +14,11 @@ import { LOG_LEVELS, type LogLevel } from '../observability/logger.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from '../pipeline/decode.ts';
 import {
   type CredentialsProvider,
+  IamAuthCredentials,
   SecretsManagerCredentials,
   StaticCredentials,
 } from '../sink/credentials.ts';
+import type { DbTls } from '../sink/database.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -64,13 +68,21 @@ function dimensionSchema(name: string) {
 }
 
 const baseSchema = z.object({
+  DB_AUTH: z._default(
+    z.pipe(
+      z.string().check(z.trim(), z.toLowerCase()),
+      z.enum(['password', 'iam'], 'must be password or iam'),
+    ),
+    'password',
+  ),
   DB_SECRET_ID: z.optional(nonEmpty),
   DB_HOST: z.optional(nonEmpty),
   DB_PORT: z.optional(int(1, 65_535)),
   DB_USER: z.optional(nonEmpty),
   DB_PASSWORD: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   DB_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name'))),
-  DB_TLS: z._default(z.enum(['off', 'rds'], 'must be off or rds'), 'off'),
+  DB_TLS: z._default(z.enum(['off', 'rds', 'verify'], 'must be off, rds or verify'), 'off'),
+  DB_TLS_CA: z.optional(nonEmpty),
   DB_POOL_SIZE: z._default(int(1, 50), 2),
   DB_CONNECT_TIMEOUT_MS: z._default(int(100, 60_000), 5_000),
   DB_LOCK_RETRIES: z._default(int(0, 10), 3),
@@ -112,12 +124,15 @@ const LEGACY_NAMES = { POWERTOOLS_LOG_LEVEL: 'LOG_LEVEL', POWERTOOLS_METRICS_NAM
 
 export type DatabaseConfig =
   | { kind: 'secret'; secretId: string; host?: string; port?: number; database?: string }
-  | { kind: 'direct'; host: string; port: number; user: string; password: string; database: string };
+  | { kind: 'direct'; host: string; port: number; user: string; password: string; database: string }
+  /** DB_AUTH=iam: an IAM auth token for `user`, signed for host:port in `region`. */
+  | { kind: 'iam'; host: string; port: number; user: string; database: string; region: string };
 
 export interface Config {
   domain: string;
   database: DatabaseConfig;
-  tls: 'off' | 'rds';
+  /** DB_TLS (and DB_TLS_CA's certificates for `verify`). */
+  tls: DbTls;
   poolSize: number;
   connectTimeoutMs: number;
   lockRetries: number;
@@ -184,15 +199,38 @@ export function loadConfig(
   if (topicDomains && !topicDomains.includes(domain)) {
     report('TOPIC_DOMAINS', `must include this function's domain (${domain})`);
   }
-  if (!raw.DB_SECRET_ID) {
+  const iam = raw.DB_AUTH?.trim().toLowerCase() === 'iam';
+  if (iam) {
+    // The password is a token made for DB_HOST:DB_PORT and DB_USER, sent in clear text.
+    for (const name of ['DB_HOST', 'DB_USER', 'DB_NAME'] as const) {
+      if (!raw[name]) report(name, 'is required when DB_AUTH=iam');
+    }
+    for (const name of ['DB_PASSWORD', 'DB_SECRET_ID'] as const) {
+      if (raw[name]) report(name, 'must not be set when DB_AUTH=iam (the password is an IAM auth token)');
+    }
+    if (!raw.AWS_REGION) report('AWS_REGION', 'is required when DB_AUTH=iam (the token is signed for it)');
+    if ((raw.DB_TLS ?? 'off') === 'off') {
+      report('DB_TLS', 'must be rds or verify when DB_AUTH=iam (the token is sent in clear text)');
+    }
+  } else if (!raw.DB_SECRET_ID) {
     for (const name of ['DB_HOST', 'DB_USER', 'DB_PASSWORD', 'DB_NAME'] as const) {
       if (!raw[name]) report(name, 'is required when DB_SECRET_ID is not set');
     }
   }
+  const ca = tlsCertificates(raw, report);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;
   let database: DatabaseConfig | undefined;
-  if (v.DB_SECRET_ID) {
+  if (v.DB_AUTH === 'iam' && v.DB_HOST && v.DB_USER && v.DB_NAME && v.AWS_REGION) {
+    database = {
+      kind: 'iam',
+      host: v.DB_HOST,
+      port: v.DB_PORT ?? 3306,
+      user: v.DB_USER,
+      database: v.DB_NAME,
+      region: v.AWS_REGION,
+    };
+  } else if (v.DB_SECRET_ID) {
     database = {
       kind: 'secret',
       secretId: v.DB_SECRET_ID,
@@ -230,7 +268,7 @@ export function loadConfig(
   return {
     domain,
     database,
-    tls: v.DB_TLS,
+    tls: v.DB_TLS === 'verify' ? { ca: ca! } : v.DB_TLS,
     poolSize: v.DB_POOL_SIZE,
     connectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
     lockRetries: v.DB_LOCK_RETRIES,
@@ -256,13 +294,77 @@ export function loadConfig(
 }
 
 /**
- * The credentials provider a configuration asks for: DB_* variables as they are, or the secret
- * read through a Secrets Manager client built from the same environment (endpoint, region and
- * credentials given there; otherwise the SDK's own chain).
+ * DB_TLS and DB_TLS_CA alone, read and checked as loadConfig does: for tools that connect without a
+ * function's whole configuration (scripts/services/find-services.ts, the tests' admin connections).
+ * Throws ConfigError.
+ */
+export function tlsFromEnv(env: NodeJS.ProcessEnv): DbTls {
+  const problems: Array<{ variable: string; problem: string }> = [];
+  const report = (variable: string, problem: string) => {
+    if (!problems.some((p) => p.variable === variable)) problems.push({ variable, problem });
+  };
+  const raw = Object.fromEntries(
+    ['DB_TLS', 'DB_TLS_CA'].flatMap((name) => (env[name] ? [[name, env[name]]] : [])),
+  ) as Record<string, string | undefined>;
+  const mode = baseSchema.shape.DB_TLS.safeParse(raw.DB_TLS);
+  if (!mode.success) report('DB_TLS', mode.error.issues[0]?.message ?? 'is not valid');
+  const ca = tlsCertificates(raw, report);
+  if (!mode.success || problems.length > 0) throw new ConfigError(problems);
+  return mode.data === 'verify' ? { ca: ca! } : mode.data;
+}
+
+/**
+ * DB_TLS_CA's certificates (PEM) when DB_TLS=verify; reports what is wrong with the pair otherwise.
+ * The file is read here, once at cold start, so a missing or wrong one fails the configuration.
+ */
+function tlsCertificates(
+  raw: Record<string, string | undefined>,
+  report: (variable: string, problem: string) => void,
+): string | undefined {
+  const mode = raw.DB_TLS ?? 'off';
+  const file = raw.DB_TLS_CA?.trim();
+  if (mode !== 'verify') {
+    if (file) report('DB_TLS_CA', 'is read only when DB_TLS=verify');
+    return undefined;
+  }
+  if (!file) {
+    report('DB_TLS_CA', 'is required when DB_TLS=verify (a PEM file of the CA certificates to trust)');
+    return undefined;
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    report('DB_TLS_CA', `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+  try {
+    // Parses the first certificate; what TLS makes of the rest shows when it connects.
+    new X509Certificate(pem);
+  } catch {
+    report('DB_TLS_CA', 'must be a PEM file of CA certificates');
+    return undefined;
+  }
+  return pem;
+}
+
+/**
+ * The credentials provider a configuration asks for: DB_* variables as they are, IAM auth tokens
+ * signed with the environment's role credentials (else the SDK's chain: in the function bundles the
+ * environment too, shared/runtime/env-credentials.ts), or the secret read through a Secrets Manager
+ * client built from the same environment (endpoint, region and credentials given there; otherwise
+ * the SDK's own chain).
  */
 export function credentialsFromConfig(config: Config): CredentialsProvider {
   const db = config.database;
   if (db.kind === 'direct') return new StaticCredentials(db);
+  if (db.kind === 'iam') {
+    const { kind: _, ...endpoint } = db;
+    return new IamAuthCredentials({
+      ...endpoint,
+      ...(config.awsCredentials ? { credentials: config.awsCredentials } : {}),
+    });
+  }
   const client = new SecretsManagerClient({
     ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
     ...(config.awsRegion ? { region: config.awsRegion } : {}),

@@ -5,14 +5,23 @@
  *    times, then surface as transient;
  *  - a lost connection (a container thawed after its sockets died, a failover) retries once on a
  *    new pool; the old one closes once nobody uses it;
- *  - access denied (a rotated secret) fetches the credentials again, rebuilds the pool and retries
- *    once;
+ *  - access denied (a rotated secret, an expired IAM token) fetches the credentials again, rebuilds
+ *    the pool and retries once;
+ *  - a connection path set up wrongly (TLS refused or unverifiable) surfaces as DatabaseConfigError;
  *  - anything else that is not the data's fault surfaces as TransientError.
- * Works through RDS Proxy, though the proxy pins these sessions (multi-row statements over 16 KB,
- * the session time zone), so it pools connections rather than multiplexing them.
+ * Sessions send no SET: the time zone (UTC) and READ COMMITTED are the server's own settings (RDS's
+ * parameter group; scripts/services/mysql-server.cnf locally), since RDS Proxy pins a session that
+ * runs one. It still pins a session for a multi-row statement over 16 KB, so it pools connections
+ * rather than multiplexing them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
+import {
+  createPool,
+  type Pool,
+  type PoolConnection,
+  type PoolOptions,
+  type SslOptions,
+} from 'mysql2/promise';
 import {
   DatabaseConfigError,
   DataRejectedError,
@@ -25,8 +34,8 @@ import { classifyDbError } from './db-errors.ts';
 
 /**
  * TLS to RDS, the server's certificate chain verified against Node's CA store — no `ca` option,
- * which would replace the store (mysql2 checks the host name only with `verifyIdentity`, unset here
- * as before):
+ * which would replace the store — and its name against the host connected to (`verifyIdentity`:
+ * mysql2 checks the chain alone without it):
  *  - RDS Proxy presents an AWS Certificate Manager certificate, which chains to the Amazon Root CAs
  *    in Node's own store (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.howitworks.html,
  *    "Using TLS/SSL with RDS Proxy"; UsingWithRDS.SSL-certificate-rotation.html: "RDS Proxy ... use
@@ -41,12 +50,55 @@ import { classifyDbError } from './db-errors.ts';
  * Node reads that file when it first builds its CA store (the first TLS connection, Secrets
  * Manager's), not at start-up; the bundle no longer carries the certificates (177 KiB) as code.
  */
-export const RDS_TLS = { rejectUnauthorized: true };
+export const RDS_TLS: SslOptions = { rejectUnauthorized: true, verifyIdentity: true };
+
+/**
+ * How connections reach the server (DB_TLS, shared/runtime/config.ts): `off`, plain; `rds`, verified
+ * TLS against Node's CA store (RDS_TLS); `{ ca }`, verified TLS, chain and host name, against these
+ * CA certificates only (PEM: the local services' own CA, DB_TLS=verify with DB_TLS_CA).
+ */
+export type DbTls = 'off' | 'rds' | { ca: string };
+
+/** mysql2's `ssl` option for `tls`; undefined for a plain connection. */
+export function sslOptions(tls: DbTls | undefined): SslOptions | undefined {
+  if (tls === undefined || tls === 'off') return undefined;
+  return tls === 'rds' ? RDS_TLS : { ca: tls.ca, rejectUnauthorized: true, verifyIdentity: true };
+}
+
+/**
+ * mysql2's options that differ by credentials and TLS, shared by the pool here and db/connection.ts:
+ * `ssl`, and for an IAM auth token mysql2's own mysql_clear_password plugin (the server asks for the
+ * token in clear, which mysql2 refuses unless enabled) — only ever over TLS.
+ */
+export function connectionSecurity(
+  credentials: DbCredentials,
+  tls: DbTls | undefined,
+): Pick<PoolOptions, 'ssl' | 'enableCleartextPlugin'> {
+  const ssl = sslOptions(tls);
+  if (credentials.authToken && !ssl) {
+    throw new DatabaseConfigError(
+      'an IAM auth token is sent in clear text and so only over TLS: set DB_TLS to rds or verify',
+    );
+  }
+  return { ...(ssl ? { ssl } : {}), ...(credentials.authToken ? { enableCleartextPlugin: true } : {}) };
+}
+
+/**
+ * The server's refusal of a login over a plain connection, with what to check: a server that takes
+ * TLS connections only refuses a plain one as if the password were wrong (MariaDB: access denied,
+ * 1045; MySQL says so, 3159, ER_SECURE_TRANSPORT_REQUIRED).
+ */
+export function plainLoginRefused(error: unknown): DatabaseConfigError {
+  return new DatabaseConfigError(
+    `database refused a login over a plain connection (DB_TLS=off): if the server takes TLS connections only (require_secure_transport, as RDS and the local services do), set DB_TLS to rds or verify; otherwise check the credentials: ${(error as Error).message}`,
+    { cause: error },
+  );
+}
 
 export interface DatabaseOptions {
   credentials: CredentialsProvider;
-  /** `rds`: verified TLS (RDS_TLS: instances and RDS Proxy); `off`: plain. */
-  tls?: 'off' | 'rds';
+  /** `rds` or `{ ca }`: verified TLS (chain and host name); `off` (default): plain. */
+  tls?: DbTls;
   poolSize?: number;
   connectTimeoutMs?: number;
   /** Retries of a transaction that lost a lock race (deadlock, lock wait timeout). */
@@ -77,7 +129,10 @@ export class Database {
     this.#checks.push(check);
   }
 
-  /** Runs `work` in one READ COMMITTED transaction, with the recovery rules above. */
+  /**
+   * Runs `work` in one transaction, with the recovery rules above; READ COMMITTED, the server's
+   * transaction_isolation (no SET: see above; the sink's session check proves it).
+   */
   async transaction<T>(work: (conn: Queryable) => Promise<T>): Promise<T> {
     return this.#withRecovery(async (conn) => {
       await conn.query('START TRANSACTION');
@@ -150,8 +205,11 @@ export class Database {
           continue;
         }
         if (isTransientError(error)) throw error;
+        const plain = (this.#options.tls ?? 'off') === 'off';
+        if (kind === 'access_denied' && plain) throw plainLoginRefused(error);
         if (kind === 'configuration') {
-          throw new DatabaseConfigError(`database set up wrongly: ${(error as Error).message}`, {
+          const hint = plain ? ' (DB_TLS=off: set DB_TLS to rds or verify)' : '';
+          throw new DatabaseConfigError(`database set up wrongly: ${(error as Error).message}${hint}`, {
             cause: error,
           });
         }
@@ -247,18 +305,14 @@ export class Database {
     return this.#rotating;
   }
 
+  /**
+   * No session settings are sent: the server's own time zone is UTC, so CURRENT_TIMESTAMP defaults
+   * agree with the UTC times written from JS (mysql2's `timezone: 'Z'` converts only the values it
+   * sends and reads), and its transaction_isolation is READ COMMITTED, which the sink relies on to
+   * read the latest commits (shared/sink/sink.ts).
+   */
   #createPool(credentials: DbCredentials): OpenPool {
     const pool = createPool(this.#poolOptions(credentials));
-    // Sessions in UTC, so CURRENT_TIMESTAMP defaults agree with the UTC times written from JS
-    // (mysql2's `timezone` option converts only the values it sends and reads).
-    // The event hands over the callback-style connection, whatever mysql2's promise typings say.
-    // READ COMMITTED for the session, so a transaction costs no extra statement (the sink reads
-    // the latest commits: shared/sink/sink.ts).
-    pool.on('connection', (connection) => {
-      const session = connection as unknown as CallbackConnection;
-      session.query("SET time_zone = '+00:00'", () => {});
-      session.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', () => {});
-    });
     return { pool, credentials, inUse: 0, retired: false, ended: false, verified: false };
   }
 
@@ -284,17 +338,13 @@ export class Database {
       bigNumberStrings: true,
       decimalNumbers: false,
       charset: 'utf8mb4_unicode_ci',
-      ...(this.#options.tls === 'rds' ? { ssl: RDS_TLS } : {}),
+      ...connectionSecurity(c, this.#options.tls),
     };
   }
 
   #log(level: 'warn' | 'info', message: string, fields?: Record<string, unknown>): void {
     this.#options.log?.(level, message, fields);
   }
-}
-
-interface CallbackConnection {
-  query(sql: string, callback: (error: unknown) => void): void;
 }
 
 interface OpenPool {

@@ -13,7 +13,10 @@ export type DbErrorKind =
   | 'connection'
   /** A value the table does not accept: permanent for the record carrying it. */
   | 'data'
-  /** The connection path is set up wrongly (an insecure transport refused): an operator must act. */
+  /**
+   * The connection path is set up wrongly (an insecure transport refused, a server certificate that
+   * does not verify or names another host, TLS asked of a server without it): an operator must act.
+   */
   | 'configuration'
   /** Anything else: treated as transient, never as the record's fault. */
   | 'other';
@@ -56,8 +59,15 @@ const CONNECTION_CODES = new Set([
 const DATA_ERRNO = new Set([1406, 1264, 1366, 1292, 1048, 1265, 3140, 4025, 3819]);
 // MySQL's ER_SECURE_TRANSPORT_REQUIRED: "Connections using insecure transport are prohibited while
 // --require_secure_transport=ON" (MySQL 8.4 server error reference). Retrying cannot help.
-// (MariaDB 10.11 refuses the login instead, as access denied: 1045.)
+// (MariaDB 10.11 refuses the login instead, as access denied: 1045, told apart by the caller, which
+// knows it connected without TLS: shared/sink/database.ts, plainLoginRefused.)
 const CONFIGURATION_ERRNO = new Set([3159]);
+// mysql2's own: TLS asked of a server that offers none; the TLS handshake failed. mysql2 gives every
+// TLS handshake failure the second code, so only a certificate that did not verify (chain, expiry,
+// host name: Node's messages) counts as set up wrongly; a connection lost mid-handshake is one lost.
+const NO_TLS_CODE = 'HANDSHAKE_NO_SSL_SUPPORT';
+const TLS_FAILED_CODE = 'HANDSHAKE_SSL_ERROR';
+const CERTIFICATE_REFUSED = /certificate|altnames|self[- ]signed/i;
 
 export function classifyDbError(error: unknown): DbErrorKind {
   if (errorKind(error) === 'concurrent_write') return 'lock_conflict';
@@ -68,6 +78,10 @@ export function classifyDbError(error: unknown): DbErrorKind {
     if (CONNECTION_ERRNO.has(errno)) return 'connection';
     if (DATA_ERRNO.has(errno)) return 'data';
     if (CONFIGURATION_ERRNO.has(errno)) return 'configuration';
+  }
+  if (code === NO_TLS_CODE) return 'configuration';
+  if (code === TLS_FAILED_CODE) {
+    return CERTIFICATE_REFUSED.test((error as Error).message ?? '') ? 'configuration' : 'connection';
   }
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection';
   if (

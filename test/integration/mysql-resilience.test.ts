@@ -12,7 +12,15 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaticCredentials } from '../../shared/sink/credentials.ts';
 import { Database } from '../../shared/sink/database.ts';
-import { domainHandler, dump, freshDatabase, realRuntime, type TestDatabase } from '../support/database.ts';
+import {
+  databaseTls,
+  domainHandler,
+  dump,
+  freshDatabase,
+  realRuntime,
+  type TestDatabase,
+  tlsVariables,
+} from '../support/database.ts';
 import { businessEvent, failedIds, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 import { secretsManager, services, uniqueName } from '../support/services.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
@@ -70,9 +78,10 @@ describe('lock conflicts', () => {
     await db.conn.query('CREATE TABLE IF NOT EXISTS deadlock_probe (id INT PRIMARY KEY, v INT NOT NULL)');
     await db.conn.query('REPLACE INTO deadlock_probe VALUES (1, 0), (2, 0)');
     const warnings: string[] = [];
-    const { db: server } = services();
+    const { ssl: _, ...server } = services().db;
     const database = new Database({
       credentials: new StaticCredentials({ ...server, database: db.name }),
+      tls: databaseTls(),
       poolSize: 2,
       log: (_level, message) => warnings.push(message),
     });
@@ -123,6 +132,7 @@ describe('secret rotation', () => {
     const handler = domainHandler('product', db, {
       env: {
         DB_SECRET_ID: secretId,
+        ...tlsVariables(),
         AWS_ENDPOINT_URL: aws.endpoint,
         AWS_REGION: aws.region,
         AWS_ACCESS_KEY_ID: aws.accessKeyId,
@@ -193,6 +203,7 @@ describe('secret rotation', () => {
     const coldStart = domainHandler('product', db, {
       env: {
         DB_SECRET_ID: secretId,
+        ...tlsVariables(),
         AWS_ENDPOINT_URL: aws.endpoint,
         AWS_REGION: aws.region,
         AWS_ACCESS_KEY_ID: aws.accessKeyId,

@@ -17,7 +17,7 @@ import { createMigrationHandler, type MigrationSummary } from '../../db/migrate-
 import { CLONE_SUFFIX, type Login } from '../../db/users.ts';
 import { bundleFunction, SCHEMA_FUNCTION } from '../../infra/lib/function-code.ts';
 import { DIMENSIONS, TABLES } from '../../shared/domains/registry.ts';
-import { connectAs } from '../support/database.ts';
+import { connectAs, tlsVariables } from '../support/database.ts';
 import { secretsManager, services, uniqueName } from '../support/services.ts';
 
 const name = uniqueName('lrt_schema').slice(0, 64);
@@ -37,7 +37,13 @@ const handler = (overrides: Parameters<typeof createMigrationHandler>[0] = {}) =
 
 beforeAll(async () => {
   const { db, aws } = services();
-  admin = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+  admin = await createConnection({
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    ...(db.ssl ? { ssl: db.ssl } : {}),
+  });
   await admin.query(`CREATE DATABASE ${name}`);
   const sm = secretsManager();
   const secret = async (id: string, login: Login, extra: Record<string, string> = {}) => {
@@ -60,7 +66,8 @@ beforeAll(async () => {
     DB_MIGRATOR_SECRET_ID: await secret('migrator', migrator, { masterarn: adminSecret }),
     DB_APP_SECRET_ID: await secret('app', app, { masterarn: adminSecret }),
     DB_NAME: name,
-    DB_TLS: 'off',
+    // The local MySQL's TLS, as the functions' (in AWS: DB_TLS=rds).
+    ...tlsVariables(),
     AWS_ENDPOINT_URL: aws.endpoint,
     AWS_REGION: aws.region,
     AWS_ACCESS_KEY_ID: aws.accessKeyId,

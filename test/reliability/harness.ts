@@ -230,6 +230,7 @@ export class ScenarioRun {
         : {}),
       ...(options.slowMs ? { ESM_SLOW_MS: String(options.slowMs) } : {}),
       DB_SECRET_ID: this.secretId,
+      ...endpoints.dbTls,
       AWS_ENDPOINT_URL: endpoints.aws.endpoint,
       AWS_REGION: endpoints.aws.region,
       AWS_ACCESS_KEY_ID: endpoints.aws.accessKeyId,

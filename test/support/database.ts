@@ -2,11 +2,16 @@
  * A fresh schema per test file on the shared real MySQL, deployed as AWS deploys it (users,
  * migrations as the migrator, the app user's grants: db/deploy-schema.ts), and handlers wired to
  * it that run as the restricted app user, so a privilege the functions lack fails here first.
+ * Every connection uses the server's TLS (the local services take TLS connections only).
  */
+import { createHash } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { deploySchema } from '../../db/deploy-schema.ts';
 import { CLONE_SUFFIX, type DatabaseUsers, type Login } from '../../db/users.ts';
-import type { ServiceEndpoints } from '../../scripts/services/find-services.ts';
+import type { DbTlsVariables, ServiceEndpoints } from '../../scripts/services/find-services.ts';
 import { createDimensionCaches } from '../../shared/dimensions/dimension.ts';
 import {
   DIMENSIONS,
@@ -17,7 +22,7 @@ import {
 import type { Domain } from '../../shared/pipeline/domain.ts';
 import { createHandler, type HandlerOptions, type Runtime } from '../../shared/runtime/create-handler.ts';
 import { StaticCredentials } from '../../shared/sink/credentials.ts';
-import { Database } from '../../shared/sink/database.ts';
+import { Database, type DbTls } from '../../shared/sink/database.ts';
 import { MySqlSink } from '../../shared/sink/sink.ts';
 import { services, uniqueName } from './services.ts';
 
@@ -44,11 +49,30 @@ function usersFor(name: string): DatabaseUsers {
   return { database: name, app: login('app'), migrator: login('mig') };
 }
 
+/** The functions' TLS setting (Database's `tls`) for the test run's MySQL, or `db`. */
+export function databaseTls(db: ServiceEndpoints['db'] = services().db): DbTls {
+  if (!db.ssl) return 'off';
+  return db.ssl.ca ? { ca: String(db.ssl.ca) } : 'rds';
+}
+
+/**
+ * The functions' TLS variables (DB_TLS, DB_TLS_CA) for the test run's MySQL, or for `db` (its CA
+ * then written to a file named after it, for scripts outside vitest that pass their own server).
+ */
+export function tlsVariables(db?: ServiceEndpoints['db']): DbTlsVariables {
+  if (!db) return services().dbTls;
+  const tls = databaseTls(db);
+  if (typeof tls === 'string') return { DB_TLS: tls };
+  const file = join(tmpdir(), `lrt-ca-${createHash('sha256').update(tls.ca).digest('hex').slice(0, 16)}.pem`);
+  if (!existsSync(file)) writeFileSync(file, tls.ca);
+  return { DB_TLS: 'verify', DB_TLS_CA: file };
+}
+
 /** A connection to `database` as `login` (on the test run's MySQL unless `db` names another). */
 export function connectAs(
   login: Login,
   database: string,
-  db: Pick<ServiceEndpoints['db'], 'host' | 'port'> = services().db,
+  db: Pick<ServiceEndpoints['db'], 'host' | 'port' | 'ssl'> = services().db,
 ): Promise<Connection> {
   return createConnection({
     host: db.host,
@@ -57,6 +81,7 @@ export function connectAs(
     password: login.password,
     database,
     timezone: 'Z',
+    ...(db.ssl ? { ssl: db.ssl } : {}),
   });
 }
 
@@ -94,6 +119,7 @@ export async function freshDatabase(
       DB_USER: users.app.user,
       DB_PASSWORD: users.app.password,
       DB_NAME: name,
+      ...tlsVariables(server),
     },
     async truncate() {
       for (const table of TABLES) await conn.query(`DELETE FROM ${table.name}`);
@@ -126,6 +152,7 @@ export function realRuntime(
       password: database.users.app.password,
       database: database.name,
     }),
+    tls: databaseTls(db),
     poolSize: options.poolSize ?? 2,
     onStatement: (sql) => statements.push(sql),
   });

@@ -7,14 +7,17 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   readonly #target: { host: string; port: number };
+  /** Where it listens: 127.0.0.1 unless another loopback address is asked for. */
+  readonly host: string;
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
   port = 0;
   /** Added to every chunk in each direction, in milliseconds; chunks keep their order. */
   latencyMs = 0;
 
-  constructor(target: { host: string; port: number }) {
+  constructor(target: { host: string; port: number }, listen: { host?: string } = {}) {
     this.#target = target;
+    this.host = listen.host ?? '127.0.0.1';
   }
 
   /** Starts accepting on the same port as before (a fresh port the first time). */
@@ -34,7 +37,7 @@ export class TcpProxy {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
+      server.listen(this.port, this.host, () => resolve());
     });
     this.port = (server.address() as { port: number }).port;
     this.#server = server;

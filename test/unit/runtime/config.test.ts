@@ -1,7 +1,16 @@
 /** Configuration from environment variables (docs/architecture.md, contract 5). */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EVENT_BYTES } from '../../../shared/pipeline/decode.ts';
-import { ConfigError, loadConfig } from '../../../shared/runtime/config.ts';
+import {
+  ConfigError,
+  credentialsFromConfig,
+  loadConfig,
+  tlsFromEnv,
+} from '../../../shared/runtime/config.ts';
+import { IamAuthCredentials } from '../../../shared/sink/credentials.ts';
 
 const DIRECT = {
   DB_HOST: 'db.internal',
@@ -211,7 +220,7 @@ describe('loadConfig', () => {
       expect(error.message).toMatch(/^invalid configuration: /);
       for (const variable of error.variables) expect(error.message).toContain(variable);
       expect(error.message).toContain('DB_PORT must be an integer from 1 to 65535');
-      expect(error.message).toContain('DB_TLS must be off or rds');
+      expect(error.message).toContain('DB_TLS must be off, rds or verify');
       expect(error.message).toContain(
         'POWERTOOLS_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT',
       );
@@ -331,5 +340,129 @@ describe('loadConfig', () => {
       ]);
       expect(error.message).toContain('DIM_USER_PRELOAD must be true or false');
     });
+  });
+});
+
+/** A CA certificate (self-signed, made for these tests; its chain is never checked here). */
+const CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBqTCCAU+gAwIBAgIUVDLZIhx6VEZ/TmpU5vzFEktAcWgwCgYIKoZIzj0EAwIw
+KTEnMCUGA1UEAwwebGFtYmRhLXJlYWx0aW1lIGNvbmZpZyB0ZXN0IENBMCAXDTI2
+MTIwNjEwMzExOVoYDzIxMjYxMTEyMTAzMTE5WjApMScwJQYDVQQDDB5sYW1iZGEt
+cmVhbHRpbWUgY29uZmlnIHRlc3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC
+AAR2fWctxkaquImGSrLsXGagsHvMiCnV0SVExv6w1+Z/SMxZT6O5b/vef4OplzbO
+k/qvQ66OewDu8v5Q0JuAfIq5o1MwUTAdBgNVHQ4EFgQUzajOic9ArkasTtdWU+EA
+7y9XsEcwHwYDVR0jBBgwFoAUzajOic9ArkasTtdWU+EA7y9XsEcwDwYDVR0TAQH/
+BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiAGkGn3j8IMSVRwOOuO8DbgX9jOjwGl
+nlH78Le4ZVjZwQIhAJEx8FAsgroh2HIwLMmOmj02tHbgwLMdCZhABP/noarP
+-----END CERTIFICATE-----
+`;
+
+describe('DB_TLS and DB_TLS_CA', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrt-config-'));
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, CA_PEM);
+  const notPem = join(dir, 'not.pem');
+  writeFileSync(notPem, 'not a certificate');
+
+  it('reads rds, and off by default', () => {
+    expect(loadConfig({ ...DIRECT, DB_TLS: 'rds' }, 'user').tls).toBe('rds');
+    expect(loadConfig(DIRECT, 'user').tls).toBe('off');
+  });
+
+  it('reads verify with the CA certificates DB_TLS_CA names', () => {
+    writeFileSync(caFile, CA_PEM);
+    expect(loadConfig({ ...DIRECT, DB_TLS: 'verify', DB_TLS_CA: caFile }, 'user').tls).toEqual({
+      ca: CA_PEM,
+    });
+    expect(tlsFromEnv({ DB_TLS: 'verify', DB_TLS_CA: caFile })).toEqual({ ca: CA_PEM });
+    expect(tlsFromEnv({})).toBe('off');
+    expect(tlsFromEnv({ DB_TLS: 'rds' })).toBe('rds');
+  });
+
+  it('needs DB_TLS_CA for verify, a readable PEM file, and only then', () => {
+    expect(configError({ ...DIRECT, DB_TLS: 'verify' }).message).toContain(
+      'DB_TLS_CA is required when DB_TLS=verify',
+    );
+    const missing = configError({ ...DIRECT, DB_TLS: 'verify', DB_TLS_CA: join(dir, 'absent.pem') });
+    expect(missing.variables).toEqual(['DB_TLS_CA']);
+    expect(missing.message).toContain('DB_TLS_CA cannot be read (ENOENT)');
+    expect(missing.message).not.toContain(dir);
+    expect(configError({ ...DIRECT, DB_TLS: 'verify', DB_TLS_CA: notPem }).message).toContain(
+      'DB_TLS_CA must be a PEM file of CA certificates',
+    );
+    // The certificates themselves rather than a file: not read as a path that happens to exist.
+    const inline = configError({ ...DIRECT, DB_TLS: 'verify', DB_TLS_CA: CA_PEM });
+    expect(inline.variables).toEqual(['DB_TLS_CA']);
+    expect(inline.message).not.toContain('BEGIN CERTIFICATE');
+    expect(configError({ ...DIRECT, DB_TLS: 'rds', DB_TLS_CA: caFile }).message).toContain(
+      'DB_TLS_CA is read only when DB_TLS=verify',
+    );
+    expect(() => tlsFromEnv({ DB_TLS: 'verify' })).toThrow(ConfigError);
+    expect(() => tlsFromEnv({ DB_TLS: 'on' })).toThrow(/DB_TLS must be off, rds or verify/);
+  });
+});
+
+describe('DB_AUTH', () => {
+  const IAM = {
+    DB_AUTH: 'iam',
+    DB_HOST: 'lrt-proxy.proxy-abc.eu-west-1.rds.amazonaws.com',
+    DB_PORT: '3306',
+    DB_USER: 'lrt_app',
+    DB_NAME: 'lambda_realtime',
+    DB_TLS: 'rds',
+    AWS_REGION: 'eu-west-1',
+  };
+
+  it('is password by default: a secret, or DB_PASSWORD, as before', () => {
+    expect(loadConfig(DIRECT, 'user').database.kind).toBe('direct');
+    expect(loadConfig({ ...DIRECT, DB_AUTH: 'password' }, 'user').database.kind).toBe('direct');
+    expect(loadConfig({ DB_SECRET_ID: 'arn:secret', DB_AUTH: ' Password ' }, 'user').database.kind).toBe(
+      'secret',
+    );
+  });
+
+  it('reads iam: host, port, user, database and region for the token, TLS on', () => {
+    const config = loadConfig(IAM, 'order');
+    expect(config.database).toEqual({
+      kind: 'iam',
+      host: IAM.DB_HOST,
+      port: 3306,
+      user: 'lrt_app',
+      database: 'lambda_realtime',
+      region: 'eu-west-1',
+    });
+    expect(config.tls).toBe('rds');
+    const { DB_PORT: _, ...noPort } = IAM;
+    expect(loadConfig(noPort, 'order').database).toMatchObject({ kind: 'iam', port: 3306 });
+    expect(credentialsFromConfig(config)).toBeInstanceOf(IamAuthCredentials);
+  });
+
+  it('refuses iam without TLS, without the endpoint or user, or with a password or secret', () => {
+    const error = configError({
+      DB_AUTH: 'iam',
+      DB_PASSWORD: 'hunter2-never-printed',
+      DB_SECRET_ID: 'arn:secret',
+    });
+    expect(error.variables.sort()).toEqual([
+      'AWS_REGION',
+      'DB_HOST',
+      'DB_NAME',
+      'DB_PASSWORD',
+      'DB_SECRET_ID',
+      'DB_TLS',
+      'DB_USER',
+    ]);
+    expect(error.message).toContain('DB_TLS must be rds or verify when DB_AUTH=iam');
+    expect(error.message).toContain('DB_HOST is required when DB_AUTH=iam');
+    expect(error.message).toContain('DB_PASSWORD must not be set when DB_AUTH=iam');
+    expect(error.message).toContain('AWS_REGION is required when DB_AUTH=iam');
+    expect(error.message).not.toContain('hunter2');
+    expect(configError({ ...IAM, DB_TLS: 'off' }).variables).toEqual(['DB_TLS']);
+  });
+
+  it('names a DB_AUTH it does not know', () => {
+    expect(configError({ ...DIRECT, DB_AUTH: 'kerberos' }).message).toContain(
+      'DB_AUTH must be password or iam',
+    );
   });
 });
