@@ -385,9 +385,7 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     },
   );
 
-  // DB_AUTH=iam is read once the handler's IAM path (shared/runtime/config.ts, another change)
-  // is in; until then this test is skipped, visibly, for the environments that use it.
-  it.skipIf(config.database.functionAuth === 'iam' && !configVariables().includes('DB_AUTH')).each(DOMAINS)(
+  it.each(DOMAINS)(
     "%s function: the handler's own cold-start validation accepts the environment",
     (domain) => {
       const fn = only(env, 'AWS::Lambda::Function', { FunctionName: `lambda-realtime-${env}-${domain}` });
@@ -406,11 +404,12 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
               : 'arn:aws:secretsmanager:x',
         ]),
       );
-      const loaded = loadConfig(rendered, domain);
+      // Lambda itself sets AWS_REGION (and the role's credentials) in every function's environment.
+      const loaded = loadConfig({ ...rendered, AWS_REGION: config.region }, domain);
       if (config.database.functionAuth === 'secret') {
         expect(loaded.database).toMatchObject({ kind: 'secret', database: config.database.databaseName });
       } else {
-        expect(loaded.database).not.toMatchObject({ kind: 'secret' });
+        expect(loaded.database).toMatchObject({ kind: 'iam', user: 'lrt_app' });
         expect(JSON.stringify(loaded.database)).not.toContain('secretsmanager');
       }
       expect(loaded).toMatchObject({

@@ -14,8 +14,7 @@ import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from
 
 /**
  * How the next pools' sessions are set up wrongly, as a proxy or a server could: CLIENT_FOUND_ROWS
- * on (sysown/proxysql#2466), or a statement run on every new connection after the Database's own
- * session setup. mysql2 itself is real, and so is the database.
+ * on (sysown/proxysql#2466), or a statement run on every new connection. mysql2 itself is real, and so is the database.
  */
 const path = vi.hoisted(() => ({ foundRows: false, sessionSql: undefined as string | undefined }));
 vi.mock('mysql2/promise', async (importOriginal) => {
@@ -24,15 +23,10 @@ vi.mock('mysql2/promise', async (importOriginal) => {
     const pool = mysql.createPool(path.foundRows ? { ...options, flags: ['FOUND_ROWS'] } : options);
     const sql = path.sessionSql;
     if (sql) {
-      // After the Database's own 'connection' listener: wrap `on` to add ours right behind it.
-      const emitter = pool as unknown as EventEmitter;
-      const on = emitter.on.bind(emitter);
-      emitter.on = (event, listener) => {
-        on(event, listener);
-        if (event === 'connection')
-          on('connection', (c: { query(s: string, cb: () => void): void }) => c.query(sql, () => {}));
-        return emitter;
-      };
+      // Each new connection's session set up wrongly, before anything else runs on it.
+      (pool as unknown as EventEmitter).on('connection', (c: { query(s: string, cb: () => void): void }) =>
+        c.query(sql, () => {}),
+      );
     }
     return pool;
   };
