@@ -17,6 +17,11 @@
  *   DB_NAME                the database
  *   DB_TLS                 `rds` in AWS
  *
+ * Invoked with `{"action": "verify", "smokeRows": [...]}` it changes nothing (but the smoke rows
+ * it removes) and answers `{checks}`: what `npm run smoke` reports from inside the VPC (db/verify.ts).
+ * `DB_APP_HOST`/`DB_APP_PORT` name where the functions connect (RDS Proxy in prod), so the TLS and
+ * affected-row checks run on the functions' own path.
+ *
  * The migrations travel beside the bundle (`migrations/` next to index.mjs; db/migrate.ts reads
  * them from there), so a new migration changes the function's code and re-runs the trigger.
  */
@@ -29,6 +34,7 @@ import type { Table } from '../shared/tables/table.ts';
 import { connectWithRotation } from './connection.ts';
 import { type DeploySchemaResult, deploySchema } from './deploy-schema.ts';
 import { type Migration, readMigrations } from './migrate.ts';
+import { type Check, verifyDeployment } from './verify.ts';
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
@@ -38,6 +44,10 @@ const variables = z.object({
   DB_APP_SECRET_ID: nonEmpty,
   DB_HOST: z.optional(nonEmpty),
   DB_PORT: z.optional(
+    z.pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), z.transform(Number)),
+  ),
+  DB_APP_HOST: z.optional(nonEmpty),
+  DB_APP_PORT: z.optional(
     z.pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), z.transform(Number)),
   ),
   DB_NAME: z.string().check(z.regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name')),
@@ -64,6 +74,25 @@ export interface MigrationHandlerOptions {
   writeLog?: (line: string) => void;
 }
 
+/** A row the smoke event wrote: its table and key, found and then removed by `verify`. */
+export interface SmokeRow {
+  table: string;
+  key: Record<string, string>;
+}
+
+/** `npm run smoke`'s request; any other event (the deployment's trigger) deploys the schema. */
+export interface VerifyRequest {
+  action: 'verify';
+  /** The smoke event's rows, its event row first; empty when the smoke event was not sent. */
+  smokeRows: SmokeRow[];
+}
+
+/** The function: the deployment's schema step, or `npm run smoke`'s verification. */
+export interface MigrationHandler {
+  (event: VerifyRequest): Promise<{ checks: Check[] }>;
+  (event?: unknown): Promise<MigrationSummary>;
+}
+
 /** What the function answers (the trigger only looks at success or failure). */
 export interface MigrationSummary extends DeploySchemaResult {
   database: string;
@@ -73,12 +102,12 @@ export interface MigrationSummary extends DeploySchemaResult {
 
 export function createMigrationHandler(
   options: MigrationHandlerOptions = {},
-): () => Promise<MigrationSummary> {
+): MigrationHandler {
   const log = new Logger({
     persistentKeys: { function: 'schema-migration' },
     ...(options.writeLog ? { write: options.writeLog } : {}),
   });
-  return async () => {
+  return (async (event?: unknown) => {
     const present = Object.fromEntries(
       Object.entries(options.env ?? process.env).filter(([, v]) => v !== undefined && v !== ''),
     );
@@ -112,6 +141,31 @@ export function createMigrationHandler(
         ...(v.DB_HOST ? { host: v.DB_HOST } : {}),
         ...(v.DB_PORT ? { port: v.DB_PORT } : {}),
       });
+    if (isVerifyRequest(event)) {
+      try {
+        const appSecret = new SecretsManagerCredentials({
+          client,
+          secretId: v.DB_APP_SECRET_ID,
+          ttlMs: 0,
+          database: v.DB_NAME,
+          ...(v.DB_APP_HOST ?? v.DB_HOST ? { host: (v.DB_APP_HOST ?? v.DB_HOST)! } : {}),
+          ...(v.DB_APP_PORT ?? v.DB_PORT ? { port: (v.DB_APP_PORT ?? v.DB_PORT)! } : {}),
+        });
+        const checks = await verifyDeployment({
+          admin: () => connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), v.DB_TLS),
+          app: async () => ({
+            conn: await connectWithRotation(appSecret, v.DB_TLS),
+            verified: v.DB_TLS !== 'off',
+          }),
+          tables: TABLES,
+          smokeRows: event.smokeRows,
+        });
+        log.info('verified', { failed: checks.filter((c) => !c.ok).map((c) => c.check) });
+        return { checks };
+      } finally {
+        client.destroy();
+      }
+    }
     const migratorSecret = secret(v.DB_MIGRATOR_SECRET_ID);
     try {
       const [app, migrator] = await Promise.all([secret(v.DB_APP_SECRET_ID).get(), migratorSecret.get()]);
@@ -150,7 +204,16 @@ export function createMigrationHandler(
     } finally {
       client.destroy();
     }
-  };
+  }) as MigrationHandler;
+}
+
+function isVerifyRequest(event: unknown): event is VerifyRequest {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as { action?: unknown }).action === 'verify' &&
+    Array.isArray((event as { smokeRows?: unknown }).smokeRows)
+  );
 }
 
 export const handler = createMigrationHandler();
