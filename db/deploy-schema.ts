@@ -39,7 +39,7 @@ export interface DeploySchemaResult {
   users: UsersReport;
 }
 
-/** A failed step, its message led by the step: `migrations (as lrt_migrator): <the migration's error>`. */
+/** A failed step, its message led by the step: `migrations (as <migrator>): <the migration's error>`. */
 export class DeploySchemaError extends Error {
   override readonly name = 'DeploySchemaError';
 }

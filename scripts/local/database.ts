@@ -12,12 +12,15 @@ import type { DatabaseUsers, Login } from '../../db/users.ts';
 import { DIMENSIONS, TABLES } from '../../shared/domains/registry.ts';
 import type { ServiceEndpoints } from '../services/find-services.ts';
 
-/** The local users (server-wide; the same for every local checkout, like the services' own user). */
+/**
+ * The local users (server-wide; the same for every local checkout, like the services' own user),
+ * ≤ 10 characters each, as db/users.ts requires of every user (the rotation twin fits in 16).
+ */
 export function localUsers(database: string): DatabaseUsers {
   return {
     database,
     app: { user: 'lrt_app', password: 'lrt-app-local-password' },
-    migrator: { user: 'lrt_migrator', password: 'lrt-migrator-local-password' },
+    migrator: { user: 'lrt_mig', password: 'lrt-migrator-local-password' },
   };
 }
 

@@ -6,6 +6,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DOMAIN_NAMES, domainOfType } from '../../shared/domains/registry.ts';
+import type { PermanentReason } from '../../shared/pipeline/errors.ts';
+
+/** An event as the generator produced it: what its record's JSON says, and what the tables must show. */
+export interface DemoEvent {
+  domain: string;
+  type: string;
+  timestamp: number;
+  eventId: string;
+  payload: Record<string, unknown>;
+  version: string;
+  source: string;
+}
 
 export interface DemoRecord {
   key: string;
@@ -14,6 +26,13 @@ export interface DemoRecord {
   /** What the pipeline should do with it. */
   expect: 'event' | 'duplicate' | 'dead-letter';
   eventId?: string;
+  /** The event it carries (an event or a duplicate): the generator's own knowledge, for the oracles. */
+  event?: DemoEvent;
+  /**
+   * A malformed record's dead-letter reason: `routed`, published with its `event-domain` header
+   * (scripts/local/kafka-admin.ts `routed`); `unrouted`, without it, on a topic all functions read.
+   */
+  reason?: { routed: PermanentReason; unrouted: PermanentReason };
   /** The domain whose producer sent it (a malformed record's too): its topic and header. */
   domain: string;
 }
@@ -79,7 +98,14 @@ export function* demoStream(options: DemoOptions): Generator<DemoRecord> {
     const domain = domainOfType(type)!;
     const body = { domain, type, timestamp, eventId, payload, version: '1.0', source: `${domain}-service` };
     const key = String(payload.orderId ?? payload.userId ?? payload.productId ?? eventId);
-    return { key, value: JSON.stringify(body), expect: 'event', eventId, domain } satisfies DemoRecord;
+    return {
+      key,
+      value: JSON.stringify(body),
+      expect: 'event',
+      eventId,
+      event: body,
+      domain,
+    } satisfies DemoRecord;
   };
 
   while (produced < options.events) {
@@ -189,12 +215,21 @@ const [DEMO_CARD_NUMBER, DEMO_PIN] = DEMO_PERSONAL_DATA;
 function malformed(rnd: () => number, runId: string, sequence: number): DemoRecord {
   // The producer that sent it: what its topic and `event-domain` header say.
   const domain = DOMAIN_NAMES[Math.floor(rnd() * DOMAIN_NAMES.length)]!;
-  const kinds = [
-    () => Buffer.from(`{"domain":"user","type":"user_login","payload":{"card":"${DEMO_CARD_NUMBER}"`),
-    () => Buffer.from([0xc3, 0x28, 0xa0, 0xa1]),
-    () => Buffer.from(DEMO_PIN),
-    () =>
-      Buffer.from(
+  const same = (reason: PermanentReason) => ({ routed: reason, unrouted: reason });
+  /** A well-formed envelope of `bodyDomain`: routed by another domain's header, it is misrouted. */
+  const inBody = (bodyDomain: string, reason: PermanentReason) => ({
+    routed: domain === bodyDomain ? reason : ('misrouted' as const),
+    unrouted: reason,
+  });
+  const kinds: Array<() => { value: Buffer; reason: DemoRecord['reason'] }> = [
+    () => ({
+      value: Buffer.from(`{"domain":"user","type":"user_login","payload":{"card":"${DEMO_CARD_NUMBER}"`),
+      reason: same('not_json'),
+    }),
+    () => ({ value: Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), reason: same('not_utf8') }),
+    () => ({ value: Buffer.from(DEMO_PIN), reason: same('not_json') }),
+    () => ({
+      value: Buffer.from(
         JSON.stringify({
           domain: 'order',
           type: 'order_create',
@@ -205,8 +240,10 @@ function malformed(rnd: () => number, runId: string, sequence: number): DemoReco
           source: 'demo',
         }),
       ),
-    () =>
-      Buffer.from(
+      reason: inBody('order', 'schema'),
+    }),
+    () => ({
+      value: Buffer.from(
         JSON.stringify({
           domain: 'user',
           type: 'user_teleport',
@@ -217,11 +254,9 @@ function malformed(rnd: () => number, runId: string, sequence: number): DemoReco
           source: 'demo',
         }),
       ),
+      reason: inBody('user', 'unknown_type'),
+    }),
   ];
-  return {
-    key: `bad-${sequence}`,
-    value: kinds[Math.floor(rnd() * kinds.length)]!(),
-    expect: 'dead-letter',
-    domain,
-  };
+  const { value, reason } = kinds[Math.floor(rnd() * kinds.length)]!();
+  return { key: `bad-${sequence}`, value, expect: 'dead-letter', reason, domain };
 }

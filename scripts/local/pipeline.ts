@@ -10,8 +10,12 @@
  *                    [--topology per-domain|shared] [--settings local|prod] [--prefill] [--runtime node|lambda]
  *                    [--profile FILE.cpuprofile]
  *
- * Exits 0 only when every record it published is accounted for: written to its wide table, absorbed
- * as a duplicate, dead-lettered, or delivered to the on-failure destination.
+ * Exits 0 only when every record it published is in its expected place (./placement.ts), each
+ * found again by its Kafka coordinates: an event's row in its domain's table (or absorbed as a
+ * duplicate), a malformed record's dead letter with the reason the generator gave it, written by the
+ * function that owns it, a record no mapping can deserialise in the on-failure topic once per
+ * mapping reading it; and nothing of a record's from the functions that do not own it. The first
+ * mismatches are named.
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -25,7 +29,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
 import { environmentConfig } from '../../infra/config/environments.ts';
-import { eventSources, sharedTopic, topicDomains } from '../../infra/config/event-sources.ts';
+import { eventSources, sharedTopic, sourceTopics, topicDomains } from '../../infra/config/event-sources.ts';
 import { functionBuildOptions } from '../../infra/lib/function-code.ts';
 import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
 import {
@@ -47,6 +51,15 @@ import { cpuDifference, servicesCpuMs } from '../services/process-cpu.ts';
 import { deployLocalDatabase } from './database.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { createProducer, ensureSourceTopics, routed } from './kafka-admin.ts';
+import {
+  type DeadLetterAt,
+  type EventRowAt,
+  endOffsets,
+  type FailureAt,
+  type PublishedRecord,
+  placeRecords,
+  readBack,
+} from './placement.ts';
 import { RegistrySerializer, SchemaRegistryClient, type WireFormat } from './registry-serde.ts';
 import { type RegistryDemoRecord, toRegistryRecord } from './registry-stream.ts';
 
@@ -171,6 +184,10 @@ const settings = REGISTRY_FORMAT
     ) as unknown as typeof baseSettings)
   : baseSettings;
 await ensureSourceTopics(endpoints.kafkaBrokers, settings);
+const SOURCE_TOPICS = sourceTopics(settings);
+const FAILURE_TOPICS = [...new Set(Object.values(settings).map((s) => s.onFailureTopic))];
+/** Where this run's records and failure documents will start: they are read back from there. */
+const startOffsets = await endOffsets(endpoints.kafkaBrokers, [...SOURCE_TOPICS, ...FAILURE_TOPICS]);
 const serializer = REGISTRY_FORMAT
   ? new RegistrySerializer({
       client: new SchemaRegistryClient(endpoints.schemaRegistryUrl),
@@ -184,8 +201,8 @@ if (REGISTRY_FORMAT) {
     `${REGISTRY_FORMAT} through the schema registry at ${endpoints.schemaRegistryUrl}, EventRecordFormat ${args['record-format']}`,
   );
 }
-/** How many mappings read `topic`: each sends a record it cannot deserialise to the on-failure topic. */
-const readersOf = (topic: string) => Object.values(settings).filter((s) => s.topics.includes(topic)).length;
+/** The domains whose mappings read `topic`: each sends a record it cannot deserialise to the on-failure topic. */
+const readersOf = (topic: string) => DOMAIN_NAMES.filter((domain) => settings[domain].topics.includes(topic));
 // --runtime lambda: each function's built bundle under AWS's Runtime Interface Emulator and runtime
 // interface client, LAMBDA_RUNTIME_ENVIRONMENTS execution environments each (one invocation at a time).
 const LAMBDA_RUNTIME_ENVIRONMENTS = 3;
@@ -272,8 +289,10 @@ const publishing = (async () => {
   const chunk: Array<DemoRecord | RegistryDemoRecord> = [];
   const flush = async () => {
     if (chunk.length === 0) return;
+    // lrt-seq: the record's index in `published`, by which it is found again in its topic.
+    const base = published.length;
     await producer.send({
-      messages: chunk.map((r) => routed(r, settings, { 'lrt-run': runId })),
+      messages: chunk.map((r, i) => routed(r, settings, { 'lrt-run': runId, 'lrt-seq': String(base + i) })),
     });
     const at = Date.now();
     for (const r of chunk) if (r.eventId && !publishedAt.has(r.eventId)) publishedAt.set(r.eventId, at);
@@ -310,7 +329,7 @@ const expected = () => {
     const r = published[expectedUpTo]!;
     if (r.expect === 'event') expectedEvents.add(r.eventId!);
     else if (r.expect === 'dead-letter') expectedDeadLetters++;
-    else if (r.expect === 'on-failure') expectedOnFailure += readersOf(routed(r, settings).topic);
+    else if (r.expect === 'on-failure') expectedOnFailure += readersOf(routed(r, settings).topic).length;
   }
   return { events: expectedEvents, deadLetters: expectedDeadLetters, onFailure: expectedOnFailure };
 };
@@ -385,8 +404,9 @@ for (;;) {
     lastPrinted = Date.now();
     log(line);
   }
+  // Done when the counts are reached and every mapping committed everything (nothing in flight).
   const complete =
-    published.length === EVENTS &&
+    caughtUp &&
     last.written >= want.events.size &&
     last.deadLettered + last.toOnFailure >= want.deadLetters + want.onFailure;
   if (stopRequested || (!args.follow && complete) || (!args.follow && Date.now() > deadline)) break;
@@ -483,17 +503,141 @@ for (const [name, value] of esmRows) {
   const cells = runners.map((r, i) => String(value(r.metrics, i)).padStart(9));
   console.log(`  ${name.padEnd(Math.max(esmWidth, 20))}${cells.join(' ')}`);
 }
-const accounted =
-  last.written === want.events.size &&
-  last.deadLettered + last.toOnFailure >= want.deadLetters + want.onFailure;
-console.log(
-  accounted ? '\nevery published record is accounted for' : '\nNOT every published record is accounted for',
-);
-
 await Promise.all(runners.map((r) => r.stop()));
 await Promise.all(lambdaRuntimes.map((r) => r.close()));
 await producer.close();
+
+// Every record in its expected place, found again by its coordinates.
+let accounted = false;
+if (stopRequested) console.log('\nstopped before the end: records not checked');
+else {
+  const placement = await placeAll();
+  accounted = placement.mismatches === 0;
+  const p = placement.placed;
+  console.log(
+    accounted
+      ? `\nevery published record is accounted for, each in its expected place: ${p.written} written, ${p.absorbed} absorbed as duplicates, ${p.deadLettered} dead-lettered with their reasons by their own function, ${p.onFailure} in the on-failure topic once per mapping reading them; the functions that do not own a record left it alone`
+      : `\nNOT every published record is in its expected place: ${placement.mismatches} mismatches; the first:`,
+  );
+  for (const problem of placement.problems) console.log(`  ${problem}`);
+}
+
 await admin.end();
 secrets.destroy();
 await services.stop();
 process.exit(accounted || stopRequested ? 0 : 1);
+
+/** Reads the run's records and failure documents back and places each record (./placement.ts). */
+async function placeAll() {
+  const read = await readBack(endpoints.kafkaBrokers, startOffsets);
+  const records: PublishedRecord[] = [];
+  const failures: FailureAt[] = [];
+  const found = new Set<number>();
+  for (const m of read) {
+    if (SOURCE_TOPICS.includes(m.topic)) {
+      if (m.headers.get('lrt-run') !== runId) continue;
+      const seq = Number(m.headers.get('lrt-seq'));
+      const r = published[seq];
+      if (!r)
+        throw new Error(`${m.topic}-${m.partition}@${m.offset}: lrt-seq ${seq} is no record of this run`);
+      found.add(seq);
+      records.push({
+        seq,
+        topic: m.topic,
+        partition: m.partition,
+        offset: m.offset,
+        owner: r.domain,
+        expect: r.expect,
+        eventId: r.eventId,
+        reason: r.reason?.routed,
+        readers: readersOf(m.topic),
+      });
+    } else {
+      // A failure document (local-esm/on-failure.ts): the record it names, and which mapping sent it.
+      const doc = JSON.parse(m.value?.toString() ?? 'null') as {
+        requestContext?: { functionArn?: string };
+        payload?: { records?: Record<string, Array<{ topic: string; partition: number; offset: number }>> };
+      } | null;
+      const named = Object.values(doc?.payload?.records ?? {})[0]?.[0];
+      const domain = /:function:lambda-realtime-local-(.+)$/.exec(
+        doc?.requestContext?.functionArn ?? '',
+      )?.[1];
+      if (named && domain) failures.push({ ...named, domain });
+    }
+  }
+  const coordinates = new Set(records.map((r) => `${r.topic}-${r.partition}@${r.offset}`));
+  const offsets = records.map((r) => r.offset);
+  const [low, high] = [Math.min(...offsets, 0), Math.max(...offsets, 0)];
+  const rows: EventRowAt[] = [];
+  for (const d of DOMAINS) {
+    for (const table of eventTables(d)) {
+      const [found] = (await admin.query(
+        `SELECT event_id, kafka_topic, kafka_partition, kafka_offset FROM ${table.name}
+          WHERE event_id LIKE ? OR (kafka_topic IN (?) AND kafka_offset BETWEEN ? AND ?)`,
+        [`${runId}-%`, SOURCE_TOPICS, low, high],
+      )) as unknown as [
+        Array<{ event_id: string; kafka_topic: string; kafka_partition: number; kafka_offset: string }>,
+      ];
+      for (const r of found) {
+        const row = {
+          domain: d.name,
+          table: table.name,
+          eventId: r.event_id,
+          topic: r.kafka_topic,
+          partition: r.kafka_partition,
+          offset: Number(r.kafka_offset),
+        };
+        if (
+          r.event_id.startsWith(`${runId}-`) ||
+          coordinates.has(`${row.topic}-${row.partition}@${row.offset}`)
+        )
+          rows.push(row);
+      }
+    }
+  }
+  const [letters] = (await admin.query(
+    `SELECT kafka_topic, kafka_partition, kafka_offset, reason, function_domain,
+            JSON_CONTAINS(headers, JSON_OBJECT('name', 'lrt-run', 'text', ?)) AS mine
+       FROM event_dead_letter
+      WHERE (kafka_topic IN (?) AND kafka_offset BETWEEN ? AND ?)
+         OR JSON_CONTAINS(headers, JSON_OBJECT('name', 'lrt-run', 'text', ?))`,
+    [runId, SOURCE_TOPICS, low, high, runId],
+  )) as unknown as [
+    Array<{
+      kafka_topic: string;
+      kafka_partition: number;
+      kafka_offset: string;
+      reason: string;
+      function_domain: string;
+      mine: number | string;
+    }>,
+  ];
+  const deadLetters: DeadLetterAt[] = letters
+    .map((d) => ({
+      topic: d.kafka_topic,
+      partition: d.kafka_partition,
+      offset: Number(d.kafka_offset),
+      reason: d.reason,
+      domain: d.function_domain,
+      mine: Number(d.mine) === 1,
+    }))
+    .filter((d) => d.mine || coordinates.has(`${d.topic}-${d.partition}@${d.offset}`));
+  const placement = placeRecords({
+    records,
+    rows,
+    deadLetters,
+    failures,
+    tablesOf: new Map(DOMAINS.map((d) => [d.name, eventTables(d).map((t) => t.name)])),
+  });
+  // A record published but not in its topic is in no place at all.
+  const missing = published.flatMap((r, seq) =>
+    found.has(seq)
+      ? []
+      : [`record ${seq} (${r.expect}${r.eventId ? ` ${r.eventId}` : ''}): not in its topic`],
+  );
+  return {
+    ...placement,
+    mismatches: placement.mismatches + missing.length,
+    problems: [...missing, ...placement.problems].slice(0, 10),
+  };
+}

@@ -152,6 +152,16 @@ describe('the app user', () => {
   });
 });
 
+describe('authentication', () => {
+  it("creates both users with the server's password plugin named (MariaDB: mysql_native_password)", async () => {
+    const [rows] = (await db.conn.query(
+      `SELECT User AS user, plugin FROM mysql.user WHERE User IN (?, ?) AND Host = '%' ORDER BY User`,
+      [db.users.app.user, db.users.migrator.user],
+    )) as unknown as [Array<{ user: string; plugin: string }>];
+    expect(rows.map((r) => r.plugin)).toEqual(['mysql_native_password', 'mysql_native_password']);
+  });
+});
+
 describe('the migrator', () => {
   it(`holds ${MIGRATOR_PRIVILEGES.length} privileges on its database, escaped so that no other name matches`, async () => {
     const grants = await grantsOf(db.users.migrator.user);
@@ -200,11 +210,14 @@ describe('every run converges', () => {
     expect(before.join('\n')).toMatch(/DELETE/);
 
     const report = await applyUsers(db.conn, db.users, TABLES, DIMENSIONS);
-    expect(report.revoked).toEqual([
-      `${user}: SELECT, DROP ON ${db.name}.*`,
-      `${user}: DELETE ON ${db.name}.user_event_wide`,
-      `${user}: global privileges`,
-    ]);
+    // Exactly what SHOW GRANTS listed beyond the lists, line by line: never REVOKE ALL.
+    expect(report.revoked.sort()).toEqual(
+      [
+        `${user}: PROCESS ON *.*`,
+        `${user}: SELECT, DROP ON ${db.name}.*`,
+        `${user}: DELETE ON ${db.name}.user_event_wide`,
+      ].sort(),
+    );
     const fresh = await connectAs(db.users.app, db.name);
     try {
       expect(await errnoOf(fresh, 'DELETE FROM user_event_wide WHERE 1 = 0')).toBe(TABLE_DENIED);
@@ -217,6 +230,73 @@ describe('every run converges', () => {
       granted: [],
       revoked: [],
     });
+  });
+
+  it("revokes as RDS's master user can: only what SHOW GRANTS lists, where REVOKE ALL PRIVILEGES is refused", async () => {
+    // An administrator with exactly the RDS master user's privileges (no SUPER, no FILE, no
+    // SHUTDOWN, …; https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.MasterAccounts.html):
+    // the grantor must hold every privilege it revokes, so `REVOKE ALL PRIVILEGES ON *.*` from it
+    // fails with 1045 as soon as a user holds any global privilege.
+    const master = { user: `rds_${db.name.slice(-6)}`, password: 'rds-Pw-1' };
+    await db.conn.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [master.user, master.password]);
+    await db.conn.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER,
+         SHOW DATABASES, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION CLIENT, CREATE VIEW,
+         SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER, REPLICATION SLAVE
+       ON *.* TO ?@'%' WITH GRANT OPTION`,
+      [master.user],
+    );
+    const admin = await connectAs(master, db.name);
+    try {
+      const user = db.users.app.user;
+      await db.conn.query(`GRANT PROCESS, RELOAD ON *.* TO ?@'%'`, [user]);
+      expect(await errnoOf(admin, `REVOKE ALL PRIVILEGES ON *.* FROM ?@'%'`, [user])).toBe(1045);
+      const report = await applyUsers(admin, db.users, TABLES, DIMENSIONS);
+      expect(report.revoked).toEqual([`${user}: RELOAD, PROCESS ON *.*`]);
+      expect((await grantsOf(user)).filter((g) => / ON \*\.\* /.test(g))).toEqual([
+        expect.stringMatching(/^GRANT USAGE ON \*\.\* TO /),
+      ]);
+    } finally {
+      await admin.end();
+      await db.conn.query(`DROP USER ?@'%'`, [master.user]);
+    }
+  });
+
+  it('revokes a role, a column grant, a GRANT OPTION and a wildcard database grant, and keeps what is listed', async () => {
+    const app = db.users.app.user;
+    const mig = db.users.migrator.user;
+    const role = `r_${db.name.slice(-6)}`;
+    const escaped = db.name.replaceAll('_', '\\_');
+    await db.conn.query(`CREATE ROLE ${role}`);
+    try {
+      await db.conn.query(`GRANT ${role} TO ?@'%'`, [app]);
+      await db.conn.query(`GRANT UPDATE (user_name) ON ${db.name}.dim_user TO ?@'%'`, [app]);
+      await db.conn.query(`GRANT SELECT ON \`${escaped}\`.* TO ?@'%' WITH GRANT OPTION`, [mig]);
+      await db.conn.query(`GRANT SELECT ON \`${db.name.slice(0, 8)}%\`.* TO ?@'%'`, [mig]);
+      expect((await grantsOf(app)).join('\n')).toMatch(/UPDATE \(`user_name`\)/);
+
+      const report = await applyUsers(db.conn, db.users, TABLES, DIMENSIONS);
+      expect(report.granted).toEqual([]);
+      expect(report.revoked.sort()).toEqual(
+        [
+          `${mig}: GRANT OPTION ON ${escaped}.*`,
+          `${mig}: SELECT ON ${db.name.slice(0, 8)}%.*`,
+          `${app}: role \`${role}\``,
+          `${app}: UPDATE (\`user_name\`) ON ${db.name}.dim_user`,
+        ].sort(),
+      );
+      expect(await tablePrivileges(app)).toMatchObject({ dim_user: 'SELECT' });
+      const grants = [...(await grantsOf(app)), ...(await grantsOf(mig))].join('\n');
+      expect(grants).not.toMatch(/GRANT OPTION|user_name|`r_/);
+      expect(grants).toContain(`\`${escaped}\`.*`); // the migrator kept its database
+      expect(await applyUsers(db.conn, db.users, TABLES, DIMENSIONS)).toEqual({
+        created: [],
+        granted: [],
+        revoked: [],
+      });
+    } finally {
+      await db.conn.query(`DROP ROLE IF EXISTS ${role}`);
+    }
   });
 
   it("grants a new table to the user and to its rotation twin, and takes a dropped table's grants back", async () => {

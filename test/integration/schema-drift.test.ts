@@ -1,6 +1,8 @@
 /**
  * Every table definition matches what the migrations create (information_schema), and the check
- * notices a column added on either side only.
+ * notices a column added on either side only, a collation or character set changed under an id,
+ * and a database-filled column the database no longer fills. (MySQL 8.4's rows:
+ * test/unit/db/schema-drift.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schemaDrift } from '../../db/schema-drift.ts';
@@ -59,5 +61,41 @@ describe('schema drift', () => {
       'dim_user: key (user_name) is not a primary or unique key in the database',
       'dim_store: defined, but no migration creates it',
     ]);
+  });
+
+  it('notices an id column made case-insensitive, or moved to another character set', async () => {
+    await db.conn.query(
+      'ALTER TABLE dim_user MODIFY user_id VARCHAR(64) COLLATE utf8mb4_unicode_ci NOT NULL',
+    );
+    await db.conn.query(
+      'ALTER TABLE user_event_wide MODIFY kafka_topic VARCHAR(249) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL',
+    );
+    try {
+      expect(await schemaDrift(db.conn, TABLES)).toEqual([
+        'user_event_wide.kafka_topic: compares byte for byte (ascii ascii_bin), the database has utf8mb4 utf8mb4_bin',
+        'dim_user.user_id: compares byte for byte (utf8mb4 utf8mb4_bin), the database has utf8mb4 utf8mb4_unicode_ci',
+      ]);
+    } finally {
+      await db.conn.query('ALTER TABLE dim_user MODIFY user_id VARCHAR(64) COLLATE utf8mb4_bin NOT NULL');
+      await db.conn.query(
+        'ALTER TABLE user_event_wide MODIFY kafka_topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL',
+      );
+    }
+    expect(await schemaDrift(db.conn, TABLES)).toEqual([]);
+  });
+
+  it('notices a column the database should fill whose default became a constant', async () => {
+    await db.conn.query(
+      "ALTER TABLE order_wide MODIFY updated_at DATETIME(3) NOT NULL DEFAULT '2000-01-01 00:00:00.000'",
+    );
+    try {
+      expect(await schemaDrift(db.conn, TABLES)).toEqual([
+        'order_wide.updated_at: filled by the database, but the database neither generates a default for it nor auto-increments it',
+      ]);
+    } finally {
+      await db.conn.query(
+        'ALTER TABLE order_wide MODIFY updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)',
+      );
+    }
   });
 });

@@ -21,7 +21,7 @@ import { connectAs } from '../support/database.ts';
 import { secretsManager, services, uniqueName } from '../support/services.ts';
 
 const name = uniqueName('lrt_schema').slice(0, 64);
-const suffix = name.slice(-15);
+const suffix = name.slice(-6); // users ≤ 10 characters: the rotation twin fits in 16
 const app: Login = { user: `app_${suffix}`, password: `app-Pw-${suffix}` };
 const migrator: Login = { user: `mig_${suffix}`, password: `mig-Pw-${suffix}` };
 let admin: Connection;

@@ -10,6 +10,7 @@ import { TABLES } from '../../shared/domains/registry.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from '../../shared/pipeline/decode.ts';
 import type { PermanentReason } from '../../shared/pipeline/errors.ts';
 import { businessEvent, type Json } from '../support/events.ts';
+import type { ProducedEvent } from './expected-state.ts';
 import {
   demoRecords,
   type RecordSpec,
@@ -34,7 +35,7 @@ const keyOf = (event: Json) => {
   return String(p.orderId ?? p.userId ?? p.productId ?? event.eventId);
 };
 
-/** A valid event, expected in its wide table. */
+/** A valid event, expected in its wide table; `event` is what it says (the state is recomputed from it). */
 function written(
   label: string,
   event: Json,
@@ -44,7 +45,12 @@ function written(
   return {
     key: keyOf(event),
     value,
-    expect: { kind: 'event', eventId: String(event.eventId), domain: event.domain as Domain },
+    expect: {
+      kind: 'event',
+      eventId: String(event.eventId),
+      domain: event.domain as Domain,
+      event: event as unknown as ProducedEvent,
+    },
     label,
     ...extra,
   };

@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -31,6 +31,7 @@ import type { PermanentReason } from '../../shared/pipeline/errors.ts';
 import { configVariables } from '../../shared/runtime/config.ts';
 import { freshDatabase, type TestDatabase } from '../support/database.ts';
 import { uniqueName } from '../support/services.ts';
+import { type DimensionEpoch, type ProducedEvent, readDimensions } from './expected-state.ts';
 
 const run = promisify(execFile);
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,8 +46,11 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** What the pipeline must do with a record (docs/architecture.md, "Nothing lost"; README failure outcomes). */
 export type Expectation =
-  /** A valid event of `domain`: its wide-table row, once per eventId (later copies are absorbed). */
-  | { kind: 'event'; eventId: string; domain: DomainName }
+  /**
+   * A valid event of `domain`: its wide-table row, once per eventId (later copies are absorbed).
+   * `event` is the event as produced, from which the state tables are recomputed (./expected-state.ts).
+   */
+  | { kind: 'event'; eventId: string; domain: DomainName; event: ProducedEvent }
   /** Permanently bad: one event_dead_letter row (with this reason, when given). */
   | { kind: 'dead-letter'; reason?: PermanentReason };
 
@@ -118,6 +122,11 @@ export class ScenarioRun {
   readonly notes: string[] = [];
   /** Positions in `specs` a scenario noted (where a fault began, say). */
   readonly marks = new Map<string, number>();
+  /**
+   * The dimension rows the functions enrich from: as seeded (from record 0), then each change a
+   * scenario made and the record from which every function is certain to see it.
+   */
+  readonly dimensions: DimensionEpoch[] = [];
   /** Records handed to the producer again after a failed send (they may be in the topic twice). */
   resent = 0;
   #producer: Producer | undefined;
@@ -152,6 +161,7 @@ export class ScenarioRun {
     await db.conn.query(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password]);
     await db.conn.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${db.name}.* TO '${user}'@'%'`);
     const scenario = new ScenarioRun(ctx, name, db, user);
+    scenario.dimensions.push({ from: 0, rows: await readDimensions(db.conn) });
     await ctx.secrets.send(
       new CreateSecretCommand({ Name: scenario.secretId, SecretString: scenario.secretValue(password) }),
     );
@@ -762,7 +772,7 @@ export class RunnerProcess {
  * another port, a testcontainer or an adopted service is never touched.
  */
 export function nativeService(service: 'kafka' | 'mysql', port: number): { pid: number } | { why: string } {
-  const state = process.env.LRT_SERVICES_DIR ?? join(ROOT, '.services');
+  const state = servicesState();
   const pidFile = join(state, service, 'pid');
   if (!existsSync(pidFile))
     return { why: `${pidFile} does not exist (scripts/services.sh up did not start it here)` };
@@ -781,6 +791,22 @@ export function nativeService(service: 'kafka' | 'mysql', port: number): { pid: 
   if (!serves)
     return { why: `the ${service} this checkout started (pid ${pid}) does not serve port ${port}` };
   return { pid };
+}
+
+/** The native services' state directory: LRT_SERVICES_DIR (as scripts/services.sh reads it), else this checkout's. */
+function servicesState(): string {
+  return process.env.LRT_SERVICES_DIR ?? join(ROOT, '.services');
+}
+
+/**
+ * The scripts/services.sh that owns the state directory: that of the checkout whose `.services` it
+ * is (a git worktree using its main checkout's services restarts them as that checkout does), else
+ * this one's.
+ */
+function servicesScript(): string {
+  const state = servicesState();
+  const owner = join(state, '..', 'scripts', 'services.sh');
+  return basename(state) === '.services' && existsSync(owner) ? owner : join(ROOT, 'scripts', 'services.sh');
 }
 
 /**
@@ -812,7 +838,8 @@ export async function restartNative(
   if (downMs > 0) await sleep(downMs);
   log(`  ${service} stopped; scripts/services.sh up`);
   try {
-    await run('bash', [join(ROOT, 'scripts', 'services.sh'), 'up'], { cwd: ROOT, timeout: 10 * 60_000 });
+    const script = servicesScript();
+    await run('bash', [script, 'up'], { cwd: join(dirname(script), '..'), timeout: 10 * 60_000 });
   } catch (error) {
     throw new Error(`scripts/services.sh up failed: ${(error as { stderr?: string }).stderr ?? error}`);
   }
@@ -860,11 +887,13 @@ export function* demoRecords(
       value: record.value,
       expect:
         record.expect === 'dead-letter'
-          ? { kind: 'dead-letter' }
+          ? // Published without an event-domain header, on the topic every function reads.
+            { kind: 'dead-letter', reason: record.reason!.unrouted }
           : {
               kind: 'event',
               eventId: record.eventId!,
               domain: record.domain as 'user' | 'order' | 'product',
+              event: record.event!,
             },
     };
   }

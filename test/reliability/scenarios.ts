@@ -7,6 +7,7 @@
 import { eventTables, domain as registryDomain } from '../../shared/domains/registry.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { badInput } from './bad-input.ts';
+import { readDimensions } from './expected-state.ts';
 import {
   demoRecords,
   nativeService,
@@ -69,9 +70,16 @@ async function faultRun(run: ScenarioRun, size: Size, options: FaultOptions): Pr
 
 const mysqlOutage: ScenarioDefinition = {
   name: 'mysql-outage',
-  what: 'MySQL unreachable for 10 s: every connection cut and new ones refused at a TCP proxy the functions use as their database endpoint (stands for MySQL stopped and restarted); with native services also a real restart of MariaDB',
+  what: "MySQL unreachable for 10 s: every connection cut and new ones refused at a TCP proxy the functions use as their database endpoint, then this checkout's native MariaDB really restarted (its process stopped, scripts/services.sh up); without native MySQL the scenario fails",
   async run(run, size) {
-    const proxy = new TcpProxy(run.ctx.endpoints.db);
+    const { db } = run.ctx.endpoints;
+    const native = nativeService('mysql', db.port);
+    if (!('pid' in native)) {
+      throw new Error(
+        `mysql-outage needs the native MariaDB this checkout started (scripts/services.sh up), to restart it for real after the cut at the proxy; the MySQL at ${db.host}:${db.port} (services via ${run.ctx.endpoints.source}) is not one: ${native.why}. Without it the scenario would be a proxy-only outage. Run the suite with the native services (scripts/services.sh up; eval "$(scripts/services.sh env)"; LRT_SERVICES_DIR names their state directory when another checkout started them).`,
+      );
+    }
+    const proxy = new TcpProxy(db);
     await proxy.up();
     try {
       return await faultRun(run, size, {
@@ -86,17 +94,16 @@ const mysqlOutage: ScenarioDefinition = {
           run.ctx.log('  MySQL path cut at the proxy for 10 s');
           await sleep(10_000);
           await proxy.up();
-          const notes = ['cut at the proxy for 10 s'];
-          const native = nativeService('mysql', run.ctx.endpoints.db.port);
-          if ('pid' in native) {
-            await sleep(3_000);
-            const away = await restartNative('mysql', native.pid, run.ctx.log);
-            await run.reconnect();
-            notes.push(`native MariaDB stopped and started again (${(away / 1000).toFixed(1)} s away)`);
-          } else {
-            notes.push(`no real restart: ${native.why}`);
-          }
-          return notes;
+          await sleep(3_000);
+          // Found again: the pid checked before the stream began must still be the server's.
+          const now = nativeService('mysql', db.port);
+          if (!('pid' in now)) throw new Error(`mysql-outage: the native MariaDB went away: ${now.why}`);
+          const away = await restartNative('mysql', now.pid, run.ctx.log);
+          await run.reconnect();
+          return [
+            'cut at the proxy for 10 s',
+            `native MariaDB stopped and started again (${(away / 1000).toFixed(1)} s away)`,
+          ];
         },
       });
     } finally {
@@ -248,8 +255,11 @@ const dimensionChange: ScenarioDefinition = {
         await run.conn.query(`UPDATE dim_product SET product_name = 'renamed product' WHERE product_id = ?`, [
           CHANGED_PRODUCT,
         ]);
+        const changed = await readDimensions(run.conn);
         await sleep(3_000);
         run.marks.set('changed', run.specs.length);
+        // Records published from now on carry the new rows; earlier ones may carry either.
+        run.dimensions.push({ from: run.specs.length, rows: changed });
         return [`dimension rows changed; ${run.specs.length} records out 3 s later, the rest checked`];
       },
     });

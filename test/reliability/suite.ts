@@ -88,7 +88,7 @@ for (const scenario of scenarios) {
     result.notes = await scenario.run(run, size);
     const records = await run.readTopic();
     const failures = await run.readFailures();
-    const accounting = await account(run.conn, run.topic, records, failures);
+    const accounting = await account(run.conn, run.topic, records, failures, run.dimensions);
     result.accounting = accounting;
     const invoked = run.runners.reduce((sum, r) => sum + r.invokedRecords, 0);
     result.redelivered = invoked - DOMAIN_NAMES.length * records.length;

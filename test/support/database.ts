@@ -34,9 +34,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Users are server-wide: each schema gets its own pair, named after it (≤ 26 characters). */
+/**
+ * Users are server-wide: each schema gets its own pair, named after it (its random tail), ≤ 10
+ * characters so that the rotation twin fits in 16 (db/users.ts MAX_CLONE_NAME_LENGTH).
+ */
 function usersFor(name: string): DatabaseUsers {
-  const suffix = name.slice(-15);
+  const suffix = name.slice(-6);
   const login = (role: string): Login => ({ user: `${role}_${suffix}`, password: `${role}-Pw-${suffix}` });
   return { database: name, app: login('app'), migrator: login('mig') };
 }

@@ -1,6 +1,12 @@
 /** What the database users may do, derived from the registry (db/users.ts), and their names. */
 import { describe, expect, it } from 'vitest';
-import { appTablePrivileges, MIGRATOR_PRIVILEGES, rotationPair } from '../../../db/users.ts';
+import {
+  appTablePrivileges,
+  MAX_CLONE_NAME_LENGTH,
+  MIGRATOR_PRIVILEGES,
+  rotationPair,
+  UsersError,
+} from '../../../db/users.ts';
 import { DIMENSIONS, TABLES } from '../../../shared/domains/registry.ts';
 
 describe('appTablePrivileges', () => {
@@ -46,9 +52,18 @@ describe('rotationPair', () => {
     expect(rotationPair('lrt_app_clone')).toEqual(['lrt_app', 'lrt_app_clone']);
   });
 
-  it('refuses names MySQL would not take with the twin suffix, or that would need quoting', () => {
-    expect(() => rotationPair('a'.repeat(27))).toThrow(/1-26 letters/);
-    expect(rotationPair('a'.repeat(26))[1]).toHaveLength(32);
+  it('refuses names that would need quoting', () => {
     for (const bad of ["lrt'app", 'lrt-app', '1app', '']) expect(() => rotationPair(bad)).toThrow(/must be/);
+  });
+
+  it('refuses a name whose twin the pinned rotation functions would refuse (over 16 characters), saying why', () => {
+    expect(MAX_CLONE_NAME_LENGTH).toBe(16);
+    expect(rotationPair('a'.repeat(10))[1]).toHaveLength(16);
+    expect(() => rotationPair('a'.repeat(11))).toThrow(UsersError);
+    expect(() => rotationPair('lrt_migrator')).toThrow(
+      /"lrt_migrator" is too long: its rotation twin "lrt_migrator_clone" has 18 characters, and the pinned Secrets Manager rotation functions refuse clone names over 16 \(at most 10 characters before _clone\)/,
+    );
+    // Either name of the pair is checked the same way.
+    expect(() => rotationPair('lrt_migrator_clone')).toThrow(/too long/);
   });
 });
