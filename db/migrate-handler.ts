@@ -100,9 +100,7 @@ export interface MigrationSummary extends DeploySchemaResult {
   migrator: string;
 }
 
-export function createMigrationHandler(
-  options: MigrationHandlerOptions = {},
-): MigrationHandler {
+export function createMigrationHandler(options: MigrationHandlerOptions = {}): MigrationHandler {
   const log = new Logger({
     persistentKeys: { function: 'schema-migration' },
     ...(options.writeLog ? { write: options.writeLog } : {}),
@@ -148,9 +146,13 @@ export function createMigrationHandler(
           secretId: v.DB_APP_SECRET_ID,
           ttlMs: 0,
           database: v.DB_NAME,
-          ...(v.DB_APP_HOST ?? v.DB_HOST ? { host: (v.DB_APP_HOST ?? v.DB_HOST)! } : {}),
-          ...(v.DB_APP_PORT ?? v.DB_PORT ? { port: (v.DB_APP_PORT ?? v.DB_PORT)! } : {}),
+          ...((v.DB_APP_HOST ?? v.DB_HOST) ? { host: (v.DB_APP_HOST ?? v.DB_HOST)! } : {}),
+          ...((v.DB_APP_PORT ?? v.DB_PORT) ? { port: (v.DB_APP_PORT ?? v.DB_PORT)! } : {}),
         });
+        const [appLogin, migratorLogin] = await Promise.all([
+          secret(v.DB_APP_SECRET_ID).get(),
+          secret(v.DB_MIGRATOR_SECRET_ID).get(),
+        ]);
         const checks = await verifyDeployment({
           admin: () => connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), v.DB_TLS),
           app: async () => ({
@@ -158,6 +160,12 @@ export function createMigrationHandler(
             verified: v.DB_TLS !== 'off',
           }),
           tables: TABLES,
+          dimensions: DIMENSIONS,
+          users: {
+            database: v.DB_NAME,
+            app: { user: appLogin.user, password: '' },
+            migrator: { user: migratorLogin.user, password: '' },
+          },
           smokeRows: event.smokeRows,
         });
         log.info('verified', { failed: checks.filter((c) => !c.ok).map((c) => c.check) });

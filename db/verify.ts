@@ -18,6 +18,7 @@ import { MYSQL_SERVER_SETTINGS } from '../infra/config/mysql-server-settings.ts'
 import type { Table } from '../shared/tables/table.ts';
 import type { SmokeRow } from './migrate-handler.ts';
 import { schemaDrift } from './schema-drift.ts';
+import { type DatabaseUsers, usersDrift } from './users.ts';
 
 export interface VerifyOptions {
   /** The administrator on the instance, the database selected. */
@@ -25,6 +26,9 @@ export interface VerifyOptions {
   /** A connection made as the functions make theirs, and whether TLS was verified on it. */
   app: () => Promise<{ conn: Connection; verified: boolean }>;
   tables: readonly Table[];
+  dimensions: readonly { table: Pick<Table, 'name'> }[];
+  /** The users as their secrets name them (passwords unused). */
+  users: DatabaseUsers;
   smokeRows: readonly SmokeRow[];
 }
 
@@ -49,13 +53,21 @@ export async function verifyDeployment(options: VerifyOptions): Promise<Check[]>
     if (admin) {
       const conn = admin;
       checks.push(
+        ...(await safely('grants', async () => {
+          const problems = await usersDrift(conn, options.users, options.tables, options.dimensions);
+          return { check: 'grants', ok: problems.length === 0, detail: problems.join('; ') || 'as defined' };
+        })),
+      );
+      checks.push(
         ...(await safely('schema drift', async () => {
           const problems = await schemaDrift(conn, options.tables);
           return { check: 'schema drift', ok: problems.length === 0, detail: problems.join('; ') || 'none' };
         })),
       );
       if (options.smokeRows.length > 0) {
-        checks.push(...(await safely('smoke event', () => checkSmokeRows(conn, options.tables, options.smokeRows))));
+        checks.push(
+          ...(await safely('smoke event', () => checkSmokeRows(conn, options.tables, options.smokeRows))),
+        );
       }
     }
   } finally {
@@ -119,7 +131,11 @@ export function checkServer(vars: ServerVariables): Check[] {
       checks.push({ check: name, ok: true, detail: `${actual ?? '(unset)'} (binary log off)` });
       continue;
     }
-    checks.push({ check: name, ok: actual !== undefined && matches(name, wanted, actual), detail: actual ?? '(unset)' });
+    checks.push({
+      check: name,
+      ok: actual !== undefined && matches(name, wanted, actual),
+      detail: actual ?? '(unset)',
+    });
   }
   return checks;
 }
@@ -141,9 +157,9 @@ function matches(name: string, wanted: string, actual: string): boolean {
 
 /** The TLS row: the session's cipher and protocol; `verified` is how the connection was made. */
 export async function checkTls(conn: Connection, verified: boolean): Promise<Check> {
-  const [rows] = (await conn.query("SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')")) as unknown as [
-    Array<{ Variable_name: string; Value: string }>,
-  ];
+  const [rows] = (await conn.query(
+    "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')",
+  )) as unknown as [Array<{ Variable_name: string; Value: string }>];
   const status = new Map(rows.map((r) => [r.Variable_name, r.Value]));
   const cipher = status.get('Ssl_cipher') ?? '';
   const ok = cipher !== '' && verified;
@@ -187,7 +203,10 @@ export async function checkSmokeRows(
   return {
     check: 'smoke event',
     ok: found.length === 1,
-    detail: found.length === 1 ? `${described} written; ${rows.length} row(s) removed again` : `${described} not found`,
+    detail:
+      found.length === 1
+        ? `${described} written; ${rows.length} row(s) removed again`
+        : `${described} not found`,
   };
 }
 
@@ -204,7 +223,5 @@ export async function safely(check: string, run: () => Promise<Check | Check[]>)
 /** The report as a table for people, one line per check. */
 export function formatChecks(checks: readonly Check[]): string {
   const width = Math.max(...checks.map((c) => c.check.length), 5);
-  return checks
-    .map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(width)}  ${c.detail}`)
-    .join('\n');
+  return checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(width)}  ${c.detail}`).join('\n');
 }

@@ -19,10 +19,10 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { SmokeRow, VerifyRequest } from '../db/migrate-handler.ts';
+import { type Check, formatChecks } from '../db/verify.ts';
 import { DOMAIN_NAMES, domain } from '../shared/domains/registry.ts';
 import type { KafkaBatchResponse } from '../shared/pipeline/lambda-event.ts';
-import { type Check, formatChecks } from '../db/verify.ts';
-import type { SmokeRow, VerifyRequest } from '../db/migrate-handler.ts';
 
 /** What the smoke test needs of AWS; the real one is awsPort() below, tests bring their own. */
 export interface SmokePort {
@@ -50,7 +50,11 @@ export function smokeEvent(now = Date.now(), id = randomUUID()) {
 /** The rows the smoke event writes, by table and key: found, then deleted by `verify`. */
 export function smokeRows(event: ReturnType<typeof smokeEvent>): SmokeRow[] {
   const processor = domain(event.domain).processor(event.type)!;
-  const write = processor.toWrite(event as never, { get: () => null }, { topic: 'smoke', partition: 0, offset: 0 });
+  const write = processor.toWrite(
+    event as never,
+    { get: () => null },
+    { topic: 'smoke', partition: 0, offset: 0 },
+  );
   return [write.event, ...write.state].map(({ table, row }) => ({
     table: table.name,
     key: Object.fromEntries(table.key.map((column) => [column, String(row[column])])),
@@ -101,7 +105,10 @@ export async function smoke(port: SmokePort): Promise<Check[]> {
   const event = smokeEvent();
   let invoked = false;
   try {
-    const response = (await port.invoke(need(`${event.domain}FunctionName`), kafkaEventOf(event))) as KafkaBatchResponse;
+    const response = (await port.invoke(
+      need(`${event.domain}FunctionName`),
+      kafkaEventOf(event),
+    )) as KafkaBatchResponse;
     invoked = response?.batchItemFailures?.length === 0;
     checks.push({
       check: `invoke ${event.domain}`,
@@ -124,7 +131,9 @@ export async function smoke(port: SmokePort): Promise<Check[]> {
 /** The real AWS: CloudFormation for the outputs, Lambda for the rest (the deployer's credentials). */
 async function awsPort(stack: string, region: string | undefined): Promise<SmokePort> {
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  const { LambdaClient, InvokeCommand, GetEventSourceMappingCommand } = await import('@aws-sdk/client-lambda');
+  const { LambdaClient, InvokeCommand, GetEventSourceMappingCommand } = await import(
+    '@aws-sdk/client-lambda'
+  );
   const config = region ? { region } : {};
   const cfn = new CloudFormationClient(config);
   const lambda = new LambdaClient(config);

@@ -31,7 +31,8 @@
  *   The functions connect with DB_TLS=rds.
  */
 export const MYSQL_SERVER_SETTINGS = {
-  sql_mode: 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',
+  sql_mode:
+    'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',
   character_set_server: 'utf8mb4',
   collation_server: 'utf8mb4_unicode_ci',
   binlog_format: 'ROW',
