@@ -92,8 +92,16 @@ const importedKafka = z
 
 const database = z
   .object({
-    /** RDS MySQL engine version, e.g. 8.4.8; the major version picks the parameter group family. */
-    mysqlVersion: z.string().regex(/^8\.\d+\.\d+$/, 'a MySQL 8 version such as 8.4.8'),
+    /**
+     * The RDS for MySQL version a new instance starts on, e.g. 8.4.8: major version 8.4, pinned
+     * (another major is a deliberate upgrade, not a setting). It is a floor, not the running
+     * version: automatic minor version upgrades are on, so RDS moves the instance to newer 8.4
+     * minors in its maintenance window, and CloudFormation, which sends EngineVersion only when
+     * this value changes, leaves it there. To bump it, set it to the version the instance runs
+     * now or a newer one, never an older one (RDS refuses a downgrade): infra/README.md, "Engine
+     * version". The major version picks the parameter group family.
+     */
+    mysqlVersion: z.string().regex(/^8\.4\.\d+$/, 'a MySQL 8.4 version such as 8.4.8'),
     instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'an instance type without the db. prefix'),
     allocatedStorageGiB: z.number().int().min(20),
     maxAllocatedStorageGiB: z.number().int().min(20),
@@ -106,6 +114,13 @@ const database = z
     secretRotationDays: z.number().int().min(1).max(365),
     /** Put RDS Proxy between the functions and MySQL (connection pooling across containers). */
     proxy: z.boolean(),
+    /**
+     * How the domain functions sign in to MySQL. `secret`: the app user's rotated password, read
+     * from Secrets Manager (DB_SECRET_ID). `iam`: an IAM authentication token for the app user
+     * (`rds-db:connect`), so the functions hold no password at all; RDS Proxy only (it requires
+     * IAM from clients and signs in to MySQL with the app secret itself).
+     */
+    functionAuth: z.enum(['iam', 'secret']),
     /**
      * MySQL logs RDS exports to CloudWatch Logs (log groups `/aws/rds/instance/<id>/<log>`, created
      * by the stack with `logRetentionDays`). `slowquery` also turns the slow query log on
@@ -127,6 +142,10 @@ const database = z
   .refine((d) => d.maxAllocatedStorageGiB >= d.allocatedStorageGiB, {
     message: 'must be at least allocatedStorageGiB',
     path: ['maxAllocatedStorageGiB'],
+  })
+  .refine((d) => d.functionAuth !== 'iam' || d.proxy, {
+    message: 'iam needs database.proxy: the functions sign in to RDS Proxy with IAM',
+    path: ['functionAuth'],
   });
 
 const functions = z
@@ -134,7 +153,13 @@ const functions = z
     memoryMiB: z.number().int().min(128).max(10_240),
     timeoutSeconds: z.number().int().min(1).max(900),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    /** Also the retention of the rotation functions' and the CDK trigger provider's logs. */
     logRetentionDays: days,
+    /**
+     * MySQL connections each warm function container keeps (DB_POOL_SIZE, 1–50 as the handler
+     * accepts). Connections to MySQL (or to the proxy) grow with the pollers' concurrency times this.
+     */
+    databasePoolSize: z.number().int().min(1).max(50),
   })
   .strict();
 
@@ -152,6 +177,12 @@ const alarms = z
     errorRatePercent: z.number().positive().max(100),
     /** Records the consumer group is behind (Lambda's OffsetLag, Maximum). */
     maxOffsetLag: z.number().int().min(1),
+    /**
+     * How long a mapping may go without polling at all (its PolledEventCount, which Lambda emits
+     * on every poll, empty ones included, is missing) before the stalled-consumer alarm fires: a
+     * multiple of periodSeconds, longer than two function timeouts (a batch in flight).
+     */
+    stalledConsumerMinutes: z.number().int().min(1).max(1_440),
     /** Age of the oldest record in a batch (handler metric EventAgeMs, Maximum), in seconds. */
     maxEventAgeSeconds: z.number().int().min(1),
     /** Throttled invocations per period above which to alarm (0: any throttle). */
@@ -210,6 +241,17 @@ export const environmentSchema = z
         code: 'custom',
         message: 'must be below database.allocatedStorageGiB',
         path: ['alarms', 'databaseFreeStorageGiB'],
+      });
+    }
+    const stalledSeconds = env.alarms.stalledConsumerMinutes * 60;
+    if (
+      stalledSeconds % env.alarms.periodSeconds !== 0 ||
+      stalledSeconds < 2 * env.functions.timeoutSeconds
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a multiple of alarms.periodSeconds and at least twice functions.timeoutSeconds',
+        path: ['alarms', 'stalledConsumerMinutes'],
       });
     }
     if (env.kafka.mode === 'create' && env.kafka.topics.replicationFactor > env.kafka.brokersPerZone * 3) {

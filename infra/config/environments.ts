@@ -42,12 +42,19 @@ const dev: EnvironmentInput = {
     databaseName: 'lambda_realtime',
     secretRotationDays: 30,
     proxy: false,
+    functionAuth: 'secret',
     logExports: ['error'],
     logRetentionDays: 7,
     slowQuerySeconds: 1,
     monitoringIntervalSeconds: 0,
   },
-  functions: { memoryMiB: 512, timeoutSeconds: 60, logLevel: 'DEBUG', logRetentionDays: 7 },
+  functions: {
+    memoryMiB: 512,
+    timeoutSeconds: 60,
+    logLevel: 'DEBUG',
+    logRetentionDays: 7,
+    databasePoolSize: 2,
+  },
   eventSources: {
     user: { startingPosition: 'LATEST', provisionedPollers: { minimum: 1, maximum: 2 } },
     order: { startingPosition: 'LATEST', provisionedPollers: { minimum: 1, maximum: 2 } },
@@ -59,6 +66,7 @@ const dev: EnvironmentInput = {
     datapointsToAlarm: 2,
     errorRatePercent: 10,
     maxOffsetLag: 50_000,
+    stalledConsumerMinutes: 15,
     maxEventAgeSeconds: 1_800,
     throttles: 10,
     durationPercentOfTimeout: 90,
@@ -85,7 +93,13 @@ const test: EnvironmentInput = {
     logExports: ['error', 'slowquery'],
     logRetentionDays: 30,
   },
-  functions: { memoryMiB: 1024, timeoutSeconds: 60, logLevel: 'INFO', logRetentionDays: 30 },
+  functions: {
+    memoryMiB: 1024,
+    timeoutSeconds: 60,
+    logLevel: 'INFO',
+    logRetentionDays: 30,
+    databasePoolSize: 2,
+  },
   // Tests replay topics from the start, like production does after a new deployment.
   eventSources: {},
   alarms: {
@@ -130,6 +144,8 @@ const prod: EnvironmentInput = {
     databaseName: 'lambda_realtime',
     secretRotationDays: 30,
     proxy: true,
+    // The functions sign in to the proxy with IAM tokens and hold no password.
+    functionAuth: 'iam',
     // The error log and statements slower than 1 s, kept as long as the functions' logs.
     logExports: ['error', 'slowquery'],
     logRetentionDays: 90,
@@ -137,7 +153,13 @@ const prod: EnvironmentInput = {
     // OS metrics (CPU steal, memory, processes) beside the CPU alarm's hypervisor view.
     monitoringIntervalSeconds: 60,
   },
-  functions: { memoryMiB: 1024, timeoutSeconds: 120, logLevel: 'INFO', logRetentionDays: 90 },
+  functions: {
+    memoryMiB: 1024,
+    timeoutSeconds: 120,
+    logLevel: 'INFO',
+    logRetentionDays: 90,
+    databasePoolSize: 2,
+  },
   eventSources: {
     user: {
       batchSize: 500,
@@ -161,6 +183,8 @@ const prod: EnvironmentInput = {
     datapointsToAlarm: 3,
     errorRatePercent: 1,
     maxOffsetLag: 10_000,
+    // Ten minutes without a poll: well over twice the 2-minute function timeout.
+    stalledConsumerMinutes: 10,
     maxEventAgeSeconds: 300,
     throttles: 0,
     durationPercentOfTimeout: 80,

@@ -27,6 +27,24 @@ const SHARED_TOPIC = 'business-events';
 /** Where every mapping sends records it gives up on, by default (the on-failure destination). */
 export const DEFAULT_FAILURE_TOPIC = `${SHARED_TOPIC}-failures`;
 
+/**
+ * The largest record a source topic takes: Kafka's and MSK's default `message.max.bytes`
+ * (1 MiB plus the record batch overhead), which the stack leaves the source topics at.
+ */
+export const SOURCE_TOPIC_MAX_MESSAGE_BYTES = 1_048_588;
+
+/**
+ * `max.message.bytes` of the on-failure topics. The mapping writes one failure document per failed
+ * record: the invocation event holding that record, its key and value base64-encoded (4/3 of their
+ * size), plus request and response context (local-esm/on-failure.ts, from AWS's "Record format
+ * for a Kafka destination"). A record at the source topics' limit makes a document of about
+ * 1.4 MB, which the broker default of 1 MB refuses — and the record would then be dropped instead
+ * of kept (DroppedEventCount). 2 MiB leaves about 600 KB for the metadata and headers
+ * (test/infra/kafka.test.ts builds the document of a record at the limit). The stack sets it on
+ * the topics it creates; whoever creates the topics of an imported cluster must set it too.
+ */
+export const FAILURE_TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
 /** A domain's own topic in the default, per-domain topology. */
 export function domainTopic(domain: string): string {
   return `${SHARED_TOPIC}.${domain}`;
@@ -127,6 +145,11 @@ export const eventSourceSchema = z
   .refine((s) => !s.topics?.includes(s.onFailureTopic), {
     message: 'onFailureTopic must differ from the source topics',
     path: ['onFailureTopic'],
+  })
+  // And a poller range whose minimum exceeds its maximum (ProvisionedPollerConfig).
+  .refine((s) => s.provisionedPollers.minimum <= s.provisionedPollers.maximum, {
+    message: 'minimum must not exceed maximum',
+    path: ['provisionedPollers', 'minimum'],
   });
 
 export type EventSourceSettings = z.output<typeof eventSourceSchema> & {

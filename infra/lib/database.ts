@@ -5,19 +5,26 @@
  *   - the master user (`lrt_admin`): creates the other two and their grants, nothing else;
  *     rotated by the hosted single-user rotation function;
  *   - the app user (`lrt_app`): what the functions and RDS Proxy use, SELECT/INSERT/UPDATE per
- *     table only (db/users.ts); rotated by the alternating-users rotation function;
- *   - the migrator (`lrt_migrator`): runs the migrations; alternating-users rotation too.
+ *     table only (db/users.ts); rotated by the alternating-users rotation function, or by the
+ *     single-user one where RDS Proxy signs in with it (below);
+ *   - the migrator (`lrt_schema`): runs the migrations; alternating-users rotation.
+ * With `database.functionAuth: 'iam'` the functions sign in to RDS Proxy with IAM authentication
+ * tokens for the app user instead of its password (`functionEnvironment`, `grantFunctionAccess`).
  * The app and migrator users are created in MySQL by the schema-migration function
  * (schema-migration.ts), so their rotation schedules — whose first rotation runs at once — and
  * RDS Proxy come after it: `afterSchema`.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sam from 'aws-cdk-lib/aws-sam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
+import { APP_USER, MASTER_USER, MIGRATOR_USER } from '../config/database-users.ts';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import { MYSQL_SERVER_SETTINGS } from '../config/mysql-server-settings.ts';
 import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
 
@@ -25,14 +32,28 @@ export interface DatabaseProps {
   readonly settings: EnvironmentConfig['database'];
   readonly network: Network;
   readonly instanceIdentifier: string;
+  /** Retention of the rotation functions' log groups (the functions' own setting). */
+  readonly logRetentionDays: number;
+  /** What happens to those log groups with the stack (they have fixed names). */
+  readonly removalPolicy: RemovalPolicy;
 }
 
-const MYSQL_PORT = ec2.Port.tcp(3306);
+/** MySQL's port, and RDS Proxy's for MySQL. */
+export const MYSQL_PORT_NUMBER = 3306;
+const MYSQL_PORT = ec2.Port.tcp(MYSQL_PORT_NUMBER);
 
-/** The database users (db/users.ts): ≤ 26 characters, leaving room for the rotation's `_clone`. */
-export const MASTER_USER = 'lrt_admin';
-export const APP_USER = 'lrt_app';
-export const MIGRATOR_USER = 'lrt_migrator';
+/** The database users (infra/config/database-users.ts; what they may do: db/users.ts). */
+export {
+  APP_USER,
+  DATABASE_USERS,
+  MASTER_USER,
+  MAX_ROTATION_CLONE_NAME_LENGTH,
+  MIGRATOR_USER,
+  ROTATION_CLONE_SUFFIX,
+} from '../config/database-users.ts';
+
+/** CDK's own default for RDS rotation (aws-rds' DEFAULT_PASSWORD_EXCLUDE_CHARS), for the rotation CDK's instance helpers do not create. */
+const PASSWORD_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
 const SECRET_KMS_REASON =
   'Encrypted with the AWS-managed aws/secretsmanager key; access is by IAM (functions, proxy, rotation, schema migration) in this account only, so a customer key would add grants and restrict no one.';
@@ -44,15 +65,13 @@ const REMOVAL_POLICIES = {
 } as const;
 
 /**
- * The database parameters. `require_secure_transport` takes 1/0 in an RDS for MySQL parameter
- * group: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.require-ssl.html
- * ("set the require_secure_transport parameter to 1 (ON)"). The slow query log reaches CloudWatch
+ * The database parameters: the server settings every environment pins (MYSQL_SERVER_SETTINGS,
+ * TLS required among them), and the environment's logs. The slow query log reaches CloudWatch
  * Logs only with slow_query_log=1 and log_output=FILE:
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.MySQLDB.PublishtoCloudWatchLogs.html
  */
 export function databaseParameters(settings: EnvironmentConfig['database']): Record<string, string> {
-  // The functions connect with DB_TLS=rds; refuse anything that does not.
-  const parameters: Record<string, string> = { require_secure_transport: '1' };
+  const parameters: Record<string, string> = { ...MYSQL_SERVER_SETTINGS };
   if (settings.logExports.includes('slowquery')) {
     parameters.slow_query_log = '1';
     parameters.long_query_time = String(settings.slowQuerySeconds);
@@ -66,7 +85,7 @@ export class Database extends Construct {
   readonly instance: rds.DatabaseInstance;
   /** The master user's secret (attached to the instance). */
   readonly masterSecret: secretsmanager.ISecret;
-  /** The app user's secret: the functions' DB_SECRET_ID and RDS Proxy's. */
+  /** The app user's secret: RDS Proxy's, and the functions' DB_SECRET_ID where they use it. */
   readonly appSecret: secretsmanager.ISecret;
   /** The migrator's secret: the schema-migration function's. */
   readonly migratorSecret: secretsmanager.ISecret;
@@ -79,12 +98,18 @@ export class Database extends Construct {
   /** What needs the app and migrator users to exist in MySQL: their rotation schedules, RDS Proxy. */
   readonly schemaDependents: IConstruct[];
 
+  private readonly settings: EnvironmentConfig['database'];
+
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const { settings, network } = props;
+    this.settings = settings;
     this.databaseName = settings.databaseName;
     // What outlives the instance (snapshot or retained) keeps what is needed to use it again.
     const keepOnDelete = settings.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    // The instance's log groups have fixed names: kept only while the instance itself is (retained),
+    // else a stack deployed again after `cdk destroy` would fail creating them.
+    const logsOnDelete = settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     // RDS writes each exported log to /aws/rds/instance/<id>/<log>; creating the groups here
     // gives them a retention and removal policy without CDK's log-retention custom resource.
@@ -92,12 +117,15 @@ export class Database extends Construct {
       const group = new logs.LogGroup(this, `Logs-${log}`, {
         logGroupName: `/aws/rds/instance/${props.instanceIdentifier}/${log}`,
         retention: settings.logRetentionDays as logs.RetentionDays,
-        removalPolicy: keepOnDelete,
+        removalPolicy: logsOnDelete,
       });
       acknowledgeCheckov(group, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
       return group;
     });
 
+    // The version a new instance starts on; RDS upgrades the minor version from there
+    // (autoMinorVersionUpgrade below). A major version alone ("8.4") is not a value
+    // CloudFormation's schema accepts for EngineVersion (cfn-lint E3691).
     const majorVersion = settings.mysqlVersion.split('.').slice(0, 2).join('.');
     const engine = rds.DatabaseInstanceEngine.mysql({
       version: rds.MysqlEngineVersion.of(settings.mysqlVersion, majorVersion),
@@ -126,6 +154,7 @@ export class Database extends Construct {
       deletionProtection: settings.deletionProtection,
       backupRetention: Duration.days(settings.backupRetentionDays),
       removalPolicy: REMOVAL_POLICIES[settings.removalPolicy],
+      // Security and bug fixes within 8.4 in the maintenance window; mysqlVersion is the floor.
       autoMinorVersionUpgrade: true,
       copyTagsToSnapshot: true,
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
@@ -171,7 +200,7 @@ export class Database extends Construct {
     acknowledgeCheckov(
       this.instance,
       'CKV_AWS_161',
-      'Clients authenticate with the rotated Secrets Manager password over TLS (through RDS Proxy in prod); IAM database authentication is not used, so enabling it would only open a second way in.',
+      "MySQL's own users sign in with rotated Secrets Manager passwords over TLS (the schema step, rotation, RDS Proxy); where functions use IAM they authenticate to RDS Proxy, not the instance, so instance IAM authentication would only open a second way in.",
     );
     acknowledgeAwsSolutions(
       this.instance,
@@ -242,8 +271,26 @@ export class Database extends Construct {
     // Alternating users: both `user` and `user_clone` stay valid across a rotation, so a function
     // holding the previous credentials keeps working until it reads the secret again
     // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html).
-    this.instance.addRotationMultiUser('AppUserRotation', { ...rotation, secret: this.appSecret });
+    // Not for a secret RDS Proxy signs in with: the proxy holds one secret per database user
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html), so a
+    // secret that switches to `lrt_app_clone` fails its logins until the proxy reads it again
+    // (https://github.com/aws/aws-cdk/issues/25568). That secret rotates as a single user: the
+    // app user changes its own password, and the proxy, which reads the secret for new
+    // connections, keeps the ones it has.
+    if (settings.proxy) {
+      new secretsmanager.SecretRotation(this.instance, 'AppUserSingleUserRotation', {
+        ...rotation,
+        secret: this.appSecret,
+        application: secretsmanager.SecretRotationApplication.MYSQL_ROTATION_SINGLE_USER,
+        excludeCharacters: PASSWORD_EXCLUDE_CHARACTERS,
+        vpc: network.vpc,
+        target: this.instance,
+      });
+    } else {
+      this.instance.addRotationMultiUser('AppUserRotation', { ...rotation, secret: this.appSecret });
+    }
     this.instance.addRotationMultiUser('MigratorUserRotation', { ...rotation, secret: this.migratorSecret });
+    this.giveRotationLogsRetention(props);
     // The first rotation runs as soon as a schedule is created and needs the user to exist.
     this.schemaDependents = [app.attachment, migrator.attachment].map((attachment) => {
       const schedule = attachment.node.tryFindChild('RotationSchedule');
@@ -256,6 +303,15 @@ export class Database extends Construct {
         dbProxyName: props.instanceIdentifier,
         // The app user only: the proxy serves the functions, never the migrations.
         secrets: [this.appSecret],
+        // With IAM the functions present a token for the app user, and the proxy signs in to
+        // MySQL with the app secret (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html).
+        iamAuth: settings.functionAuth === 'iam',
+        // Password clients of MySQL 8.4 speak caching_sha2_password (its default
+        // authentication_policy); RDS documents MYSQL_CACHING_SHA2_PASSWORD as the proxy's
+        // client password type for RDS for MySQL (UserAuthConfig.ClientPasswordAuthType:
+        // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_UserAuthConfig.html).
+        // Named, not left to the default, so the template says what MySQL 8.4 expects.
+        clientPasswordAuthType: rds.ClientPasswordAuthType.MYSQL_CACHING_SHA2_PASSWORD,
         vpc: network.vpc,
         vpcSubnets: network.privateSubnets,
         securityGroups: [
@@ -278,9 +334,80 @@ export class Database extends Construct {
     return [this.masterSecret, this.appSecret, this.migratorSecret];
   }
 
-  /** The host the functions should use instead of the secret's (the proxy), if any. */
-  get hostOverride(): string | undefined {
-    return this.proxy?.endpoint;
+  /** How the domain functions sign in (database.functionAuth). */
+  get functionAuth(): EnvironmentConfig['database']['functionAuth'] {
+    return this.settings.functionAuth;
+  }
+
+  /**
+   * The database variables of the domain functions' environment (docs/architecture.md, contract 5):
+   * - `secret`: `DB_SECRET_ID` (the app secret), `DB_NAME`, `DB_TLS=rds`, and `DB_HOST` = the
+   *   proxy's endpoint where there is one (it overrides the secret's host);
+   * - `iam`: `DB_AUTH=iam`, `DB_HOST` (the proxy's endpoint), `DB_PORT`, `DB_USER` (the app
+   *   user), `DB_NAME`, `DB_TLS=rds`, and no secret: the handler signs a token with the
+   *   function's role for each new connection.
+   */
+  functionEnvironment(): Record<string, string> {
+    const common = { DB_NAME: this.databaseName, DB_TLS: 'rds' };
+    if (this.settings.functionAuth === 'iam') {
+      if (!this.proxy) throw new Error('database.functionAuth iam needs RDS Proxy');
+      return {
+        DB_AUTH: 'iam',
+        DB_HOST: this.proxy.endpoint,
+        DB_PORT: String(MYSQL_PORT_NUMBER),
+        DB_USER: APP_USER,
+        ...common,
+      };
+    }
+    return {
+      DB_SECRET_ID: this.appSecret.secretArn,
+      ...common,
+      ...(this.proxy ? { DB_HOST: this.proxy.endpoint } : {}),
+    };
+  }
+
+  /**
+   * What a domain function may do to sign in: `rds-db:connect` as the app user on the proxy
+   * (IAM), or read the app secret.
+   */
+  grantFunctionAccess(grantee: iam.IGrantable): void {
+    if (this.settings.functionAuth === 'iam') {
+      if (!this.proxy) throw new Error('database.functionAuth iam needs RDS Proxy');
+      this.proxy.grantConnect(grantee, APP_USER);
+    } else {
+      this.appSecret.grantRead(grantee);
+    }
+  }
+
+  /** Whether the domain functions call Secrets Manager (only when they read the app secret). */
+  get functionsReadSecrets(): boolean {
+    return this.settings.functionAuth === 'secret';
+  }
+
+  /**
+   * The hosted rotation functions (one nested stack each) log to `/aws/lambda/<functionName>`,
+   * which Lambda would create on the first rotation without a retention. Created here first, with
+   * the functions' retention; the name is the application's `functionName` parameter.
+   */
+  private giveRotationLogsRetention(props: DatabaseProps): void {
+    const rotations = this.instance.node
+      .findAll()
+      .filter((c): c is secretsmanager.SecretRotation => c instanceof secretsmanager.SecretRotation);
+    for (const rotation of rotations) {
+      const application = rotation.node.defaultChild;
+      const parameters = application instanceof sam.CfnApplication ? application.parameters : undefined;
+      const functionName = (parameters as Record<string, unknown> | undefined)?.functionName;
+      if (!(application instanceof sam.CfnApplication) || typeof functionName !== 'string') {
+        throw new Error(`${rotation.node.path}: no rotation application with a functionName`);
+      }
+      const group = new logs.LogGroup(rotation, 'Logs', {
+        logGroupName: `/aws/lambda/${functionName}`,
+        retention: props.logRetentionDays as logs.RetentionDays,
+        removalPolicy: props.removalPolicy,
+      });
+      acknowledgeCheckov(group, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
+      application.node.addDependency(group);
+    }
   }
 
   /** Lets `peer` open MySQL connections — to the proxy when there is one, else to the instance. */

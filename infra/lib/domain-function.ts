@@ -76,9 +76,9 @@ export class DomainFunction extends Construct {
     // The environment contract the handler validates at cold start (docs/architecture.md, contract 5).
     const environment: Record<string, string> = {
       DOMAIN: domain,
-      DB_SECRET_ID: database.appSecret.secretArn,
-      DB_NAME: database.databaseName,
-      DB_TLS: 'rds',
+      // DB_SECRET_ID or DB_AUTH=iam with the proxy's endpoint and the app user (database.functionAuth).
+      ...database.functionEnvironment(),
+      DB_POOL_SIZE: String(settings.databasePoolSize),
       TOPIC_DOMAINS: props.topicDomains.join(','),
       // Powertools for AWS Lambda's own variables.
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -86,7 +86,6 @@ export class DomainFunction extends Construct {
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
       ...NODE_ENVIRONMENT,
     };
-    if (database.hostOverride) environment.DB_HOST = database.hostOverride;
 
     this.function = new lambda.Function(this, 'Function', {
       functionName: props.functionName,
@@ -103,7 +102,7 @@ export class DomainFunction extends Construct {
       logGroup,
       environment,
     });
-    database.appSecret.grantRead(this.function);
+    database.grantFunctionAccess(this.function);
     this.grantKafkaConsumer(kafka, eventSource);
     if (eventSource.schemaRegistry) grantSchemaRegistry(this.function, eventSource.schemaRegistry);
     acknowledgeCheckov(
@@ -119,7 +118,7 @@ export class DomainFunction extends Construct {
     acknowledgeCheckov(
       this.function,
       'CKV_AWS_173',
-      'The environment holds no secret (the app secret ARN, names, log level) and Lambda encrypts it at rest with its AWS-managed key; the password is read from Secrets Manager at run time.',
+      'The environment holds no secret (the app secret ARN or, with IAM authentication, the proxy endpoint and user name; names, log level) and Lambda encrypts it at rest with its AWS-managed key; a password or token is obtained at run time.',
     );
     acknowledgeAwsSolutions(
       this.function,

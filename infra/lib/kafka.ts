@@ -9,11 +9,21 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
+import { FAILURE_TOPIC_MAX_MESSAGE_BYTES } from '../config/event-sources.ts';
 import { acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
 import type { Network } from './network.ts';
 
 /** MSK's broker port for IAM-authenticated TLS clients. */
 export const MSK_IAM_PORT = ec2.Port.tcp(9098);
+
+/**
+ * `AWS::MSK::Topic`'s `Configs`: the topic's Kafka configuration as a JSON object of strings,
+ * base64-encoded (the MSK API's "Topic configurations encoded as a Base64 string"; DescribeTopic
+ * returns them in the same form).
+ */
+export function topicConfigs(configs: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(configs)).toString('base64');
+}
 
 export interface KafkaProps {
   readonly settings: EnvironmentConfig['kafka'];
@@ -21,6 +31,8 @@ export interface KafkaProps {
   readonly clusterName: string;
   /** Every topic the stack reads or writes (sources and on-failure destinations). */
   readonly topicNames: readonly string[];
+  /** The on-failure destinations among them, which take larger messages. */
+  readonly failureTopicNames: readonly string[];
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -85,6 +97,7 @@ export class Kafka extends Construct {
     }
 
     const topicSettings = settings.topics;
+    const failureTopics = new Set(props.failureTopicNames);
     this.topics = topicSettings
       ? [...new Set(props.topicNames)].map(
           (topicName) =>
@@ -93,6 +106,10 @@ export class Kafka extends Construct {
               topicName,
               partitionCount: topicSettings.partitions,
               replicationFactor: topicSettings.replicationFactor,
+              // A failure document carries its record base64-encoded: larger than the record.
+              ...(failureTopics.has(topicName)
+                ? { configs: topicConfigs({ 'max.message.bytes': String(FAILURE_TOPIC_MAX_MESSAGE_BYTES) }) }
+                : {}),
             }),
         )
       : [];

@@ -10,7 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import { DOMAINS, eventSources, topicDomains } from '../config/event-sources.ts';
-import { Database } from './database.ts';
+import { Database, MIGRATOR_USER } from './database.ts';
 import { DomainFunction, metricsNamespace } from './domain-function.ts';
 import { type FunctionCode, SCHEMA_FUNCTION } from './function-code.ts';
 import { Kafka, MSK_IAM_PORT } from './kafka.ts';
@@ -35,9 +35,11 @@ export class LambdaRealtimeStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const prefix = `lambda-realtime-${config.name}`;
-    // Logs, cluster and keys follow the database: disposable where the data is disposable.
+    // Logs, the MSK cluster and keys are kept only where the database itself is (prod): elsewhere
+    // `cdk destroy` removes them, so the VPC can go and a new deployment finds no log group of the
+    // same name in its way. (A snapshot is how test keeps its data: the database's own policy.)
     const removalPolicy =
-      config.database.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+      config.database.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     Tags.of(this).add('project', 'lambda-realtime');
     Tags.of(this).add('environment', config.name);
 
@@ -53,12 +55,15 @@ export class LambdaRealtimeStack extends Stack {
       network: this.network,
       clusterName: prefix,
       topicNames,
+      failureTopicNames: DOMAINS.map((domain) => sources[domain].onFailureTopic),
       removalPolicy,
     });
     this.database = new Database(this, 'Database', {
       settings: config.database,
       network: this.network,
       instanceIdentifier: prefix,
+      logRetentionDays: config.functions.logRetentionDays,
+      removalPolicy,
     });
 
     // Users, migrations and grants, before anything uses the database.
@@ -74,6 +79,7 @@ export class LambdaRealtimeStack extends Stack {
     // One security group for the functions; each path out of it is opened explicitly.
     const functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
       vpc: this.network.vpc,
+      // At most these (without a secret to read, no 443). The text stays: a new one replaces the group.
       description: 'lambda-realtime functions: MSK 9098, MySQL 3306, Secrets Manager 443 only',
       allowAllOutbound: false,
     });
@@ -83,7 +89,8 @@ export class LambdaRealtimeStack extends Stack {
       'Functions to MSK',
     );
     this.database.allowConnectionsFrom(functionSecurityGroup);
-    this.network.allowSecretsManagerFrom(functionSecurityGroup);
+    // With IAM authentication the functions sign their tokens locally and call no AWS API.
+    if (this.database.functionsReadSecrets) this.network.allowSecretsManagerFrom(functionSecurityGroup);
 
     this.functions = DOMAINS.map(
       (domain) =>
@@ -127,11 +134,11 @@ export class LambdaRealtimeStack extends Stack {
     });
     new CfnOutput(this, 'DatabaseAppSecretArn', {
       value: this.database.appSecret.secretArn,
-      description: 'App user (lrt_app): what the functions and RDS Proxy use',
+      description: 'App user (lrt_app): what RDS Proxy and the functions (without IAM authentication) use',
     });
     new CfnOutput(this, 'DatabaseMigratorSecretArn', {
       value: this.database.migratorSecret.secretArn,
-      description: 'Migrator (lrt_migrator): schema changes',
+      description: `Migrator (${MIGRATOR_USER}): schema changes`,
     });
     new CfnOutput(this, 'SchemaMigrationFunctionName', {
       value: this.schemaMigration.function.functionName,

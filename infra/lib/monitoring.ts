@@ -2,7 +2,9 @@
  * Alarms, the SNS topic they notify and the environment's dashboard. Per function: error rate,
  * Kafka offset lag, event age (the handler's own metric: Lambda emits no IteratorAge for Kafka),
  * throttles, duration near the timeout, dead letters, records given up to the on-failure topic,
- * and records dropped outright. For the platform, only for resources this stack creates: RDS CPU,
+ * records dropped outright, the mapping's polling, commit and failure-destination errors, a
+ * mapping that stopped polling at all, and database configuration errors the handler reports.
+ * For the platform, only for resources this stack creates: RDS CPU,
  * free storage and connections, RDS Proxy borrow latency, MSK data disk per broker, active
  * controller and offline partitions. infra/README.md maps each alarm to its runbook action.
  */
@@ -33,6 +35,11 @@ export const ALARM_KINDS = [
   'dead-letters',
   'on-failure-deliveries',
   'dropped-records',
+  'polling-errors',
+  'commit-errors',
+  'on-failure-delivery-errors',
+  'stalled-consumer',
+  'database-config-errors',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
@@ -69,6 +76,11 @@ interface AlarmSpec {
   readonly description: string;
   /** Default: greater than the threshold. */
   readonly comparisonOperator?: cloudwatch.ComparisonOperator;
+  /** Default: the environment's evaluationPeriods and datapointsToAlarm. */
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  /** Default: not breaching (an idle topic publishes nothing). */
+  readonly treatMissingData?: cloudwatch.TreatMissingData;
 }
 
 interface PlatformAlarmSpec extends AlarmSpec {
@@ -153,10 +165,11 @@ export class Monitoring extends Construct {
         metric: spec.metric,
         threshold: spec.threshold,
         comparisonOperator: spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: this.settings.evaluationPeriods,
-        datapointsToAlarm: this.settings.datapointsToAlarm,
-        // Idle topics publish nothing, nor does a cluster before it is ACTIVE; silence is not an incident.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        evaluationPeriods: spec.evaluationPeriods ?? this.settings.evaluationPeriods,
+        datapointsToAlarm: spec.datapointsToAlarm ?? this.settings.datapointsToAlarm,
+        // Idle topics publish nothing, nor does a cluster before it is ACTIVE; silence is not an
+        // incident — except where a spec says it is (stalled-consumer).
+        treatMissingData: spec.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
@@ -223,17 +236,18 @@ export class Monitoring extends Construct {
     const s = this.settings;
     const lambdaMetric = (metricName: string, statistic: string) =>
       fn.function.metric(metricName, { statistic, period: this.period });
-    const mappingMetric = (metricName: string) =>
+    const mappingMetric = (metricName: string, statistic: string = cloudwatch.Stats.SUM) =>
       new cloudwatch.Metric({
         namespace: 'AWS/Lambda',
         metricName,
         dimensionsMap: { EventSourceMappingUUID: fn.eventSourceMapping.attrId },
-        statistic: cloudwatch.Stats.SUM,
+        statistic,
         period: this.period,
       });
     const handlerMetric = (metricName: MetricName, statistic: string) =>
       this.handlerMetric(fn, metricName, statistic);
     const timeoutMs = fn.timeout.toMilliseconds();
+    const stalledPeriods = (s.stalledConsumerMinutes * 60) / s.periodSeconds;
 
     return {
       'error-rate': {
@@ -283,6 +297,48 @@ export class Monitoring extends Construct {
         metric: mappingMetric('DroppedEventCount'),
         threshold: 0,
         description: `${fn.domain} records were dropped: expired or not delivered to the on-failure topic.`,
+      },
+      // The ESM's ErrorCount group (metricsConfig ErrorCount), which Lambda emits only when an
+      // error happened: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics
+      'polling-errors': {
+        metric: mappingMetric('PollingErrorCount'),
+        threshold: 0,
+        description: `The ${fn.domain} mapping fails to poll its topic (brokers, IAM, security group, network).`,
+      },
+      'commit-errors': {
+        metric: mappingMetric('CommitErrorCount'),
+        threshold: 0,
+        description: `The ${fn.domain} mapping fails to commit its consumer group's offsets: processed records will be delivered again.`,
+      },
+      'on-failure-delivery-errors': {
+        metric: mappingMetric('OnFailureDestinationDeliveryErrorCount'),
+        threshold: 0,
+        description: `The ${fn.domain} mapping fails to write records it gave up on to the on-failure topic.`,
+      },
+      // A mapping that cannot poll (IAM, security group, broker, disabled) invokes nothing, so no
+      // other alarm sees it: no errors, no event age, perhaps no OffsetLag. PolledEventCount is
+      // emitted on every poll, an empty one as 0 ("Use this metric to detect whether your event
+      // source mapping is correctly polling"), so its absence means no poll, and missing data
+      // breaches. Chosen over MSK's per-group MaxOffsetLag, which needs records waiting to show
+      // anything (a stall on a quiet topic stays silent) and does not exist for an imported
+      // cluster's other account or before the group first commits.
+      'stalled-consumer': {
+        metric: mappingMetric('PolledEventCount', cloudwatch.Stats.SAMPLE_COUNT),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: stalledPeriods,
+        datapointsToAlarm: stalledPeriods,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        description: `The ${fn.domain} mapping has not polled its topic for ${s.stalledConsumerMinutes} minutes (stalled, failing or disabled).`,
+      },
+      // The handler refused batches because the path to the database is set up wrongly
+      // (shared/observability/metrics.ts): no retry can succeed until someone acts. Any value pages.
+      'database-config-errors': {
+        metric: handlerMetric(METRIC.databaseConfigErrors, cloudwatch.Stats.SUM),
+        threshold: 0,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        description: `${fn.domain} refused batches because the path to the database is set up wrongly (affected-row semantics, insecure transport, server settings): no retry succeeds until it is fixed.`,
       },
     };
   }

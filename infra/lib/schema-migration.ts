@@ -106,6 +106,7 @@ export class SchemaMigration extends Construct {
     // The app and migrator users' first rotations and RDS Proxy need those users in MySQL.
     for (const dependent of database.schemaDependents) dependent.node.addDependency(this.trigger);
     this.acknowledgeTriggerProvider();
+    this.giveTriggerProviderLogs(props);
 
     acknowledgeCheckov(
       this.function,
@@ -139,11 +140,7 @@ export class SchemaMigration extends Construct {
    * VPC) that CloudFormation calls and that only invokes the schema-migration function.
    */
   private acknowledgeTriggerProvider(): void {
-    const provider = Stack.of(this).node.tryFindChild(
-      'AWSCDK.TriggerCustomResourceProviderCustomResourceProvider',
-    );
-    const handler = provider?.node.tryFindChild('Handler');
-    if (!(handler instanceof CfnResource)) throw new Error('the CDK trigger provider function was not found');
+    const handler = this.triggerProviderHandler();
     acknowledgeCheckov(
       handler,
       'CKV_AWS_116',
@@ -159,6 +156,32 @@ export class SchemaMigration extends Construct {
       'CKV_AWS_115',
       "CDK's trigger provider runs once per trigger and deployment, called by CloudFormation; reserved concurrency would only take capacity from the account.",
     );
+  }
+
+  /**
+   * The trigger provider would log to a group Lambda creates on its first run, without a
+   * retention. It logs to one of ours instead (its `LoggingConfig`, which CDK's provider does not
+   * expose: set on the resource), with the functions' retention and no fixed name.
+   */
+  private giveTriggerProviderLogs(props: SchemaMigrationProps): void {
+    const handler = this.triggerProviderHandler();
+    const group = new logs.LogGroup(this, 'TriggerProviderLogs', {
+      retention: props.settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+    acknowledgeCheckov(group, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
+    handler.addPropertyOverride('LoggingConfig', { LogGroup: group.logGroupName });
+    // Its role may write there (AWSLambdaBasicExecutionRole covers any group of the account).
+    handler.addResourceDependency(group.node.defaultChild as CfnResource);
+  }
+
+  private triggerProviderHandler(): CfnResource {
+    const provider = Stack.of(this).node.tryFindChild(
+      'AWSCDK.TriggerCustomResourceProviderCustomResourceProvider',
+    );
+    const handler = provider?.node.tryFindChild('Handler');
+    if (!(handler instanceof CfnResource)) throw new Error('the CDK trigger provider function was not found');
+    return handler;
   }
 
   /** Makes `constructs` wait for the schema step (its users, tables and grants). */

@@ -9,6 +9,7 @@ import { type Connection, createConnection } from 'mysql2/promise';
 import { type DeploySchemaResult, deploySchema } from '../../db/deploy-schema.ts';
 import { seed } from '../../db/migrate.ts';
 import type { DatabaseUsers, Login } from '../../db/users.ts';
+import { APP_USER, MIGRATOR_USER } from '../../infra/config/database-users.ts';
 import { DIMENSIONS, TABLES } from '../../shared/domains/registry.ts';
 import type { ServiceEndpoints } from '../services/find-services.ts';
 
@@ -19,8 +20,8 @@ import type { ServiceEndpoints } from '../services/find-services.ts';
 export function localUsers(database: string): DatabaseUsers {
   return {
     database,
-    app: { user: 'lrt_app', password: 'lrt-app-local-password' },
-    migrator: { user: 'lrt_mig', password: 'lrt-migrator-local-password' },
+    app: { user: APP_USER, password: 'lrt-app-local-password' },
+    migrator: { user: MIGRATOR_USER, password: 'lrt-migrator-local-password' },
   };
 }
 

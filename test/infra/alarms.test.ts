@@ -78,13 +78,17 @@ interface PolicyStatement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
+function expectActions(a: AlarmProperties): void {
+  expect(a.AlarmActions.map(target)).toEqual([expect.stringMatching(/^MonitoringAlarmTopic/)]);
+  expect(a.OKActions.map(target)).toEqual([expect.stringMatching(/^MonitoringAlarmTopic/)]);
+}
+
 function expectCommon(a: AlarmProperties, comparison = 'GreaterThanThreshold'): void {
   expect(a.ComparisonOperator).toBe(comparison);
   expect(a.EvaluationPeriods).toBe(alarms.evaluationPeriods);
   expect(a.DatapointsToAlarm).toBe(alarms.datapointsToAlarm);
   expect(a.TreatMissingData).toBe('notBreaching');
-  expect(a.AlarmActions.map(target)).toEqual([expect.stringMatching(/^MonitoringAlarmTopic/)]);
-  expect(a.OKActions.map(target)).toEqual([expect.stringMatching(/^MonitoringAlarmTopic/)]);
+  expectActions(a);
 }
 
 function expectFunctionDimension(a: AlarmProperties, domain: string): void {
@@ -234,6 +238,68 @@ describe('prod alarms', () => {
     expectMappingDimension(a, domain);
   });
 
+  it.each([
+    ['polling-errors', 'PollingErrorCount'],
+    ['commit-errors', 'CommitErrorCount'],
+    ['on-failure-delivery-errors', 'OnFailureDestinationDeliveryErrorCount'],
+  ])("%s: the mapping's %s (ErrorCount metrics), any, per mapping", (kind, metricName) => {
+    for (const domain of DOMAINS) {
+      const a = alarm(domain, kind);
+      expectCommon(a);
+      expect(a).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Statistic: 'Sum',
+        Period: alarms.periodSeconds,
+        Threshold: 0,
+      });
+      expectMappingDimension(a, domain);
+    }
+  });
+
+  it.each(DOMAINS)(
+    '%s stalled-consumer: no PolledEventCount (emitted on every poll, empty ones as 0) for stalledConsumerMinutes, missing data breaching',
+    (domain) => {
+      const a = alarm(domain, 'stalled-consumer');
+      const periods = (alarms.stalledConsumerMinutes * 60) / alarms.periodSeconds;
+      expect(a).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'PolledEventCount',
+        // A datapoint exists for every poll, whatever its count: an idle topic does not alarm.
+        Statistic: 'SampleCount',
+        Period: alarms.periodSeconds,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: periods,
+        DatapointsToAlarm: periods,
+        TreatMissingData: 'breaching',
+      });
+      expect(periods * alarms.periodSeconds).toBeGreaterThanOrEqual(2 * config.functions.timeoutSeconds);
+      expectMappingDimension(a, domain);
+      expectActions(a);
+    },
+  );
+
+  it.each(DOMAINS)(
+    '%s database-config-errors: the handler DatabaseConfigErrors metric; any value pages at once',
+    (domain) => {
+      const a = alarm(domain, 'database-config-errors');
+      expect(a).toMatchObject({
+        Namespace: 'lambda-realtime/prod',
+        MetricName: METRIC.databaseConfigErrors,
+        Dimensions: [{ Name: FUNCTION_DIMENSION, Value: domain }],
+        Statistic: 'Sum',
+        Period: alarms.periodSeconds,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      expectActions(a);
+    },
+  );
+
   it.each(DOMAINS)(
     "%s: every alarm on a handler metric reads what the handler publishes — its function's Powertools namespace, dimension `function` alone",
     (domain) => {
@@ -247,7 +313,11 @@ describe('prod alarms', () => {
       const handlerAlarms = ALARM_KINDS.map((kind) => alarm(domain, kind)).filter(
         (a) => a.MetricName && (Object.values(METRIC) as string[]).includes(a.MetricName),
       );
-      expect(handlerAlarms.map((a) => a.MetricName).sort()).toEqual(['EventAgeMs', 'EventsDeadLettered']);
+      expect(handlerAlarms.map((a) => a.MetricName).sort()).toEqual([
+        'DatabaseConfigErrors',
+        'EventAgeMs',
+        'EventsDeadLettered',
+      ]);
       for (const a of handlerAlarms) {
         expect(a.Namespace).toBe(namespace);
         // The one dimension set every handler metric is published under (test/unit/pipeline/handler.test.ts).

@@ -46,6 +46,59 @@ describe('environment settings', () => {
     );
   });
 
+  it('lets prod functions sign in with IAM (to RDS Proxy), the others with the app secret', () => {
+    expect(environmentConfig('prod').database).toMatchObject({ functionAuth: 'iam', proxy: true });
+    expect(environmentConfig('dev').database.functionAuth).toBe('secret');
+    expect(environmentConfig('test').database.functionAuth).toBe('secret');
+  });
+
+  it('refuses IAM authentication without RDS Proxy', () => {
+    const dev = environmentConfig('dev');
+    expect(() =>
+      environmentConfig('dev', { database: { ...dev.database, proxy: false, functionAuth: 'iam' } }),
+    ).toThrow(/database\.functionAuth: iam needs database\.proxy/);
+  });
+
+  it('pins MySQL 8.4 (a minor version is the floor RDS upgrades from)', () => {
+    const dev = environmentConfig('dev');
+    expect(() => environmentConfig('dev', { database: { ...dev.database, mysqlVersion: '8.0.40' } })).toThrow(
+      /database\.mysqlVersion: a MySQL 8\.4 version/,
+    );
+    expect(() => environmentConfig('dev', { database: { ...dev.database, mysqlVersion: '8.4' } })).toThrow(
+      /database\.mysqlVersion/,
+    );
+  });
+
+  it('rejects a poller minimum above the maximum, under its domain', () => {
+    expect(() =>
+      environmentConfig('dev', {
+        eventSources: { user: { provisionedPollers: { minimum: 3, maximum: 2 } } },
+      }),
+    ).toThrow(/eventSources\.user\.provisionedPollers\.minimum: minimum must not exceed maximum/);
+    expect(() =>
+      environmentConfig('dev', {
+        eventSources: { user: { provisionedPollers: { minimum: 2, maximum: 2 } } },
+      }),
+    ).not.toThrow();
+  });
+
+  it("sets the functions' pool size per environment, within what the handler accepts", () => {
+    const dev = environmentConfig('dev');
+    expect(() => environmentConfig('dev', { functions: { ...dev.functions, databasePoolSize: 51 } })).toThrow(
+      /functions\.databasePoolSize/,
+    );
+  });
+
+  it('rejects a stalled-consumer window shorter than two function timeouts or off the period', () => {
+    const dev = environmentConfig('dev');
+    expect(() => environmentConfig('dev', { alarms: { ...dev.alarms, stalledConsumerMinutes: 1 } })).toThrow(
+      /alarms\.stalledConsumerMinutes: must be a multiple of alarms\.periodSeconds and at least twice/,
+    );
+    expect(() => environmentConfig('dev', { alarms: { ...dev.alarms, stalledConsumerMinutes: 7 } })).toThrow(
+      /alarms\.stalledConsumerMinutes/,
+    );
+  });
+
   it('rejects an unknown environment, naming the valid ones', () => {
     expect(() => environmentConfig('staging')).toThrow(
       'unknown environment "staging": use -c env=dev|test|prod',

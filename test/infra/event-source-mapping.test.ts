@@ -6,7 +6,17 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentConfig } from '../../infra/config/environments.ts';
-import { DOMAINS, eventSources, sharedTopic } from '../../infra/config/event-sources.ts';
+import {
+  DEFAULT_FAILURE_TOPIC,
+  DOMAINS,
+  domainTopic,
+  eventSources,
+  FAILURE_TOPIC_MAX_MESSAGE_BYTES,
+  SOURCE_TOPIC_MAX_MESSAGE_BYTES,
+  sharedTopic,
+} from '../../infra/config/event-sources.ts';
+import { topicConfigs } from '../../infra/lib/kafka.ts';
+import { failureDocument } from '../../local-esm/on-failure.ts';
 import { SYNTH_TIMEOUT_MS, type SynthesizedEnvironment, synthesize } from './synthesize.ts';
 
 const ENVIRONMENTS = ['dev', 'test', 'prod'] as const;
@@ -129,4 +139,68 @@ describe('environment differences', () => {
     expect(dev.StartingPosition).toBe('LATEST');
     expect(prod.StartingPosition).toBe('TRIM_HORIZON');
   });
+});
+
+describe('the on-failure topic', () => {
+  it('takes the failure document of the largest record a source topic accepts', () => {
+    // The record at the source topics' limit: key and value fill it, with a few headers.
+    const key = 'k'.repeat(64);
+    const headers: Record<string, number[]>[] = [
+      { 'event-domain': [...Buffer.from('order')] },
+      { traceparent: [...Buffer.alloc(55, 0x61)] },
+    ];
+    const valueBytes = SOURCE_TOPIC_MAX_MESSAGE_BYTES - key.length - 200;
+    const document = failureDocument(
+      {
+        record: {
+          topic: domainTopic('order'),
+          partition: 11,
+          offset: 9_007_199_254_740_991,
+          timestamp: Date.UTC(2026, 0, 1),
+          timestampType: 'CREATE_TIME',
+          key: Buffer.from(key).toString('base64'),
+          value: Buffer.alloc(valueBytes, 0xff).toString('base64'),
+          headers,
+        },
+        condition: 'RetryAttemptsExhausted',
+        invokeCount: 11,
+        lastFunctionError: 'Unhandled',
+      },
+      {
+        functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:lambda-realtime-prod-order',
+        source: {
+          type: 'aws:kafka',
+          eventSourceArn:
+            'arn:aws:kafka:eu-west-1:123456789012:cluster/lambda-realtime-prod/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b-7',
+        },
+        bootstrapServers: Array.from(
+          { length: 3 },
+          (_, i) => `b-${i + 1}.lambdarealtimeprod.abc123.c2.kafka.eu-west-1.amazonaws.com:9098`,
+        ).join(','),
+      },
+    );
+    // Key, document and Kafka's record overhead.
+    const size = Buffer.byteLength(JSON.stringify(document)) + key.length + 1_024;
+    expect(size).toBeGreaterThan(SOURCE_TOPIC_MAX_MESSAGE_BYTES); // the broker default would refuse it
+    expect(size).toBeLessThan(FAILURE_TOPIC_MAX_MESSAGE_BYTES);
+  });
+
+  it.each(ENVIRONMENTS)(
+    '%s: is created with that max.message.bytes, the source topics with the default',
+    (env) => {
+      const { template } = synthesized[env];
+      const topics = Object.values(template.findResources('AWS::MSK::Topic')) as {
+        Properties: { TopicName: string; Configs?: string };
+      }[];
+      const failure = topics.find((t) => t.Properties.TopicName === DEFAULT_FAILURE_TOPIC);
+      expect(failure?.Properties.Configs).toBe(
+        topicConfigs({ 'max.message.bytes': String(FAILURE_TOPIC_MAX_MESSAGE_BYTES) }),
+      );
+      expect(JSON.parse(Buffer.from(failure?.Properties.Configs ?? '', 'base64').toString())).toEqual({
+        'max.message.bytes': '2097152',
+      });
+      for (const topic of topics.filter((t) => t !== failure))
+        expect(topic.Properties.Configs).toBeUndefined();
+    },
+  );
 });
