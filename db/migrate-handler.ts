@@ -19,8 +19,9 @@
  *
  * Invoked with `{"action": "verify", "smokeRows": [...]}` it changes nothing (but the smoke rows
  * it removes) and answers `{checks}`: what `npm run smoke` reports from inside the VPC (db/verify.ts).
- * `DB_APP_HOST`/`DB_APP_PORT` name where the functions connect (RDS Proxy in prod), so the TLS and
- * affected-row checks run on the functions' own path.
+ * Its own connections go to the instance (the proxy depends on this function's first run, so it
+ * cannot name the proxy); the functions' own path — RDS Proxy, IAM, verified TLS and the sink's
+ * affected-row proof, which refuses to write when it fails — is proven by the smoke event itself.
  *
  * The migrations travel beside the bundle (`migrations/` next to index.mjs; db/migrate.ts reads
  * them from there), so a new migration changes the function's code and re-runs the trigger.
@@ -30,6 +31,7 @@ import { DIMENSIONS, TABLES } from '../shared/domains/registry.ts';
 import * as z from '../shared/events/zod.ts';
 import { Logger } from '../shared/observability/logger.ts';
 import { SecretsManagerCredentials } from '../shared/sink/credentials.ts';
+import { Database } from '../shared/sink/database.ts';
 import type { Table } from '../shared/tables/table.ts';
 import { connectWithRotation } from './connection.ts';
 import { type DeploySchemaResult, deploySchema } from './deploy-schema.ts';
@@ -44,10 +46,6 @@ const variables = z.object({
   DB_APP_SECRET_ID: nonEmpty,
   DB_HOST: z.optional(nonEmpty),
   DB_PORT: z.optional(
-    z.pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), z.transform(Number)),
-  ),
-  DB_APP_HOST: z.optional(nonEmpty),
-  DB_APP_PORT: z.optional(
     z.pipe(z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number')), z.transform(Number)),
   ),
   DB_NAME: z.string().check(z.regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL database name')),
@@ -141,24 +139,18 @@ export function createMigrationHandler(options: MigrationHandlerOptions = {}): M
       });
     if (isVerifyRequest(event)) {
       try {
-        const appSecret = new SecretsManagerCredentials({
-          client,
-          secretId: v.DB_APP_SECRET_ID,
-          ttlMs: 0,
-          database: v.DB_NAME,
-          ...((v.DB_APP_HOST ?? v.DB_HOST) ? { host: (v.DB_APP_HOST ?? v.DB_HOST)! } : {}),
-          ...((v.DB_APP_PORT ?? v.DB_PORT) ? { port: (v.DB_APP_PORT ?? v.DB_PORT)! } : {}),
-        });
+        // The app user on the instance (its password is the same behind the proxy).
+        const app = {
+          database: new Database({ credentials: secret(v.DB_APP_SECRET_ID), tls: v.DB_TLS, poolSize: 1 }),
+          verified: v.DB_TLS !== 'off',
+        };
         const [appLogin, migratorLogin] = await Promise.all([
           secret(v.DB_APP_SECRET_ID).get(),
           secret(v.DB_MIGRATOR_SECRET_ID).get(),
         ]);
         const checks = await verifyDeployment({
           admin: () => connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), v.DB_TLS),
-          app: async () => ({
-            conn: await connectWithRotation(appSecret, v.DB_TLS),
-            verified: v.DB_TLS !== 'off',
-          }),
+          app,
           tables: TABLES,
           dimensions: DIMENSIONS,
           users: {

@@ -4,8 +4,7 @@
  *
  *   server          the version, and MySQL 8.4's `authentication_policy`
  *   <setting>       each pinned server setting (infra/config/mysql-server-settings.ts) as the server has it
- *   tls             the functions' connection path is TLS, with the certificate and host name verified
- *   affected rows   a no-op upsert counts 0 on the functions' connection path (the sink's proof)
+ *   tls             the app user's connection is TLS, with the certificate and host name verified
  *   grants          the users' grants are exactly what db/users.ts derives (nothing to grant or revoke)
  *   schema drift    the tables are what the code defines (db/schema-drift.ts)
  *   smoke event     the event `npm run smoke` sent through a domain function is in its wide table,
@@ -15,6 +14,7 @@
  */
 import type { Connection } from 'mysql2/promise';
 import { MYSQL_SERVER_SETTINGS } from '../infra/config/mysql-server-settings.ts';
+import type { Database, Queryable } from '../shared/sink/database.ts';
 import type { Table } from '../shared/tables/table.ts';
 import type { SmokeRow } from './migrate-handler.ts';
 import { schemaDrift } from './schema-drift.ts';
@@ -23,8 +23,8 @@ import { type DatabaseUsers, usersDrift } from './users.ts';
 export interface VerifyOptions {
   /** The administrator on the instance, the database selected. */
   admin: () => Promise<Connection>;
-  /** A connection made as the functions make theirs, and whether TLS was verified on it. */
-  app: () => Promise<{ conn: Connection; verified: boolean }>;
+  /** The database as the functions reach it (their pool), and whether TLS is verified on it. */
+  app: { database: Database; verified: boolean };
   tables: readonly Table[];
   dimensions: readonly { table: Pick<Table, 'name'> }[];
   /** The users as their secrets name them (passwords unused). */
@@ -36,7 +36,7 @@ export interface VerifyOptions {
 export async function verifyDeployment(options: VerifyOptions): Promise<Check[]> {
   const checks: Check[] = [];
   let admin: Connection | undefined;
-  let app: { conn: Connection; verified: boolean } | undefined;
+  const { app } = options;
   try {
     checks.push(
       ...(await safely('administrator', async () => {
@@ -46,8 +46,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<Check[]>
     );
     checks.push(
       ...(await safely('tls', async () => {
-        app = await options.app();
-        return checkTls(app.conn, app.verified);
+        return app.database.run((conn) => checkTls(conn, app.verified));
       })),
     );
     if (admin) {
@@ -72,7 +71,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<Check[]>
     }
   } finally {
     await admin?.end().catch(() => {});
-    await app?.conn.end().catch(() => {});
+    await app.database.close();
   }
   return checks;
 }
@@ -156,10 +155,10 @@ function matches(name: string, wanted: string, actual: string): boolean {
 }
 
 /** The TLS row: the session's cipher and protocol; `verified` is how the connection was made. */
-export async function checkTls(conn: Connection, verified: boolean): Promise<Check> {
-  const [rows] = (await conn.query(
+export async function checkTls(conn: Queryable, verified: boolean): Promise<Check> {
+  const rows = (await conn.query(
     "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')",
-  )) as unknown as [Array<{ Variable_name: string; Value: string }>];
+  )) as Array<{ Variable_name: string; Value: string }>;
   const status = new Map(rows.map((r) => [r.Variable_name, r.Value]));
   const cipher = status.get('Ssl_cipher') ?? '';
   const ok = cipher !== '' && verified;

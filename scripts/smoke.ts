@@ -6,11 +6,13 @@
  *   mapping <domain>   each Kafka event source mapping is Enabled and its last processing result
  *                      is not a problem (Lambda's GetEventSourceMapping)
  *   invoke <domain>    one smoke event, sent to the domain's function as its mapping would send it
- *                      (an `aws:kafka` event), comes back with no record to retry
+ *                      (an `aws:kafka` event), comes back with no record to retry. That proves the
+ *                      functions' own path to the database: RDS Proxy and IAM sign-in in prod,
+ *                      verified TLS, and the sink's affected-row proof, which refuses to write
+ *                      (the record is reported) when the path counts affected rows unlike MySQL
  *   then, from the schema-migration function's `verify` action inside the VPC (db/verify.ts): the
- *   server's version and settings, verified TLS and the affected-row proof on the functions' own
- *   connection path (RDS Proxy where there is one), the users' grants, schema drift, and the
- *   smoke event in its tables — removed again.
+ *   server's version and settings, the app user's verified TLS, the users' grants, schema drift,
+ *   and the smoke event in its tables — removed again.
  *
  * What it cannot prove: a record produced into MSK reaching the function (the brokers are inside
  * the VPC, with no path from a workstation); the mapping's state and last result stand in for it.
@@ -113,7 +115,9 @@ export async function smoke(port: SmokePort): Promise<Check[]> {
     checks.push({
       check: `invoke ${event.domain}`,
       ok: invoked,
-      detail: invoked ? `${event.eventId}: no record to retry` : `answered ${JSON.stringify(response)}`,
+      detail: invoked
+        ? `${event.eventId} written: sign-in, TLS and the affected-row proof passed on the function's path`
+        : `answered ${JSON.stringify(response)} (its log names why)`,
     });
   } catch (error) {
     checks.push({ check: `invoke ${event.domain}`, ok: false, detail: (error as Error).message });
