@@ -20,6 +20,7 @@ import type { KafkaEvent, KafkaEventRecord } from '../shared/pipeline/lambda-eve
 import { createHandler, type Runtime } from '../shared/runtime/create-handler.ts';
 import type { Database } from '../shared/sink/database.ts';
 import { deadLetterRow, eventDeadLetter } from '../shared/sink/dead-letter.ts';
+import { MARIADB_10_11 } from '../shared/tables/dialect.ts';
 import type { Row, Table } from '../shared/tables/table.ts';
 
 export interface Spread {
@@ -93,7 +94,8 @@ export class PerRecordSink implements BatchSink {
       ];
       for (const { table, row } of rows) {
         await conn.query(
-          `INSERT INTO ${table.name} (${table.written.join(', ')}) VALUES (${table.written.map(() => '?').join(', ')}) ON DUPLICATE KEY UPDATE ${table.upsert}`,
+          // The local MariaDB's dialect: the baseline runs on the local services only.
+          MARIADB_10_11.upsert(table, `(${table.written.map(() => '?').join(', ')})`),
           table.written.map((c) => row[c] ?? null),
         );
       }

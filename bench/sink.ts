@@ -15,6 +15,7 @@ import type { DimensionView, EventWrite } from '../shared/pipeline/processor.ts'
 import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
+import { MARIADB_10_11 } from '../shared/tables/dialect.ts';
 
 const { values } = parseArgs({
   options: { events: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '5' } },
@@ -57,7 +58,8 @@ async function perRecord(writes: EventWrite[]): Promise<void> {
       for (const { table, row } of [w.event, ...w.state]) {
         const cols = table.written;
         await conn.query(
-          `INSERT INTO ${table.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON DUPLICATE KEY UPDATE ${table.upsert}`,
+          // The local MariaDB's dialect: the baseline runs on the local services only.
+          MARIADB_10_11.upsert(table, `(${cols.map(() => '?').join(', ')})`),
           cols.map((c) => row[c] ?? null),
         );
       }

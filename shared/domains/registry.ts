@@ -6,6 +6,7 @@
 import type { CatalogEntry } from '../events/catalog.ts';
 import type { Domain } from '../pipeline/domain.ts';
 import { eventDeadLetter } from '../sink/dead-letter.ts';
+import { affectedRowsProbe } from '../sink/session-check.ts';
 import type { Table } from '../tables/table.ts';
 import { DIMENSIONS } from './dimensions.ts';
 import { order } from './order.ts';
@@ -21,11 +22,15 @@ export { DIMENSIONS };
 /** Every event type and version of every domain. */
 export const CATALOG: readonly CatalogEntry[] = DOMAINS.flatMap((d) => d.events);
 
-/** Every table lambda-realtime knows: the domains' tables, the dimension tables, the dead letters. */
+/**
+ * Every table lambda-realtime knows: the domains' tables, the dimension tables, the dead letters,
+ * and the sink's affected-rows probe (always empty).
+ */
 export const TABLES: readonly Table[] = [
   ...DOMAINS.flatMap((d) => d.tables),
   ...DIMENSIONS.map((d) => d.table),
   eventDeadLetter,
+  affectedRowsProbe,
 ];
 
 /** The tables of a domain's events (keyed by event_id): one row per event. */

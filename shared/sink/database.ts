@@ -16,6 +16,7 @@ import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'my
 import {
   DatabaseConfigError,
   DataRejectedError,
+  isDatabaseConfigError,
   isTransientError,
   TransientError,
 } from '../pipeline/errors.ts';
@@ -60,9 +61,20 @@ export class Database {
   #pool: OpenPool | undefined;
   #opening: Promise<OpenPool> | undefined;
   #rotating: Promise<boolean> | undefined;
+  readonly #checks: Array<(conn: Queryable) => Promise<void>> = [];
 
   constructor(options: DatabaseOptions) {
     this.#options = options;
+  }
+
+  /**
+   * Adds a check of the connection path run once per pool, on its first connection, before any
+   * work (the sink's: shared/sink/session-check.ts). A check that fails refuses the work as
+   * DatabaseConfigError and retires the pool, so the next call checks a new one; a lost connection
+   * or refused login during the check follows the rules above.
+   */
+  verifyEachPool(check: (conn: Queryable) => Promise<void>): void {
+    this.#checks.push(check);
   }
 
   /** Runs `work` in one READ COMMITTED transaction, with the recovery rules above. */
@@ -106,6 +118,7 @@ export class Database {
         opened = await this.#open();
         opened.inUse++;
         conn = await opened.pool.getConnection();
+        if (!opened.verified && this.#checks.length > 0) await this.#verify(opened, conn);
         const result = await work(this.#queryable(conn));
         conn.release();
         return result;
@@ -150,6 +163,24 @@ export class Database {
           this.#endIfRetired(opened);
         }
       }
+    }
+  }
+
+  async #verify(opened: OpenPool, conn: PoolConnection): Promise<void> {
+    opened.verifying ??= (async () => {
+      for (const check of this.#checks) await check(this.#queryable(conn));
+    })();
+    try {
+      await opened.verifying;
+      opened.verified = true;
+    } catch (error) {
+      opened.verifying = undefined;
+      const kind = classifyDbError(error);
+      if (kind === 'connection' || kind === 'access_denied' || kind === 'lock_conflict') throw error;
+      this.#retire(opened);
+      if (isDatabaseConfigError(error)) throw error;
+      const message = `database set up wrongly: checking the connection failed: ${(error as Error).message}`;
+      throw new DatabaseConfigError(message, { cause: error });
     }
   }
 
@@ -228,7 +259,7 @@ export class Database {
       session.query("SET time_zone = '+00:00'", () => {});
       session.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', () => {});
     });
-    return { pool, credentials, inUse: 0, retired: false, ended: false };
+    return { pool, credentials, inUse: 0, retired: false, ended: false, verified: false };
   }
 
   #poolOptions(c: DbCredentials): PoolOptions {
@@ -273,6 +304,9 @@ interface OpenPool {
   inUse: number;
   retired: boolean;
   ended: boolean;
+  /** The checks (verifyEachPool) passed on this pool; `verifying` while they run. */
+  verified: boolean;
+  verifying?: Promise<void> | undefined;
 }
 
 /** The one thing code running inside `transaction`/`run` can do. */

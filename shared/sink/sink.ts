@@ -15,27 +15,45 @@
  *   4. writes the batch's dead letters (unique on Kafka coordinates).
  * A batch without state rows (event rows only) needs neither step 1 nor 3: its rows are inserted
  * write-once and the rows the database did not insert are the duplicates (affected rows).
- * Sessions run in READ COMMITTED (set once per connection, shared/sink/database.ts).
+ * Every kind of row is sent sorted by its key, so concurrent writers lock keys in one order.
+ * Sessions run in READ COMMITTED, and a duplicate left as it was counts 0 affected rows: both are
+ * proved once per pool before the first transaction (shared/sink/session-check.ts), which also
+ * picks the SQL dialect the statements are written in (shared/tables/dialect.ts).
  */
 import type { ApplyResult, BatchSink, BatchWrites } from '../pipeline/batch.ts';
 import type { EventWrite } from '../pipeline/processor.ts';
+import type { SqlDialect } from '../tables/dialect.ts';
 import { combineRows, type Row, type SqlValue, type Table } from '../tables/table.ts';
 import type { Database, Queryable } from './database.ts';
 import { ConcurrentWriteError } from './db-errors.ts';
-import { deadLetterRow, eventDeadLetter } from './dead-letter.ts';
+import { compareDeadLetterRows, deadLetterRow, eventDeadLetter } from './dead-letter.ts';
+import { checkSession } from './session-check.ts';
 
 export interface SinkOptions {
   /** Rows per INSERT statement; a 1,000-event batch fits one statement per table by default. */
   maxRowsPerStatement?: number;
 }
 
-export class MySqlSink implements BatchSink {
-  readonly #db: Database;
-  readonly #maxRows: number;
+/** What the sink needs of its database: transactions, and a check of each pool before its first. */
+export type SinkDatabase = Pick<Database, 'transaction' | 'verifyEachPool'>;
 
-  constructor(db: Database, options: SinkOptions = {}) {
+export class MySqlSink implements BatchSink {
+  readonly #db: SinkDatabase;
+  readonly #maxRows: number;
+  /** The server's dialect, known once a pool passed checkSession (before any transaction runs). */
+  #dialect: SqlDialect | undefined;
+
+  constructor(db: SinkDatabase, options: SinkOptions = {}) {
     this.#db = db;
     this.#maxRows = options.maxRowsPerStatement ?? 1_000;
+    db.verifyEachPool(async (conn) => {
+      this.#dialect = await checkSession(conn);
+    });
+  }
+
+  get #sql(): SqlDialect {
+    if (!this.#dialect) throw new Error('the sink wrote before its session check ran');
+    return this.#dialect;
   }
 
   async apply(writes: BatchWrites): Promise<ApplyResult> {
@@ -71,8 +89,9 @@ export class MySqlSink implements BatchSink {
           events.map((w) => w.eventId),
           this.#maxRows,
         )) {
+          const sql = this.#sql;
           const rows = await conn.query<Array<{ event_id: string }>>(
-            `SELECT event_id FROM ${table.name} WHERE event_id IN (?)`,
+            `SELECT ${sql.quote('event_id')} FROM ${sql.quote(table.name)} WHERE ${sql.quote('event_id')} IN (?)`,
             [ids],
           );
           for (const row of rows) existing.add(row.event_id);
@@ -116,26 +135,21 @@ export class MySqlSink implements BatchSink {
     });
   }
 
+  /**
+   * Dead letters sorted by their unique key: the upserts take next-key locks on it even in READ
+   * COMMITTED, so unsorted bursts of bad records on a shared topic could deadlock each other.
+   */
   async #writeDeadLetters(conn: Queryable, writes: BatchWrites): Promise<void> {
     await this.#upsert(
       conn,
       eventDeadLetter,
-      writes.deadLetters.map((d) => deadLetterRow(d).row),
+      writes.deadLetters.map((d) => deadLetterRow(d).row).sort(compareDeadLetterRows),
     );
   }
 
   /** Inserts or merges rows; returns how many rows it inserted or changed. */
   async #upsert(conn: Queryable, table: Table, rows: Row[]): Promise<number> {
-    return this.#insert(conn, table.name, table.written, table.upsert, rows);
-  }
-
-  async #insert(
-    conn: Queryable,
-    table: string,
-    columns: readonly string[],
-    onDuplicate: string,
-    rows: Row[],
-  ): Promise<number> {
+    const columns = table.written;
     let affected = 0;
     for (const chunk of chunks(rows, this.#maxRows)) {
       // A value the row leaves out is the column's DEFAULT (NULL, or the NOT NULL column's default).
@@ -154,10 +168,7 @@ export class MySqlSink implements BatchSink {
         }
         values += ')';
       }
-      const result = await conn.query<{ affectedRows?: number }>(
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values} ON DUPLICATE KEY UPDATE ${onDuplicate}`,
-        params,
-      );
+      const result = await conn.query<{ affectedRows?: number }>(this.#sql.upsert(table, values), params);
       affected += result.affectedRows ?? 0;
     }
     return affected;

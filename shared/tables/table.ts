@@ -7,16 +7,19 @@
  *
  * Merges ("what a second row with the same key does"):
  *   keep (every column of an event table): the first row stays — event rows are written once;
- *   add: counters and sums, `col = col + VALUES(col)`;
+ *   add: counters and sums, `col = col + <the new row's col>`;
  *   newest: newest wins by the row's `last_event_key` (event time, version, event id);
  *   newestBy(key): newest wins by another order-key column — columns set by one event type, ordered
  *     by that type's newest event; the key column itself is assigned after the columns it orders;
  *   newestOrFirst: newest wins, and any value fills a column that is still NULL.
  * MySQL evaluates the assignments left to right, each seeing the columns already updated, so a
- * column that others compare against is assigned after them. `VALUES(col)` (not the MySQL-only
- * row alias) keeps the SQL valid on MariaDB too. Identifiers live only here, in code; values
- * always travel as parameters.
+ * column that others compare against is assigned after them. The statement itself is the SQL
+ * dialect's (shared/tables/dialect.ts: the row alias on MySQL, `VALUES(col)` on MariaDB).
+ * Identifiers live only here, in code — plain names, never a reserved word (reserved-words.ts) —
+ * and are quoted wherever the sink sends them; values always travel as parameters.
  */
+
+import { isReservedWord } from './reserved-words.ts';
 
 export type SqlValue = string | number | bigint | boolean | Date | Buffer | null;
 
@@ -112,6 +115,15 @@ export interface TableDefinition<C extends Columns = Columns> {
   merge?: Partial<Record<keyof C & string, Merge>>;
 }
 
+/**
+ * One ON DUPLICATE KEY UPDATE assignment: `same` leaves the column as it is (a write-once table:
+ * `key = key`); `add` adds the new row's value; `newest` takes the new row's value when its `by`
+ * column is greater; `newestOrFirst` also when the column is still NULL.
+ */
+export type Assignment =
+  | { column: string; merge: 'same' | 'add'; by?: undefined }
+  | { column: string; merge: 'newest' | 'newestOrFirst'; by: string };
+
 /** A defined table. (Column names are plain strings here, so any table is a `Table`.) */
 export interface Table<C extends Columns = Columns> {
   readonly name: string;
@@ -121,8 +133,8 @@ export interface Table<C extends Columns = Columns> {
   readonly merge: Readonly<Record<string, Merge>>;
   /** Columns the sink writes, in statement order. */
   readonly written: readonly string[];
-  /** The ON DUPLICATE KEY UPDATE assignments. */
-  readonly upsert: string;
+  /** The ON DUPLICATE KEY UPDATE assignments, in order (the dialect writes them). */
+  readonly assignments: readonly Assignment[];
   /**
    * Several rows with one key can be merged into one before they are sent (combineRows), with the
    * effect of sending them in order: true unless a column merges `newestOrFirst`, whose outcome
@@ -167,9 +179,27 @@ export function checkedRow(table: Table, row: Row): TableRow {
   return { table, row } as unknown as TableRow;
 }
 
+/** A name MySQL and MariaDB take unquoted: letters, digits and underscores, at most 64 characters. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 export function defineTable<const C extends Columns>(definition: TableDefinition<C>): Table<C> {
   const { name, columns, key, merge = {} } = definition;
   const problem = (message: string) => new Error(`table ${name}: ${message}`);
+  const plainName = (what: string, id: string) => {
+    if (!IDENTIFIER.test(id)) {
+      throw problem(
+        `${what} ${JSON.stringify(id)} must be 1-64 letters, digits or underscores, not starting with a digit`,
+      );
+    }
+    if (isReservedWord(id)) {
+      throw problem(`${what} ${id} is a reserved word in MySQL 8.4 or MariaDB; choose another name`);
+    }
+  };
+  plainName('table name', name);
+  // The MySQL dialect's row alias for the new row (dialect.ts, ROW_ALIAS) must not be the table's name.
+  if (name.toLowerCase() === 'new') throw problem('a table may not be named new (the upsert row alias)');
+  for (const col of Object.keys(columns)) plainName('column name', col);
+  if (key.length === 0) throw problem('has no key');
   for (const k of key) if (!columns[k]) throw problem(`key column ${k} is not a column`);
   const merges = Object.entries(merge) as Array<[string, Merge]>;
   const orderKeys = new Set<string>();
@@ -183,13 +213,10 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
       orderKeys.add(by);
     }
   }
-  const newer = (by: string) => `VALUES(${by}) > ${by}`;
-  const assignment = (col: string, m: Merge): string => {
-    if (m === 'add') return `${col} = ${col} + VALUES(${col})`;
-    if (m === 'newestOrFirst')
-      return `${col} = IF(${newer(LAST_EVENT_KEY)} OR ${col} IS NULL, VALUES(${col}), ${col})`;
-    const by = m === 'newest' ? LAST_EVENT_KEY : m.newestBy;
-    return `${col} = IF(${newer(by)}, VALUES(${col}), ${col})`;
+  const assignment = (column: string, m: Merge): Assignment => {
+    if (m === 'add') return { column, merge: 'add' };
+    if (m === 'newestOrFirst') return { column, merge: 'newestOrFirst', by: LAST_EVENT_KEY };
+    return { column, merge: 'newest', by: m === 'newest' ? LAST_EVENT_KEY : m.newestBy };
   };
   // Order keys last (each after the columns it orders), last_event_key very last.
   const rank = (col: string) => (col === LAST_EVENT_KEY ? 2 : orderKeys.has(col) ? 1 : 0);
@@ -207,7 +234,7 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
     written: Object.entries(columns)
       .filter(([, c]) => c.written)
       .map(([col]) => col),
-    upsert: assignments.length > 0 ? assignments.join(', ') : `${key[0]} = ${key[0]}`,
+    assignments: assignments.length > 0 ? assignments : [{ column: key[0]!, merge: 'same' }],
     combinable: merges.every(([, m]) => m !== 'newestOrFirst'),
   };
 }

@@ -7,18 +7,24 @@ import fc from 'fast-check';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userProfileWide } from '../../shared/domains/user.ts';
+import { dialectForVersion, type SqlDialect } from '../../shared/tables/dialect.ts';
 import { combineRows, type Row, type Table } from '../../shared/tables/table.ts';
 import { dump, freshDatabase, type TestDatabase } from '../support/database.ts';
 
 let db: TestDatabase;
+let dialect: SqlDialect;
 beforeAll(async () => {
   db = await freshDatabase();
+  const [[{ version }]] = (await db.conn.query('SELECT VERSION() AS version')) as unknown as [
+    [{ version: string }],
+  ];
+  dialect = dialectForVersion(version);
 });
 afterAll(async () => {
   await db?.drop();
 });
 
-/** One upsert of `rows`, as the sink writes them (a left-out value is the column's DEFAULT). */
+/** One upsert of `rows`, as the sink writes them (a left-out value is the column's DEFAULT), in the server's dialect. */
 async function upsert(conn: Connection, table: Table, rows: Row[]): Promise<void> {
   if (rows.length === 0) return;
   const params: unknown[] = [];
@@ -32,10 +38,7 @@ async function upsert(conn: Connection, table: Table, rows: Row[]): Promise<void
         })
         .join(', ')})`,
   );
-  await conn.query(
-    `INSERT INTO ${table.name} (${table.written.join(', ')}) VALUES ${tuples.join(', ')} ON DUPLICATE KEY UPDATE ${table.upsert}`,
-    params,
-  );
+  await conn.query(dialect.upsert(table, tuples.join(', ')), params);
 }
 
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });

@@ -66,7 +66,7 @@ describe('the extension guide', () => {
   it('1. a declarative event type: its domain module and a migration', () => {
     const before = snapshot();
     write(
-      'db/migrations/006_user_signup.sql',
+      'db/migrations/008_user_signup.sql',
       `CREATE TABLE IF NOT EXISTS user_signup_wide (
   event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, event_type VARCHAR(64) NOT NULL,
   event_time DATETIME(3) NOT NULL, event_version VARCHAR(9) NOT NULL, source VARCHAR(64) NOT NULL,
@@ -123,13 +123,13 @@ export const user = defineDomain({`,
       '  processors: [userLogin, userPurchase, userView, ...signupProcessors],',
     );
     edit('shared/domains/user.ts', 'import {\n  EVENT_COLUMNS,', 'import {\n  declared,\n  EVENT_COLUMNS,');
-    expect(touched(before)).toEqual(['db/migrations/006_user_signup.sql', 'shared/domains/user.ts']);
+    expect(touched(before)).toEqual(['db/migrations/008_user_signup.sql', 'shared/domains/user.ts']);
   });
 
   it('2. a dimension table: its declaration and a migration', () => {
     const before = snapshot();
     write(
-      'db/migrations/007_dim_store.sql',
+      'db/migrations/009_dim_store.sql',
       `CREATE TABLE IF NOT EXISTS dim_store (
   store_id   VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
   store_name VARCHAR(128) NULL,
@@ -161,13 +161,13 @@ export const user = defineDomain({`,
 
 export const DIMENSIONS = [userDimension, productDimension, storeDimension] as const;`,
     );
-    expect(touched(before)).toEqual(['db/migrations/007_dim_store.sql', 'shared/domains/dimensions.ts']);
+    expect(touched(before)).toEqual(['db/migrations/009_dim_store.sql', 'shared/domains/dimensions.ts']);
   });
 
   it('3. a code event type with its own table, joined to the new dimension: its domain module and a migration', () => {
     const before = snapshot();
     write(
-      'db/migrations/008_order_pickup.sql',
+      'db/migrations/010_order_pickup.sql',
       `CREATE TABLE IF NOT EXISTS order_pickup_wide (
   event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, event_type VARCHAR(64) NOT NULL,
   event_time DATETIME(3) NOT NULL, event_version VARCHAR(9) NOT NULL, source VARCHAR(64) NOT NULL,
@@ -231,7 +231,7 @@ export const order = defineDomain({`,
       '  processors: [orderCreate, orderPay, orderCancel],',
       '  processors: [orderCreate, orderPay, orderCancel, orderPickup],',
     );
-    expect(touched(before)).toEqual(['db/migrations/008_order_pickup.sql', 'shared/domains/order.ts']);
+    expect(touched(before)).toEqual(['db/migrations/010_order_pickup.sql', 'shared/domains/order.ts']);
   });
 
   it('the copy migrates, matches its definitions, reads the new variables and runs the new types', async () => {
@@ -250,7 +250,7 @@ export const order = defineDomain({`,
       tables: registry.TABLES,
       dimensions: registry.DIMENSIONS,
     });
-    expect(deployed.migrations.applied).toEqual(['006_user_signup', '007_dim_store', '008_order_pickup']);
+    expect(deployed.migrations.applied).toEqual(['008_user_signup', '009_dim_store', '010_order_pickup']);
     const app = db.users.app.user;
     expect(deployed.users.granted).toEqual([
       `${app}: SELECT ON ${db.name}.dim_store`,

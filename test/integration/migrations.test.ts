@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, readMigrations } from '../../db/migrate.ts';
 import { freshDatabase, type TestDatabase } from '../support/database.ts';
+import { mysqlConnection, uniqueName } from '../support/services.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -106,5 +107,50 @@ describe("newer migrations (a rollback runs the previous code's schema step)", (
       /000_ancient\.sql, which this code does not know/,
     );
     await db.conn.query('DELETE FROM schema_migrations WHERE version = 0');
+  });
+});
+
+describe('007: dead letters keyed by the timestamp in milliseconds', () => {
+  it('keeps existing rows, their timestamps as epoch milliseconds, and one row of the repeats a record without a timestamp got', async () => {
+    const name = uniqueName('lrt_m7').slice(0, 64);
+    await db.conn.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const conn = await mysqlConnection(name);
+    try {
+      await migrate(
+        conn,
+        readMigrations().filter((m) => m.version < 7),
+      );
+      const letter = (offset: number, timestamp: string | null, reason: string) =>
+        conn.query(
+          `INSERT INTO event_dead_letter (kafka_topic, kafka_partition, kafka_offset, record_timestamp, reason, error_message, function_domain)
+           VALUES ('t', 0, ?, ?, ?, '', 'user')`,
+          [offset, timestamp, reason],
+        );
+      await letter(1, '2026-05-01 12:00:00.123', 'first');
+      await letter(2, null, 'first');
+      await letter(2, null, 'again'); // a record without a timestamp, delivered twice
+      await letter(3, '1969-12-31 23:59:59.999', 'first'); // written from Kafka's -1
+      // A session far from UTC: the stored DATETIME is UTC whatever the session says.
+      await conn.query("SET time_zone = '+05:00'");
+      expect((await migrate(conn)).applied).toEqual(['007_dead_letter_timestamp_ms']);
+      const [rows] = (await conn.query(
+        'SELECT kafka_offset, CAST(record_timestamp_ms AS CHAR) AS ms, reason FROM event_dead_letter ORDER BY id',
+      )) as unknown as [Array<Record<string, unknown>>];
+      expect(rows).toEqual([
+        { kafka_offset: 1, ms: String(Date.UTC(2026, 4, 1, 12, 0, 0, 123)), reason: 'first' },
+        { kafka_offset: 2, ms: '-1', reason: 'first' },
+        { kafka_offset: 3, ms: '-1', reason: 'first' },
+      ]);
+      // The key is now the milliseconds: the same record again is refused as a duplicate.
+      await expect(
+        conn.query(
+          `INSERT INTO event_dead_letter (kafka_topic, kafka_partition, kafka_offset, record_timestamp_ms, reason, error_message, function_domain)
+           VALUES ('t', 0, 2, -1, 'x', '', 'user')`,
+        ),
+      ).rejects.toMatchObject({ errno: 1062 });
+    } finally {
+      await conn.end();
+      await db.conn.query(`DROP DATABASE ${name}`);
+    }
   });
 });

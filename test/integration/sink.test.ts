@@ -2,13 +2,47 @@
  * The sink's guarantees against the real database: exactly-once effects under replays and races,
  * newest-wins state whatever the arrival order, and a constant number of statements per batch.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EventEmitter } from 'node:events';
+import type { Pool, PoolOptions } from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { userEventWide } from '../../shared/domains/user.ts';
-import { DataRejectedError } from '../../shared/pipeline/errors.ts';
+import { DataRejectedError, errorKind } from '../../shared/pipeline/errors.ts';
 import type { KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
 import { checkedRow, type Table } from '../../shared/tables/table.ts';
 import { domainHandler, dump, freshDatabase, realRuntime, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
+
+/**
+ * How the next pools' sessions are set up wrongly, as a proxy or a server could: CLIENT_FOUND_ROWS
+ * on (sysown/proxysql#2466), or a statement run on every new connection after the Database's own
+ * session setup. mysql2 itself is real, and so is the database.
+ */
+const path = vi.hoisted(() => ({ foundRows: false, sessionSql: undefined as string | undefined }));
+vi.mock('mysql2/promise', async (importOriginal) => {
+  const mysql = await importOriginal<typeof import('mysql2/promise')>();
+  const createPool = (options: PoolOptions): Pool => {
+    const pool = mysql.createPool(path.foundRows ? { ...options, flags: ['FOUND_ROWS'] } : options);
+    const sql = path.sessionSql;
+    if (sql) {
+      // After the Database's own 'connection' listener: wrap `on` to add ours right behind it.
+      const emitter = pool as unknown as EventEmitter;
+      const on = emitter.on.bind(emitter);
+      emitter.on = (event, listener) => {
+        on(event, listener);
+        if (event === 'connection')
+          on('connection', (c: { query(s: string, cb: () => void): void }) => c.query(sql, () => {}));
+        return emitter;
+      };
+    }
+    return pool;
+  };
+  const original = (mysql as unknown as { default?: object }).default;
+  return { ...mysql, createPool, default: { ...original, createPool } };
+});
+afterEach(() => {
+  path.foundRows = false;
+  path.sessionSql = undefined;
+});
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -194,6 +228,25 @@ describe('newest wins: order_wide', () => {
 });
 
 describe('batched I/O', () => {
+  /**
+   * A runtime whose pool has passed the sink's session check (six statements, once per pool:
+   * shared/sink/session-check.ts), its statements counted from then on.
+   */
+  async function checkedRuntime() {
+    const runtime = realRuntime(db);
+    await runtime.database.run(async () => undefined);
+    expect(runtime.statements).toEqual([
+      'SELECT VERSION() AS version',
+      expect.stringMatching(/^SELECT @@SESSION\.(tx|transaction)_isolation AS isolation/),
+      'START TRANSACTION',
+      expect.stringMatching(/^INSERT INTO `affected_rows_probe`/),
+      expect.stringMatching(/^INSERT INTO `affected_rows_probe`/),
+      'ROLLBACK',
+    ]);
+    runtime.statements.length = 0;
+    return runtime;
+  }
+
   it('sends a small constant number of statements for a 1,000-event batch', async () => {
     const types = ['user_login', 'user_purchase', 'user_view'];
     const records = Array.from({ length: 1_000 }, (_, i) =>
@@ -204,7 +257,7 @@ describe('batched I/O', () => {
       }),
     );
     records.push(kafkaRecord({ partition: 0, offset: 5_000, value: 'not json' }));
-    const runtime = realRuntime(db);
+    const runtime = await checkedRuntime();
     const handler = domainHandler('user', db, { runtime });
     const response = await handler(kafkaEvent(records), lambdaContext());
     expect(response.batchItemFailures).toEqual([]);
@@ -218,7 +271,7 @@ describe('batched I/O', () => {
     // 2 dimension lookups; START/COMMIT; existing ids; events; profile deltas; dead letters.
     expect(runtime.statements.length).toBeLessThanOrEqual(8);
     // The profile upsert carries one row per user (combineRows), not one per event.
-    const profileUpsert = runtime.statements.find((st) => st.startsWith('INSERT INTO user_profile_wide'));
+    const profileUpsert = runtime.statements.find((st) => st.startsWith('INSERT INTO `user_profile_wide`'));
     expect(profileUpsert?.split('), (')).toHaveLength(50);
     await runtime.database.close();
   });
@@ -228,7 +281,7 @@ describe('batched I/O', () => {
       businessEvent('product_view', {}, { productId: `p${i % 20}`, userId: `u${i % 50}` }),
     );
     const event = kafkaEvent(views.map((value, i) => kafkaRecord({ partition: i % 3, offset: i, value })));
-    const runtime = realRuntime(db);
+    const runtime = await checkedRuntime();
     const logs: string[] = [];
     const handler = domainHandler('product', db, { runtime, writeLog: (line) => logs.push(line) });
     expect((await handler(event, lambdaContext())).batchItemFailures).toEqual([]);
@@ -325,6 +378,35 @@ describe('dead letters: one row per Kafka record', () => {
   });
 });
 
+describe('dead letters: always writable, written once', () => {
+  it('dead-letters a record timestamped after year 9999 and one without a timestamp, once each however often delivered', async () => {
+    const far = kafkaRecord({
+      topic: 'odd-times',
+      partition: 0,
+      offset: 1,
+      timestamp: 8.64e15,
+      value: 'not json',
+    });
+    const none = kafkaRecord({ topic: 'odd-times', partition: 0, offset: 2, value: 'not json either' });
+    delete (none as Partial<KafkaEventRecord>).timestamp;
+    const good = kafkaRecord({ topic: 'odd-times', partition: 0, offset: 3, value: userBatch().events[0]! });
+    for (let delivery = 0; delivery < 3; delivery++) {
+      const response = await domainHandler('user', db)(kafkaEvent([far, none, good]), lambdaContext());
+      // Nothing held up: the good record behind them is written, nothing is reported for retry.
+      expect(response.batchItemFailures).toEqual([]);
+    }
+    const [letters] = (await db.conn.query(
+      `SELECT kafka_offset, record_timestamp, CAST(record_timestamp_ms AS CHAR) AS ms, reason
+         FROM event_dead_letter WHERE kafka_topic = 'odd-times' ORDER BY id`,
+    )) as unknown as [Array<Record<string, unknown>>];
+    expect(letters).toEqual([
+      { kafka_offset: '1', record_timestamp: null, ms: '8640000000000000', reason: 'not_json' },
+      { kafka_offset: '2', record_timestamp: null, ms: '-1', reason: 'not_json' },
+    ]);
+    expect(await dump(db.conn, 'user_event_wide', 'event_id')).toHaveLength(1);
+  });
+});
+
 describe('newest wins on ties', () => {
   it('breaks equal event times by payload version, then event id, for every column group', async () => {
     const handler = domainHandler('order', db);
@@ -389,6 +471,90 @@ describe('a value the database refuses', () => {
     expect((error as Error).message).toMatch(message);
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('SECRET');
     expect((error as Error).cause).toBeUndefined();
+    await runtime.database.close();
+  });
+});
+
+describe('a connection path set up wrongly', () => {
+  const loginWrite = (eventId: string) => ({
+    eventId,
+    event: checkedRow(userEventWide as unknown as Table, {
+      event_id: eventId,
+      event_type: 'user_login',
+      event_time: new Date(1_790_000_000_000),
+      event_version: '1.0',
+      source: 'test',
+      user_id: 'u1',
+      kafka_topic: 'business-events',
+      kafka_partition: 0,
+      kafka_offset: 1,
+    }),
+    state: [],
+  });
+  const eventCount = async () => {
+    const [[{ n }]] = (await db.conn.query('SELECT COUNT(*) AS n FROM user_event_wide')) as unknown as [
+      [{ n: number }],
+    ];
+    return Number(n);
+  };
+
+  it('refuses to write where a no-op upsert counts 1 affected row (CLIENT_FOUND_ROWS on), and writes once it counts 0', async () => {
+    path.foundRows = true;
+    const runtime = realRuntime(db);
+    const error = await runtime.sink
+      .apply({ events: [loginWrite('found-1')], deadLetters: [] })
+      .catch((e) => e);
+    expect(errorKind(error)).toBe('database_config');
+    expect((error as Error).message).toMatch(
+      /refusing to write: a no-op upsert reports 1 affected row\(s\), where MySQL reports 0 without CLIENT_FOUND_ROWS/,
+    );
+    // Nothing was written, nothing was left behind, and no transaction of the sink's ran.
+    expect(await eventCount()).toBe(0);
+    expect(runtime.statements.some((s) => s.includes('user_event_wide'))).toBe(false);
+    const [[probe]] = (await db.conn.query('SELECT COUNT(*) AS n FROM affected_rows_probe')) as unknown as [
+      [{ n: number }],
+    ];
+    expect(Number(probe.n)).toBe(0);
+    // The path fixed: the same Database checks a new pool and writes.
+    path.foundRows = false;
+    expect(await runtime.sink.apply({ events: [loginWrite('found-1')], deadLetters: [] })).toMatchObject({
+      applied: 1,
+    });
+    expect(await eventCount()).toBe(1);
+    await runtime.database.close();
+  });
+
+  it('reports the whole batch for retry and counts DatabaseConfigErrors', async () => {
+    path.foundRows = true;
+    const handler = domainHandler('user', db);
+    const { records } = userBatch();
+    const response = await handler(kafkaEvent(records), lambdaContext());
+    expect(response.batchItemFailures).toHaveLength(records.length); // nothing lost: all retried
+    expect(await eventCount()).toBe(0);
+    const emf = handler.logs.map((l) => JSON.parse(l)).filter((e) => e._aws);
+    expect(emf.map((e) => e.DatabaseConfigErrors).filter((n) => n !== undefined)).toEqual([1]);
+  });
+
+  it.each([
+    [
+      'REPEATABLE READ sessions',
+      'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ',
+      /sessions run REPEATABLE-READ/,
+    ],
+    [
+      'a session time zone other than UTC',
+      "SET time_zone = '+01:00'",
+      /the session time zone is \+01:00, not UTC/,
+    ],
+  ])('refuses %s', async (_name, sql, message) => {
+    path.sessionSql = sql;
+    const runtime = realRuntime(db);
+    const error = await runtime.sink
+      .apply({ events: [loginWrite('session-1')], deadLetters: [] })
+      .catch((e) => e);
+    expect(errorKind(error)).toBe('database_config');
+    expect((error as Error).message).toMatch(message);
+    expect(await eventCount()).toBe(0);
     await runtime.database.close();
   });
 });

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  appTablePrivileges,
   authenticationFor,
   ensureUsers,
   grantTables,
@@ -30,16 +31,7 @@ const USERS = {
 const APP_WANTED: WantedPrivileges = {
   database: 'lambda_realtime',
   databaseWide: new Set(),
-  perTable: new Map([
-    ['dim_product', ['SELECT']],
-    ['dim_user', ['SELECT']],
-    ['event_dead_letter', ['SELECT', 'INSERT', 'UPDATE']],
-    ['order_event_wide', ['SELECT', 'INSERT', 'UPDATE']],
-    ['order_wide', ['SELECT', 'INSERT', 'UPDATE']],
-    ['product_event_wide', ['SELECT', 'INSERT', 'UPDATE']],
-    ['user_event_wide', ['SELECT', 'INSERT', 'UPDATE']],
-    ['user_profile_wide', ['SELECT', 'INSERT', 'UPDATE']],
-  ]),
+  perTable: appTablePrivileges(TABLES, DIMENSIONS),
 };
 const MIGRATOR_WANTED: WantedPrivileges = {
   database: 'lambda_realtime',
@@ -114,7 +106,7 @@ describe('parseShowGrant (MySQL 8.4 forms)', () => {
       'privileges',
       'privileges',
       'restriction',
-      ...Array(11).fill('privileges'),
+      ...Array(12).fill('privileges'),
       'roles',
     ]);
     expect(shown[3]).toMatchObject({
