@@ -5,6 +5,8 @@
  *   server          the version, and MySQL 8.4's `authentication_policy`
  *   <setting>       each pinned server setting (infra/config/mysql-server-settings.ts) as the server has it
  *   tls             the app user's connection is TLS, with the certificate and host name verified
+ *   session         the sink's own check on that connection: READ-COMMITTED, UTC, and a no-op
+ *                   upsert counting 0 affected rows (shared/sink/session-check.ts)
  *   grants          the users' grants are exactly what db/users.ts derives (nothing to grant or revoke)
  *   schema drift    the tables are what the code defines (db/schema-drift.ts)
  *   smoke event     the event `npm run smoke` sent through a domain function is in its wide table,
@@ -15,6 +17,7 @@
 import type { Connection } from 'mysql2/promise';
 import { MYSQL_SERVER_SETTINGS } from '../infra/config/mysql-server-settings.ts';
 import type { Database, Queryable } from '../shared/sink/database.ts';
+import { checkSession } from '../shared/sink/session-check.ts';
 import type { Table } from '../shared/tables/table.ts';
 import type { SmokeRow } from './migrate-handler.ts';
 import { schemaDrift } from './schema-drift.ts';
@@ -47,6 +50,16 @@ export async function verifyDeployment(options: VerifyOptions): Promise<Check[]>
     checks.push(
       ...(await safely('tls', async () => {
         return app.database.run((conn) => checkTls(conn, app.verified));
+      })),
+    );
+    checks.push(
+      ...(await safely('session', async () => {
+        const dialect = await app.database.run((conn) => checkSession(conn));
+        return {
+          check: 'session',
+          ok: true,
+          detail: `READ-COMMITTED, UTC, a no-op upsert counts 0 affected rows; ${dialect.name} SQL`,
+        };
       })),
     );
     if (admin) {
