@@ -17,6 +17,12 @@
  *   DB_NAME                the database
  *   DB_TLS, DB_TLS_CA      `rds` in AWS (shared/runtime/config.ts reads them, as for the functions)
  *
+ * Invoked with `{"action": "verify", "smokeRows": [...]}` it changes nothing (but the smoke rows
+ * it removes) and answers `{checks}`: what `npm run smoke` reports from inside the VPC (db/verify.ts).
+ * Its own connections go to the instance (the proxy depends on this function's first run, so it
+ * cannot name the proxy); the functions' own path — RDS Proxy, IAM, verified TLS and the sink's
+ * affected-row proof, which refuses to write when it fails — is proven by the smoke event itself.
+ *
  * The migrations travel beside the bundle (`migrations/` next to index.mjs; db/migrate.ts reads
  * them from there), so a new migration changes the function's code and re-runs the trigger.
  */
@@ -26,10 +32,12 @@ import * as z from '../shared/events/zod.ts';
 import { Logger } from '../shared/observability/logger.ts';
 import { tlsFromEnv } from '../shared/runtime/config.ts';
 import { SecretsManagerCredentials } from '../shared/sink/credentials.ts';
+import { Database } from '../shared/sink/database.ts';
 import type { Table } from '../shared/tables/table.ts';
 import { connectWithRotation } from './connection.ts';
 import { type DeploySchemaResult, deploySchema } from './deploy-schema.ts';
 import { type Migration, readMigrations } from './migrate.ts';
+import { type Check, verifyDeployment } from './verify.ts';
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
@@ -66,6 +74,25 @@ export interface MigrationHandlerOptions {
   writeLog?: (line: string) => void;
 }
 
+/** A row the smoke event wrote: its table and key, found and then removed by `verify`. */
+export interface SmokeRow {
+  table: string;
+  key: Record<string, string>;
+}
+
+/** `npm run smoke`'s request; any other event (the deployment's trigger) deploys the schema. */
+export interface VerifyRequest {
+  action: 'verify';
+  /** The smoke event's rows, its event row first; empty when the smoke event was not sent. */
+  smokeRows: SmokeRow[];
+}
+
+/** The function: the deployment's schema step, or `npm run smoke`'s verification. */
+export interface MigrationHandler {
+  (event: VerifyRequest): Promise<{ checks: Check[] }>;
+  (event?: unknown): Promise<MigrationSummary>;
+}
+
 /** What the function answers (the trigger only looks at success or failure). */
 export interface MigrationSummary extends DeploySchemaResult {
   database: string;
@@ -73,14 +100,12 @@ export interface MigrationSummary extends DeploySchemaResult {
   migrator: string;
 }
 
-export function createMigrationHandler(
-  options: MigrationHandlerOptions = {},
-): () => Promise<MigrationSummary> {
+export function createMigrationHandler(options: MigrationHandlerOptions = {}): MigrationHandler {
   const log = new Logger({
     persistentKeys: { function: 'schema-migration' },
     ...(options.writeLog ? { write: options.writeLog } : {}),
   });
-  return async () => {
+  return (async (event?: unknown) => {
     const present = Object.fromEntries(
       Object.entries(options.env ?? process.env).filter(([, v]) => v !== undefined && v !== ''),
     );
@@ -115,6 +140,35 @@ export function createMigrationHandler(
         ...(v.DB_HOST ? { host: v.DB_HOST } : {}),
         ...(v.DB_PORT ? { port: v.DB_PORT } : {}),
       });
+    if (isVerifyRequest(event)) {
+      try {
+        // The app user on the instance (its password is the same behind the proxy).
+        const app = {
+          database: new Database({ credentials: secret(v.DB_APP_SECRET_ID), tls, poolSize: 1 }),
+          verified: tls !== 'off',
+        };
+        const [appLogin, migratorLogin] = await Promise.all([
+          secret(v.DB_APP_SECRET_ID).get(),
+          secret(v.DB_MIGRATOR_SECRET_ID).get(),
+        ]);
+        const checks = await verifyDeployment({
+          admin: () => connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), tls),
+          app,
+          tables: TABLES,
+          dimensions: DIMENSIONS,
+          users: {
+            database: v.DB_NAME,
+            app: { user: appLogin.user, password: '' },
+            migrator: { user: migratorLogin.user, password: '' },
+          },
+          smokeRows: event.smokeRows,
+        });
+        log.info('verified', { failed: checks.filter((c) => !c.ok).map((c) => c.check) });
+        return { checks };
+      } finally {
+        client.destroy();
+      }
+    }
     const migratorSecret = secret(v.DB_MIGRATOR_SECRET_ID);
     try {
       const [app, migrator] = await Promise.all([secret(v.DB_APP_SECRET_ID).get(), migratorSecret.get()]);
@@ -153,7 +207,16 @@ export function createMigrationHandler(
     } finally {
       client.destroy();
     }
-  };
+  }) as MigrationHandler;
+}
+
+function isVerifyRequest(event: unknown): event is VerifyRequest {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as { action?: unknown }).action === 'verify' &&
+    Array.isArray((event as { smokeRows?: unknown }).smokeRows)
+  );
 }
 
 export const handler = createMigrationHandler();
