@@ -27,7 +27,7 @@ import { EventCatalog } from '../shared/events/catalog.ts';
 import type { EventMapping, StateMapping } from '../shared/pipeline/declarative.ts';
 import type { DimensionView, EventProcessor } from '../shared/pipeline/processor.ts';
 import { compileSql, SqlDefinitionError } from '../shared/pipeline/sql.ts';
-import { combineRows, type Row, type SqlValue, type Table } from '../shared/tables/table.ts';
+import { type Columns, combineRows, type Row, type SqlValue, type Table } from '../shared/tables/table.ts';
 
 type Mapping = EventMapping | StateMapping;
 
@@ -168,6 +168,7 @@ function decode(text: string, catalog: EventCatalog): BusinessEvent | string {
 function dimensionView(file: DimensionFile): DimensionView {
   const byName = new Map<string, Map<string, Record<string, unknown>>>();
   for (const dimension of DIMENSIONS) {
+    const columns: Columns = dimension.table.columns;
     const rows = file[dimension.table.name] ?? file[dimension.name] ?? [];
     const index = new Map<string, Record<string, unknown>>();
     for (const raw of rows) {
@@ -176,7 +177,7 @@ function dimensionView(file: DimensionFile): DimensionView {
       const row: Record<string, unknown> = {};
       for (const column of dimension.columns) {
         const value = raw[column];
-        const kind = dimension.table.columns[column]?.kind;
+        const kind = columns[column]?.kind;
         row[column] =
           value === undefined || value === null
             ? null
