@@ -15,6 +15,16 @@ export default defineConfig({
         },
       },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
+      // Flink SQL conformance: the project's SQL against Apache Flink on a local MiniCluster (Java
+      // and Maven needed; Flink's jars resolved from Maven Central into .services/flink once).
+      {
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 900_000,
+        },
+      },
       {
         test: {
           name: 'integration',
