@@ -176,7 +176,7 @@ kafka_ready() { python3 "$HERE/kafka_ready.py" 127.0.0.1 "$KAFKA_PORT"; }
 kafka_up() {
   if pid_alive "$KAFKA_DIR/pid" && kafka_ready; then log "kafka already running on :$KAFKA_PORT"; return; fi
   if kafka_ready; then adopt kafka "$KAFKA_PORT"; return; fi
-  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  { command -v java && command -v javac; } >/dev/null || apt_install openjdk-17-jdk-headless
   mkdir -p "$KAFKA_DIR/logs"
   local stamp="$KAFKA_DIR/libs/.resolved-$(cksum <"$HERE/kafka-pom.xml" | cut -d' ' -f1)"
   if [ ! -f "$stamp" ]; then
@@ -343,7 +343,7 @@ registry_ready() { curl -sf -m 2 "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v
 registry_up() {
   if pid_alive "$REGISTRY_DIR/pid" && registry_ready; then log "schema registry already running on :$REGISTRY_PORT"; return; fi
   if registry_ready; then adopt "schema registry" "$REGISTRY_PORT"; return; fi
-  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  { command -v java && command -v javac; } >/dev/null || apt_install openjdk-17-jdk-headless
   command -v curl >/dev/null || apt_install curl
   mkdir -p "$REGISTRY_DIR"
   local stamp="$REGISTRY_DIR/app/.built-$(cat "$REGISTRY_SRC/pom.xml" "$REGISTRY_SRC/src/main/resources/application.properties" | cksum | cut -d' ' -f1)"
