@@ -37,7 +37,7 @@ import type { Table } from '../shared/tables/table.ts';
 import { connectWithRotation } from './connection.ts';
 import { type DeploySchemaResult, deploySchema } from './deploy-schema.ts';
 import { type Migration, readMigrations } from './migrate.ts';
-import { type Check, verifyDeployment } from './verify.ts';
+import { type Check, type SmokeRow, verifyDeployment } from './verify.ts';
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
@@ -74,13 +74,9 @@ export interface MigrationHandlerOptions {
   writeLog?: (line: string) => void;
 }
 
-/** A row the smoke event wrote: its table and key, found and then removed by `verify`. */
-export interface SmokeRow {
-  table: string;
-  key: Record<string, string>;
-}
-
 /** `npm run smoke`'s request; any other event (the deployment's trigger) deploys the schema. */
+export type { SmokeRow };
+
 export interface VerifyRequest {
   action: 'verify';
   /** The smoke event's rows, its event row first; empty when the smoke event was not sent. */

@@ -19,9 +19,14 @@ import { MYSQL_SERVER_SETTINGS } from '../infra/config/mysql-server-settings.ts'
 import type { Database, Queryable } from '../shared/sink/database.ts';
 import { checkSession } from '../shared/sink/session-check.ts';
 import type { Table } from '../shared/tables/table.ts';
-import type { SmokeRow } from './migrate-handler.ts';
 import { schemaDrift } from './schema-drift.ts';
 import { type DatabaseUsers, usersDrift } from './users.ts';
+
+/** A row the smoke event wrote: its table and key, found and then removed by `verify`. */
+export interface SmokeRow {
+  table: string;
+  key: Record<string, string>;
+}
 
 export interface VerifyOptions {
   /** The administrator on the instance, the database selected. */
