@@ -127,6 +127,33 @@ describe('the user bundle under the Runtime Interface Emulator', () => {
     await db.truncate();
   });
 
+  it("dead-letters AWS's sample Avro records (no schema metadata: plain bytes to the function), none retried", async () => {
+    const values = [
+      '0g8MTGFwdG9wUrgehes/j0A=',
+      '1A8UU21hcnRwaG9uZVK4HoXrv4JA',
+      '1g8USGVhZHBob25lc0jhehSuv2JA',
+    ];
+    const event = {
+      ...AWS_SAMPLE_MSK_EVENT,
+      records: {
+        'mytopic-0': values.map((value, i) => ({
+          ...AWS_SAMPLE_MSK_EVENT.records['mytopic-0'][0],
+          offset: 215 + i,
+          value,
+        })),
+      },
+    };
+    expect(await runtime.invoke(event)).toEqual({ batchItemFailures: [] });
+    const [rows] = await db.conn.query(
+      'SELECT reason FROM event_dead_letter WHERE kafka_offset BETWEEN 215 AND 217 ORDER BY kafka_offset',
+    );
+    // Avro's binary is no UTF-8 text (or, where it happens to be, no JSON).
+    expect((rows as Array<{ reason: string }>).map((r) => r.reason)).toEqual(
+      values.map(() => expect.stringMatching(/^(not_utf8|not_json)$/)),
+    );
+    await db.truncate();
+  });
+
   it('writes a batch of events and answers with no failures', async () => {
     const login = businessEvent('user_login', {}, { userId: 'u1' });
     const event = kafkaEvent([
