@@ -20,12 +20,20 @@ describe('npm run sql', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lrt-sql-'));
     const good = join(dir, 'good.sql');
     const bad = join(dir, 'bad.sql');
-    writeFileSync(good, 'INSERT INTO product_event_wide\nSELECT e.productId AS product_id FROM product_view e\n');
-    writeFileSync(bad, '\n  INSERT INTO product_event_wide\n  SELECT e.productIdd AS product_id\n  FROM product_view e\n');
+    writeFileSync(
+      good,
+      'INSERT INTO product_event_wide\nSELECT e.productId AS product_id FROM product_view e\n',
+    );
+    writeFileSync(
+      bad,
+      '\n  INSERT INTO product_event_wide\n  SELECT e.productIdd AS product_id\n  FROM product_view e\n',
+    );
     const out = sql('check', good, bad);
     expect(out.status).toBe(1);
     expect(out.stdout).toContain(`${good}: ok (1 statement(s))`);
-    expect(out.stdout).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:10: .*e\\.productIdd`, 'm'));
+    expect(out.stdout).toMatch(
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:10: .*e\\.productIdd`, 'm'),
+    );
     expect(sql('check', good).status).toBe(0);
   });
 
