@@ -13,6 +13,9 @@ import { bigint, datetime, eventOrderKey, int, type Table, varchar } from '../ta
 import { DIMENSIONS, type ProductRow, type UserRow } from './dimensions.ts';
 import precompiled from './sql.compiled.json' with { type: 'json' };
 
+/** The time sample payloads start at (CatalogEntry.sample). */
+export const SAMPLE_T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
+
 /** Ids compare byte for byte: `CHARACTER SET ascii COLLATE ascii_bin` / `utf8mb4_bin` in the DDL. */
 export const idColumn = () => varchar(64);
 /** An order key (eventOrderKey), '' before any event set it. */

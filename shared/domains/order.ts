@@ -19,6 +19,7 @@ import {
   orderKeyColumn,
   PRODUCT_COLUMNS,
   productRow,
+  SAMPLE_T0,
   STATE_ORDER_COLUMNS,
   stateOrderRow,
   USER_COLUMNS,
@@ -215,9 +216,36 @@ export const orderCancel = defineProcessor<z.output<typeof orderCancelV1>, Dimen
 export const order = defineDomain({
   name: 'order',
   events: [
-    { type: 'order_create', version: '1.0', payload: orderCreateV1 },
-    { type: 'order_pay', version: '1.0', payload: orderPayV1 },
-    { type: 'order_cancel', version: '1.0', payload: orderCancelV1 },
+    {
+      type: 'order_create',
+      version: '1.0',
+      payload: orderCreateV1,
+      sample: (i) => ({
+        orderId: `o${i}`,
+        userId: `u${i % 7}`,
+        productId: `p${i % 5}`,
+        quantity: 2,
+        amount: '39.98',
+      }),
+    },
+    {
+      type: 'order_pay',
+      version: '1.0',
+      payload: orderPayV1,
+      sample: (i) => ({
+        orderId: `o${i}`,
+        userId: `u${i % 7}`,
+        amount: '39.98',
+        payMethod: 'card',
+        payTime: SAMPLE_T0 + i,
+      }),
+    },
+    {
+      type: 'order_cancel',
+      version: '1.0',
+      payload: orderCancelV1,
+      sample: (i) => ({ orderId: `o${i}`, userId: `u${i % 7}`, reason: 'changed mind' }),
+    },
   ],
   tables: [orderEventWide, orderWide],
   processors: [orderCreate, orderPay, orderCancel],

@@ -29,6 +29,7 @@ import {
   orderKeyColumn,
   PRODUCT_COLUMNS,
   productRow,
+  SAMPLE_T0,
   STATE_ORDER_COLUMNS,
   stateOrderRow,
   USER_COLUMNS,
@@ -207,9 +208,35 @@ export const userView = defineProcessor<z.output<typeof userViewV1>, Dimensions>
 export const user = defineDomain({
   name: 'user',
   events: [
-    { type: 'user_login', version: '1.0', payload: userLoginV1 },
-    { type: 'user_purchase', version: '1.0', payload: userPurchaseV1 },
-    { type: 'user_view', version: '1.0', payload: userViewV1 },
+    {
+      type: 'user_login',
+      version: '1.0',
+      payload: userLoginV1,
+      sample: (i) => ({
+        userId: `u${i % 7}`,
+        loginTime: SAMPLE_T0 + i,
+        device: i % 2 ? 'ios' : 'web',
+        ip: '10.0.0.1',
+      }),
+    },
+    {
+      type: 'user_purchase',
+      version: '1.0',
+      payload: userPurchaseV1,
+      sample: (i) => ({
+        userId: `u${i % 7}`,
+        orderId: `o${i}`,
+        productId: `p${i % 5}`,
+        amount: '19.99',
+        currency: 'EUR',
+      }),
+    },
+    {
+      type: 'user_view',
+      version: '1.0',
+      payload: userViewV1,
+      sample: (i) => ({ userId: `u${i % 7}`, page: '/home', productId: `p${i % 5}`, durationMs: 1200 }),
+    },
   ],
   tables: [userEventWide, userProfileWide],
   processors: [userLogin, userPurchase, userView],
