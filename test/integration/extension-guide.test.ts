@@ -3,7 +3,8 @@
  * .local/): each step edits the files the guide names, the test counts them, and the copy's own
  * handlers then run, as the restricted app user, against the real database deployed with the
  * copy's migrations and grants (nothing else to edit: the grants follow the registry).
- *   1. a declarative event type with its own table: its domain module + a migration;
+ *   1. a SQL event type with its own table (its sample payload beside its schema): its domain
+ *      module + a migration;
  *   2. a dimension table: its declaration + a migration — nothing in the pipeline, the handler
  *      factory or the config loader;
  *   3. a code event type with its own table, joined to that dimension: its domain module + a migration.
@@ -63,7 +64,7 @@ afterAll(async () => {
 });
 
 describe('the extension guide', () => {
-  it('1. a declarative event type: its domain module and a migration', () => {
+  it('1. a SQL event type: its domain module and a migration', () => {
     const before = snapshot();
     write(
       'db/migrations/008_user_signup.sql',
@@ -87,21 +88,17 @@ export const userSignupWide = defineTable({
   columns: { ...EVENT_COLUMNS, user_id: idColumn(), channel: varchar(32), ...USER_COLUMNS, ...KAFKA_COLUMNS },
   key: ['event_id'],
 });
-const signup = { type: 'user_signup', version: '1.0', payload: userSignupV1 };
-const signupProcessors = declared(
-  [
-    {
-      type: 'user_signup',
-      into: 'user_signup_wide',
-      joins: [{ dimension: 'user', on: 'userId' }],
-      columns: {
-        user_id: { payload: 'userId' },
-        channel: { payload: 'channel' },
-        user_name: { dimension: 'user', column: 'user_name' },
-        region: { dimension: 'user', column: 'region' },
-      },
-    },
-  ],
+const signup = {
+  type: 'user_signup',
+  version: '1.0',
+  payload: userSignupV1,
+  sample: (i: number) => ({ userId: \`u\${i % 7}\`, channel: 'app' }),
+};
+const signupProcessors = sql(
+  \`INSERT INTO user_signup_wide
+SELECT e.userId AS user_id, e.channel, u.user_name, u.region
+FROM user_signup e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId\`,
   { tables: [userSignupWide], events: [signup] },
 );
 
@@ -112,17 +109,13 @@ export const user = defineDomain({`,
       '  tables: [userEventWide, userProfileWide],',
       '  tables: [userEventWide, userProfileWide, userSignupWide],',
     );
-    edit(
-      'shared/domains/user.ts',
-      "    { type: 'user_view', version: '1.0', payload: userViewV1 },",
-      `    { type: 'user_view', version: '1.0', payload: userViewV1 },\n    signup,`,
-    );
+    edit('shared/domains/user.ts', '  events: [\n', '  events: [\n    signup,\n');
     edit(
       'shared/domains/user.ts',
       '  processors: [userLogin, userPurchase, userView],',
       '  processors: [userLogin, userPurchase, userView, ...signupProcessors],',
     );
-    edit('shared/domains/user.ts', 'import {\n  EVENT_COLUMNS,', 'import {\n  declared,\n  EVENT_COLUMNS,');
+    edit('shared/domains/user.ts', 'import {\n  EVENT_COLUMNS,', 'import {\n  EVENT_COLUMNS,\n  sql,');
     expect(touched(before)).toEqual(['db/migrations/008_user_signup.sql', 'shared/domains/user.ts']);
   });
 
@@ -223,8 +216,8 @@ export const order = defineDomain({`,
     );
     edit(
       'shared/domains/order.ts',
-      "    { type: 'order_cancel', version: '1.0', payload: orderCancelV1 },",
-      "    { type: 'order_cancel', version: '1.0', payload: orderCancelV1 },\n    { type: 'order_pickup', version: '1.0', payload: orderPickupV1 },",
+      '  events: [\n',
+      "  events: [\n    { type: 'order_pickup', version: '1.0', payload: orderPickupV1, sample: (i: number) => ({ orderId: `o${i}`, storeId: 's1' }) },\n",
     );
     edit(
       'shared/domains/order.ts',
