@@ -217,7 +217,7 @@ export const order = defineDomain({`,
     edit(
       'shared/domains/order.ts',
       '  events: [\n',
-      "  events: [\n    { type: 'order_pickup', version: '1.0', payload: orderPickupV1, sample: (i: number) => ({ orderId: `o${i}`, storeId: 's1' }) },\n",
+      `  events: [\n    { type: 'order_pickup', version: '1.0', payload: orderPickupV1, sample: (i: number) => ({ orderId: \`o\${i}\`, storeId: 's1' }) },\n`,
     );
     edit(
       'shared/domains/order.ts',
