@@ -53,6 +53,8 @@ import {
   type TableRow,
 } from '../tables/table.ts';
 import {
+  type DimensionKeys,
+  type DimensionRows,
   type DimensionView,
   defineProcessor,
   type EventProcessor,
@@ -398,6 +400,57 @@ function dimensionRow(
 
 function evaluationContext(e: Event, dims: DimensionView, keys: Keys): EvaluationContext {
   return { event: e, dimension: (name, column) => dimensionRow(e, dims, keys, name)?.[column] };
+}
+
+/**
+ * State rows written as code for a type whose event rows are declared: the state a statement cannot
+ * say yet (ordered by a payload time, a status derived from the type). Combined with the type's
+ * declared processor by withState.
+ */
+export interface StateProcessor<P = Record<string, unknown>, D extends DimensionRows = DimensionRows> {
+  readonly type: string;
+  dimensionKeys(event: BusinessEvent<P>): DimensionKeys<D>;
+  /** The state rows the event merges (written when, and only when, its event row is new). */
+  state(event: BusinessEvent<P>, dimensions: DimensionView<D>): TableRow[];
+}
+
+/** Types a state processor by its payload and dimensions, and erases those types. */
+export function defineState<P, D extends DimensionRows>(state: StateProcessor<P, D>): StateProcessor {
+  return state as unknown as StateProcessor;
+}
+
+/**
+ * Each type's processor with its code state rows added: the dimension keys of both, the declared
+ * processor's rows, then the code's state rows — which the sink merges with the declared state,
+ * only when the event's anchor row is new (exactly once). A type with code state must write an event
+ * row for every event (no processor-level WHERE), or an event it drops would merge nothing.
+ */
+export function withState(
+  processors: readonly EventProcessor[],
+  states: readonly StateProcessor[],
+): EventProcessor[] {
+  for (const s of states) {
+    const processor = processors.find((p) => p.type === s.type);
+    if (!processor) throw new DefinitionError(`code state for ${s.type}: the type has no processor`);
+    if (processor.where) {
+      throw new DefinitionError(
+        `code state for ${s.type}: its statements may write no row for an event (WHERE or inner join on every one), and the event row is what merges its state exactly once`,
+      );
+    }
+  }
+  return processors.map((processor) => {
+    const own = states.filter((s) => s.type === processor.type);
+    if (own.length === 0) return processor;
+    return {
+      type: processor.type,
+      dimensionKeys: (e) =>
+        Object.assign({}, processor.dimensionKeys(e), ...own.map((s) => s.dimensionKeys(e))),
+      toWrite(e, dims, record) {
+        const write = processor.toWrite(e, dims, record);
+        return { ...write, state: [...write.state, ...own.flatMap((s) => s.state(e, dims))] };
+      },
+    } satisfies EventProcessor;
+  });
 }
 
 export { isEventTable };

@@ -106,16 +106,14 @@ export const user = defineDomain({`,
     );
     edit(
       'shared/domains/user.ts',
-      '  tables: [userEventWide, userProfileWide],',
-      '  tables: [userEventWide, userProfileWide, userSignupWide],',
+      '  events,\n  tables: [userEventWide, userProfileWide],',
+      '  events: [...events, signup],\n  tables: [userEventWide, userProfileWide, userSignupWide],',
     );
-    edit('shared/domains/user.ts', '  events: [\n', '  events: [\n    signup,\n');
     edit(
       'shared/domains/user.ts',
       '  processors: [userLogin, userPurchase, userView],',
       '  processors: [userLogin, userPurchase, userView, ...signupProcessors],',
     );
-    edit('shared/domains/user.ts', 'import {\n  EVENT_COLUMNS,', 'import {\n  EVENT_COLUMNS,\n  sql,');
     expect(touched(before)).toEqual(['db/migrations/008_user_signup.sql', 'shared/domains/user.ts']);
   });
 
@@ -211,13 +209,22 @@ export const order = defineDomain({`,
     );
     edit(
       'shared/domains/order.ts',
-      '  tables: [orderEventWide, orderWide],',
-      '  tables: [orderEventWide, orderWide, orderPickupWide],',
+      '  events,\n  tables: [orderEventWide, orderWide],',
+      `  events: [
+    ...events,
+    { type: 'order_pickup', version: '1.0', payload: orderPickupV1, sample: (i: number) => ({ orderId: \`o\${i}\`, storeId: 's1' }) },
+  ],
+  tables: [orderEventWide, orderWide, orderPickupWide],`,
     );
     edit(
       'shared/domains/order.ts',
-      '  events: [\n',
-      `  events: [\n    { type: 'order_pickup', version: '1.0', payload: orderPickupV1, sample: (i: number) => ({ orderId: \`o\${i}\`, storeId: 's1' }) },\n`,
+      "import type { DimensionView, EventProcessor } from '../pipeline/processor.ts';",
+      "import { type DimensionView, defineProcessor, type EventProcessor } from '../pipeline/processor.ts';",
+    );
+    edit(
+      'shared/domains/order.ts',
+      '  EVENT_COLUMNS,\n  idColumn,',
+      '  EVENT_COLUMNS,\n  eventRow,\n  idColumn,',
     );
     edit(
       'shared/domains/order.ts',

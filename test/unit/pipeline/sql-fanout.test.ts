@@ -10,10 +10,11 @@ import { CATALOG, DOMAINS, TABLES } from '../../../shared/domains/registry.ts';
 import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import { EventCatalog } from '../../../shared/events/catalog.ts';
 import { type BatchWrites, processBatch } from '../../../shared/pipeline/batch.ts';
-import type { EventMapping } from '../../../shared/pipeline/declarative.ts';
+import { defineState, type EventMapping, withState } from '../../../shared/pipeline/declarative.ts';
 import { defineDomain } from '../../../shared/pipeline/domain.ts';
 import type { DimensionView } from '../../../shared/pipeline/processor.ts';
 import { compileSql, type SqlContext, SqlDefinitionError } from '../../../shared/pipeline/sql.ts';
+import { checkedRow } from '../../../shared/tables/table.ts';
 import { businessEvent, kafkaEvent, kafkaRecord } from '../../support/events.ts';
 
 const context: SqlContext = sqlContext({ tables: TABLES, events: CATALOG });
@@ -268,5 +269,33 @@ FROM user_view e LEFT JOIN dim_user u ON u.user_id = e.userId GROUP BY e.userId`
 INSERT INTO user_profile_wide`,
     );
     expect(() => compileSql(anchored, context)).not.toThrow();
+  });
+});
+
+describe('code state beside declared event rows (withState)', () => {
+  const profile = TABLES.find((t) => t.name === 'user_profile_wide')!;
+  const viewState = defineState<{ userId: string }, Record<string, object>>({
+    type: 'product_view',
+    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    state: (e) => [checkedRow(profile, { user_id: e.payload.userId, view_count: 1 })],
+  });
+
+  it("adds the code's state rows and dimension keys to the type's processor", () => {
+    const [processor] = withState(declared(compileSql(PRODUCT_ROW, context), scope), [viewState]);
+    const e = view({ productId: 'p1', userId: 'u1' });
+    expect(processor!.dimensionKeys(e)).toEqual({ product: 'p1', user: 'u1' });
+    const write = processor!.toWrite(e, dims({}), record);
+    expect(write.event.table.name).toBe('product_event_wide');
+    expect(write.state.map((r) => [r.table, r.row])).toEqual([[profile, { user_id: 'u1', view_count: 1 }]]);
+  });
+
+  it('is refused for a type whose statements may write no row (its state would merge by nothing)', () => {
+    const inner = declared(compileSql(PRODUCT_ROW.replace('LEFT JOIN', 'JOIN'), context), scope);
+    expect(() => withState(inner, [viewState])).toThrow(
+      /code state for product_view: its statements may write no row for an event/,
+    );
+    expect(() => withState([], [viewState])).toThrow(
+      /code state for product_view: the type has no processor/,
+    );
   });
 });
