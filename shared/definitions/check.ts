@@ -204,24 +204,10 @@ class Checker {
 
   /** A payload field read from `types`: its type, nullable when a type or version may lack it. */
   payloadField(path: string, types: readonly string[], i: number, place: Place, text: string): Typed {
-    const parts = path.split('.');
-    let type: SqlType | undefined;
-    let nullable = false;
-    for (const t of types) {
-      let found = false;
-      for (const schema of this.payloads.get(t) ?? []) {
-        const field = fieldType(schema, parts);
-        if (!field) {
-          nullable = true;
-          continue;
-        }
-        found = true;
-        type = type ? (commonType(type, field.type) ?? ANY) : field.type;
-        if (field.nullable) nullable = true;
-      }
-      if (!found) throw new DefinitionProblem(`unknown payload field ${path} of ${t}`, i, place, text);
-    }
-    return { expr: { op: 'field', path: parts, t: type ?? ANY }, nullable };
+    const read = readField(this.payloads, path.split('.'), types);
+    if ('missing' in read)
+      throw new DefinitionProblem(`unknown payload field ${path} of ${read.missing}`, i, place, text);
+    return read;
   }
 
   /** A source's type and nullability, its names checked. */
@@ -584,6 +570,44 @@ class Checker {
       }
     }
   }
+}
+
+/**
+ * A payload field (names, and 0-based array indexes) read from events of `types`, each type with its
+ * schemas by version: its type (the types of every schema met), nullable when a schema lets it be
+ * absent or NULL or lacks it; or the first type none of whose schemas has it.
+ */
+export function readField(
+  payloads: ReadonlyMap<string, readonly z.ZodMiniType[]>,
+  path: Array<string | number>,
+  types: readonly string[],
+): Typed | { missing: string } {
+  let type: SqlType | undefined;
+  let nullable = false;
+  for (const t of types) {
+    let found = false;
+    for (const schema of payloads.get(t) ?? []) {
+      const field = fieldType(schema, path);
+      if (!field) {
+        nullable = true;
+        continue;
+      }
+      found = true;
+      type = type ? (commonType(type, field.type) ?? ANY) : field.type;
+      if (field.nullable) nullable = true;
+    }
+    if (!found) return { missing: t };
+  }
+  return { expr: { op: 'field', path, t: type ?? ANY }, nullable };
+}
+
+/** The payload schemas of each event type, by version. */
+export function payloadsByType(
+  events: readonly { type: string; payload: z.ZodMiniType }[],
+): Map<string, z.ZodMiniType[]> {
+  const payloads = new Map<string, z.ZodMiniType[]>();
+  for (const e of events) payloads.set(e.type, [...(payloads.get(e.type) ?? []), e.payload]);
+  return payloads;
 }
 
 export const isEventTable = (table: Pick<Table, 'key'>) =>

@@ -6,7 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { BusinessEvent } from '../events/business-event.ts';
 import type * as z from '../events/zod.ts';
-import { compileMappings, type EventMapping, type StateMapping } from '../pipeline/declarative.ts';
+import {
+  compileMappings,
+  compileStates,
+  type DeclarativeContext,
+  type EventMapping,
+  type StateMapping,
+  type StateProcessor,
+} from '../pipeline/declarative.ts';
 import type { EventProcessor, RecordCoordinates } from '../pipeline/processor.ts';
 import { compileSql, type SqlContext } from '../pipeline/sql.ts';
 import { bigint, datetime, eventOrderKey, int, type Table, varchar } from '../tables/table.ts';
@@ -107,13 +114,17 @@ export function declared(
   mappings: ReadonlyArray<EventMapping | StateMapping>,
   scope: DeclarationScope,
 ): EventProcessor[] {
-  return compileMappings(mappings, {
+  return compileMappings(mappings, declarativeContext(scope));
+}
+
+function declarativeContext(scope: DeclarationScope): DeclarativeContext {
+  return {
     ...scope,
     dimensions: DIMENSIONS,
     eventRow,
     stateRow: stateOrderRow,
     orderKey: (event) => orderKey(event),
-  });
+  };
 }
 
 type Mapping = EventMapping | StateMapping;
@@ -132,13 +143,27 @@ export const COMPILED_SQL = new Map<string, Mapping[]>();
  * its bundle or its cold start. Statements not compiled yet (while developing) are compiled here.
  */
 export function sql(statements: string, scope: DeclarationScope): EventProcessor[] {
+  return declared(compiled(statements, scope), scope);
+}
+
+/**
+ * SQL aggregates beside a domain's code processors (`withState(codeProcessors, sqlState(…))`):
+ * state statements only, compiled and loaded like `sql`; the code processor's event row is what
+ * merges them exactly once.
+ */
+export function sqlState(statements: string, scope: DeclarationScope): StateProcessor[] {
+  return compileStates(compiled(statements, scope), declarativeContext(scope));
+}
+
+/** The statements' mappings: precompiled (sql.compiled.json), or compiled now while developing. */
+function compiled(statements: string, scope: DeclarationScope): Mapping[] {
   const key = createHash('sha256').update(statements).digest('hex');
   const recompile = process.env.LRT_SQL_RECOMPILE === '1';
   const mappings =
     (!recompile && (precompiled as unknown as Record<string, Mapping[]>)[key]) ||
     compileSql(statements, sqlContext(scope));
   COMPILED_SQL.set(key, mappings);
-  return declared(mappings, scope);
+  return mappings;
 }
 
 /** What SQL statements of `scope` are checked against; the columns processors fill themselves. */

@@ -111,6 +111,54 @@ export function compileMappings(mappings: readonly Mapping[], context: Declarati
   return compileChecked(translated, context);
 }
 
+/**
+ * State mappings alone (SQL: aggregates without their types' event-table statements), compiled into
+ * state processors to sit beside code processors of the same types (withState): the code writes the
+ * event row, which merges these state rows exactly once.
+ */
+export function compileStates(mappings: readonly Mapping[], context: DeclarativeContext): StateProcessor[] {
+  const world: DefinitionWorld = { ...context, automatic: automaticColumns(context) };
+  const translated = mappings.map((m) => translate(m, context));
+  try {
+    checkMappings(translated, world, undefined, { complete: false });
+  } catch (error) {
+    if (!(error instanceof DefinitionProblem)) throw error;
+    throw new DefinitionError(`${label(translated[error.mapping]!, error.place)}: ${error.message}`);
+  }
+  const states = translated.filter(isStateMapping);
+  const row = translated.find((m) => !isStateMapping(m));
+  if (row) {
+    throw new DefinitionError(
+      `event mapping ${(row as EventMapping).type} → ${row.into}: state statements only here; the event row comes from the code processor beside them`,
+    );
+  }
+  const types = [...new Set(states.flatMap((s) => s.types))];
+  return types.map((type) => {
+    const own = states.filter((s) => s.types.includes(type));
+    const joins = new Map<string, Join>();
+    for (const m of own) for (const j of m.joins) joins.set(j.dimension, j);
+    const keys: Keys = [...joins.values()].map((j) => ({
+      dimension: j.dimension,
+      read: payloadReader(j.on),
+    }));
+    const writers = own.map((s) => stateWriter(s, type, context));
+    return {
+      type,
+      dimensionKeys: (e) => dimensionKeysOf(e, keys),
+      state: (e, dims) => writers.flatMap((w) => w.write(e, dims, keys) ?? []),
+    } satisfies StateProcessor;
+  });
+}
+
+function dimensionKeysOf(e: BusinessEvent<unknown>, keys: Keys): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const { dimension, read } of keys) {
+    const key = read(e.payload);
+    if (key !== undefined && key !== null) out[dimension] = String(key);
+  }
+  return out;
+}
+
 /** Compiles mappings check.ts has checked into one processor per event type, in order. */
 export function compileChecked(mappings: readonly Mapping[], context: DeclarativeContext): EventProcessor[] {
   const rows = mappings.filter((m): m is EventMapping => !isStateMapping(m));
@@ -200,14 +248,7 @@ function compileType(
 
   return defineProcessor<Record<string, unknown>, Record<string, object>>({
     type,
-    dimensionKeys(e) {
-      const out: Record<string, string | undefined> = {};
-      for (const { dimension, read } of keys) {
-        const key = read(e.payload);
-        if (key !== undefined && key !== null) out[dimension] = String(key);
-      }
-      return out;
-    },
+    dimensionKeys: (e) => dimensionKeysOf(e, keys),
     ...(anchor < 0 && {
       where: (e: Event, dims: DimensionView) => writers.some((w) => w.writes(e, dims, keys)),
     }),

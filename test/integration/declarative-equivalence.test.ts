@@ -566,3 +566,62 @@ describe('user domain: SQL event rows with code state vs code', () => {
     expect(profiles.some((r) => r.user_name === 'Ann' && Number(r.login_count) === 8)).toBe(true);
   });
 });
+
+describe('fan-out against MySQL: exactly once', () => {
+  const FANOUT = `
+EXECUTE STATEMENT SET BEGIN
+INSERT INTO product_event_wide
+SELECT e.productId AS product_id, e.userId AS user_id, p.product_name, p.category, p.brand
+FROM product_view e
+JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId
+UNION ALL
+SELECT NULL, e.userId, NULL, NULL, NULL FROM product_search e
+UNION ALL
+SELECT NULL, e.userId, NULL, NULL, NULL FROM product_recommend e;
+
+INSERT INTO user_event_wide
+SELECT COALESCE(e.userId, 'anonymous') AS user_id, 'product' AS page, e.productId AS product_id,
+       u.user_name, u.user_level, u.region
+FROM product_view e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId;
+
+INSERT INTO user_profile_wide
+SELECT COALESCE(e.userId, 'anonymous') AS user_id, COUNT(*) AS view_count,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level, LAST_VALUE(u.region) AS region
+FROM product_view e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+GROUP BY COALESCE(e.userId, 'anonymous');
+END;`;
+  const tables = [productEventWide, userEventWide, userProfileWide];
+  const fanout = defineDomain({
+    ...product,
+    tables,
+    processors: sql(FANOUT, { tables, events: product.events }),
+  });
+
+  it('writes each row once, counts each event once, replayed and raced', async () => {
+    await declared.truncate();
+    for (const sqlText of SEED) await declared.conn.query(sqlText);
+    const events = productEvents();
+    const views = events.filter((e) => e.type === 'product_view');
+    const batch = kafkaEvent(events.map((value, i) => kafkaRecord({ partition: i % 3, offset: i, value })));
+    const handler = domainHandler(fanout, declared);
+    expect((await handler(batch, lambdaContext())).batchItemFailures).toEqual([]);
+    // A replay, then two functions racing on the same batch.
+    expect((await handler(batch, lambdaContext())).batchItemFailures).toEqual([]);
+    const racing = await Promise.all([
+      domainHandler(fanout, declared)(batch, lambdaContext()),
+      domainHandler(fanout, declared)(batch, lambdaContext()),
+    ]);
+    expect(racing.map((r) => r.batchItemFailures)).toEqual([[], []]);
+
+    const found = views.filter((e) => ['p1', 'p2', 'p3'].includes((e.payload as Json).productId as string));
+    const productRows = await dump(declared.conn, 'product_event_wide', 'event_id');
+    expect(productRows).toHaveLength(events.length - views.length + found.length);
+    expect(productRows.filter((r) => r.event_type === 'product_view')).toHaveLength(found.length);
+    expect(await dump(declared.conn, 'user_event_wide', 'event_id')).toHaveLength(views.length);
+    const profiles = await dump(declared.conn, 'user_profile_wide', 'user_id');
+    expect(profiles.reduce((n, r) => n + Number(r.view_count), 0)).toBe(views.length);
+    expect(profiles.find((r) => r.user_id === 'u1')).toMatchObject({ user_name: 'Ann', region: 'west' });
+  });
+});

@@ -5,11 +5,11 @@
  * it; every mistake is a SqlDefinitionError naming the statement, line, column and identifier.
  */
 import type { DefinitionWorld } from '../../definitions/check.ts';
-import { ENVELOPE_TYPES } from '../../definitions/check.ts';
+import { ENVELOPE_TYPES, payloadsByType, readField } from '../../definitions/check.ts';
 import type { EnvelopeField } from '../../definitions/expression.ts';
 import type { Aggregate, Source } from '../../definitions/mapping.ts';
-import { fieldType, shapeOf } from '../../definitions/payload-types.ts';
-import { ANY, BOOLEAN, columnType, commonType, NULL, type SqlType } from '../../definitions/types.ts';
+import { shapeOf } from '../../definitions/payload-types.ts';
+import { ANY, BOOLEAN, columnType, NULL, type SqlType } from '../../definitions/types.ts';
 import {
   arithmetic,
   between,
@@ -112,18 +112,12 @@ export type SqlTable = SqlContext['tables'][number];
 export class World {
   readonly tables: ReadonlyMap<string, SqlTable>;
   readonly dimensionsByTable: ReadonlyMap<string, Dimension>;
-  readonly payloads: ReadonlyMap<string, z.ZodMiniType[]>;
-  readonly automaticEvent: ReadonlySet<string>;
-  readonly automaticState: ReadonlySet<string>;
+  readonly payloads: ReadonlyMap<string, readonly z.ZodMiniType[]>;
 
   constructor(context: SqlContext) {
     this.tables = new Map(context.tables.map((t) => [t.name, t]));
     this.dimensionsByTable = new Map(context.dimensions.map((d) => [d.table.name, d]));
-    const payloads = new Map<string, z.ZodMiniType[]>();
-    for (const e of context.events) payloads.set(e.type, [...(payloads.get(e.type) ?? []), e.payload]);
-    this.payloads = payloads;
-    this.automaticEvent = new Set(context.automatic.event);
-    this.automaticState = new Set(context.automatic.state);
+    this.payloads = payloadsByType(context.events);
   }
 }
 
@@ -221,35 +215,19 @@ export class Resolver {
     at: number | undefined,
     text: string,
   ): Value {
-    let type: SqlType | undefined;
-    let nullable = false;
-    for (const t of types) {
-      const schemas = this.world.payloads.get(t) ?? [];
-      let found = false;
-      for (const schema of schemas) {
-        const field = fieldType(schema, path);
-        if (!field) {
-          nullable = true;
-          continue;
-        }
-        found = true;
-        const next: SqlType | undefined = type ? commonType(type, field.type) : field.type;
-        type = next ?? ANY;
-        if (field.nullable) nullable = true;
-      }
-      if (!found) {
-        const fields = schemas.flatMap((s) => Object.keys(shapeOf(s) ?? {}));
-        const hint =
-          path[0] === 'payload' && path.length > 1
-            ? `; payload fields are read as ${this.eventName}.<field>`
-            : path.length === 1
-              ? ` (fields: ${[...new Set(fields)].join(', ')})`
-              : '';
-        this.fail(`unknown payload field ${path.join('.')} of ${t}${hint}`, text, at);
-      }
+    const read = readField(this.world.payloads, path, types);
+    if ('missing' in read) {
+      const t = read.missing;
+      const fields = (this.world.payloads.get(t) ?? []).flatMap((s) => Object.keys(shapeOf(s) ?? {}));
+      const hint =
+        path[0] === 'payload' && path.length > 1
+          ? `; payload fields are read as ${this.eventName}.<field>`
+          : path.length === 1
+            ? ` (fields: ${[...new Set(fields)].join(', ')})`
+            : '';
+      this.fail(`unknown payload field ${path.join('.')} of ${t}${hint}`, text, at);
     }
-    const typed: Typed = { expr: { op: 'field', path, t: type ?? ANY }, nullable };
-    return { typed, source: sourceOf(typed), nullable, text, name: String(path.at(-1)!) };
+    return { typed: read, source: sourceOf(read), nullable: read.nullable, text, name: String(path.at(-1)!) };
   }
 
   /** A value: a payload field, a dimension column, an envelope function, a literal or an expression of them. */

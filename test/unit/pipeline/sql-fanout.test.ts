@@ -5,7 +5,8 @@
  * anchor is new: exactly once), what is refused and where, and how a dropped row is counted.
  */
 import { describe, expect, it } from 'vitest';
-import { declared, sqlContext } from '../../../shared/domains/common.ts';
+import { declared, sqlContext, sqlState } from '../../../shared/domains/common.ts';
+import { order } from '../../../shared/domains/order.ts';
 import { CATALOG, DOMAINS, TABLES } from '../../../shared/domains/registry.ts';
 import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import { EventCatalog } from '../../../shared/events/catalog.ts';
@@ -297,5 +298,42 @@ describe('code state beside declared event rows (withState)', () => {
     expect(() => withState([], [viewState])).toThrow(
       /code state for product_view: the type has no processor/,
     );
+  });
+});
+
+describe('a SQL aggregate beside a code processor of the same type (sqlState)', () => {
+  const BUYERS = `INSERT INTO user_profile_wide
+SELECT e.userId AS user_id, COUNT(*) AS purchase_count, SUM(e.amount) AS purchase_amount,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level, LAST_VALUE(u.region) AS region
+FROM order_create e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+GROUP BY e.userId`;
+
+  it("adds the aggregate's state rows to the type's processor, which writes the event row", () => {
+    const [create] = withState(order.processors, sqlState(BUYERS, scope));
+    const e: BusinessEvent = {
+      domain: 'order',
+      type: 'order_create',
+      timestamp: 1_790_000_000_000,
+      eventId: 'create-1',
+      payload: { orderId: 'o1', userId: 'u1', productId: 'p1', quantity: 2, amount: '12.50' },
+      version: '1.0',
+      source: 'test',
+    };
+    expect(create!.dimensionKeys(e)).toEqual({ user: 'u1', product: 'p1' });
+    const write = create!.toWrite(e, dims({ user: { u1: { user_name: 'Ann' } } }), record);
+    expect(write.event.table.name).toBe('order_event_wide');
+    expect(write.state.map((r) => r.table.name)).toEqual(['order_wide', 'user_profile_wide']);
+    expect(write.state[1]!.row).toMatchObject({
+      user_id: 'u1',
+      purchase_count: 1,
+      purchase_amount: '12.50',
+      login_count: 0,
+      user_name: 'Ann',
+    });
+  });
+
+  it('takes state statements only', () => {
+    expect(() => sqlState(PRODUCT_ROW, scope)).toThrow(/state statements only here/);
   });
 });
