@@ -155,8 +155,8 @@ describe('definition errors', () => {
     ],
     [
       'unknown dimension',
-      [{ ...view, joins: [{ dimension: 'store', on: 'productId' }] }],
-      /unknown dimension store/,
+      [{ ...view, joins: [{ dimension: 'no_such_dimension', on: 'productId' }] }],
+      /unknown dimension no_such_dimension/,
     ],
     ['a dimension not joined', [{ ...view, joins: [] }], /dimension product is not joined/],
     [

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Expr } from '../../../shared/definitions/expression.ts';
 import { declared, sqlContext } from '../../../shared/domains/common.ts';
-import { CATALOG, TABLES } from '../../../shared/domains/registry.ts';
+import { CATALOG, DIMENSIONS, TABLES } from '../../../shared/domains/registry.ts';
 import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import type { EventMapping, StateMapping } from '../../../shared/pipeline/declarative.ts';
 import type { DimensionView } from '../../../shared/pipeline/processor.ts';
@@ -382,7 +382,9 @@ describe('definition errors', () => {
       statement: VIEW,
       at: 'dim_products',
       identifier: 'dim_products',
-      problem: /unknown dimension table dim_products \(known: dim_user, dim_product\)/,
+      problem: new RegExp(
+        `unknown dimension table dim_products \\(known: ${DIMENSIONS.map((d) => d.table.name).join(', ')}\\)`,
+      ),
     });
   });
 
