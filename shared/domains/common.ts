@@ -143,7 +143,7 @@ export const COMPILED_SQL = new Map<string, Mapping[]>();
  * its bundle or its cold start. Statements not compiled yet (while developing) are compiled here.
  */
 export function sql(statements: string, scope: DeclarationScope): EventProcessor[] {
-  return declared(compiled(statements, scope), scope);
+  return declared(compiled(statements, scope, true), scope);
 }
 
 /**
@@ -152,16 +152,16 @@ export function sql(statements: string, scope: DeclarationScope): EventProcessor
  * merges them exactly once.
  */
 export function sqlState(statements: string, scope: DeclarationScope): StateProcessor[] {
-  return compileStates(compiled(statements, scope), declarativeContext(scope));
+  return compileStates(compiled(statements, scope, false), declarativeContext(scope));
 }
 
 /** The statements' mappings: precompiled (sql.compiled.json), or compiled now while developing. */
-function compiled(statements: string, scope: DeclarationScope): Mapping[] {
+function compiled(statements: string, scope: DeclarationScope, complete: boolean): Mapping[] {
   const key = createHash('sha256').update(statements).digest('hex');
   const recompile = process.env.LRT_SQL_RECOMPILE === '1';
   const mappings =
     (!recompile && (precompiled as unknown as Record<string, Mapping[]>)[key]) ||
-    compileSql(statements, sqlContext(scope));
+    compileSql(statements, sqlContext(scope), { complete });
   COMPILED_SQL.set(key, mappings);
   return mappings;
 }

@@ -109,8 +109,17 @@ import { type Located, type Translated, translateInsert } from './sql/translate.
 export type { EventMapping, StateMapping } from '../definitions/mapping.ts';
 export { type SqlContext, SqlDefinitionError };
 
-/** Compiles `;`-separated INSERT … SELECT statements into mappings, in order (a UNION ALL gives one per branch). */
-export function compileSql(sql: string, context: SqlContext): Mapping[] {
+/**
+ * Compiles `;`-separated INSERT … SELECT statements into mappings, in order (a UNION ALL gives one
+ * per branch). `complete`: the statements are all of a domain's (its `sql(…)` call), so a type a
+ * state statement aggregates needs its event-table statement among them; without it (the default,
+ * `npm run sql -- check`) a state statement may be checked alone.
+ */
+export function compileSql(
+  sql: string,
+  context: SqlContext,
+  options: { complete?: boolean } = {},
+): Mapping[] {
   const text = new SqlText(sql);
   let parsed: unknown;
   try {
@@ -128,9 +137,7 @@ export function compileSql(sql: string, context: SqlContext): Mapping[] {
       checkMappings(mappings, context, (i, column) => translated[i]?.located.columns.get(column)?.text, {
         from,
         across,
-        // A state statement may be compiled without its type's event-table statement (npm run sql
-        // -- check); the domain's processors (shared/pipeline/declarative.ts) require it.
-        complete: false,
+        complete: across && (options.complete ?? false),
       });
     } catch (error) {
       if (error instanceof Error && error.name === 'DefinitionProblem') {

@@ -337,3 +337,28 @@ GROUP BY e.userId`;
     expect(() => sqlState(PRODUCT_ROW, scope)).toThrow(/state statements only here/);
   });
 });
+
+describe('a whole domain (sql(…))', () => {
+  it('names the state statement whose type has no event-table statement, at the type', () => {
+    const text = `INSERT INTO user_profile_wide
+SELECT e.userId AS user_id, COUNT(*) AS view_count, LAST_VALUE(u.user_name) AS user_name,
+       LAST_VALUE(u.user_level) AS user_level, LAST_VALUE(u.region) AS region
+FROM user_view e LEFT JOIN dim_user u ON u.user_id = e.userId GROUP BY e.userId`;
+    expect(() => compileSql(text, context)).not.toThrow();
+    let error: unknown;
+    try {
+      compileSql(text, context, { complete: true });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SqlDefinitionError);
+    const found = error as SqlDefinitionError;
+    expect(found.message).toMatch(
+      /user_view has no event mapping: its event row is what merges user_profile_wide/,
+    );
+    expect({ line: found.line, column: found.column, identifier: found.identifier }).toEqual({
+      ...position(text, 'user_view'),
+      identifier: 'user_view',
+    });
+  });
+});
