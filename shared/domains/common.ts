@@ -6,12 +6,22 @@
 import { createHash } from 'node:crypto';
 import type { BusinessEvent } from '../events/business-event.ts';
 import type * as z from '../events/zod.ts';
-import { compileMappings, type EventMapping, type StateMapping } from '../pipeline/declarative.ts';
+import {
+  compileMappings,
+  compileStates,
+  type DeclarativeContext,
+  type EventMapping,
+  type StateMapping,
+  type StateProcessor,
+} from '../pipeline/declarative.ts';
 import type { EventProcessor, RecordCoordinates } from '../pipeline/processor.ts';
 import { compileSql, type SqlContext } from '../pipeline/sql.ts';
 import { bigint, datetime, eventOrderKey, int, type Table, varchar } from '../tables/table.ts';
 import { DIMENSIONS, type ProductRow, type UserRow } from './dimensions.ts';
 import precompiled from './sql.compiled.json' with { type: 'json' };
+
+/** The time sample payloads start at (CatalogEntry.sample). */
+export const SAMPLE_T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
 
 /** Ids compare byte for byte: `CHARACTER SET ascii COLLATE ascii_bin` / `utf8mb4_bin` in the DDL. */
 export const idColumn = () => varchar(64);
@@ -104,13 +114,17 @@ export function declared(
   mappings: ReadonlyArray<EventMapping | StateMapping>,
   scope: DeclarationScope,
 ): EventProcessor[] {
-  return compileMappings(mappings, {
+  return compileMappings(mappings, declarativeContext(scope));
+}
+
+function declarativeContext(scope: DeclarationScope): DeclarativeContext {
+  return {
     ...scope,
     dimensions: DIMENSIONS,
     eventRow,
     stateRow: stateOrderRow,
     orderKey: (event) => orderKey(event),
-  });
+  };
 }
 
 type Mapping = EventMapping | StateMapping;
@@ -129,13 +143,27 @@ export const COMPILED_SQL = new Map<string, Mapping[]>();
  * its bundle or its cold start. Statements not compiled yet (while developing) are compiled here.
  */
 export function sql(statements: string, scope: DeclarationScope): EventProcessor[] {
+  return declared(compiled(statements, scope, true), scope);
+}
+
+/**
+ * SQL aggregates beside a domain's code processors (`withState(codeProcessors, sqlState(…))`):
+ * state statements only, compiled and loaded like `sql`; the code processor's event row is what
+ * merges them exactly once.
+ */
+export function sqlState(statements: string, scope: DeclarationScope): StateProcessor[] {
+  return compileStates(compiled(statements, scope, false), declarativeContext(scope));
+}
+
+/** The statements' mappings: precompiled (sql.compiled.json), or compiled now while developing. */
+function compiled(statements: string, scope: DeclarationScope, complete: boolean): Mapping[] {
   const key = createHash('sha256').update(statements).digest('hex');
   const recompile = process.env.LRT_SQL_RECOMPILE === '1';
   const mappings =
     (!recompile && (precompiled as unknown as Record<string, Mapping[]>)[key]) ||
-    compileSql(statements, sqlContext(scope));
+    compileSql(statements, sqlContext(scope), { complete });
   COMPILED_SQL.set(key, mappings);
-  return declared(mappings, scope);
+  return mappings;
 }
 
 /** What SQL statements of `scope` are checked against; the columns processors fill themselves. */

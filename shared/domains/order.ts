@@ -5,21 +5,23 @@
 
 import { amountSchema } from '../events/amount.ts';
 import type { BusinessEvent } from '../events/business-event.ts';
-import { epochMillis, id, text } from '../events/catalog.ts';
+import { type CatalogEntry, epochMillis, id, text } from '../events/catalog.ts';
 import * as z from '../events/zod.ts';
+import { defineState, withState } from '../pipeline/declarative.ts';
 import { defineDomain } from '../pipeline/domain.ts';
-import { type DimensionView, defineProcessor, type RecordCoordinates } from '../pipeline/processor.ts';
+import type { DimensionView, EventProcessor } from '../pipeline/processor.ts';
 import { datetime, decimal, defineTable, int, type RowOf, rowOf, varchar } from '../tables/table.ts';
 import {
   EVENT_COLUMNS,
-  eventRow,
   idColumn,
   KAFKA_COLUMNS,
   orderKey,
   orderKeyColumn,
   PRODUCT_COLUMNS,
   productRow,
+  SAMPLE_T0,
   STATE_ORDER_COLUMNS,
+  sql,
   stateOrderRow,
   USER_COLUMNS,
   userRow,
@@ -116,109 +118,136 @@ export const orderWide = defineTable({
 });
 
 // -------------------------------------------------------------------------------- processors
-type OrderEventColumns = Omit<
-  RowOf<typeof orderEventWide>,
-  keyof ReturnType<typeof eventRow> | 'order_id' | 'user_id'
->;
-type OrderState = Omit<RowOf<typeof orderWide>, 'order_id' | 'user_id' | 'status'>;
+/** The event types, each with its payload schema and a sample payload (test support reads it). */
+const events: ReadonlyArray<Omit<CatalogEntry, 'domain'>> = [
+  {
+    type: 'order_create',
+    version: '1.0',
+    payload: orderCreateV1,
+    sample: (i) => ({
+      orderId: `o${i}`,
+      userId: `u${i % 7}`,
+      productId: `p${i % 5}`,
+      quantity: 2,
+      amount: '39.98',
+    }),
+  },
+  {
+    type: 'order_pay',
+    version: '1.0',
+    payload: orderPayV1,
+    sample: (i) => ({
+      orderId: `o${i}`,
+      userId: `u${i % 7}`,
+      amount: '39.98',
+      payMethod: 'card',
+      payTime: SAMPLE_T0 + i,
+    }),
+  },
+  {
+    type: 'order_cancel',
+    version: '1.0',
+    payload: orderCancelV1,
+    sample: (i) => ({ orderId: `o${i}`, userId: `u${i % 7}`, reason: 'changed mind' }),
+  },
+];
 
-function orderWrite(
+/**
+ * Each event's row of order_event_wide, in Flink SQL (docs/sql.md). The order's state stays code
+ * (below): payments are ordered by the payload's payTime, which a statement cannot say yet.
+ */
+const ORDER_SQL = `
+INSERT INTO order_event_wide
+SELECT e.orderId AS order_id, e.userId AS user_id, e.productId AS product_id, e.quantity, e.amount,
+       u.user_name, u.user_level, u.region, p.product_name, p.category, p.brand
+FROM order_create e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+LEFT JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId;
+
+INSERT INTO order_event_wide
+SELECT e.orderId AS order_id, e.userId AS user_id, e.amount, e.payMethod AS pay_method,
+       TO_TIMESTAMP_LTZ(e.payTime, 3) AS pay_time, u.user_name, u.user_level, u.region
+FROM order_pay e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId;
+
+INSERT INTO order_event_wide
+SELECT e.orderId AS order_id, e.userId AS user_id, e.reason AS cancel_reason,
+       u.user_name, u.user_level, u.region
+FROM order_cancel e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId;
+`;
+
+type OrderState = Partial<Omit<RowOf<typeof orderWide>, 'order_id' | 'user_id' | 'status'>>;
+
+/** The order's row an event merges: its status and the columns of its lifecycle step. */
+function orderState(
   event: BusinessEvent<{ orderId: string; userId: string }>,
-  record: RecordCoordinates,
   dims: DimensionView<Dimensions>,
   status: (typeof ORDER_STATUS)[number],
-  columns: OrderEventColumns,
   state: OrderState,
 ) {
   const { orderId, userId } = event.payload;
-  const user = userRow(dims.get('user', userId));
-  return {
-    eventId: event.eventId,
-    event: rowOf(orderEventWide, {
-      ...eventRow(event, record),
+  return [
+    rowOf(orderWide, {
       order_id: orderId,
       user_id: userId,
-      ...user,
-      ...columns,
+      status,
+      created_key: '',
+      paid_key: '',
+      cancelled_key: '',
+      ...userRow(dims.get('user', userId)),
+      ...stateOrderRow(event),
+      ...state,
     }),
-    state: [
-      rowOf(orderWide, {
-        order_id: orderId,
-        user_id: userId,
-        status,
-        created_key: '',
-        paid_key: '',
-        cancelled_key: '',
-        ...user,
-        ...stateOrderRow(event),
-        ...state,
-      }),
-    ],
-  };
+  ];
 }
 
-export const orderCreate = defineProcessor<z.output<typeof orderCreateV1>, Dimensions>({
-  type: 'order_create',
-  dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
-  toWrite(e, dims, record) {
-    const fields = {
-      product_id: e.payload.productId,
-      quantity: e.payload.quantity,
-      amount: e.payload.amount,
-      ...productRow(dims.get('product', e.payload.productId)),
-    };
-    return orderWrite(e, record, dims, 'CREATED', fields, {
-      ...fields,
-      created_at: new Date(e.timestamp),
-      created_key: orderKey(e),
-    });
-  },
-});
-
-export const orderPay = defineProcessor<z.output<typeof orderPayV1>, Dimensions>({
-  type: 'order_pay',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
-  toWrite(e, dims, record) {
-    const payTime = new Date(e.payload.payTime);
-    return orderWrite(
-      e,
-      record,
-      dims,
-      'PAID',
-      { amount: e.payload.amount, pay_method: e.payload.payMethod, pay_time: payTime },
-      {
+const orderStates = [
+  defineState<z.output<typeof orderCreateV1>, Dimensions>({
+    type: 'order_create',
+    dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
+    state: (e, dims) =>
+      orderState(e, dims, 'CREATED', {
+        product_id: e.payload.productId,
+        quantity: e.payload.quantity,
+        amount: e.payload.amount,
+        ...productRow(dims.get('product', e.payload.productId)),
+        created_at: new Date(e.timestamp),
+        created_key: orderKey(e),
+      }),
+  }),
+  defineState<z.output<typeof orderPayV1>, Dimensions>({
+    type: 'order_pay',
+    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    state: (e, dims) =>
+      orderState(e, dims, 'PAID', {
         paid_amount: e.payload.amount,
         pay_method: e.payload.payMethod,
-        paid_at: payTime,
+        paid_at: new Date(e.payload.payTime),
         paid_key: orderKey(e, e.payload.payTime),
-      },
-    );
-  },
-});
+      }),
+  }),
+  defineState<z.output<typeof orderCancelV1>, Dimensions>({
+    type: 'order_cancel',
+    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    state: (e, dims) =>
+      orderState(e, dims, 'CANCELLED', {
+        cancel_reason: e.payload.reason ?? null,
+        cancelled_at: new Date(e.timestamp),
+        cancelled_key: orderKey(e),
+      }),
+  }),
+];
 
-export const orderCancel = defineProcessor<z.output<typeof orderCancelV1>, Dimensions>({
-  type: 'order_cancel',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
-  toWrite(e, dims, record) {
-    const reason = e.payload.reason ?? null;
-    return orderWrite(
-      e,
-      record,
-      dims,
-      'CANCELLED',
-      { cancel_reason: reason },
-      { cancel_reason: reason, cancelled_at: new Date(e.timestamp), cancelled_key: orderKey(e) },
-    );
-  },
-});
+const tables = [orderEventWide, orderWide];
+export const [orderCreate, orderPay, orderCancel] = withState(
+  sql(ORDER_SQL, { tables, events }),
+  orderStates,
+) as [EventProcessor, EventProcessor, EventProcessor];
 
 export const order = defineDomain({
   name: 'order',
-  events: [
-    { type: 'order_create', version: '1.0', payload: orderCreateV1 },
-    { type: 'order_pay', version: '1.0', payload: orderPayV1 },
-    { type: 'order_cancel', version: '1.0', payload: orderCancelV1 },
-  ],
+  events,
   tables: [orderEventWide, orderWide],
   processors: [orderCreate, orderPay, orderCancel],
 });

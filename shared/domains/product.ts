@@ -47,9 +47,24 @@ export const productEventWide = defineTable({
 
 // -------------------------------------------------------------------------------- processors
 const events = [
-  { type: 'product_view', version: '1.0', payload: productViewV1 },
-  { type: 'product_search', version: '1.0', payload: productSearchV1 },
-  { type: 'product_recommend', version: '1.0', payload: productRecommendV1 },
+  {
+    type: 'product_view',
+    version: '1.0',
+    payload: productViewV1,
+    sample: (i: number) => ({ productId: `p${i % 5}`, userId: `u${i % 7}`, referrer: 'search' }),
+  },
+  {
+    type: 'product_search',
+    version: '1.0',
+    payload: productSearchV1,
+    sample: (i: number) => ({ keyword: 'lamp', resultCount: 12, userId: `u${i % 7}` }),
+  },
+  {
+    type: 'product_recommend',
+    version: '1.0',
+    payload: productRecommendV1,
+    sample: (i: number) => ({ userId: `u${i % 7}`, productIds: ['p1', 'p2'], scene: 'home' }),
+  },
 ];
 const tables = [productEventWide];
 

@@ -38,6 +38,17 @@ export function eventTables(of: Domain): readonly Table[] {
   return of.tables.filter((t) => t.key.length === 1 && t.key[0] === 'event_id');
 }
 
+/**
+ * The `i`th sample payload of an event type (its newest version's `sample`, declared beside its
+ * schema in the domain module): test support and the property tests build events from it.
+ */
+export function samplePayload(type: string, i = 0): Record<string, unknown> {
+  const entries = CATALOG.filter((e) => e.type === type && e.sample);
+  const newest = entries.at(-1);
+  if (!newest?.sample) throw new Error(`event type ${type} declares no sample payload (CatalogEntry.sample)`);
+  return newest.sample(i);
+}
+
 /** The domain an event type belongs to. */
 export function domainOfType(type: string): DomainName | undefined {
   return DOMAINS.find((d) => d.events.some((e) => e.type === type))?.name;

@@ -5,10 +5,11 @@
 
 import { amountSchema } from '../events/amount.ts';
 import type { BusinessEvent } from '../events/business-event.ts';
-import { epochMillis, id, text } from '../events/catalog.ts';
+import { type CatalogEntry, epochMillis, id, text } from '../events/catalog.ts';
 import * as z from '../events/zod.ts';
+import { defineState, withState } from '../pipeline/declarative.ts';
 import { defineDomain } from '../pipeline/domain.ts';
-import { type DimensionView, defineProcessor, type RecordCoordinates } from '../pipeline/processor.ts';
+import type { DimensionView, EventProcessor } from '../pipeline/processor.ts';
 import {
   bigint,
   char,
@@ -22,14 +23,14 @@ import {
 } from '../tables/table.ts';
 import {
   EVENT_COLUMNS,
-  eventRow,
   idColumn,
   KAFKA_COLUMNS,
   orderKey,
   orderKeyColumn,
   PRODUCT_COLUMNS,
-  productRow,
+  SAMPLE_T0,
   STATE_ORDER_COLUMNS,
+  sql,
   stateOrderRow,
   USER_COLUMNS,
   userRow,
@@ -110,107 +111,123 @@ export const userProfileWide = defineTable({
 });
 
 // -------------------------------------------------------------------------------- processors
-type UserEventColumns = Omit<RowOf<typeof userEventWide>, keyof ReturnType<typeof eventRow> | 'user_id'>;
+/** The event types, each with its payload schema and a sample payload (test support reads it). */
+const events: ReadonlyArray<Omit<CatalogEntry, 'domain'>> = [
+  {
+    type: 'user_login',
+    version: '1.0',
+    payload: userLoginV1,
+    sample: (i) => ({
+      userId: `u${i % 7}`,
+      loginTime: SAMPLE_T0 + i,
+      device: i % 2 ? 'ios' : 'web',
+      ip: '10.0.0.1',
+    }),
+  },
+  {
+    type: 'user_purchase',
+    version: '1.0',
+    payload: userPurchaseV1,
+    sample: (i) => ({
+      userId: `u${i % 7}`,
+      orderId: `o${i}`,
+      productId: `p${i % 5}`,
+      amount: '19.99',
+      currency: 'EUR',
+    }),
+  },
+  {
+    type: 'user_view',
+    version: '1.0',
+    payload: userViewV1,
+    sample: (i) => ({ userId: `u${i % 7}`, page: '/home', productId: `p${i % 5}`, durationMs: 1200 }),
+  },
+];
+
+/**
+ * Each event's row of user_event_wide, in Flink SQL (docs/sql.md). The profile's state stays code
+ * (below): its last login is ordered by the payload's loginTime, which a statement cannot say yet.
+ */
+const USER_SQL = `
+INSERT INTO user_event_wide
+SELECT e.userId AS user_id, TO_TIMESTAMP_LTZ(e.loginTime, 3) AS login_time, e.device, e.ip,
+       u.user_name, u.user_level, u.region
+FROM user_login e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId;
+
+INSERT INTO user_event_wide
+SELECT e.userId AS user_id, e.orderId AS order_id, e.productId AS product_id, e.amount, e.currency,
+       u.user_name, u.user_level, u.region, p.product_name, p.category, p.brand
+FROM user_purchase e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+LEFT JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId;
+
+INSERT INTO user_event_wide
+SELECT e.userId AS user_id, e.page, e.productId AS product_id, e.durationMs AS duration_ms,
+       u.user_name, u.user_level, u.region, p.product_name, p.category, p.brand
+FROM user_view e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+LEFT JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId;
+`;
+
 type ProfileDelta = Omit<RowOf<typeof userProfileWide>, 'user_id'>;
 
-function userWrite(
+/** The user's profile row an event merges: its counters' deltas, its newest values. */
+function profile(
   event: BusinessEvent<{ userId: string }>,
-  record: RecordCoordinates,
   dims: DimensionView<Dimensions>,
-  columns: UserEventColumns,
-  delta: ProfileDelta,
+  delta: Partial<ProfileDelta>,
 ) {
-  const user = userRow(dims.get('user', event.payload.userId));
-  return {
-    eventId: event.eventId,
-    event: rowOf(userEventWide, {
-      ...eventRow(event, record),
+  return [
+    rowOf(userProfileWide, {
       user_id: event.payload.userId,
-      ...user,
-      ...columns,
+      login_count: 0,
+      view_count: 0,
+      purchase_count: 0,
+      purchase_amount: '0',
+      last_login_at: null,
+      last_login_key: '',
+      last_device: null,
+      ...userRow(dims.get('user', event.payload.userId)),
+      ...stateOrderRow(event),
+      ...delta,
     }),
-    state: [
-      rowOf(userProfileWide, {
-        user_id: event.payload.userId,
-        login_count: 0,
-        view_count: 0,
-        purchase_count: 0,
-        purchase_amount: '0',
-        last_login_at: null,
-        last_login_key: '',
-        last_device: null,
-        ...user,
-        ...stateOrderRow(event),
-        ...delta,
-      }),
-    ],
-  };
+  ];
 }
 
-export const userLogin = defineProcessor<z.output<typeof userLoginV1>, Dimensions>({
-  type: 'user_login',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
-  toWrite(e, dims, record) {
-    const loginTime = new Date(e.payload.loginTime);
-    return userWrite(
-      e,
-      record,
-      dims,
-      { login_time: loginTime, device: e.payload.device, ip: e.payload.ip },
-      {
+const profileStates = [
+  defineState<z.output<typeof userLoginV1>, Dimensions>({
+    type: 'user_login',
+    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    state: (e, dims) =>
+      profile(e, dims, {
         login_count: 1,
-        last_login_at: loginTime,
+        last_login_at: new Date(e.payload.loginTime),
         last_login_key: orderKey(e, e.payload.loginTime),
         last_device: e.payload.device,
-      },
-    );
-  },
-});
+      }),
+  }),
+  defineState<z.output<typeof userPurchaseV1>, Dimensions>({
+    type: 'user_purchase',
+    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    state: (e, dims) => profile(e, dims, { purchase_count: 1, purchase_amount: e.payload.amount }),
+  }),
+  defineState<z.output<typeof userViewV1>, Dimensions>({
+    type: 'user_view',
+    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    state: (e, dims) => profile(e, dims, { view_count: 1 }),
+  }),
+];
 
-export const userPurchase = defineProcessor<z.output<typeof userPurchaseV1>, Dimensions>({
-  type: 'user_purchase',
-  dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
-  toWrite: (e, dims, record) =>
-    userWrite(
-      e,
-      record,
-      dims,
-      {
-        order_id: e.payload.orderId,
-        product_id: e.payload.productId,
-        amount: e.payload.amount,
-        currency: e.payload.currency ?? null,
-        ...productRow(dims.get('product', e.payload.productId)),
-      },
-      { purchase_count: 1, purchase_amount: e.payload.amount },
-    ),
-});
-
-export const userView = defineProcessor<z.output<typeof userViewV1>, Dimensions>({
-  type: 'user_view',
-  dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
-  toWrite: (e, dims, record) =>
-    userWrite(
-      e,
-      record,
-      dims,
-      {
-        page: e.payload.page,
-        product_id: e.payload.productId ?? null,
-        duration_ms: e.payload.durationMs ?? null,
-        ...productRow(dims.get('product', e.payload.productId)),
-      },
-      { view_count: 1 },
-    ),
-});
+const tables = [userEventWide, userProfileWide];
+export const [userLogin, userPurchase, userView] = withState(
+  sql(USER_SQL, { tables, events }),
+  profileStates,
+) as [EventProcessor, EventProcessor, EventProcessor];
 
 export const user = defineDomain({
   name: 'user',
-  events: [
-    { type: 'user_login', version: '1.0', payload: userLoginV1 },
-    { type: 'user_purchase', version: '1.0', payload: userPurchaseV1 },
-    { type: 'user_view', version: '1.0', payload: userViewV1 },
-  ],
+  events,
   tables: [userEventWide, userProfileWide],
   processors: [userLogin, userPurchase, userView],
 });

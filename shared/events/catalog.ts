@@ -39,6 +39,12 @@ export interface CatalogEntry<S extends z.ZodMiniType = z.ZodMiniType> {
   /** `major.minor` */
   version: string;
   payload: S;
+  /**
+   * A valid payload of this type and version, the `i`th of a varied series (ids cycling over a few
+   * users and products): what test support, the property tests and the demo data build events from,
+   * so adding a type to a domain module needs no list elsewhere.
+   */
+  sample?: (i: number) => Record<string, unknown>;
 }
 
 const VERSION = /^(\d{1,4})\.(\d{1,4})$/;

@@ -83,6 +83,11 @@ export interface BatchStats {
   skippedOtherDomain: number;
   /** Events their processor's WHERE filtered out: done, with nothing written. */
   filteredOut: number;
+  /**
+   * Rows not written, by table, of events written elsewhere: a declared processor's WHERE on one of
+   * its tables, or an inner lookup join that found no dimension row (processor.ts, EventWrite.skipped).
+   */
+  rowsSkipped: Record<string, number>;
   /** Lookups that found no row, by dimension name. */
   dimensionMisses: Record<string, number>;
   /** Per event type: events written (first time or duplicate). */
@@ -355,6 +360,10 @@ function finish(
       .slice(0, from)
       .filter((item) => item.decoded.kind === 'foreign').length;
     stats.filteredOut += p.items.slice(0, from).filter((item) => item.filtered).length;
+    for (const item of p.items.slice(0, from)) {
+      for (const table of item.write?.skipped ?? [])
+        stats.rowsSkipped[table] = (stats.rowsSkipped[table] ?? 0) + 1;
+    }
     for (const item of p.items.slice(from)) {
       batchItemFailures.push({ itemIdentifier: { partition: p.key, offset: item.record.offset } });
     }
@@ -386,6 +395,7 @@ function emptyStats(): BatchStats {
     databaseConfigErrors: 0,
     skippedOtherDomain: 0,
     filteredOut: 0,
+    rowsSkipped: {},
     dimensionMisses: {},
     processedByType: {},
     maxEventAgeMs: 0,

@@ -32,8 +32,16 @@ export interface EventWrite {
   eventId: string;
   /** The event's own row, in a table keyed by event_id. */
   event: TableRow;
-  /** State rows merged when, and only when, the event is applied for the first time. */
+  /**
+   * Rows written when, and only when, the event is applied for the first time (its `event` row is
+   * inserted): state rows merged, and the event's rows in other event tables (fan-out).
+   */
   state: TableRow[];
+  /**
+   * Tables the event is not written to (a declared processor's WHERE, or an inner lookup join that
+   * found no dimension row): counted, per table, in the batch's stats.
+   */
+  skipped?: readonly string[];
 }
 
 export interface EventProcessor<P = Record<string, unknown>, D extends DimensionRows = DimensionRows> {

@@ -1,35 +1,67 @@
 /**
- * The README's extension guide, followed on a copy of the project (shared/, functions/, db/ under
+ * The README's extension guide, followed on a full copy of the project (under
  * .local/): each step edits the files the guide names, the test counts them, and the copy's own
  * handlers then run, as the restricted app user, against the real database deployed with the
  * copy's migrations and grants (nothing else to edit: the grants follow the registry).
- *   1. a declarative event type with its own table: its domain module + a migration;
+ *   1. a SQL event type with its own table (its sample payload beside its schema): its domain
+ *      module + a migration;
  *   2. a dimension table: its declaration + a migration — nothing in the pipeline, the handler
  *      factory or the config loader;
  *   3. a code event type with its own table, joined to that dimension: its domain module + a migration.
+ * The copy is full (every file git tracks). Then the recipe's commands run on it — `npm run schemas`
+ * and the SQL compile step (their `--check` forms fail before and pass after), `tsc` on the whole
+ * project, and the unit tests of the domains and the pipeline, which derive the types, their sample
+ * payloads and the dimensions from the registry.
  */
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAs, dump, freshDatabase, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const copy = join(root, '.local', `extension-guide-${process.pid}`);
-const COPIED = ['shared', 'functions', 'db'];
+/** A full copy: every file git tracks (the working tree's version of it). */
+const COPIED = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
+  .split('\0')
+  .filter(Boolean);
+const run = promisify(execFile);
+
+/** Runs `node <args>` in the copy; its exit code and output. */
+async function inCopy(...args: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, args, { cwd: copy, timeout: 400_000 });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, output: stdout + stderr };
+  }
+}
 
 function snapshot(): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
+      if (entry.name === 'node_modules') continue;
       if (entry.isDirectory()) walk(path);
       else files.set(relative(copy, path), createHash('sha256').update(readFileSync(path)).digest('hex'));
     }
   };
-  for (const dir of COPIED) walk(join(copy, dir));
+  walk(copy);
   return files;
 }
 
@@ -54,7 +86,11 @@ const write = (file: string, text: string) => writeFileSync(join(copy, file), te
 let db: TestDatabase;
 beforeAll(async () => {
   mkdirSync(copy, { recursive: true });
-  for (const dir of COPIED) cpSync(join(root, dir), join(copy, dir), { recursive: true });
+  for (const file of COPIED) {
+    mkdirSync(dirname(join(copy, file)), { recursive: true });
+    if (existsSync(join(root, file))) cpSync(join(root, file), join(copy, file));
+  }
+  symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
   db = await freshDatabase('lrt_guide');
 });
 afterAll(async () => {
@@ -63,7 +99,7 @@ afterAll(async () => {
 });
 
 describe('the extension guide', () => {
-  it('1. a declarative event type: its domain module and a migration', () => {
+  it('1. a SQL event type: its domain module and a migration', () => {
     const before = snapshot();
     write(
       'db/migrations/008_user_signup.sql',
@@ -87,21 +123,17 @@ export const userSignupWide = defineTable({
   columns: { ...EVENT_COLUMNS, user_id: idColumn(), channel: varchar(32), ...USER_COLUMNS, ...KAFKA_COLUMNS },
   key: ['event_id'],
 });
-const signup = { type: 'user_signup', version: '1.0', payload: userSignupV1 };
-const signupProcessors = declared(
-  [
-    {
-      type: 'user_signup',
-      into: 'user_signup_wide',
-      joins: [{ dimension: 'user', on: 'userId' }],
-      columns: {
-        user_id: { payload: 'userId' },
-        channel: { payload: 'channel' },
-        user_name: { dimension: 'user', column: 'user_name' },
-        region: { dimension: 'user', column: 'region' },
-      },
-    },
-  ],
+const signup = {
+  type: 'user_signup',
+  version: '1.0',
+  payload: userSignupV1,
+  sample: (i: number) => ({ userId: \`u\${i % 7}\`, channel: 'app' }),
+};
+const signupProcessors = sql(
+  \`INSERT INTO user_signup_wide
+SELECT e.userId AS user_id, e.channel, u.user_name, u.region
+FROM user_signup e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId\`,
   { tables: [userSignupWide], events: [signup] },
 );
 
@@ -109,20 +141,14 @@ export const user = defineDomain({`,
     );
     edit(
       'shared/domains/user.ts',
-      '  tables: [userEventWide, userProfileWide],',
-      '  tables: [userEventWide, userProfileWide, userSignupWide],',
-    );
-    edit(
-      'shared/domains/user.ts',
-      "    { type: 'user_view', version: '1.0', payload: userViewV1 },",
-      `    { type: 'user_view', version: '1.0', payload: userViewV1 },\n    signup,`,
+      '  events,\n  tables: [userEventWide, userProfileWide],',
+      '  events: [...events, signup],\n  tables: [userEventWide, userProfileWide, userSignupWide],',
     );
     edit(
       'shared/domains/user.ts',
       '  processors: [userLogin, userPurchase, userView],',
       '  processors: [userLogin, userPurchase, userView, ...signupProcessors],',
     );
-    edit('shared/domains/user.ts', 'import {\n  EVENT_COLUMNS,', 'import {\n  declared,\n  EVENT_COLUMNS,');
     expect(touched(before)).toEqual(['db/migrations/008_user_signup.sql', 'shared/domains/user.ts']);
   });
 
@@ -218,13 +244,22 @@ export const order = defineDomain({`,
     );
     edit(
       'shared/domains/order.ts',
-      '  tables: [orderEventWide, orderWide],',
-      '  tables: [orderEventWide, orderWide, orderPickupWide],',
+      '  events,\n  tables: [orderEventWide, orderWide],',
+      `  events: [
+    ...events,
+    { type: 'order_pickup', version: '1.0', payload: orderPickupV1, sample: (i: number) => ({ orderId: \`o\${i}\`, storeId: 's1' }) },
+  ],
+  tables: [orderEventWide, orderWide, orderPickupWide],`,
     );
     edit(
       'shared/domains/order.ts',
-      "    { type: 'order_cancel', version: '1.0', payload: orderCancelV1 },",
-      "    { type: 'order_cancel', version: '1.0', payload: orderCancelV1 },\n    { type: 'order_pickup', version: '1.0', payload: orderPickupV1 },",
+      "import type { DimensionView, EventProcessor } from '../pipeline/processor.ts';",
+      "import { type DimensionView, defineProcessor, type EventProcessor } from '../pipeline/processor.ts';",
+    );
+    edit(
+      'shared/domains/order.ts',
+      '  EVENT_COLUMNS,\n  idColumn,',
+      '  EVENT_COLUMNS,\n  eventRow,\n  idColumn,',
     );
     edit(
       'shared/domains/order.ts',
@@ -233,6 +268,43 @@ export const order = defineDomain({`,
     );
     expect(touched(before)).toEqual(['db/migrations/010_order_pickup.sql', 'shared/domains/order.ts']);
   });
+
+  it("the recipe's commands: npm run schemas, the SQL compile step, tsc and the registry's unit tests", async () => {
+    // Before: typecheck's checks fail, naming what to run.
+    const staleSchemas = await inCopy('scripts/schemas.ts', '--check');
+    expect(staleSchemas.code).not.toBe(0);
+    const staleSql = await inCopy('scripts/compile-sql.ts', '--check');
+    expect(staleSql.code).toBe(1);
+    expect(staleSql.output).toMatch(/sql\.compiled\.json is out of date/);
+    // The recipe: npm run schemas, then the SQL compile step (npm run build's first part).
+    expect((await inCopy('scripts/schemas.ts')).code).toBe(0);
+    expect((await inCopy('scripts/compile-sql.ts')).code).toBe(0);
+    expect(await inCopy('scripts/schemas.ts', '--check')).toMatchObject({ code: 0 });
+    expect(await inCopy('scripts/compile-sql.ts', '--check')).toMatchObject({ code: 0 });
+    expect(readdirSync(join(copy, 'schemas/json-schema'), { recursive: true }).join(' ')).toMatch(
+      /user_signup/,
+    );
+    // npm run typecheck's compiler step on the whole copy.
+    const tsc = await inCopy(
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '-p',
+      'tsconfig.json',
+    );
+    expect(tsc).toEqual({ code: 0, output: '' });
+    // The unit tests that derive types and sample payloads from the registry pass with the new types.
+    const unit = await inCopy(
+      join(root, 'node_modules/vitest/vitest.mjs'),
+      'run',
+      '--reporter=verbose',
+      '--project',
+      'unit',
+      'test/unit/domains',
+      'test/unit/pipeline',
+    );
+    expect(unit.output).toMatch(/user_signup 1\.0 declares a sample payload/);
+    expect(unit.code, unit.output).toBe(0);
+  }, 600_000);
 
   it('the copy migrates, matches its definitions, reads the new variables and runs the new types', async () => {
     const { deploySchema } = await import(join(copy, 'db/deploy-schema.ts'));

@@ -1,53 +1,19 @@
 /** Builders for business events and the Lambda Kafka events that carry them. */
 import type { Context } from 'aws-lambda';
 import { buildKafkaEvent, createLambdaContext } from '../../local-esm/index.ts';
-import { CATALOG, domainOfType } from '../../shared/domains/registry.ts';
+import { SAMPLE_T0 } from '../../shared/domains/common.ts';
+import { CATALOG, domainOfType, samplePayload } from '../../shared/domains/registry.ts';
 import type { KafkaEvent, KafkaEventRecord } from '../../shared/pipeline/lambda-event.ts';
 
 export type Json = Record<string, unknown>;
 
-const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
-
-const PAYLOADS: Record<string, (i: number) => Json> = {
-  user_login: (i) => ({
-    userId: `u${i % 7}`,
-    loginTime: T0 + i,
-    device: i % 2 ? 'ios' : 'web',
-    ip: '10.0.0.1',
-  }),
-  user_purchase: (i) => ({
-    userId: `u${i % 7}`,
-    orderId: `o${i}`,
-    productId: `p${i % 5}`,
-    amount: '19.99',
-    currency: 'EUR',
-  }),
-  user_view: (i) => ({ userId: `u${i % 7}`, page: '/home', productId: `p${i % 5}`, durationMs: 1200 }),
-  order_create: (i) => ({
-    orderId: `o${i}`,
-    userId: `u${i % 7}`,
-    productId: `p${i % 5}`,
-    quantity: 2,
-    amount: '39.98',
-  }),
-  order_pay: (i) => ({
-    orderId: `o${i}`,
-    userId: `u${i % 7}`,
-    amount: '39.98',
-    payMethod: 'card',
-    payTime: T0 + i,
-  }),
-  order_cancel: (i) => ({ orderId: `o${i}`, userId: `u${i % 7}`, reason: 'changed mind' }),
-  product_view: (i) => ({ productId: `p${i % 5}`, userId: `u${i % 7}`, referrer: 'search' }),
-  product_search: (i) => ({ keyword: 'lamp', resultCount: 12, userId: `u${i % 7}` }),
-  product_recommend: (i) => ({ userId: `u${i % 7}`, productIds: ['p1', 'p2'], scene: 'home' }),
-};
-
-/** Every event type of the registry; each must have a sample payload above. */
+/** Every event type of the registry, each with the sample payload its domain module declares. */
 export const EVENT_TYPES: string[] = [...new Set(CATALOG.map((entry) => entry.type))];
-for (const type of EVENT_TYPES) {
-  if (!PAYLOADS[type]) throw new Error(`test support: no sample payload for event type ${type}`);
-}
+
+/** The sample payloads, by type (shared/domains/registry.ts, samplePayload). */
+const PAYLOADS: Record<string, (i: number) => Json> = Object.fromEntries(
+  EVENT_TYPES.map((type) => [type, (i: number) => samplePayload(type, i)]),
+);
 
 /** The type's domain, from the registry; a type no domain has (a test's own) keeps its prefix. */
 export function domainOf(type: string): string {
@@ -62,9 +28,9 @@ export function businessEvent(type: string, overrides: Json = {}, payload: Json 
   return {
     domain: domainOf(type),
     type,
-    timestamp: T0 + i * 1000,
+    timestamp: SAMPLE_T0 + i * 1000,
     eventId: `evt-${type}-${i}-${Math.random().toString(36).slice(2, 8)}`,
-    payload: { ...PAYLOADS[type]!(i), ...payload },
+    payload: { ...PAYLOADS[type]?.(i), ...payload },
     version: '1.0',
     source: `${domainOf(type)}-service`,
     ...overrides,

@@ -155,8 +155,8 @@ describe('definition errors', () => {
     ],
     [
       'unknown dimension',
-      [{ ...view, joins: [{ dimension: 'store', on: 'productId' }] }],
-      /unknown dimension store/,
+      [{ ...view, joins: [{ dimension: 'no_such_dimension', on: 'productId' }] }],
+      /unknown dimension no_such_dimension/,
     ],
     ['a dimension not joined', [{ ...view, joins: [] }], /dimension product is not joined/],
     [
@@ -172,7 +172,7 @@ describe('definition errors', () => {
     [
       'a type mismatch',
       [{ ...view, columns: { result_count: { payload: 'productId' } } }],
-      /productId \(string\) does not fit a int column/,
+      /column result_count: type mismatch: productId \(VARCHAR\(64\)\) does not fit int column result_count/,
     ],
     [
       'a standard column',
@@ -182,13 +182,17 @@ describe('definition errors', () => {
     [
       'a NOT NULL column left out',
       [{ ...loginRow, columns: {} }],
-      /NOT NULL column user_id of user_event_wide is not written/,
+      /NOT NULL column user_id of user_event_wide has no default and is not selected/,
     ],
-    ['two mappings of a type', [view, view], /two event mappings for product_view/],
+    [
+      'two mappings of a type',
+      [view, view],
+      /product_view is written to product_event_wide by mapping 1 already/,
+    ],
     [
       'a counter into a newest-wins column',
       [loginRow, purchaseRow, { ...profile, columns: { ...profile.columns, user_name: { count: true } } }],
-      /user_name: an aggregate that adds needs merge 'add'/,
+      /column user_name: column user_name merges "newest"; COUNT needs merge 'add'/,
     ],
     [
       'LAST_VALUE into a counter',
@@ -197,7 +201,7 @@ describe('definition errors', () => {
         purchaseRow,
         { ...profile, columns: { ...profile.columns, login_count: { last: { literal: 1 } } } },
       ],
-      /login_count: LAST_VALUE needs merge 'newest'/,
+      /column login_count merges "add"; LAST_VALUE needs merge 'newest'/,
     ],
     [
       'a filtered LAST_VALUE into a newest column',
@@ -209,7 +213,7 @@ describe('definition errors', () => {
           columns: { ...profile.columns, user_name: { last: { payload: 'userId' }, when: ['user_login'] } },
         },
       ],
-      /user_name: LAST_VALUE with a filter needs merge newestBy/,
+      /column user_name merges "newest"; a filtered LAST_VALUE needs merge \{ newestBy/,
     ],
     [
       'GROUP BY other than the key',
@@ -226,7 +230,23 @@ describe('definition errors', () => {
           columns: Object.fromEntries(Object.entries(profile.columns).filter(([c]) => c !== 'region')),
         },
       ],
-      /column region merges "newest" but nothing feeds it/,
+      /column region of user_profile_wide merges "newest" but nothing feeds it/,
+    ],
+    [
+      // Issue 18: the object form accepted these, and the database dead-lettered every such event.
+      'an optional payload field into a NOT NULL column',
+      [{ ...loginRow, type: 'user_view', columns: { user_id: { payload: 'productId' } } }],
+      /event mapping user_view → user_event_wide, column user_id: column user_id is NOT NULL but productId may be NULL/,
+    ],
+    [
+      'a decimal dimension column into an int column',
+      [{ ...view, columns: { result_count: { dimension: 'product', column: 'price' } } }],
+      /column result_count: type mismatch: product\.price \(DECIMAL\(18, 4\)\) does not fit int column result_count/,
+    ],
+    [
+      'a string payload field into a DECIMAL column',
+      [{ ...loginRow, columns: { ...loginRow.columns, amount: { payload: 'device' } } }],
+      /type mismatch: device \(VARCHAR\(64\)\) does not fit decimal column amount/,
     ],
     ['a state type without its event row', [loginRow, profile], /user_purchase has no event mapping/],
   ])('%s', (_name, mappings, message) => {

@@ -71,6 +71,7 @@ describe('the bugs issue 18 lists', () => {
       SELECT e.userId AS user_id, e.productIds[1] AS product_id, e.scene FROM product_recommend e`;
     expect((compileSql(statement, context)[0] as EventMapping).columns.product_id).toEqual({
       expr: { op: 'field', path: ['productIds', 0], t: { type: 'STRING', length: 64 } },
+      nullable: true,
     });
     const row = productRow(
       statement,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Expr } from '../../../shared/definitions/expression.ts';
 import { declared, sqlContext } from '../../../shared/domains/common.ts';
-import { CATALOG, TABLES } from '../../../shared/domains/registry.ts';
+import { CATALOG, DIMENSIONS, TABLES } from '../../../shared/domains/registry.ts';
 import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import type { EventMapping, StateMapping } from '../../../shared/pipeline/declarative.ts';
 import type { DimensionView } from '../../../shared/pipeline/processor.ts';
@@ -148,7 +148,7 @@ describe('compileSql', () => {
         view_count: { count: true, when: ['user_view'] },
         purchase_count: { count: true, when: ['user_purchase'] },
         purchase_amount: { sum: { payload: 'amount' }, when: ['user_purchase'] },
-        last_login_at: { last: { expr: LOGIN_TIME }, when: ['user_login'] },
+        last_login_at: { last: { expr: LOGIN_TIME, nullable: false }, when: ['user_login'] },
         last_device: { last: { payload: 'device' }, when: ['user_login'] },
         user_name: { last: { dimension: 'user', column: 'user_name' } },
         user_level: { last: { dimension: 'user', column: 'user_level' } },
@@ -193,7 +193,7 @@ describe('compileSql', () => {
         key: { user_id: { payload: 'userId' } },
         columns: {
           login_count: { count: true },
-          last_login_at: { last: { expr: LOGIN_TIME }, when: ['user_login'] },
+          last_login_at: { last: { expr: LOGIN_TIME, nullable: false }, when: ['user_login'] },
           last_device: { last: { payload: 'device' }, when: ['user_login'] },
           user_name: { last: { event: 'source' } },
           user_level: { last: { literal: 'gold' } },
@@ -223,7 +223,7 @@ describe('compileSql', () => {
       joins: [{ dimension: 'user', on: 'userId' }],
       columns: {
         user_id: { payload: 'userId' },
-        login_time: { expr: LOGIN_TIME },
+        login_time: { expr: LOGIN_TIME, nullable: false },
         device: { payload: 'device' },
         ip: { payload: 'ip' },
         ...USER_DIMENSION_COLUMNS,
@@ -382,7 +382,9 @@ describe('definition errors', () => {
       statement: VIEW,
       at: 'dim_products',
       identifier: 'dim_products',
-      problem: /unknown dimension table dim_products \(known: dim_user, dim_product\)/,
+      problem: new RegExp(
+        `unknown dimension table dim_products \\(known: ${DIMENSIONS.map((d) => d.table.name).join(', ')}\\)`,
+      ),
     });
   });
 
@@ -597,11 +599,11 @@ describe('definition errors', () => {
       problem: /unsupported: a join not on the key of dim_user \(user_id\)/,
     },
     {
-      construct: 'an inner join',
-      sql: `${VIEW}\nSELECT u.region\nFROM product_view e\nJOIN dim_user u ON u.user_id = e.userId`,
+      construct: 'a right join',
+      sql: `${VIEW}\nSELECT u.region\nFROM product_view e\nRIGHT JOIN dim_user u ON u.user_id = e.userId`,
       at: 'dim_user',
       identifier: 'dim_user',
-      problem: /unsupported: INNER JOIN; dimensions are joined with LEFT JOIN/,
+      problem: /unsupported: RIGHT JOIN; dimensions are joined with LEFT JOIN or \(inner\) JOIN/,
     },
     {
       construct: 'an aggregate other than COUNT, SUM and LAST_VALUE',
