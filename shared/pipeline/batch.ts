@@ -216,6 +216,9 @@ async function loadDimensions(
   stats: BatchStats,
 ): Promise<DimensionView> {
   const keys = new Map<string, Set<string>>();
+  // Each event's joins, so a missing row counts once per event and dimension, however often
+  // its processor reads it.
+  const joinsOfEvents: Array<Record<string, string | undefined>> = [];
   for (const item of items) {
     if (item.decoded.kind !== 'event') continue;
     let joins: Record<string, string | undefined>;
@@ -225,6 +228,7 @@ async function loadDimensions(
       item.failure = error; // a processor bug: it stops this record's partition only, in prepare()
       continue;
     }
+    joinsOfEvents.push(joins);
     for (const [dimension, key] of Object.entries(joins)) {
       if (key === undefined) continue;
       const set = keys.get(dimension) ?? new Set<string>();
@@ -241,12 +245,17 @@ async function loadDimensions(
       }),
     ),
   );
+  for (const joins of joinsOfEvents) {
+    for (const [dimension, key] of Object.entries(joins)) {
+      if (key !== undefined && (loaded.get(dimension)?.get(key) ?? null) === null) {
+        stats.dimensionMisses[dimension] = (stats.dimensionMisses[dimension] ?? 0) + 1;
+      }
+    }
+  }
+  // Reading has no side effect: a processor may read a row as often as it likes.
   return {
     get(dimension: string, key: string | undefined) {
-      if (key === undefined) return null;
-      const value = loaded.get(dimension)?.get(key) ?? null;
-      if (value === null) stats.dimensionMisses[dimension] = (stats.dimensionMisses[dimension] ?? 0) + 1;
-      return value;
+      return key === undefined ? null : (loaded.get(dimension)?.get(key) ?? null);
     },
   } as DimensionView;
 }
