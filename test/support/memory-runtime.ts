@@ -1,5 +1,6 @@
 /** An in-memory stand-in for the database side of a handler, for unit tests only. */
 import type { ProductRow, UserRow } from '../../shared/domains/dimensions.ts';
+import { DIMENSIONS } from '../../shared/domains/registry.ts';
 import type { ApplyResult, BatchWrites } from '../../shared/pipeline/batch.ts';
 import type { Runtime } from '../../shared/runtime/create-handler.ts';
 import { deadLetterRow } from '../../shared/sink/dead-letter.ts';
@@ -26,10 +27,13 @@ export function memoryRuntime(
     applyCalls: [],
     failNext: [],
     database: undefined as unknown as Runtime['database'],
-    dimensions: new Map<string, unknown>([
-      ['user', cacheOf('user', users, () => runtime.failLookups)],
-      ['product', cacheOf('product', products, () => runtime.failLookups)],
-    ]) as unknown as Runtime['dimensions'],
+    // Every declared dimension (a new one starts empty); users and products as given.
+    dimensions: new Map<string, unknown>(
+      DIMENSIONS.map(({ name }) => {
+        const rows: Record<string, object> = name === 'user' ? users : name === 'product' ? products : {};
+        return [name, cacheOf(name, rows, () => runtime.failLookups)];
+      }),
+    ) as unknown as Runtime['dimensions'],
     sink: {
       async apply(writes: BatchWrites): Promise<ApplyResult> {
         runtime.applyCalls.push(writes);
