@@ -116,7 +116,6 @@ export class LambdaRealtimeStack extends Stack {
       prefix,
       settings: config.alarms,
       functions: this.functions,
-      // Created here always (there is no database import); an imported one would get no alarms.
       database: this.database,
       kafka: this.kafka,
       removalPolicy,
