@@ -24,7 +24,7 @@ import type { Network } from './network.ts';
 import { grantSchemaRegistry, schemaRegistryConfig } from './schema-registry.ts';
 
 /** Service name of the handler's logs (Powertools' `service` key). */
-export const SERVICE_NAME = 'lambda-realtime';
+const SERVICE_NAME = 'lambda-realtime';
 
 /** CloudWatch namespace of the handler's EMF metrics: one per environment, so two environments in
  * one account and region never mix their metrics (the handler's metrics carry no `service`
@@ -34,7 +34,7 @@ export function metricsNamespace(environmentName: string): string {
 }
 
 /** Every ESM metric group Lambda offers for Kafka: event counts, error counts, offset lag. */
-export const ESM_METRICS = ['EventCount', 'ErrorCount', 'KafkaMetrics'];
+const ESM_METRICS = ['EventCount', 'ErrorCount', 'KafkaMetrics'];
 
 export interface DomainFunctionProps {
   readonly domain: Domain;
@@ -121,7 +121,15 @@ export class DomainFunction extends Construct {
     );
     acknowledgeVpcFunctionManagedPolicies(this.function);
 
-    this.eventSourceMapping = new lambda.CfnEventSourceMapping(this, 'KafkaEventSource', {
+    this.eventSourceMapping = this.createEventSourceMapping(kafka, eventSource);
+  }
+
+  /** The Kafka event source mapping, one to one with infra/config/event-sources.ts. */
+  private createEventSourceMapping(
+    kafka: Kafka,
+    eventSource: EventSourceSettings,
+  ): lambda.CfnEventSourceMapping {
+    const mapping = new lambda.CfnEventSourceMapping(this, 'KafkaEventSource', {
       functionName: this.function.functionName,
       eventSourceArn: kafka.clusterArn,
       topics: eventSource.topics,
@@ -153,8 +161,9 @@ export class DomainFunction extends Construct {
     // already orders it after the function and, through it, after the role's policy.)
     const mine = new Set([...eventSource.topics, eventSource.onFailureTopic]);
     for (const topic of kafka.topics) {
-      if (mine.has(topic.topicName)) this.eventSourceMapping.node.addDependency(topic);
+      if (mine.has(topic.topicName)) mapping.node.addDependency(topic);
     }
+    return mapping;
   }
 
   /**

@@ -121,6 +121,11 @@ export class LambdaRealtimeStack extends Stack {
       removalPolicy,
     });
 
+    this.addOutputs(prefix);
+  }
+
+  /** What operators look up after a deployment (the runbook's names). */
+  private addOutputs(prefix: string): void {
     new CfnOutput(this, 'VpcId', { value: this.network.vpc.vpcId });
     new CfnOutput(this, 'KafkaClusterArn', {
       value: this.kafka.clusterArn,

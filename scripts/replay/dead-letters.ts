@@ -59,7 +59,7 @@ export class SelectionError extends Error {
 }
 
 /** The largest key `event_dead_letter.record_key` holds (VARBINARY(1024)). */
-export const STORED_KEY_BYTES = 1024;
+const STORED_KEY_BYTES = 1024;
 
 interface DeadLetterRow extends RowDataPacket {
   id: number;
