@@ -26,11 +26,10 @@
  * The migrations travel beside the bundle (`migrations/` next to index.mjs; db/migrate.ts reads
  * them from there), so a new migration changes the function's code and re-runs the trigger.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DIMENSIONS, TABLES } from '../shared/domains/registry.ts';
 import * as z from '../shared/events/zod.ts';
 import { Logger } from '../shared/observability/logger.ts';
-import { tlsFromEnv } from '../shared/runtime/config.ts';
+import { awsSettings, secretsManagerClient, tlsFromEnv } from '../shared/runtime/config.ts';
 import { SecretsManagerCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import type { Table } from '../shared/tables/table.ts';
@@ -112,21 +111,8 @@ export function createMigrationHandler(options: MigrationHandlerOptions = {}): M
     }
     const v = parsed.data;
     const tls = tlsFromEnv(present);
-    // As the functions build theirs (shared/runtime/config.ts): what the variables give, else the
-    // SDK's own chain.
-    const client = new SecretsManagerClient({
-      ...(v.AWS_ENDPOINT_URL ? { endpoint: v.AWS_ENDPOINT_URL } : {}),
-      ...(v.AWS_REGION ? { region: v.AWS_REGION } : {}),
-      ...(v.AWS_ACCESS_KEY_ID && v.AWS_SECRET_ACCESS_KEY
-        ? {
-            credentials: {
-              accessKeyId: v.AWS_ACCESS_KEY_ID,
-              secretAccessKey: v.AWS_SECRET_ACCESS_KEY,
-              ...(v.AWS_SESSION_TOKEN ? { sessionToken: v.AWS_SESSION_TOKEN } : {}),
-            },
-          }
-        : {}),
-    });
+    // The functions' client (shared/runtime/config.ts): what the variables give, else the SDK's chain.
+    const client = secretsManagerClient(awsSettings(v));
     const secret = (secretId: string) =>
       new SecretsManagerCredentials({
         client,

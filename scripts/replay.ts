@@ -71,6 +71,33 @@ async function connect(
   return { kafka: kafkaConnectionFromEnv(merged), env: merged, stop: () => found.stop() };
 }
 
+/** A producer for `run` unless it is a dry run, closed when `run` is done. */
+async function withProducer<T>(
+  kafka: KafkaConnection,
+  clientId: string,
+  dryRun: boolean,
+  run: (producer: Producer | undefined) => Promise<T>,
+): Promise<T> {
+  const producer = dryRun ? undefined : rawProducer(kafka, clientId);
+  try {
+    return await run(producer);
+  } finally {
+    await producer?.close().catch(() => {});
+  }
+}
+
+/** The exit status of a finished run (the header's list); says the error that stopped it. */
+function exitStatus(
+  result: { error?: string; skipped: readonly unknown[] },
+  out: (line: string) => void,
+): number {
+  if (result.error) {
+    out(`error: ${result.error}`);
+    return 1;
+  }
+  return result.skipped.length > 0 ? 3 : 0;
+}
+
 /** Runs the tool; returns the exit status. */
 export async function main(
   argv: string[],
@@ -139,20 +166,20 @@ async function deadLetters(
 
   const services = await connect(env);
   const conn = await connectionFromEnv(services.env);
-  let producer: Producer | undefined;
   try {
     await conn.query("SET time_zone = '+00:00'");
-    if (!dryRun) producer = rawProducer(services.kafka, 'lrt-replay-dead-letters');
-    const result = await replayDeadLetters({
-      conn,
-      ...(producer ? { producer } : {}),
-      selection,
-      ...(values.topic ? { topic: values.topic } : {}),
-      ...(limit ? { limit } : {}),
-      dryRun,
-      allowTruncatedKeys: values['allow-truncated-keys'] === true,
-      out,
-    });
+    const result = await withProducer(services.kafka, 'lrt-replay-dead-letters', dryRun, (producer) =>
+      replayDeadLetters({
+        conn,
+        ...(producer ? { producer } : {}),
+        selection,
+        ...(values.topic ? { topic: values.topic } : {}),
+        ...(limit ? { limit } : {}),
+        dryRun,
+        allowTruncatedKeys: values['allow-truncated-keys'] === true,
+        out,
+      }),
+    );
     out(
       dryRun
         ? `dry run: ${result.selected - result.skipped.length} dead letter(s) would be replayed, ` +
@@ -160,13 +187,8 @@ async function deadLetters(
         : `${result.selected} selected, ${result.published} published, ${result.deleted} deleted, ` +
             `${result.skipped.length} skipped`,
     );
-    if (result.error) {
-      out(`error: ${result.error}`);
-      return 1;
-    }
-    return result.skipped.length > 0 ? 3 : 0;
+    return exitStatus(result, out);
   } finally {
-    await producer?.close().catch(() => {});
     await conn.end().catch(() => {});
     await services.stop();
   }
@@ -192,19 +214,19 @@ async function onFailure(
   const max = positiveInt(values.max, '--max');
   const dryRun = values['dry-run'] === true;
   const services = await connect(env);
-  let producer: Producer | undefined;
   try {
-    if (!dryRun) producer = rawProducer(services.kafka, 'lrt-replay-on-failure');
-    const result = await replayOnFailure({
-      connection: services.kafka,
-      ...(producer ? { producer } : {}),
-      from: values.from,
-      ...(values.to ? { to: values.to } : {}),
-      groupId: values.group,
-      ...(max ? { max } : {}),
-      dryRun,
-      out,
-    });
+    const result = await withProducer(services.kafka, 'lrt-replay-on-failure', dryRun, (producer) =>
+      replayOnFailure({
+        connection: services.kafka,
+        ...(producer ? { producer } : {}),
+        from: values.from,
+        ...(values.to ? { to: values.to } : {}),
+        groupId: values.group,
+        ...(max ? { max } : {}),
+        dryRun,
+        out,
+      }),
+    );
     out(
       dryRun
         ? `dry run: ${result.documents} document(s) read, ${result.skipped.length} malformed; ` +
@@ -212,13 +234,8 @@ async function onFailure(
         : `${result.documents} document(s) read, ${result.published} record(s) published, ` +
             `${result.skipped.length} malformed skipped`,
     );
-    if (result.error) {
-      out(`error: ${result.error}`);
-      return 1;
-    }
-    return result.skipped.length > 0 ? 3 : 0;
+    return exitStatus(result, out);
   } finally {
-    await producer?.close().catch(() => {});
     await services.stop();
   }
 }

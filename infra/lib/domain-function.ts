@@ -12,19 +12,19 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import type { Domain, EventSourceSettings } from '../config/event-sources.ts';
 import type { Database } from './database.ts';
 import { NODE_ENVIRONMENT } from './function-code.ts';
 import type { Kafka } from './kafka.ts';
-import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
+import { logGroup } from './log-group.ts';
+import { acknowledgeAwsSolutions, acknowledgeCheckov, acknowledgeVpcFunctionManagedPolicies } from './nag.ts';
 import type { Network } from './network.ts';
 import { grantSchemaRegistry, schemaRegistryConfig } from './schema-registry.ts';
 
 /** Service name of the handler's logs (Powertools' `service` key). */
-export const SERVICE_NAME = 'lambda-realtime';
+const SERVICE_NAME = 'lambda-realtime';
 
 /** CloudWatch namespace of the handler's EMF metrics: one per environment, so two environments in
  * one account and region never mix their metrics (the handler's metrics carry no `service`
@@ -34,7 +34,7 @@ export function metricsNamespace(environmentName: string): string {
 }
 
 /** Every ESM metric group Lambda offers for Kafka: event counts, error counts, offset lag. */
-export const ESM_METRICS = ['EventCount', 'ErrorCount', 'KafkaMetrics'];
+const ESM_METRICS = ['EventCount', 'ErrorCount', 'KafkaMetrics'];
 
 export interface DomainFunctionProps {
   readonly domain: Domain;
@@ -66,12 +66,11 @@ export class DomainFunction extends Construct {
     this.timeout = Duration.seconds(settings.timeoutSeconds);
     this.metricsNamespace = props.metricsNamespace;
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
-      retention: settings.logRetentionDays as logs.RetentionDays,
+    const functionLogs = logGroup(this, 'Logs', {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionDays: settings.logRetentionDays,
       removalPolicy: props.removalPolicy,
     });
-    acknowledgeCheckov(logGroup, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
 
     // The environment contract the handler validates at cold start (docs/architecture.md, contract 5).
     const environment: Record<string, string> = {
@@ -99,7 +98,7 @@ export class DomainFunction extends Construct {
       vpc: props.network.vpc,
       vpcSubnets: props.network.privateSubnets,
       securityGroups: [props.securityGroup],
-      logGroup,
+      logGroup: functionLogs,
       environment,
     });
     database.grantFunctionAccess(this.function);
@@ -120,18 +119,17 @@ export class DomainFunction extends Construct {
       'CKV_AWS_173',
       'The environment holds no secret (the app secret ARN or, with IAM authentication, the proxy endpoint and user name; names, log level) and Lambda encrypts it at rest with its AWS-managed key; a password or token is obtained at run time.',
     );
-    acknowledgeAwsSolutions(
-      this.function,
-      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'AWS-managed basic execution policy: only the CloudWatch Logs actions every function needs to log, kept current by AWS.',
-    );
-    acknowledgeAwsSolutions(
-      this.function,
-      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      'AWS-managed VPC access policy: the ENI actions a VPC function needs, which take no resource ARNs.',
-    );
+    acknowledgeVpcFunctionManagedPolicies(this.function);
 
-    this.eventSourceMapping = new lambda.CfnEventSourceMapping(this, 'KafkaEventSource', {
+    this.eventSourceMapping = this.createEventSourceMapping(kafka, eventSource);
+  }
+
+  /** The Kafka event source mapping, one to one with infra/config/event-sources.ts. */
+  private createEventSourceMapping(
+    kafka: Kafka,
+    eventSource: EventSourceSettings,
+  ): lambda.CfnEventSourceMapping {
+    const mapping = new lambda.CfnEventSourceMapping(this, 'KafkaEventSource', {
       functionName: this.function.functionName,
       eventSourceArn: kafka.clusterArn,
       topics: eventSource.topics,
@@ -163,8 +161,9 @@ export class DomainFunction extends Construct {
     // already orders it after the function and, through it, after the role's policy.)
     const mine = new Set([...eventSource.topics, eventSource.onFailureTopic]);
     for (const topic of kafka.topics) {
-      if (mine.has(topic.topicName)) this.eventSourceMapping.node.addDependency(topic);
+      if (mine.has(topic.topicName)) mapping.node.addDependency(topic);
     }
+    return mapping;
   }
 
   /**

@@ -24,13 +24,13 @@ import { DOMAINS, type Domain } from '../config/event-sources.ts';
 /** The schema-migration function's name among the functions (never a domain's). */
 export const SCHEMA_FUNCTION = 'schema-migration';
 /** The decoders' bundle name, beside index.mjs; shared/pipeline/registry-records.ts imports it by this name. */
-export const SOURCE_DECODERS_BUNDLE = 'source-decoders';
+const SOURCE_DECODERS_BUNDLE = 'source-decoders';
 export type FunctionName = Domain | typeof SCHEMA_FUNCTION;
 
 export type FunctionCode = (name: FunctionName) => lambda.Code;
 export type FunctionBuildOptions = (name: string, outdir: string) => BuildOptions;
 
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SOURCE_DECODERS_ENTRY = join(PROJECT_ROOT, 'shared', 'pipeline', 'source-decoders.ts');
 
 /** The handler source of a function. */
@@ -57,7 +57,7 @@ const MYSQL_ERRORS = join(
  * to name a server error (`err.code = 'ER_…'`) and to test a few codes after an error, so on the
  * path without errors it is never built. Unchanged otherwise: the same object, behind a proxy.
  */
-export const mysqlErrorsOnDemand: Plugin = {
+const mysqlErrorsOnDemand: Plugin = {
   name: 'mysql2-errors-on-demand',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/constants\/errors\.js$/ }, (args) =>

@@ -5,12 +5,11 @@
  */
 import { Fn, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import { FAILURE_TOPIC_MAX_MESSAGE_BYTES } from '../config/event-sources.ts';
-import { acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
+import { logGroup } from './log-group.ts';
 import type { Network } from './network.ts';
 
 /** MSK's broker port for IAM-authenticated TLS clients. */
@@ -59,11 +58,10 @@ export class Kafka extends Construct {
       brokerSecurityGroup.connections.allowInternally(MSK_IAM_PORT, 'Lambda event pollers to brokers');
       this.brokerSecurityGroup = brokerSecurityGroup;
 
-      const brokerLogs = new logs.LogGroup(this, 'BrokerLogs', {
-        retention: settings.brokerLogRetentionDays as logs.RetentionDays,
+      const brokerLogs = logGroup(this, 'BrokerLogs', {
+        retentionDays: settings.brokerLogRetentionDays,
         removalPolicy: props.removalPolicy,
       });
-      acknowledgeCheckov(brokerLogs, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
       const subnetIds = network.vpc.selectSubnets(network.privateSubnets).subnetIds;
       const cluster = new msk.CfnCluster(this, 'Cluster', {
         clusterName: props.clusterName,

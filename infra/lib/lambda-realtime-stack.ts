@@ -116,12 +116,16 @@ export class LambdaRealtimeStack extends Stack {
       prefix,
       settings: config.alarms,
       functions: this.functions,
-      // Created here always (there is no database import); an imported one would get no alarms.
       database: this.database,
       kafka: this.kafka,
       removalPolicy,
     });
 
+    this.addOutputs(prefix);
+  }
+
+  /** What operators look up after a deployment (the runbook's names). */
+  private addOutputs(prefix: string): void {
     new CfnOutput(this, 'VpcId', { value: this.network.vpc.vpcId });
     new CfnOutput(this, 'KafkaClusterArn', {
       value: this.kafka.clusterArn,

@@ -37,6 +37,19 @@ export function acknowledgeCheckov(scope: IConstruct, id: string, reason: string
   resource.addMetadata('checkov', { ...existing, skip: [...skip, { id, comment: reason }] });
 }
 
-/** Why no log group of the stack has a customer-managed KMS key (checkov CKV_AWS_158). */
-export const LOG_GROUP_KMS_REASON =
-  'CloudWatch Logs encrypts every log group at rest with service keys; readers are controlled by IAM and the logs carry no credentials (redacted), so a customer key would add key policy without narrowing access.';
+/**
+ * The AWS-managed policies CDK gives the role of a function in a VPC: basic execution (logs) and
+ * VPC access (network interfaces).
+ */
+export function acknowledgeVpcFunctionManagedPolicies(fn: IConstruct): void {
+  acknowledgeAwsSolutions(
+    fn,
+    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'AWS-managed basic execution policy: only the CloudWatch Logs actions every function needs to log, kept current by AWS.',
+  );
+  acknowledgeAwsSolutions(
+    fn,
+    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+    'AWS-managed VPC access policy: the ENI actions a VPC function needs, which take no resource ARNs.',
+  );
+}

@@ -6,10 +6,9 @@
  */
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
-import { acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
+import { logGroup } from './log-group.ts';
 
 export interface NetworkProps {
   readonly settings: EnvironmentConfig['network'];
@@ -32,11 +31,10 @@ export class Network extends Construct {
     const { settings } = props;
 
     if (settings.mode === 'create') {
-      const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-        retention: settings.flowLogRetentionDays as logs.RetentionDays,
+      const flowLogGroup = logGroup(this, 'FlowLogs', {
+        retentionDays: settings.flowLogRetentionDays,
         removalPolicy: props.removalPolicy,
       });
-      acknowledgeCheckov(flowLogGroup, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
       this.vpc = new ec2.Vpc(this, 'Vpc', {
         ipAddresses: ec2.IpAddresses.cidr(settings.cidr),
         availabilityZones: settings.availabilityZones,

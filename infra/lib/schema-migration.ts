@@ -18,13 +18,13 @@
 import { CfnResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct, type IConstruct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-schema.ts';
 import type { Database } from './database.ts';
 import { NODE_ENVIRONMENT } from './function-code.ts';
-import { acknowledgeAwsSolutions, acknowledgeCheckov, LOG_GROUP_KMS_REASON } from './nag.ts';
+import { logGroup } from './log-group.ts';
+import { acknowledgeCheckov, acknowledgeVpcFunctionManagedPolicies } from './nag.ts';
 import type { Network } from './network.ts';
 
 /**
@@ -51,12 +51,11 @@ export class SchemaMigration extends Construct {
     super(scope, id);
     const { database, network } = props;
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
-      retention: props.settings.logRetentionDays as logs.RetentionDays,
+    const functionLogs = logGroup(this, 'Logs', {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionDays: props.settings.logRetentionDays,
       removalPolicy: props.removalPolicy,
     });
-    acknowledgeCheckov(logGroup, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
 
     // MySQL itself (not RDS Proxy, which knows the app user only) and Secrets Manager, nothing else.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -79,7 +78,7 @@ export class SchemaMigration extends Construct {
       vpc: network.vpc,
       vpcSubnets: network.privateSubnets,
       securityGroups: [this.securityGroup],
-      logGroup,
+      logGroup: functionLogs,
       // The variables db/migrate-handler.ts reads. DB_HOST is the instance's endpoint: should the
       // instance ever be replaced, the function's configuration changes and the trigger runs again.
       environment: {
@@ -123,16 +122,7 @@ export class SchemaMigration extends Construct {
       'CKV_AWS_173',
       'The environment holds no secret (secret ARNs, host, database name); Lambda encrypts it at rest with its AWS-managed key and passwords are read from Secrets Manager at run time.',
     );
-    acknowledgeAwsSolutions(
-      this.function,
-      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'AWS-managed basic execution policy: only the CloudWatch Logs actions every function needs to log, kept current by AWS.',
-    );
-    acknowledgeAwsSolutions(
-      this.function,
-      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      'AWS-managed VPC access policy: the ENI actions a VPC function needs, which take no resource ARNs.',
-    );
+    acknowledgeVpcFunctionManagedPolicies(this.function);
   }
 
   /**
@@ -165,11 +155,10 @@ export class SchemaMigration extends Construct {
    */
   private giveTriggerProviderLogs(props: SchemaMigrationProps): void {
     const handler = this.triggerProviderHandler();
-    const group = new logs.LogGroup(this, 'TriggerProviderLogs', {
-      retention: props.settings.logRetentionDays as logs.RetentionDays,
+    const group = logGroup(this, 'TriggerProviderLogs', {
+      retentionDays: props.settings.logRetentionDays,
       removalPolicy: props.removalPolicy,
     });
-    acknowledgeCheckov(group, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
     handler.addPropertyOverride('LoggingConfig', { LogGroup: group.logGroupName });
     // Its role may write there (AWSLambdaBasicExecutionRole covers any group of the account).
     handler.addResourceDependency(group.node.defaultChild as CfnResource);

@@ -11,7 +11,7 @@
 import type { Producer } from '@platformatic/kafka';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { StoredHeader } from '../../shared/sink/dead-letter.ts';
-import { partitionCounts, type RawRecord, toMessage } from './kafka.ts';
+import { type RawRecord, Republisher } from './kafka.ts';
 
 /** Which rows: `all`, or any combination of the selectors (rows matching every one given). */
 export interface DeadLetterSelection {
@@ -59,7 +59,7 @@ export class SelectionError extends Error {
 }
 
 /** The largest key `event_dead_letter.record_key` holds (VARBINARY(1024)). */
-export const STORED_KEY_BYTES = 1024;
+const STORED_KEY_BYTES = 1024;
 
 interface DeadLetterRow extends RowDataPacket {
   id: number;
@@ -139,14 +139,35 @@ function rowLine(row: DeadLetterRow, topic: string): string {
   ].join(' ');
 }
 
+/** The record a row stored, to publish to `topic`; or why it is skipped. */
+function recordOfRow(row: DeadLetterRow, topic: string, allowTruncatedKeys: boolean): RawRecord | string {
+  if (row.record_key && row.record_key.length >= STORED_KEY_BYTES && !allowTruncatedKeys) {
+    return `key stored truncated at ${STORED_KEY_BYTES} bytes (--allow-truncated-keys publishes it so)`;
+  }
+  let headers: Array<[Buffer, Buffer]>;
+  try {
+    headers = decodeStoredHeaders(row.headers);
+  } catch (error) {
+    return `stored headers unreadable: ${(error as Error).message}`;
+  }
+  return {
+    topic,
+    sourceTopic: row.kafka_topic,
+    sourcePartition: row.kafka_partition,
+    key: row.record_key,
+    value: row.record_value,
+    headers,
+  };
+}
+
 export async function replayDeadLetters(options: DeadLetterReplayOptions): Promise<DeadLetterReplayResult> {
   const out = options.out ?? ((line: string) => console.log(line));
   const filter = selectionFilter(options.selection);
   const pageSize = options.pageSize ?? 500;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   if (!options.dryRun && !options.producer) throw new Error('a producer is needed unless it is a dry run');
+  const publisher = options.producer && new Republisher(options.producer);
   const result: DeadLetterReplayResult = { selected: 0, published: 0, deleted: 0, skipped: [] };
-  let partitions = new Map<string, number>();
   // Keyset pagination in Kafka order; the row id breaks ties between records of a recreated topic.
   let after: [string, number, number, number] | undefined;
 
@@ -170,45 +191,20 @@ export async function replayDeadLetters(options: DeadLetterReplayOptions): Promi
     const records: Array<{ row: DeadLetterRow; record: RawRecord }> = [];
     for (const row of rows) {
       const topic = options.topic ?? row.kafka_topic;
-      if (row.record_key && row.record_key.length >= STORED_KEY_BYTES && !options.allowTruncatedKeys) {
-        const why = `key stored truncated at ${STORED_KEY_BYTES} bytes (--allow-truncated-keys publishes it so)`;
-        result.skipped.push({ id: row.id, why });
-        out(`skip ${rowLine(row, topic)}: ${why}`);
+      const record = recordOfRow(row, topic, options.allowTruncatedKeys === true);
+      if (typeof record === 'string') {
+        result.skipped.push({ id: row.id, why: record });
+        out(`skip ${rowLine(row, topic)}: ${record}`);
         continue;
       }
-      let headers: Array<[Buffer, Buffer]>;
-      try {
-        headers = decodeStoredHeaders(row.headers);
-      } catch (error) {
-        const why = `stored headers unreadable: ${(error as Error).message}`;
-        result.skipped.push({ id: row.id, why });
-        out(`skip ${rowLine(row, topic)}: ${why}`);
-        continue;
-      }
-      records.push({
-        row,
-        record: {
-          topic,
-          sourceTopic: row.kafka_topic,
-          sourcePartition: row.kafka_partition,
-          key: row.record_key,
-          value: row.record_value,
-          headers,
-        },
-      });
+      records.push({ row, record });
       if (options.dryRun) out(`would replay ${rowLine(row, topic)}`);
     }
-    if (options.dryRun || records.length === 0) continue;
+    if (options.dryRun || !publisher || records.length === 0) continue;
 
-    const producer = options.producer!;
-    const missing = [...new Set(records.map((r) => r.record.topic))].filter((t) => !partitions.has(t));
-    if (missing.length > 0) {
-      partitions = new Map([...partitions, ...(await partitionCounts(producer, missing))]);
-    }
-    try {
-      await producer.send({ messages: records.map((r) => toMessage(r.record, partitions)) });
-    } catch (error) {
-      result.error = `publishing ${records.length} records failed, their rows are kept: ${(error as Error).message}`;
+    const failed = await publisher.publish(records.map((r) => r.record));
+    if (failed) {
+      result.error = `publishing ${records.length} records failed, their rows are kept: ${failed}`;
       break;
     }
     result.published += records.length;

@@ -99,8 +99,36 @@ export function toMessage(record: RawRecord, partitionsOf: ReadonlyMap<string, n
   };
 }
 
+/**
+ * Publishes raw records with one producer, each batch in one send. It learns a destination topic's
+ * partition count (toMessage needs it) the first time the topic comes up, and fails naming a topic
+ * that does not exist or cannot be read.
+ */
+export class Republisher {
+  readonly #producer: Producer;
+  #partitions = new Map<string, number>();
+
+  constructor(producer: Producer) {
+    this.#producer = producer;
+  }
+
+  /** Sends `records` in one send; returns why the send failed (then none of them counts as sent). */
+  async publish(records: readonly RawRecord[]): Promise<string | undefined> {
+    const missing = [...new Set(records.map((r) => r.topic))].filter((t) => !this.#partitions.has(t));
+    if (missing.length > 0) {
+      this.#partitions = new Map([...this.#partitions, ...(await partitionCounts(this.#producer, missing))]);
+    }
+    try {
+      await this.#producer.send({ messages: records.map((r) => toMessage(r, this.#partitions)) });
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+}
+
 /** Partition counts of the topics; fails naming a topic that does not exist. */
-export async function partitionCounts(producer: Producer, topics: string[]): Promise<Map<string, number>> {
+async function partitionCounts(producer: Producer, topics: string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   if (topics.length === 0) return counts;
   for (const topic of topics) {

@@ -14,7 +14,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
 
 /** Token lifetime: AWS's signers use 900 s (never beyond the credentials' own expiry). */
-export const TOKEN_SECONDS = 900;
+const TOKEN_SECONDS = 900;
 
 function bytes(data: SourceData): string | Uint8Array {
   if (typeof data === 'string') return data;

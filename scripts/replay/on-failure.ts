@@ -10,7 +10,7 @@
  */
 import { Consumer, ListOffsetTimestamps, type Message, type Producer } from '@platformatic/kafka';
 import { isBase64 } from './dead-letters.ts';
-import { type KafkaConnection, partitionCounts, type RawRecord, toMessage } from './kafka.ts';
+import { type KafkaConnection, type RawRecord, Republisher } from './kafka.ts';
 
 export const DEFAULT_REPLAY_GROUP = 'lambda-realtime-replay';
 
@@ -121,6 +121,7 @@ interface Pending {
 export async function replayOnFailure(options: OnFailureReplayOptions): Promise<OnFailureReplayResult> {
   const out = options.out ?? ((line: string) => console.log(line));
   if (!options.dryRun && !options.producer) throw new Error('a producer is needed unless it is a dry run');
+  const publisher = options.producer && new Republisher(options.producer);
   const max = options.max ?? Number.POSITIVE_INFINITY;
   const batchSize = options.batchSize ?? 200;
   const result: OnFailureReplayResult = { documents: 0, published: 0, skipped: [] };
@@ -164,35 +165,13 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
     if (streamError) throw streamError;
     if (!joined) throw new Error(`no partition of ${options.from} was assigned to the group within 30 s`);
 
-    // Where the group must get to: the end of each assigned partition as it is now.
-    const assigned = (consumer.assignments ?? []).flatMap((a) =>
-      a.topic === options.from ? a.partitions : [],
-    );
-    const ends = (await consumer.listOffsets({ topics: [options.from] })).get(options.from) ?? [];
-    const starts =
-      (await consumer.listOffsets({ topics: [options.from], timestamp: ListOffsetTimestamps.EARLIEST })).get(
-        options.from,
-      ) ?? [];
-    const committed =
-      (await consumer.listCommittedOffsets({ topics: [{ topic: options.from, partitions: assigned }] })).get(
-        options.from,
-      ) ?? [];
-    /** Next offset to handle per partition, for partitions not caught up yet. */
-    const behind = new Map<number, { next: bigint; end: bigint }>();
-    for (const partition of assigned) {
-      const end = ends[partition] ?? 0n;
-      const start = starts[partition] ?? 0n;
-      const done = committed[partition] ?? -1n;
-      const next = done > start ? done : start;
-      if (next < end) behind.set(partition, { next, end });
-    }
+    const behind = await partitionsBehind(consumer, options.from);
     const lag = [...behind.values()].reduce((n, p) => n + Number(p.end - p.next), 0);
     out(
       `${options.dryRun ? 'dry run: ' : ''}group ${options.groupId ?? DEFAULT_REPLAY_GROUP} on ${options.from}: ` +
         `${lag} document(s) to read${Number.isFinite(max) ? ` (at most ${max})` : ''}`,
     );
 
-    let partitions = new Map<string, number>();
     const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     while (behind.size > 0 && result.documents < max) {
       if (buffered.length === 0) {
@@ -215,36 +194,11 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
       if (stream.isPaused() && buffered.length < batchSize) stream.resume();
       if (batch.length === 0) continue;
 
-      const toPublish: Array<{ at: string; record: RawRecord }> = [];
-      for (const { message, at } of batch) {
-        const parsed = recordsOfDocument(message.value);
-        if ('malformed' in parsed) {
-          result.skipped.push({ at, why: parsed.malformed });
-          out(`skip ${at}: not a failure document (${parsed.malformed})`);
-          continue;
-        }
-        for (const record of parsed.records) {
-          const topic = options.to ?? record.sourceTopic;
-          toPublish.push({ at, record: { ...record, topic } });
-          out(
-            `${options.dryRun ? 'would replay' : 'replaying'} ${at}: ` +
-              `${record.sourceTopic}-${record.sourcePartition}@${record.offset}` +
-              ` condition=${parsed.condition}` +
-              ` value=${record.value === null ? 'null' : `${record.value.length}B`}` +
-              (topic === record.sourceTopic ? '' : ` to=${topic}`),
-          );
-        }
-      }
-      if (!options.dryRun && toPublish.length > 0) {
-        const producer = options.producer!;
-        const missing = [...new Set(toPublish.map((p) => p.record.topic))].filter((t) => !partitions.has(t));
-        if (missing.length > 0) {
-          partitions = new Map([...partitions, ...(await partitionCounts(producer, missing))]);
-        }
-        try {
-          await producer.send({ messages: toPublish.map((p) => toMessage(p.record, partitions)) });
-        } catch (error) {
-          result.error = `publishing failed, nothing of this batch committed (${batch[0]!.at} onwards): ${(error as Error).message}`;
+      const toPublish = recordsOfBatch(batch, options, result, out);
+      if (!options.dryRun && publisher && toPublish.length > 0) {
+        const failed = await publisher.publish(toPublish);
+        if (failed) {
+          result.error = `publishing failed, nothing of this batch committed (${batch[0]!.at} onwards): ${failed}`;
           break;
         }
         result.published += toPublish.length;
@@ -263,6 +217,62 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
     await stream.close().catch(() => {});
     await consumer.close(true).catch(() => {});
   }
+}
+
+/**
+ * Where the group must get to: for each assigned partition of `topic` not caught up yet, the next
+ * offset to handle and the end of the partition as it is now.
+ */
+async function partitionsBehind(
+  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  topic: string,
+): Promise<Map<number, { next: bigint; end: bigint }>> {
+  const assigned = (consumer.assignments ?? []).flatMap((a) => (a.topic === topic ? a.partitions : []));
+  const ends = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
+  const starts =
+    (await consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.EARLIEST })).get(topic) ??
+    [];
+  const committed =
+    (await consumer.listCommittedOffsets({ topics: [{ topic, partitions: assigned }] })).get(topic) ?? [];
+  const behind = new Map<number, { next: bigint; end: bigint }>();
+  for (const partition of assigned) {
+    const end = ends[partition] ?? 0n;
+    const start = starts[partition] ?? 0n;
+    const done = committed[partition] ?? -1n;
+    const next = done > start ? done : start;
+    if (next < end) behind.set(partition, { next, end });
+  }
+  return behind;
+}
+
+/** The original records of a batch's documents, each said; malformed documents are skipped (said too). */
+function recordsOfBatch(
+  batch: readonly Pending[],
+  options: OnFailureReplayOptions,
+  result: OnFailureReplayResult,
+  out: (line: string) => void,
+): RawRecord[] {
+  const records: RawRecord[] = [];
+  for (const { message, at } of batch) {
+    const parsed = recordsOfDocument(message.value);
+    if ('malformed' in parsed) {
+      result.skipped.push({ at, why: parsed.malformed });
+      out(`skip ${at}: not a failure document (${parsed.malformed})`);
+      continue;
+    }
+    for (const record of parsed.records) {
+      const topic = options.to ?? record.sourceTopic;
+      records.push({ ...record, topic });
+      out(
+        `${options.dryRun ? 'would replay' : 'replaying'} ${at}: ` +
+          `${record.sourceTopic}-${record.sourcePartition}@${record.offset}` +
+          ` condition=${parsed.condition}` +
+          ` value=${record.value === null ? 'null' : `${record.value.length}B`}` +
+          (topic === record.sourceTopic ? '' : ` to=${topic}`),
+      );
+    }
+  }
+  return records;
 }
 
 /** Resolves true once `condition` holds, false after `timeoutMs`. */

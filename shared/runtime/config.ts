@@ -273,6 +273,21 @@ export function loadConfig(
     connectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
     lockRetries: v.DB_LOCK_RETRIES,
     secretTtlMs: v.SECRET_TTL_SECONDS * 1_000,
+    ...awsSettings(v),
+    serviceName: v.POWERTOOLS_SERVICE_NAME,
+    logLevel: v.POWERTOOLS_LOG_LEVEL ?? v.LOG_LEVEL ?? 'INFO',
+    metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE ?? v.METRICS_NAMESPACE ?? DEFAULT_SERVICE_NAME,
+    maxEventBytes: v.MAX_EVENT_BYTES,
+    ...(v.TOPIC_DOMAINS ? { topicDomains: v.TOPIC_DOMAINS } : {}),
+    dimensionCache,
+  };
+}
+
+type AwsSettings = Pick<Config, 'awsEndpoint' | 'awsRegion' | 'awsCredentials'>;
+
+/** The AWS settings of validated AWS_* variables: endpoint, region, credentials when both keys are given. */
+export function awsSettings(v: Partial<Record<`AWS_${string}`, string | undefined>>): AwsSettings {
+  return {
     ...(v.AWS_ENDPOINT_URL ? { awsEndpoint: v.AWS_ENDPOINT_URL } : {}),
     ...(v.AWS_REGION ? { awsRegion: v.AWS_REGION } : {}),
     ...(v.AWS_ACCESS_KEY_ID && v.AWS_SECRET_ACCESS_KEY
@@ -284,13 +299,16 @@ export function loadConfig(
           },
         }
       : {}),
-    serviceName: v.POWERTOOLS_SERVICE_NAME,
-    logLevel: v.POWERTOOLS_LOG_LEVEL ?? v.LOG_LEVEL ?? 'INFO',
-    metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE ?? v.METRICS_NAMESPACE ?? DEFAULT_SERVICE_NAME,
-    maxEventBytes: v.MAX_EVENT_BYTES,
-    ...(v.TOPIC_DOMAINS ? { topicDomains: v.TOPIC_DOMAINS } : {}),
-    dimensionCache,
   };
+}
+
+/** A Secrets Manager client with those settings; what they leave out comes from the SDK's own chain. */
+export function secretsManagerClient(aws: AwsSettings): SecretsManagerClient {
+  return new SecretsManagerClient({
+    ...(aws.awsEndpoint ? { endpoint: aws.awsEndpoint } : {}),
+    ...(aws.awsRegion ? { region: aws.awsRegion } : {}),
+    ...(aws.awsCredentials ? { credentials: aws.awsCredentials } : {}),
+  });
 }
 
 /**
@@ -365,13 +383,8 @@ export function credentialsFromConfig(config: Config): CredentialsProvider {
       ...(config.awsCredentials ? { credentials: config.awsCredentials } : {}),
     });
   }
-  const client = new SecretsManagerClient({
-    ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
-    ...(config.awsRegion ? { region: config.awsRegion } : {}),
-    ...(config.awsCredentials ? { credentials: config.awsCredentials } : {}),
-  });
   return new SecretsManagerCredentials({
-    client,
+    client: secretsManagerClient(config),
     secretId: db.secretId,
     ttlMs: config.secretTtlMs,
     ...(db.host ? { host: db.host } : {}),
