@@ -43,6 +43,13 @@ export const METRIC = {
   batchDuration: 'BatchDurationMs',
   eventAge: 'EventAgeMs',
   endToEndLatency: 'EndToEndLatencyMs',
+  /** Events a declared statement's WHERE left out of every table: done, never retried. */
+  eventsFilteredOut: 'EventsFilteredOut',
+  /**
+   * Rows of an event written elsewhere that one table did not get (a WHERE on that table's
+   * statement, or an inner lookup join without its dimension row), by `table`.
+   */
+  rowsSkipped: 'RowsSkipped',
   /**
    * Batches refused because the path to the database is set up wrongly, so no retry can succeed
    * until an operator acts: the connection reports affected rows as MySQL does not (a proxy that

@@ -127,6 +127,10 @@ function recordMetrics(
   }
   metrics.add(METRIC.recordsReportedForRetry, 'Count', stats.reportedForRetry);
   metrics.add(METRIC.databaseConfigErrors, 'Count', stats.databaseConfigErrors);
+  metrics.add(METRIC.eventsFilteredOut, 'Count', stats.filteredOut);
+  const skipped = Object.entries(stats.rowsSkipped);
+  if (skipped.length === 0) metrics.add(METRIC.rowsSkipped, 'Count', 0);
+  for (const [table, count] of skipped) metrics.add(METRIC.rowsSkipped, 'Count', count, { table });
   metrics.add(METRIC.recordsSkippedOtherDomain, 'Count', stats.skippedOtherDomain);
   for (const cache of dimensions.values()) {
     const s = cache.takeStats();
