@@ -6,8 +6,10 @@
  *     baseline and the limit (bench/handler.ts), with CPU per 1,000 events of this process and of
  *     the database server;
  *   - the Lambda cost per million events those durations imply, with the price table it assumes;
- *   - the pipeline at prod settings through the local event source mapping, events per second and
- *     per CPU-second of every process, and latency at half that rate (bench/pipeline.ts);
+ *   - the pipeline at prod settings through the local event source mapping beside the Flink
+ *     DataStream job it replaces, same stream, same services, interleaved, in two accountings
+ *     (whole process and steady state: bench/compare.ts), and latency at half that rate
+ *     (bench/pipeline.ts);
  *   - cold start: each bundle's size and import time against an empty handler (bench/cold-start.ts).
  * Every figure is a median with its spread (min–max) over rounds, and the machine it ran on.
  *
@@ -31,8 +33,16 @@ import { tlsFromEnv } from '../shared/runtime/config.ts';
 import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
-import { benchHandlers, type HandlerFigures, PerRecordSink, type Spread, spread } from './handler.ts';
-import { benchPipeline, type PipelineFigures } from './pipeline.ts';
+import {
+  benchCompare,
+  type CompareSummary,
+  type Figure,
+  flinkUnavailable,
+  type System,
+  summarize,
+} from './compare.ts';
+import { benchHandlers, type HandlerFigures, PerRecordSink, type Spread } from './handler.ts';
+import { benchLatency, type LatencyFigures } from './pipeline.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -133,43 +143,92 @@ const costs = handlers
     };
   });
 
-log('\npipeline (pre-filled topic, local event source mapping, prod settings)');
-// The default topology (a topic per domain) and the seed's single shared topic, on the same stream.
-const pipelineRuns = full ? 3 : 1;
-/** Each topology `pipelineRuns` times in turn; the run with the median events/s stands for it. */
-const pipelineSpreads = new Map<
-  string,
-  { eventsPerSecond: Spread; eventsPerCpuSecond: Spread; p99: Spread }
->();
-const runsOf = new Map<string, PipelineFigures[]>();
-for (let run = 0; run < pipelineRuns; run++) {
-  for (const topology of ['per-domain', 'shared'] as const) {
-    const figures = benchPipeline(root, full ? 200_000 : 10_000, full ? 30 : 5, topology);
-    runsOf.set(topology, [...(runsOf.get(topology) ?? []), figures]);
-  }
-}
-const pipelines = [...runsOf].map(([topology, runs]) => {
-  pipelineSpreads.set(topology, {
-    eventsPerSecond: spread(runs.map((r) => r.eventsPerSecond)),
-    eventsPerCpuSecond: spread(runs.map((r) => r.eventsPerCpuSecond)),
-    p99: spread(runs.map((r) => r.latencyMs.p99)),
-  });
-  return [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[Math.floor(runs.length / 2)]!;
-});
-const pipeline = pipelines[0]!;
-const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1_000).toFixed(1)} s`);
-const range = (s: Spread | undefined) =>
-  s && s.min !== s.max ? ` (${s.min.toFixed(0)}–${s.max.toFixed(0)} over ${pipelineRuns} runs)` : '';
-const pipelineLineOf = (p: PipelineFigures) => {
-  const sp = pipelineSpreads.get(p.topology);
-  return (
-    `${p.topology} topics, ${p.events} events: ${p.eventsPerSecond.toFixed(0)} events/s${range(sp?.eventsPerSecond)}, ` +
-    `${p.eventsPerCpuSecond.toFixed(0)} events per CPU-second${range(sp?.eventsPerCpuSecond)} (functions ${seconds(p.cpuMs.functions)}, ` +
-    `MySQL ${seconds(p.cpuMs.mysql)}, Kafka ${seconds(p.cpuMs.kafka)}); at ${p.steadyRate} events/s ` +
-    `publish-to-row latency p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms${range(sp?.p99)}`
+log(
+  '\npipeline beside the Flink job it replaces (same stream, Kafka and MariaDB; each a process started from scratch; interleaved)',
+);
+// Full: the default topology, Flink, and the seed's one shared topic, 3 rounds of 200,000 records.
+// CI: the default topology and Flink at 10,000 records, one round (Flink only where Java runs).
+const compareEvents = full ? 200_000 : 10_000;
+const compareRounds = full ? 3 : 1;
+const flinkMissing = flinkUnavailable();
+if (flinkMissing && full) throw new Error(`bench: the Flink baseline cannot run: ${flinkMissing}`);
+if (flinkMissing) log(`  Flink baseline skipped: ${flinkMissing}`);
+const systems: System[] = [
+  'project',
+  ...(flinkMissing ? [] : (['flink'] as const)),
+  ...(full ? (['project, one shared topic'] as const) : []),
+];
+const compareRuns = await benchCompare({ root, events: compareEvents, rounds: compareRounds, systems, log });
+const summaries = summarize(compareRuns);
+const project = summaries.find((x) => x.system === 'project')!;
+const flinkSummary = summaries.find((x) => x.system === 'flink');
+const n0 = (f: Figure) => f.median.toFixed(0);
+const spreadOf = (f: Figure, digits = 0) =>
+  f.min === f.max
+    ? f.median.toFixed(digits)
+    : `${f.median.toFixed(digits)} (${f.min.toFixed(digits)}–${f.max.toFixed(digits)})`;
+const cpuLine = (c: CompareSummary['whole']['cpuSeconds']) =>
+  `${c.process.median.toFixed(1)} / ${Number.isNaN(c.mysql.median) ? 'n/a' : c.mysql.median.toFixed(1)} / ${Number.isNaN(c.kafka.median) ? 'n/a' : c.kafka.median.toFixed(1)}`;
+const ratio = (f: (s: CompareSummary) => Figure) =>
+  flinkSummary ? (f(project).median / f(flinkSummary).median).toFixed(2) : 'n/a';
+const comparisonRows: Array<
+  [string, (s: CompareSummary) => string, (s: CompareSummary) => Figure | undefined]
+> = [
+  [
+    'rows per CPU-s, whole process (all processes, start-up included)',
+    (x) => spreadOf(x.whole.rowsPerCpuSecond),
+    (x) => x.whole.rowsPerCpuSecond,
+  ],
+  [
+    'rows per CPU-s, steady state (first row to last)',
+    (x) => spreadOf(x.steady.rowsPerCpuSecond),
+    (x) => x.steady.rowsPerCpuSecond,
+  ],
+  [
+    'rows/s, wall (process start to last row)',
+    (x) => spreadOf(x.whole.rowsPerSecond),
+    (x) => x.whole.rowsPerSecond,
+  ],
+  ['rows/s, first row to last', (x) => spreadOf(x.steady.rowsPerSecond), (x) => x.steady.rowsPerSecond],
+  ['CPU-s process / MySQL / Kafka, whole process', (x) => cpuLine(x.whole.cpuSeconds), () => undefined],
+  ['CPU-s process / MySQL / Kafka, steady state', (x) => cpuLine(x.steady.cpuSeconds), () => undefined],
+  [
+    'start-up CPU-s (process start to first row, all processes)',
+    (x) => spreadOf(x.startupCpuSeconds, 1),
+    () => undefined,
+  ],
+  [
+    'first row / last row after process start (s)',
+    (x) => `${x.firstRowSeconds.median.toFixed(1)} / ${x.lastRowSeconds.median.toFixed(1)}`,
+    () => undefined,
+  ],
+];
+const comparisonTable = [
+  `| measure (median of ${compareRounds}, min–max) | ${summaries.map((x) => x.system).join(' | ')} | project ÷ Flink |`,
+  `|---|${summaries.map(() => '---:').join('|')}|---:|`,
+  ...comparisonRows.map(
+    ([label, cell, value]) =>
+      `| ${label} | ${summaries.map(cell).join(' | ')} | ${value(project) && flinkSummary ? ratio((x) => value(x)!) : '—'} |`,
+  ),
+];
+log('');
+for (const line of comparisonTable) log(`  ${line}`);
+
+// Latency at half the saturated rate (first row to last) of each topology measured.
+const latencies: LatencyFigures[] = [];
+for (const [system, topology] of [
+  ['project', 'per-domain'],
+  ['project, one shared topic', 'shared'],
+] as const) {
+  const summary = summaries.find((x) => x.system === system);
+  if (!summary) continue;
+  const rate = Math.max(100, Math.round(summary.steady.rowsPerSecond.median / 2));
+  const figures = benchLatency(root, rate, full ? 30 : 5, topology);
+  latencies.push(figures);
+  log(
+    `  ${topology} topics at ${rate} events/s: publish-to-row latency p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms`,
   );
-};
-for (const p of pipelines) log(`  ${pipelineLineOf(p)}`);
+}
 
 log('\ncold start (npm run build first)');
 const coldStart = execFileSync(
@@ -185,11 +244,12 @@ log(coldStart.trimEnd());
 // mappings, per million events at the rate the pipeline sustained (fewer events, dearer each).
 const minimumPollers = eventSources('prod', PROD.eventSources);
 const pollers = Object.values(minimumPollers).reduce((sum, s) => sum + s.provisionedPollers.minimum, 0);
-const epuHoursPerMillion = (pollers * 1_000_000) / (pipeline.eventsPerSecond * 3_600);
+const projectRate = project.steady.rowsPerSecond.median;
+const epuHoursPerMillion = (pollers * 1_000_000) / (projectRate * 3_600);
 const epuHourUsd = args['epu-hour-usd'] === undefined ? undefined : Number(args['epu-hour-usd']);
 const pollerCost = {
   pollers,
-  atEventsPerSecond: pipeline.eventsPerSecond,
+  atEventsPerSecond: projectRate,
   epuHoursPerMillion,
   ...(epuHourUsd === undefined ? {} : { epuHourUsd, usdPerMillion: epuHoursPerMillion * epuHourUsd }),
 };
@@ -201,8 +261,9 @@ const results = {
   database: version,
   size: args.size,
   handlers,
-  pipelines,
-  pipelineSpreads: Object.fromEntries(pipelineSpreads),
+  comparison: { events: compareEvents, rounds: compareRounds, summaries, runs: compareRuns },
+  ...(flinkMissing ? { flinkSkipped: flinkMissing } : {}),
+  latencies,
   costs,
   pollerCost,
   prices: PRICES,
@@ -225,9 +286,14 @@ const markdown = [
       `| ${h.function} | ${h.batch} | ${h.cache} | ${fmt(h.handler.eventsPerSecond)} | ${fmt(h.perRecord.eventsPerSecond)} | ${fmt(h.limit.eventsPerSecond)} | ${(h.handler.eventsPerSecond.median / h.perRecord.eventsPerSecond.median).toFixed(1)}× | ${(h.handler.eventsPerSecond.median / h.limit.eventsPerSecond.median).toFixed(2)}× | ${fmt(h.handler.cpuMsPer1k, 1)} | ${h.handler.dbCpuMsPer1k ? fmt(h.handler.dbCpuMsPer1k, 1) : 'n/a'} |`,
   ),
   '',
-  'Pipeline (a pre-filled topic consumed by the three functions through the local event source mapping at prod settings: batch 500, 1 s window; then a steady stream at half that rate; CPU of the functions, MySQL and Kafka while consuming):',
+  `Pipeline beside the Flink job (bench/compare.ts; docs/benchmarks.md): ${compareEvents} demo records (seed 42) published once to a topic per domain, 6 partitions each; each system a process started from scratch against a fresh schema, interleaved, ${compareRounds} round(s). Numerator: the distinct rows written to the event tables (${project.rows}, checked in every run). Whole process: CPU of the system's process, MySQL and Kafka from the process start to the last row. Steady state: rows written after the first row's millisecond, CPU of all three from the first row to the last. The project writes its state tables and dead letters too; the Flink job writes the event tables only.${flinkMissing ? ` Flink skipped: ${flinkMissing}.` : ''}`,
   '',
-  ...pipelines.map((p) => `- ${pipelineLineOf(p)}.`),
+  ...comparisonTable,
+  '',
+  ...latencies.map(
+    (l) =>
+      `- ${l.topology} topics, a steady stream at ${l.rate} events/s (half the rate above): publish-to-row latency p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms.`,
+  ),
   '',
   `Lambda cost per million events (warm, ${PROD.functions.memoryMiB} MiB, Arm, $${PRICES.perGbSecond}/GB-s, $${PRICES.perMillionRequests}/M requests; provisioned pollers not included):`,
   '',
@@ -237,7 +303,7 @@ const markdown = [
   '',
   `Prod batch size: ${prodBatch}.`,
   '',
-  `Provisioned pollers (prod's minimum: ${pollers} across the three mappings) are paid per event poller unit hour whatever flows: at the pipeline's ${pipeline.eventsPerSecond.toFixed(0)} events/s, ${epuHoursPerMillion.toFixed(3)} EPU-hours per million events${pollerCost.usdPerMillion === undefined ? ' (price per EPU-hour: AWS Lambda pricing, provisioned mode; `--epu-hour-usd` converts it)' : `, $${pollerCost.usdPerMillion.toFixed(4)} at $${epuHourUsd}/EPU-hour`}; at a tenth of that rate, ten times as much.`,
+  `Provisioned pollers (prod's minimum: ${pollers} across the three mappings) are paid per event poller unit hour whatever flows: at the pipeline's ${projectRate.toFixed(0)} events/s (steady state), ${epuHoursPerMillion.toFixed(3)} EPU-hours per million events${pollerCost.usdPerMillion === undefined ? ' (price per EPU-hour: AWS Lambda pricing, provisioned mode; `--epu-hour-usd` converts it)' : `, $${pollerCost.usdPerMillion.toFixed(4)} at $${epuHourUsd}/EPU-hour`}; at a tenth of that rate, ten times as much.`,
   '',
   '```',
   coldStart.trimEnd(),
@@ -249,18 +315,17 @@ writeFileSync(
   join(out, 'throughput.svg'),
   chart(
     handlers.filter((h) => h.cache === 'warm'),
-    pipelines,
+    summaries,
   ),
 );
 log(`\nresults: ${args.out}/latest.json, latest.md, throughput.svg`);
 
 /**
  * Two panels: events per second per function and batch (the handler, the per-record baseline and
- * the limit), then the pipeline per topology — events per CPU-second of every process and the
- * publish-to-row latency — beside the Flink job it replaces (issue 12's figures on this machine
- * kind, not re-run here).
+ * the limit), then the pipeline per topology and the Flink job, measured in the same run: rows per
+ * CPU-second of all processes, whole process and steady state (bench/compare.ts).
  */
-function chart(figures: HandlerFigures[], pipelineFigures: PipelineFigures[]): string {
+function chart(figures: HandlerFigures[], pipelineFigures: CompareSummary[]): string {
   const rowHeight = 54;
   const width = 760;
   const left = 190;
@@ -299,31 +364,38 @@ function chart(figures: HandlerFigures[], pipelineFigures: PipelineFigures[]): s
     ].join('');
   });
   const top = 60 + figures.length * rowHeight;
-  const flink = { label: 'Flink job (DataStream, tuned)', eventsPerCpuSecond: 11_700 };
-  const cpuMax = Math.max(flink.eventsPerCpuSecond, ...pipelineFigures.map((p) => p.eventsPerCpuSecond), 1);
-  const cpuScale = (v: number) => ((width - left - 260) * v) / cpuMax;
+  const cpuMax = Math.max(
+    ...pipelineFigures.flatMap((p) => [p.whole.rowsPerCpuSecond.median, p.steady.rowsPerCpuSecond.median]),
+    1,
+  );
+  const cpuScale = (v: number) => ((width - left - 200) * v) / cpuMax;
   const pipelineRows = pipelineFigures.map((p, i) => {
-    const y = top + 30 + i * 24;
+    const y = top + 30 + i * 40;
     return [
-      `<text x="8" y="${y + 11}" font-size="12">pipeline, ${p.topology} topics</text>`,
+      `<text x="8" y="${y + 18}" font-size="12">${p.system}</text>`,
       bar(
         left,
         y,
-        cpuScale(p.eventsPerCpuSecond),
-        '#1f77b4',
-        `${p.eventsPerCpuSecond.toFixed(0)} ev/CPU-s; ${p.eventsPerSecond.toFixed(0)} ev/s; p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms`,
+        cpuScale(p.whole.rowsPerCpuSecond.median),
+        '#bbbbbb',
+        `${n0(p.whole.rowsPerCpuSecond)} rows/CPU-s whole process`,
+      ),
+      bar(
+        left,
+        y + 16,
+        cpuScale(p.steady.rowsPerCpuSecond.median),
+        p.system === 'flink' ? '#ff7f0e' : '#1f77b4',
+        `${n0(p.steady.rowsPerCpuSecond)} rows/CPU-s steady state`,
       ),
     ].join('');
   });
-  const flinkY = top + 30 + pipelineFigures.length * 24;
-  const height = flinkY + 40;
+  const height = top + 40 + pipelineFigures.length * 40;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<title>Events per second per configuration: lambda-realtime, the per-record baseline and the limit; the pipeline's events per CPU-second and latency</title>
+<title>Events per second per configuration: lambda-realtime, the per-record baseline and the limit; the pipeline and the Flink job, rows per CPU-second in two accountings</title>
 <text x="8" y="18" font-size="14">Events per second, warm cache (median): limit (grey), lambda-realtime (blue), per-record baseline (orange)</text>
 ${handlerRows.join('\n')}
-<text x="8" y="${top + 10}" font-size="14">Pipeline at prod settings: events per CPU-second of every process; publish-to-row latency at half rate</text>
+<text x="8" y="${top + 10}" font-size="14">Pipeline and Flink job, same stream, same run: rows per CPU-s of all processes, whole process (grey) and steady state</text>
 ${pipelineRows.join('\n')}
-<text x="8" y="${flinkY + 11}" font-size="12">${flink.label}</text>${bar(left, flinkY, cpuScale(flink.eventsPerCpuSecond), '#bbbbbb', `${flink.eventsPerCpuSecond} ev/CPU-s (issue 12's figure, not re-run)`)}
 </svg>
 `;
 }

@@ -1,0 +1,91 @@
+/**
+ * The project's side of the Flink comparison (bench/compare.ts), as a process started from scratch
+ * like the Flink job: the three functions' handlers (one per execution environment, as Lambda runs
+ * concurrent invocations) behind one local event source mapping each, at prod settings (batch 500,
+ * 1 s window, prod's pollers and pool size), reading the bench's per-domain topics from the start
+ * with new consumer groups. It runs until it is told to stop (SIGTERM); the caller measures its CPU
+ * from outside (/proc) and finds the rows in the database.
+ *
+ * Configured by the environment: BENCH_SETTINGS (JSON: per domain its topic, consumer group and
+ * on-failure topic), KAFKA_BROKERS, BENCH_LOG (a file for the functions' log lines), and the
+ * functions' own variables (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, DB_TLS, DB_TLS_CA,
+ * DB_POOL_SIZE). The credentials come from the environment, not from Secrets Manager (one call per
+ * container in AWS, at cold start).
+ */
+import { createWriteStream } from 'node:fs';
+import { environmentConfig } from '../infra/config/environments.ts';
+import { eventSources, topicDomains } from '../infra/config/event-sources.ts';
+import { EsmRunner, executionEnvironments } from '../local-esm/index.ts';
+import { DOMAINS, domain as registryDomain } from '../shared/domains/registry.ts';
+import type { KafkaHandler } from '../shared/pipeline/lambda-event.ts';
+import { createHandler } from '../shared/runtime/create-handler.ts';
+
+type DomainName = (typeof DOMAINS)[number]['name'];
+const wanted = JSON.parse(process.env.BENCH_SETTINGS ?? '{}') as Record<
+  DomainName,
+  { topic: string; group: string; onFailureTopic: string }
+>;
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+if (brokers.length === 0) throw new Error('bench consumer: KAFKA_BROKERS is not set');
+const prod = environmentConfig('prod');
+const settings = eventSources(
+  'bench',
+  Object.fromEntries(
+    DOMAINS.map(({ name }) => {
+      const w = wanted[name];
+      if (!w) throw new Error(`bench consumer: BENCH_SETTINGS names no topic for ${name}`);
+      return [
+        name,
+        {
+          ...prod.eventSources?.[name],
+          topics: [w.topic],
+          consumerGroupId: w.group,
+          onFailureTopic: w.onFailureTopic,
+          startingPosition: 'TRIM_HORIZON' as const,
+        },
+      ];
+    }),
+  ),
+);
+const logFile = createWriteStream(process.env.BENCH_LOG ?? '/dev/null', { flags: 'a' });
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
+const functionEnv = {
+  ...process.env,
+  DB_POOL_SIZE: String(prod.functions.databasePoolSize),
+  POWERTOOLS_SERVICE_NAME: 'lambda-realtime',
+  POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/bench',
+  POWERTOOLS_LOG_LEVEL: prod.functions.logLevel,
+};
+const runners = DOMAINS.map(
+  ({ name }) =>
+    new EsmRunner({
+      handler: executionEnvironments(
+        () =>
+          createHandler(registryDomain(name), {
+            env: { ...functionEnv, DOMAIN: name, TOPIC_DOMAINS: topicDomains(settings, name).join(',') },
+            writeLog: (line) => logFile.write(`${line}\n`),
+          }) as KafkaHandler,
+      ).handler,
+      brokers,
+      settings: settings[name],
+      functionName: `lambda-realtime-bench-${name}`,
+      backoff: { initialMs: 200, maxMs: 5_000 },
+      onEvent: (event) => {
+        if (event.type === 'error') process.stderr.write(`[${name}] runner error: ${event.message}\n`);
+      },
+    }),
+);
+let stopping = false;
+const stop = async () => {
+  if (stopping) process.exit(0);
+  stopping = true;
+  await Promise.race([
+    Promise.all(runners.map((r) => r.stop())),
+    new Promise((resolve) => setTimeout(resolve, 5_000)),
+  ]);
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+await Promise.all(runners.map((r) => r.start()));
+process.stderr.write('bench consumer: event source mappings started\n');
