@@ -44,7 +44,9 @@ fi
 
 [ "${1:-}" = build ] && exit 0
 [ $# -eq 1 ] || die "usage: scripts/flink/run.sh build | SPEC.json"
+# UTF-8 whatever the locale (Java 17 takes its default charset from it; a bare CI shell is POSIX).
 exec java -Xms256m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.logFile=System.err \
   --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
   -cp "$DIR/classes:$DIR/libs/*" lrt.flink.ConformanceRunner "$1"

@@ -44,7 +44,9 @@ fi
 [ "${1:-}" = build ] && exit 0
 [ $# -eq 0 ] || die "usage: scripts/flink/baseline/run.sh [build]"
 # A throughput job's JVM: C2 on (no TieredStopAtLevel), the parallel collector on the 2 cores.
+# UTF-8 whatever the locale (Java 17 takes its default charset from it; a bare CI shell is POSIX).
 exec java -Xms512m -Xmx1g -XX:+UseParallelGC \
+  -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8 \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.logFile=System.err \
   --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
   -cp "$DIR/classes:$DIR/libs/*" lrt.flinkbench.BaselineJob
