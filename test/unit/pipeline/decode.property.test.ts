@@ -6,6 +6,7 @@ import { EventCatalog } from '../../../shared/events/catalog.ts';
 import { type DecodedRecord, decodeRecord } from '../../../shared/pipeline/decode.ts';
 import { PERMANENT_REASONS, PermanentEventError } from '../../../shared/pipeline/errors.ts';
 import { kafkaRecord, type RecordSpec } from '../../support/events.ts';
+import { PROPERTY_TIMEOUT_MS } from '../../support/property.ts';
 
 const catalog = new EventCatalog(CATALOG);
 const DOMAINS = DOMAIN_NAMES;
@@ -79,7 +80,7 @@ const eventLike = fc.record(
   { requiredKeys: [] },
 );
 
-describe('decodeRecord, property-based', () => {
+describe('decodeRecord, property-based', { timeout: PROPERTY_TIMEOUT_MS }, () => {
   it('arbitrary bytes never throw', () => {
     fc.assert(
       fc.property(domain, fc.uint8Array({ maxLength: 512 }), (d, bytes) => {

@@ -13,6 +13,7 @@ import type { KafkaEventRecord } from '../../../shared/pipeline/lambda-event.ts'
 import { createHandler } from '../../../shared/runtime/create-handler.ts';
 import { businessEvent, EVENT_TYPES, kafkaEvent, kafkaRecord, lambdaContext } from '../../support/events.ts';
 import { LOCAL_ENV, memoryRuntime } from '../../support/memory-runtime.ts';
+import { PROPERTY_TIMEOUT_MS } from '../../support/property.ts';
 
 const validEvent = fc.constantFrom(...EVENT_TYPES).map((type) => businessEvent(type));
 /** A valid event with one field replaced by arbitrary JSON, or removed. */
@@ -54,7 +55,7 @@ const batch = fc
     entries.map(([partition, v], i) => kafkaRecord({ partition, offset: 1_000 + i, value: v as never })),
   );
 
-describe('handler properties', () => {
+describe('handler properties', { timeout: PROPERTY_TIMEOUT_MS }, () => {
   it('never throws and accounts for every record', async () => {
     const catalog = new EventCatalog(CATALOG);
     await fc.assert(

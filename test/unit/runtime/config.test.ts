@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DIMENSIONS } from '../../../shared/domains/dimensions.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from '../../../shared/pipeline/decode.ts';
 import {
   ConfigError,
@@ -19,6 +20,9 @@ const DIRECT = {
   DB_PASSWORD: 's3cr3t-Passw0rd',
   DB_NAME: 'realtime',
 };
+
+/** Every declared dimension with no cache setting: what each gets unless its variables say more. */
+const NO_DIMENSION_SETTINGS = Object.fromEntries(DIMENSIONS.map((d) => [d.name, {}]));
 
 function configError(env: NodeJS.ProcessEnv, domain = 'user'): ConfigError {
   try {
@@ -51,7 +55,7 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       metricsNamespace: 'lambda-realtime',
       maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
-      dimensionCache: { user: {}, product: {} },
+      dimensionCache: { ...NO_DIMENSION_SETTINGS, user: {}, product: {} },
     });
   });
 
@@ -307,6 +311,7 @@ describe('loadConfig', () => {
         'user',
       );
       expect(config.dimensionCache).toEqual({
+        ...NO_DIMENSION_SETTINGS,
         user: { ttlMs: 30_000, staleMs: 0, negativeTtlMs: 5_000, maxEntries: 1_000 },
         product: { preload: true, reloadMs: 120_000 },
       });
