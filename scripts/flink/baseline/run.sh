@@ -17,29 +17,9 @@ DIR="${LRT_FLINK_BASELINE_DIR:-${LRT_SERVICES_DIR:-$ROOT/.services}/flink-baseli
 
 die() { printf 'flink-baseline: error: %s\n' "$*" >&2; exit 1; }
 
-command -v java >/dev/null || die "java is not installed (Java 17+; apt-get install openjdk-17-jdk-headless)"
-command -v javac >/dev/null || die "javac is not installed (a JDK, not a JRE: apt-get install openjdk-17-jdk-headless)"
-command -v mvn >/dev/null || die "mvn is not installed: Flink's jars are resolved from Maven Central by Maven (apt-get install maven)"
-
-sources=("$HERE/pom.xml" "$HERE"/src/main/java/lrt/flinkbench/*.java)
-stamp="$DIR/.built-$(cat "${sources[@]}" | cksum | cut -d' ' -f1)"
-if [ ! -f "$stamp" ]; then
-  mkdir -p "$DIR"
-  exec 9>"$DIR/.lock"
-  flock 9
-  if [ ! -f "$stamp" ]; then
-    printf 'flink-baseline: resolving jars from Maven Central (scripts/flink/baseline/pom.xml) into %s\n' "$DIR" >&2
-    rm -rf "$DIR/libs" "$DIR/classes" "$DIR"/.built-*
-    mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$DIR/libs" >"$DIR/maven.log" 2>&1 ||
-      { tail -n 30 "$DIR/maven.log" >&2; die "resolving the jars failed; see $DIR/maven.log"; }
-    mkdir -p "$DIR/classes"
-    javac -nowarn -encoding UTF-8 --release 17 -cp "$DIR/libs/*" -d "$DIR/classes" "$HERE"/src/main/java/lrt/flinkbench/*.java \
-      >"$DIR/javac.log" 2>&1 || { cat "$DIR/javac.log" >&2; die "compiling BaselineJob failed"; }
-    touch "$stamp"
-  fi
-  exec 9>&-
-fi
+# shellcheck source=scripts/flink/build.sh
+source "$ROOT/scripts/flink/build.sh"
+flink_build flink-baseline "$HERE" lrt/flinkbench "$DIR"
 
 [ "${1:-}" = build ] && exit 0
 [ $# -eq 0 ] || die "usage: scripts/flink/baseline/run.sh [build]"
