@@ -14,9 +14,9 @@ import { buildKafkaEvent, createLambdaContext, newLogStreamName } from '../local
 import { demoStream } from '../scripts/local/demo-stream.ts';
 import { pidFileCpuMs } from '../scripts/services/process-cpu.ts';
 import { DOMAINS } from '../shared/domains/registry.ts';
-import type { ApplyResult, BatchSink, BatchWrites } from '../shared/pipeline/batch.ts';
 import type { Domain } from '../shared/pipeline/domain.ts';
 import type { KafkaEvent, KafkaEventRecord } from '../shared/pipeline/lambda-event.ts';
+import type { ApplyResult, BatchSink, BatchWrites } from '../shared/pipeline/ports.ts';
 import { createHandler, type Runtime } from '../shared/runtime/create-handler.ts';
 import type { Database } from '../shared/sink/database.ts';
 import { deadLetterRow, eventDeadLetter } from '../shared/sink/dead-letter.ts';

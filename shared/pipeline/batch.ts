@@ -9,11 +9,14 @@
  * that domain's function), filtered out and counted (its processor's WHERE drops it: nothing to
  * write, so nothing to do twice), or reported for retry (transient failure: that record and every later
  * record of its partition; the other partitions go on). Nothing else.
+ *
+ * Each record carries an explicit state (RecordState). A stage maps a state to the next and never
+ * edits one in place; a processor's error is a state of its own, met in offset order.
  */
 import type { BusinessEvent } from '../events/business-event.ts';
 import type { EventCatalog } from '../events/catalog.ts';
 import type { Logger } from '../observability/logger.ts';
-import { type DecodedRecord, decodeRecord } from './decode.ts';
+import { decodeRecord } from './decode.ts';
 import type { Domain } from './domain.ts';
 import {
   isDatabaseConfigError,
@@ -22,41 +25,9 @@ import {
   type PermanentReason,
 } from './errors.ts';
 import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from './lambda-event.ts';
-import type { DimensionView, EventProcessor, EventWrite } from './processor.ts';
+import type { ApplyResult, BatchSink, BatchWrites, DeadLetter, DimensionLookup } from './ports.ts';
+import type { DimensionKeys, DimensionView, EventProcessor, EventWrite } from './processor.ts';
 import { type SourceDecoder, sourceDecoderFor } from './registry-records.ts';
-
-/** A record that can never be processed, on its way to the dead letters. */
-export interface DeadLetter {
-  record: KafkaEventRecord;
-  error: PermanentEventError;
-  /** The function's domain. */
-  domain: string;
-  eventId: string | undefined;
-}
-
-/** One batch's writes, applied in one transaction. */
-export interface BatchWrites {
-  events: EventWrite[];
-  deadLetters: DeadLetter[];
-}
-
-export interface ApplyResult {
-  /** Events written for the first time. */
-  applied: number;
-  /** Events already written before (replays, duplicates in the batch): absorbed. */
-  duplicates: number;
-  deadLettered: number;
-}
-
-/** Where a batch's writes go. It raises DataRejectedError when a value is refused. */
-export interface BatchSink {
-  apply(writes: BatchWrites): Promise<ApplyResult>;
-}
-
-/** Batched lookups of one dimension table (the warm cache in a function). */
-export interface DimensionLookup {
-  getMany(keys: Iterable<string>): Promise<Map<string, object | null>>;
-}
 
 export interface BatchDependencies {
   domain: Domain;
@@ -103,96 +74,90 @@ export interface BatchOutcome {
   stats: BatchStats;
 }
 
+/**
+ * Where a record stands in the batch. Decoding gives `event`, `foreign` or `dead-letter` (or
+ * `failed` when its processor cannot name its dimension keys); mapping turns an `event` into
+ * `write`, `filtered` or `failed`; applying record by record turns a `write` the database refuses
+ * into a `dead-letter`. A `failed` record stops its partition: it and every later record of that
+ * partition are reported for retry.
+ */
+type RecordState =
+  /** An event of this domain, with its processor and the dimension keys it joins on. */
+  | { kind: 'event'; event: BusinessEvent; processor: EventProcessor; joins: DimensionKeys }
+  /** Another domain's event: that domain's function handles it; skipped and counted. */
+  | { kind: 'foreign' }
+  /** Permanently bad: written to the dead letters with its reason. */
+  | { kind: 'dead-letter'; deadLetter: DeadLetter }
+  /** Its processor threw (a bug or a transient fault): it stops its partition. */
+  | { kind: 'failed'; error: unknown; eventId: string }
+  /** Its processor's WHERE filtered it out: done, nothing to write. */
+  | { kind: 'filtered' }
+  /** Mapped to the rows it writes. */
+  | { kind: 'write'; event: BusinessEvent; write: EventWrite };
+
 /** One record on its way through the batch. */
 interface Item {
-  record: KafkaEventRecord;
-  decoded: DecodedRecord;
-  write?: EventWrite;
-  deadLetter?: DeadLetter;
-  /** A processor error met before prepare() (in dimensionKeys), rethrown at this record. */
-  failure?: unknown;
-  /** Its processor's WHERE filtered it out: nothing to write. */
-  filtered?: boolean;
+  readonly record: KafkaEventRecord;
+  readonly state: RecordState;
 }
+
+interface Partition {
+  readonly key: string;
+  /** In offset order. */
+  readonly items: readonly Item[];
+}
+
+/** Where each partition stops: the index of its first record to report, if any. */
+type Stops = Map<string, number>;
 
 export async function processBatch(event: KafkaEvent, deps: BatchDependencies): Promise<BatchOutcome> {
   const now = deps.now ?? Date.now;
   const stats = emptyStats();
   const sourceDecoder = await sourceDecoderFor(event, deps.catalog);
-  const partitions = Object.entries(event.records ?? {}).map(([key, records]) => ({
+  const decoded: Partition[] = Object.entries(event.records ?? {}).map(([key, records]) => ({
     key,
     items: [...records]
       .sort((a, b) => a.offset - b.offset)
-      .map((record): Item => ({ record, decoded: decode(record, deps, sourceDecoder) })),
+      .map((record): Item => ({ record, state: decode(record, deps, sourceDecoder) })),
   }));
-  const items = partitions.flatMap((p) => p.items);
+  const items = decoded.flatMap((p) => p.items);
   stats.received = items.length;
   const started = now();
   for (const { record } of items)
     stats.maxEventAgeMs = Math.max(stats.maxEventAgeMs, started - record.timestamp);
 
-  // Where each partition stops: the index of its first record to report, if any.
-  const stopAt = new Map<string, number>();
-  const reportFromFirstWrite = (reason: string, error: unknown) => {
-    if (isDatabaseConfigError(error)) {
-      stats.databaseConfigErrors = 1;
-      deps.log.error(`${reason}: the database is set up wrongly; reporting the batch's records for retry`, {
-        error,
-      });
-    } else {
-      deps.log.warn(`${reason}; reporting the batch's records for retry`, { error });
-    }
-    for (const p of partitions) {
-      const first = p.items.findIndex((item) => item.decoded.kind !== 'foreign');
-      if (first >= 0) stopAt.set(p.key, Math.min(stopAt.get(p.key) ?? first, first));
-    }
-  };
-
-  let view: DimensionView | undefined;
+  const stops: Stops = new Map();
+  let view: DimensionView;
   try {
     view = await loadDimensions(items, deps, stats);
   } catch (error) {
-    reportFromFirstWrite('dimension lookup failed', error);
-    return finish(partitions, stopAt, stats, deps);
+    reportFromFirstWrite(decoded, stops, 'dimension lookup failed', error, stats, deps);
+    return finish(decoded, stops, stats, deps);
   }
 
-  for (const p of partitions) {
-    for (const [index, item] of p.items.entries()) {
-      try {
-        prepare(item, view, deps);
-      } catch (error) {
-        deps.log.error('processor failed; reporting the rest of the partition for retry', {
-          ...coordinates(item.record),
-          eventId: item.decoded.kind === 'event' ? item.decoded.event.eventId : undefined,
-          error,
-        });
-        stopAt.set(p.key, index);
-        break;
-      }
-    }
-  }
-
-  const writable = partitions.flatMap((p) => p.items.slice(0, stopAt.get(p.key) ?? p.items.length));
+  const mapped = decoded.map((p) => mapPartition(p, stops, view, deps));
+  const writable = mapped.flatMap((p) => p.items.slice(0, stops.get(p.key) ?? p.items.length));
   try {
     const result = await deps.sink.apply(toWrites(writable));
     tally(result, writable, stats, now());
   } catch (error) {
-    if (isDataRejectedError(error)) {
-      deps.log.warn('database rejected a value in the batch; applying record by record', { error });
-      await applyOneByOne(partitions, stopAt, deps, stats, now);
-    } else {
-      reportFromFirstWrite('writing the batch failed', error);
-      return finish(partitions, stopAt, stats, deps);
+    if (!isDataRejectedError(error)) {
+      reportFromFirstWrite(mapped, stops, 'writing the batch failed', error, stats, deps);
+      return finish(mapped, stops, stats, deps);
     }
+    deps.log.warn('database rejected a value in the batch; applying record by record', { error });
+    const applied = await applyOneByOne(mapped, stops, deps, stats, now);
+    return finish(applied, stops, stats, deps);
   }
-  return finish(partitions, stopAt, stats, deps);
+  return finish(mapped, stops, stats, deps);
 }
 
+/** Decodes a record; an event of this domain comes with its processor and dimension keys. */
 function decode(
   record: KafkaEventRecord,
   deps: BatchDependencies,
   sourceDecoder: SourceDecoder | undefined,
-): DecodedRecord {
+): RecordState {
   const decoded = decodeRecord(record, {
     sourceDecoder,
     catalog: deps.catalog,
@@ -200,35 +165,40 @@ function decode(
     ...(deps.maxEventBytes ? { maxEventBytes: deps.maxEventBytes } : {}),
     ...(deps.topicDomains ? { topicDomains: deps.topicDomains } : {}),
   });
-  if (decoded.kind === 'event' && !deps.domain.processor(decoded.event.type)) {
-    const error = new PermanentEventError(
-      'unknown_type',
-      `no processor registered for ${decoded.event.type}`,
-    );
-    return { kind: 'invalid', error, eventId: decoded.event.eventId };
+  if (decoded.kind === 'foreign') return { kind: 'foreign' };
+  if (decoded.kind === 'invalid') return deadLetterOf(record, decoded.error, decoded.eventId, deps);
+  const { event } = decoded;
+  const processor = deps.domain.processor(event.type);
+  if (!processor) {
+    const error = new PermanentEventError('unknown_type', `no processor registered for ${event.type}`);
+    return deadLetterOf(record, error, event.eventId, deps);
   }
-  return decoded;
+  try {
+    return { kind: 'event', event, processor, joins: processor.dimensionKeys(event) };
+  } catch (error) {
+    return { kind: 'failed', error, eventId: event.eventId };
+  }
+}
+
+function deadLetterOf(
+  record: KafkaEventRecord,
+  error: PermanentEventError,
+  eventId: string | undefined,
+  deps: BatchDependencies,
+): RecordState {
+  return { kind: 'dead-letter', deadLetter: { record, error, domain: deps.domain.name, eventId } };
 }
 
 async function loadDimensions(
-  items: Item[],
+  items: readonly Item[],
   deps: BatchDependencies,
   stats: BatchStats,
 ): Promise<DimensionView> {
-  const keys = new Map<string, Set<string>>();
   // Each event's joins, so a missing row counts once per event and dimension, however often
   // its processor reads it.
-  const joinsOfEvents: Array<Record<string, string | undefined>> = [];
-  for (const item of items) {
-    if (item.decoded.kind !== 'event') continue;
-    let joins: Record<string, string | undefined>;
-    try {
-      joins = processorOf(item.decoded.event, deps).dimensionKeys(item.decoded.event);
-    } catch (error) {
-      item.failure = error; // a processor bug: it stops this record's partition only, in prepare()
-      continue;
-    }
-    joinsOfEvents.push(joins);
+  const joinsOfEvents = items.flatMap(({ state }) => (state.kind === 'event' ? [state.joins] : []));
+  const keys = new Map<string, Set<string>>();
+  for (const joins of joinsOfEvents) {
     for (const [dimension, key] of Object.entries(joins)) {
       if (key === undefined) continue;
       const set = keys.get(dimension) ?? new Set<string>();
@@ -260,57 +230,89 @@ async function loadDimensions(
   } as DimensionView;
 }
 
-function processorOf(event: BusinessEvent, deps: BatchDependencies): EventProcessor {
-  // decode() turned events without a processor into invalid records.
-  return deps.domain.processor(event.type)!;
-}
-
-/** Builds the item's write or dead letter; throws only when a processor fails. */
-function prepare(item: Item, view: DimensionView, deps: BatchDependencies): void {
-  const { decoded, record } = item;
-  if (decoded.kind === 'event') {
-    if (item.failure !== undefined) throw item.failure;
-    const processor = processorOf(decoded.event, deps);
-    if (processor.where && !processor.where(decoded.event, view)) {
-      item.filtered = true;
-      return;
+/**
+ * Maps a partition's records in offset order, up to its first failure, which stops the partition
+ * there (recorded in `stops`); the records after it keep their decoded state, unmapped.
+ */
+function mapPartition(p: Partition, stops: Stops, view: DimensionView, deps: BatchDependencies): Partition {
+  const items: Item[] = [];
+  for (const [index, item] of p.items.entries()) {
+    const state = mapRecord(item, view, deps);
+    if (state.kind === 'failed') {
+      deps.log.error('processor failed; reporting the rest of the partition for retry', {
+        ...coordinates(item.record),
+        eventId: state.eventId,
+        error: state.error,
+      });
+      stops.set(p.key, index);
+      return { key: p.key, items: [...items, ...p.items.slice(index)] };
     }
-    item.write = processor.toWrite(decoded.event, view, coordinates(record));
-  } else {
-    prepareDeadLetter(item, deps);
+    items.push({ record: item.record, state });
+  }
+  return { key: p.key, items };
+}
+
+/** The next state of a decoded record: an event's write, filtered or failed; others unchanged. */
+function mapRecord({ record, state }: Item, view: DimensionView, deps: BatchDependencies): RecordState {
+  if (state.kind === 'dead-letter') {
+    logDeadLetter(state.deadLetter, deps);
+    return state;
+  }
+  if (state.kind !== 'event') return state;
+  const { event, processor } = state;
+  try {
+    if (processor.where && !processor.where(event, view)) return { kind: 'filtered' };
+    return { kind: 'write', event, write: processor.toWrite(event, view, coordinates(record)) };
+  } catch (error) {
+    return { kind: 'failed', error, eventId: event.eventId };
   }
 }
 
-function prepareDeadLetter(item: Item, deps: BatchDependencies): void {
-  const { decoded, record } = item;
-  if (decoded.kind === 'invalid') {
-    item.deadLetter = { record, error: decoded.error, domain: deps.domain.name, eventId: decoded.eventId };
-    // The reason, never the message: the full message and the raw bytes stay in event_dead_letter.
-    deps.log.warn('dead-lettering record', {
-      ...coordinates(record),
-      eventId: decoded.eventId,
-      reason: decoded.error.reason,
+function logDeadLetter({ record, eventId, error }: DeadLetter, deps: BatchDependencies): void {
+  // The reason, never the message: the full message and the raw bytes stay in event_dead_letter.
+  deps.log.warn('dead-lettering record', { ...coordinates(record), eventId, reason: error.reason });
+}
+
+/** A batch-wide failure: every partition is reported from its first record that is not skipped. */
+function reportFromFirstWrite(
+  partitions: readonly Partition[],
+  stops: Stops,
+  reason: string,
+  error: unknown,
+  stats: BatchStats,
+  deps: BatchDependencies,
+): void {
+  if (isDatabaseConfigError(error)) {
+    stats.databaseConfigErrors = 1;
+    deps.log.error(`${reason}: the database is set up wrongly; reporting the batch's records for retry`, {
+      error,
     });
+  } else {
+    deps.log.warn(`${reason}; reporting the batch's records for retry`, { error });
+  }
+  for (const p of partitions) {
+    const first = p.items.findIndex((item) => item.state.kind !== 'foreign');
+    if (first >= 0) stops.set(p.key, Math.min(stops.get(p.key) ?? first, first));
   }
 }
 
-function toWrites(items: Item[]): BatchWrites {
+function toWrites(items: readonly Item[]): BatchWrites {
   return {
-    events: items.flatMap((item) => (item.write ? [item.write] : [])),
-    deadLetters: items.flatMap((item) => (item.deadLetter ? [item.deadLetter] : [])),
+    events: items.flatMap(({ state }) => (state.kind === 'write' ? [state.write] : [])),
+    deadLetters: items.flatMap(({ state }) => (state.kind === 'dead-letter' ? [state.deadLetter] : [])),
   };
 }
 
-function tally(result: ApplyResult, items: Item[], stats: BatchStats, now: number): void {
+function tally(result: ApplyResult, items: readonly Item[], stats: BatchStats, now: number): void {
   stats.processed += result.applied;
   stats.duplicates += result.duplicates;
-  for (const item of items) {
-    if (item.write && item.decoded.kind === 'event') {
-      const { type, timestamp } = item.decoded.event;
+  for (const { state } of items) {
+    if (state.kind === 'write') {
+      const { type, timestamp } = state.event;
       stats.processedByType[type] = (stats.processedByType[type] ?? 0) + 1;
       stats.endToEndLatenciesMs.push(now - timestamp);
-    } else if (item.deadLetter && item.decoded.kind === 'invalid') {
-      const reason = item.decoded.error.reason;
+    } else if (state.kind === 'dead-letter') {
+      const reason = state.deadLetter.error.reason;
       stats.deadLettered[reason] = (stats.deadLettered[reason] ?? 0) + 1;
     }
   }
@@ -319,59 +321,80 @@ function tally(result: ApplyResult, items: Item[], stats: BatchStats, now: numbe
 /**
  * The slow path, taken only when the database refused a value the schemas let through: each
  * record in its own transaction, in partition order; a refused event becomes a dead letter and a
- * transient failure stops its partition.
+ * transient failure stops its partition. Returns the partitions with their records' final states.
  */
 async function applyOneByOne(
-  partitions: Array<{ key: string; items: Item[] }>,
-  stopAt: Map<string, number>,
+  partitions: readonly Partition[],
+  stops: Stops,
   deps: BatchDependencies,
   stats: BatchStats,
   now: () => number,
-): Promise<void> {
+): Promise<Partition[]> {
+  const result: Partition[] = [];
   for (const p of partitions) {
-    const end = stopAt.get(p.key) ?? p.items.length;
-    for (let index = 0; index < end; index++) {
-      const item = p.items[index]!;
-      if (!item.write && !item.deadLetter) continue;
+    const items = [...p.items];
+    const end = stops.get(p.key) ?? items.length;
+    for (const [index, item] of p.items.slice(0, end).entries()) {
       try {
-        try {
-          tally(await deps.sink.apply(toWrites([item])), [item], stats, now());
-        } catch (error) {
-          if (!isDataRejectedError(error) || item.decoded.kind !== 'event') throw error;
-          const rejected = new PermanentEventError('rejected_by_database', error.message);
-          item.decoded = { kind: 'invalid', error: rejected, eventId: item.decoded.event.eventId };
-          delete item.write;
-          prepareDeadLetter(item, deps);
-          tally(await deps.sink.apply(toWrites([item])), [item], stats, now());
-        }
+        items[index] = await applyRecord(item, deps, stats, now);
       } catch (error) {
         deps.log.warn('writing a record failed; reporting the rest of its partition for retry', {
           ...coordinates(item.record),
           error,
         });
-        stopAt.set(p.key, index);
+        stops.set(p.key, index);
         break;
       }
     }
+    result.push({ key: p.key, items });
+  }
+  return result;
+}
+
+/** Applies one record in its own transaction; an event the database refuses is dead-lettered. */
+async function applyRecord(
+  item: Item,
+  deps: BatchDependencies,
+  stats: BatchStats,
+  now: () => number,
+): Promise<Item> {
+  const { record, state } = item;
+  if (state.kind !== 'write' && state.kind !== 'dead-letter') return item;
+  try {
+    tally(await deps.sink.apply(toWrites([item])), [item], stats, now());
+    return item;
+  } catch (error) {
+    if (!isDataRejectedError(error) || state.kind !== 'write') throw error;
+    const refused = new PermanentEventError('rejected_by_database', error.message);
+    const deadLetter: DeadLetter = {
+      record,
+      error: refused,
+      domain: deps.domain.name,
+      eventId: state.event.eventId,
+    };
+    const rejected: Item = { record, state: { kind: 'dead-letter', deadLetter } };
+    logDeadLetter(deadLetter, deps);
+    tally(await deps.sink.apply(toWrites([rejected])), [rejected], stats, now());
+    return rejected;
   }
 }
 
 function finish(
-  partitions: Array<{ key: string; items: Item[] }>,
-  stopAt: Map<string, number>,
+  partitions: readonly Partition[],
+  stops: Stops,
   stats: BatchStats,
   deps: BatchDependencies,
 ): BatchOutcome {
   const batchItemFailures: KafkaBatchResponse['batchItemFailures'] = [];
   for (const p of partitions) {
-    const from = stopAt.get(p.key) ?? p.items.length;
-    stats.skippedOtherDomain += p.items
-      .slice(0, from)
-      .filter((item) => item.decoded.kind === 'foreign').length;
-    stats.filteredOut += p.items.slice(0, from).filter((item) => item.filtered).length;
-    for (const item of p.items.slice(0, from)) {
-      for (const table of item.write?.skipped ?? [])
-        stats.rowsSkipped[table] = (stats.rowsSkipped[table] ?? 0) + 1;
+    const from = stops.get(p.key) ?? p.items.length;
+    for (const { state } of p.items.slice(0, from)) {
+      if (state.kind === 'foreign') stats.skippedOtherDomain += 1;
+      else if (state.kind === 'filtered') stats.filteredOut += 1;
+      else if (state.kind === 'write') {
+        for (const table of state.write.skipped ?? [])
+          stats.rowsSkipped[table] = (stats.rowsSkipped[table] ?? 0) + 1;
+      }
     }
     for (const item of p.items.slice(from)) {
       batchItemFailures.push({ itemIdentifier: { partition: p.key, offset: item.record.offset } });
@@ -380,7 +403,7 @@ function finish(
   stats.reportedForRetry = batchItemFailures.length;
   if (batchItemFailures.length > 0) {
     deps.log.warn('records reported for retry', {
-      partitions: [...stopAt.entries()].map(([partition, index]) => ({
+      partitions: [...stops.entries()].map(([partition, index]) => ({
         partition,
         fromOffset: partitions.find((p) => p.key === partition)?.items[index]?.record.offset,
       })),

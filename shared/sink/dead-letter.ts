@@ -7,8 +7,8 @@
  * record_timestamp is the same instant for people, NULL where DATETIME cannot hold it (before year
  * 1000, after 9999: Kafka accepts any int64) or there is none. db/migrations/004, 005, 007.
  */
-import type { DeadLetter } from '../pipeline/batch.ts';
 import type { KafkaEventRecord } from '../pipeline/lambda-event.ts';
+import type { DeadLetter } from '../pipeline/ports.ts';
 import {
   bigint,
   datetime,

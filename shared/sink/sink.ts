@@ -20,7 +20,7 @@
  * proved once per pool before the first transaction (shared/sink/session-check.ts), which also
  * picks the SQL dialect the statements are written in (shared/tables/dialect.ts).
  */
-import type { ApplyResult, BatchSink, BatchWrites } from '../pipeline/batch.ts';
+import type { ApplyResult, BatchSink, BatchWrites } from '../pipeline/ports.ts';
 import type { EventWrite } from '../pipeline/processor.ts';
 import type { SqlDialect } from '../tables/dialect.ts';
 import { combineRows, type Row, type SqlValue, type Table } from '../tables/table.ts';

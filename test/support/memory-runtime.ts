@@ -1,7 +1,7 @@
 /** An in-memory stand-in for the database side of a handler, for unit tests only. */
 import type { ProductRow, UserRow } from '../../shared/domains/dimensions.ts';
 import { DIMENSIONS } from '../../shared/domains/registry.ts';
-import type { ApplyResult, BatchWrites } from '../../shared/pipeline/batch.ts';
+import type { ApplyResult, BatchWrites } from '../../shared/pipeline/ports.ts';
 import type { Runtime } from '../../shared/runtime/create-handler.ts';
 import { deadLetterRow } from '../../shared/sink/dead-letter.ts';
 import type { Row } from '../../shared/tables/table.ts';

@@ -3,8 +3,8 @@
  * their unique key, identifiers quoted, nothing sent before the session check.
  */
 import { describe, expect, it } from 'vitest';
-import type { BatchWrites, DeadLetter } from '../../../shared/pipeline/batch.ts';
 import { PermanentEventError } from '../../../shared/pipeline/errors.ts';
+import type { BatchWrites, DeadLetter } from '../../../shared/pipeline/ports.ts';
 import type { Queryable } from '../../../shared/sink/database.ts';
 import { MySqlSink, type SinkDatabase } from '../../../shared/sink/sink.ts';
 import { kafkaRecord } from '../../support/events.ts';
