@@ -2,16 +2,23 @@
  * Every relative link in the project's Markdown resolves: the file it names exists, and a
  * `#fragment` into a Markdown file names one of its headings or explicit anchors (GitHub's slugs).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const markdown = execFileSync('git', ['ls-files', '*.md'], { cwd: root, encoding: 'utf8' })
-  .split('\n')
-  .filter(Boolean);
+/** The project's own Markdown: the tree, less what tools install or generate (no git needed: a copy works). */
+const SKIP = new Set(['node_modules', '.git', '.tools', 'dist', 'cdk.out', 'coverage', '.local', '.ci']);
+function markdownFiles(dir = ''): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory())
+      return SKIP.has(entry.name) || entry.name.startsWith('.services') ? [] : markdownFiles(path);
+    return entry.name.endsWith('.md') ? [path] : [];
+  });
+}
+const markdown = markdownFiles();
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes. */
 const slug = (heading: string) =>
