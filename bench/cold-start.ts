@@ -16,7 +16,7 @@
  * environment per sample, its `INIT REPORT` duration — Node's start, the runtime client, the
  * handler's import — beside the empty handler's, in the same alternating runs; and the user
  * function once more with NODE_OPTIONS=--enable-source-maps, the price of Node resolving stack
- * traces through the source map (why the functions run without it: README, Operating it).
+ * traces through the source map (why the functions run without it: docs/operations.md).
  * `--no-rie` skips it; it is skipped, saying why, where the emulator cannot be installed.
  *
  *   npm run build && npm run bench:cold-start [-- --runs 15] [-- --against /tmp/functions-before] [-- --no-rie]

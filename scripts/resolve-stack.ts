@@ -2,7 +2,7 @@
  * `npm run resolve-stack` — a function's stack trace, as it is logged (minified positions in
  * index.mjs), back in terms of the sources: every `index.mjs:LINE:COLUMN` in the input becomes
  * `<source>:<line>:<column>` (function names stay minified; the positions name them). The functions run
- * without `--enable-source-maps` (it costs their INIT; README, Operating it), so the mapping
+ * without `--enable-source-maps` (it costs their INIT; docs/operations.md), so the mapping
  * happens here, offline, with the map of the very build that was deployed.
  *
  *   npm run resolve-stack -- [--map dist/functions/user/index.mjs.map] [file]   (or the text on stdin)

@@ -91,7 +91,7 @@ export function functionBuildOptions(
       index: handlerEntry(name),
       // The Avro and Protobuf decoders (avsc, protobufjs) as a bundle of their own beside index.mjs,
       // imported only by a batch holding SOURCE-format records (shared/pipeline/registry-records.ts):
-      // a JSON-fed function parses none of it at INIT (README, "Schema registries").
+      // a JSON-fed function parses none of it at INIT (docs/schema-registries.md).
       ...(name === SCHEMA_FUNCTION ? {} : { [SOURCE_DECODERS_BUNDLE]: SOURCE_DECODERS_ENTRY }),
     },
     outdir,

@@ -82,7 +82,7 @@ const { values: args } = parseArgs({
     topology: { type: 'string', default: 'per-domain' },
     /** Write a CPU profile of this process while it consumes (open it in Chrome DevTools). */
     profile: { type: 'string' },
-    /** json (default); avro / protobuf / json-schema: through the local schema registry (README, "Schema registries"). */
+    /** json (default); avro / protobuf / json-schema: through the local schema registry (docs/schema-registries.md). */
     format: { type: 'string', default: 'json' },
     /** With --format avro|protobuf|json-schema: the mappings' EventRecordFormat, JSON (default) or SOURCE. */
     'record-format': { type: 'string', default: 'JSON' },

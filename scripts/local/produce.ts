@@ -7,7 +7,7 @@
  *
  *   npm run produce -- [--events N] [--rate R] [--seed S] [--topology per-domain|shared] [--topic T]
  *   npm run produce -- --file events.jsonl [--domain D] [--topic T]
- *   npm run produce -- --format avro|protobuf|json-schema [...]   # through the local schema registry (README, "Schema registries")
+ *   npm run produce -- --format avro|protobuf|json-schema [...]   # through the local schema registry (docs/schema-registries.md)
  *
  * `--topic` sends everything to one topic instead (still with the header where the domain is known).
  */
