@@ -245,10 +245,7 @@ export async function usersDrift(
   ] as const) {
     if (!(await userExists(admin, login.user))) problems.push(`${login.user}: missing`);
     for (const user of await existing(admin, rotationPair(login.user))) {
-      const [rows] = (await admin.query(`SHOW GRANTS FOR ?@'%'`, [user])) as unknown as [
-        Array<Record<string, unknown>>,
-      ];
-      const { grants, revokes } = planPrivileges(user, parseShowGrants(rows), wanted, serverKind(version));
+      const { grants, revokes } = await planFor(admin, user, wanted, serverKind(version));
       problems.push(
         ...grants.map((g) => `to grant ${g.report}`),
         ...revokes.map((r) => `to revoke ${r.report}`),
@@ -671,6 +668,14 @@ async function send(admin: Connection, statement: PlannedStatement, what: 'grant
 }
 
 /** Brings one user's privileges to exactly `wanted`, from what SHOW GRANTS lists (planPrivileges). */
+/** What brings `user` from its `SHOW GRANTS` to `wanted` (planPrivileges), sending nothing. */
+async function planFor(admin: Connection, user: string, wanted: WantedPrivileges, server: ServerKind) {
+  const [rows] = (await admin.query(`SHOW GRANTS FOR ?@'%'`, [user])) as unknown as [
+    Array<Record<string, unknown>>,
+  ];
+  return planPrivileges(user, parseShowGrants(rows), wanted, server);
+}
+
 async function converge(
   admin: Connection,
   user: string,
@@ -678,10 +683,7 @@ async function converge(
   server: ServerKind,
   report: UsersReport,
 ): Promise<void> {
-  const [rows] = (await admin.query(`SHOW GRANTS FOR ?@'%'`, [user])) as unknown as [
-    Array<Record<string, unknown>>,
-  ];
-  const { grants, revokes } = planPrivileges(user, parseShowGrants(rows), wanted, server);
+  const { grants, revokes } = await planFor(admin, user, wanted, server);
   for (const statement of grants) {
     await send(admin, statement, 'grant');
     report.granted.push(statement.report);
