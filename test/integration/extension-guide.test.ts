@@ -35,6 +35,13 @@ import { connectAs, dump, freshDatabase, type TestDatabase } from '../support/da
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The guide's three migrations take the next free numbers, whatever the project has by then. */
+const nextNumber =
+  Math.max(...readdirSync(join(root, 'db/migrations')).map((f) => Number.parseInt(f, 10) || 0)) + 1;
+const migration = (offset: number, name: string) => `${String(nextNumber + offset).padStart(3, '0')}_${name}`;
+const SIGNUP = migration(0, 'user_signup');
+const STORE = migration(1, 'dim_store');
+const PICKUP = migration(2, 'order_pickup');
 const copy = join(root, '.local', `extension-guide-${process.pid}`);
 /** A full copy: every file git tracks (the working tree's version of it). */
 const COPIED = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
@@ -104,7 +111,7 @@ describe('the extension guide', () => {
   it('1. a SQL event type: its domain module and a migration', () => {
     const before = snapshot();
     write(
-      'db/migrations/008_user_signup.sql',
+      `db/migrations/${SIGNUP}.sql`,
       `CREATE TABLE IF NOT EXISTS user_signup_wide (
   event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, event_type VARCHAR(64) NOT NULL,
   event_time DATETIME(3) NOT NULL, event_version VARCHAR(9) NOT NULL, source VARCHAR(64) NOT NULL,
@@ -151,13 +158,13 @@ export const user = defineDomain({`,
       '  processors: [userLogin, userPurchase, userView],',
       '  processors: [userLogin, userPurchase, userView, ...signupProcessors],',
     );
-    expect(touched(before)).toEqual(['db/migrations/008_user_signup.sql', 'shared/domains/user.ts']);
+    expect(touched(before)).toEqual([`db/migrations/${SIGNUP}.sql`, 'shared/domains/user.ts']);
   });
 
   it('2. a dimension table: its declaration and a migration', () => {
     const before = snapshot();
     write(
-      'db/migrations/009_dim_store.sql',
+      `db/migrations/${STORE}.sql`,
       `CREATE TABLE IF NOT EXISTS dim_store (
   store_id   VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
   store_name VARCHAR(128) NULL,
@@ -189,13 +196,13 @@ export const user = defineDomain({`,
 
 export const DIMENSIONS = [userDimension, productDimension, storeDimension] as const;`,
     );
-    expect(touched(before)).toEqual(['db/migrations/009_dim_store.sql', 'shared/domains/dimensions.ts']);
+    expect(touched(before)).toEqual([`db/migrations/${STORE}.sql`, 'shared/domains/dimensions.ts']);
   });
 
   it('3. a code event type with its own table, joined to the new dimension: its domain module and a migration', () => {
     const before = snapshot();
     write(
-      'db/migrations/010_order_pickup.sql',
+      `db/migrations/${PICKUP}.sql`,
       `CREATE TABLE IF NOT EXISTS order_pickup_wide (
   event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, event_type VARCHAR(64) NOT NULL,
   event_time DATETIME(3) NOT NULL, event_version VARCHAR(9) NOT NULL, source VARCHAR(64) NOT NULL,
@@ -268,7 +275,7 @@ export const order = defineDomain({`,
       '  processors: [orderCreate, orderPay, orderCancel],',
       '  processors: [orderCreate, orderPay, orderCancel, orderPickup],',
     );
-    expect(touched(before)).toEqual(['db/migrations/010_order_pickup.sql', 'shared/domains/order.ts']);
+    expect(touched(before)).toEqual([`db/migrations/${PICKUP}.sql`, 'shared/domains/order.ts']);
   });
 
   it("the recipe's commands: npm run schemas, the SQL compile step, tsc and the unit tests", async () => {
@@ -322,7 +329,7 @@ export const order = defineDomain({`,
       tables: registry.TABLES,
       dimensions: registry.DIMENSIONS,
     });
-    expect(deployed.migrations.applied).toEqual(['008_user_signup', '009_dim_store', '010_order_pickup']);
+    expect(deployed.migrations.applied).toEqual([SIGNUP, STORE, PICKUP]);
     const app = db.users.app.user;
     expect(deployed.users.granted).toEqual([
       `${app}: SELECT ON ${db.name}.dim_store`,
