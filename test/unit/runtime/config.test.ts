@@ -55,7 +55,7 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       metricsNamespace: 'lambda-realtime',
       maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
-      dimensionCache: { ...NO_DIMENSION_SETTINGS, user: {}, product: {} },
+      dimensionCache: { ...NO_DIMENSION_SETTINGS, dim_user: {}, dim_product: {} },
     });
   });
 
@@ -312,8 +312,8 @@ describe('loadConfig', () => {
       );
       expect(config.dimensionCache).toEqual({
         ...NO_DIMENSION_SETTINGS,
-        user: { ttlMs: 30_000, staleMs: 0, negativeTtlMs: 5_000, maxEntries: 1_000 },
-        product: { preload: true, reloadMs: 120_000 },
+        dim_user: { ttlMs: 30_000, staleMs: 0, negativeTtlMs: 5_000, maxEntries: 1_000 },
+        dim_product: { preload: true, reloadMs: 120_000 },
       });
     });
 
@@ -324,9 +324,9 @@ describe('loadConfig', () => {
       ['0', false],
       [' False ', false],
     ])('reads PRELOAD=%j as %s', (value, expected) => {
-      expect(loadConfig({ ...DIRECT, DIM_USER_PRELOAD: value }, 'user').dimensionCache.user?.preload).toBe(
-        expected,
-      );
+      expect(
+        loadConfig({ ...DIRECT, DIM_USER_PRELOAD: value }, 'user').dimensionCache.dim_user?.preload,
+      ).toBe(expected);
     });
 
     it('names bad dimension settings', () => {
