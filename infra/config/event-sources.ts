@@ -183,7 +183,7 @@ export function eventSource(
 }
 
 /**
- * Overrides that put every domain on one shared topic (the seed's topology), keeping `base`'s
+ * Overrides that put every domain on one shared topic, `business-events`, keeping `base`'s
  * other settings: `eventSources(env, sharedTopic(config.eventSources))`.
  */
 export function sharedTopic(

@@ -78,7 +78,7 @@ const { values: args } = parseArgs({
     settings: { type: 'string', default: 'local' },
     /** Publish the whole stream before the mappings start: consumption alone is timed. */
     prefill: { type: 'boolean', default: false },
-    /** per-domain: a topic per domain (the default); shared: the seed's one topic for all. */
+    /** per-domain: a topic per domain (the default); shared: one topic for all. */
     topology: { type: 'string', default: 'per-domain' },
     /** Write a CPU profile of this process while it consumes (open it in Chrome DevTools). */
     profile: { type: 'string' },

@@ -5,9 +5,9 @@
  * (`EventRecordFormat: JSON`) or the original Avro/Protobuf bytes without the registry framing
  * (`SOURCE`).
  *
- * - JSON goes through today's path. One difference: the registry's JSON names an absent optional
- *   field `null` (Avro's `["null", T]`), where the payload schemas want it absent, so nulls are
- *   dropped from the payload of such a record.
+ * - JSON goes through the plain JSON path (decode.ts). One difference: the registry's JSON names
+ *   an absent optional field `null` (Avro's `["null", T]`), where the payload schemas want it
+ *   absent, so nulls are dropped from the payload of such a record.
  * - SOURCE bytes are read by shared/pipeline/source-decoders.ts, loaded (with avsc and protobufjs)
  *   only by a batch that holds one. Which of the two a record is needs no setting: the JSON is an
  *   object's text (`{`), while this project's Avro records start with the eventId's length (a

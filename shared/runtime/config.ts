@@ -93,13 +93,10 @@ const baseSchema = z.object({
   AWS_SECRET_ACCESS_KEY: z.optional(nonEmpty),
   AWS_SESSION_TOKEN: z.optional(nonEmpty),
   DOMAIN: z.optional(nonEmpty),
-  // Powertools for AWS Lambda's own variables. LOG_LEVEL and METRICS_NAMESPACE, the names before it,
-  // are still read when the Powertools one is unset (LOG_LEVEL is Powertools' legacy name as well).
+  // Powertools for AWS Lambda's own variables.
   POWERTOOLS_SERVICE_NAME: z._default(nonEmpty, DEFAULT_SERVICE_NAME),
   POWERTOOLS_LOG_LEVEL: z.optional(logLevel),
-  LOG_LEVEL: z.optional(logLevel),
   POWERTOOLS_METRICS_NAMESPACE: z.optional(nonEmpty),
-  METRICS_NAMESPACE: z.optional(nonEmpty),
   MAX_EVENT_BYTES: z._default(int(1_024, 6 * 1024 * 1024), DEFAULT_MAX_EVENT_BYTES),
   // The domains whose records travel on this function's topics, comma-separated (infra/config/
   // event-sources.ts, topicDomains). Unset: every domain — the single shared topic.
@@ -118,9 +115,6 @@ const baseSchema = z.object({
     ),
   ),
 });
-
-/** Powertools' variables and the names this project used before it, still read when they are unset. */
-const LEGACY_NAMES = { POWERTOOLS_LOG_LEVEL: 'LOG_LEVEL', POWERTOOLS_METRICS_NAMESPACE: 'METRICS_NAMESPACE' };
 
 export type DatabaseConfig =
   | { kind: 'secret'; secretId: string; host?: string; port?: number; database?: string }
@@ -143,9 +137,9 @@ export interface Config {
   awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** POWERTOOLS_SERVICE_NAME: the `service` of every log line. */
   serviceName: string;
-  /** POWERTOOLS_LOG_LEVEL (or LOG_LEVEL), upper case as Powertools names them. */
+  /** POWERTOOLS_LOG_LEVEL, upper case as Powertools names them. */
   logLevel: LogLevel;
-  /** POWERTOOLS_METRICS_NAMESPACE (or METRICS_NAMESPACE). */
+  /** POWERTOOLS_METRICS_NAMESPACE. */
   metricsNamespace: string;
   maxEventBytes: number;
   /** TOPIC_DOMAINS: the domains sharing this function's topics (its own included); unset: all. */
@@ -178,8 +172,6 @@ export function loadConfig(
   ) as unknown as typeof baseSchema;
   // Empty variables count as unset (CloudFormation often renders optional ones as '').
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  // An older name is read only when the Powertools one is unset: it is not even checked otherwise.
-  for (const [name, legacy] of Object.entries(LEGACY_NAMES)) if (name in present) delete present[legacy];
   const parsed = schema.safeParse(present);
   const problems: Array<{ variable: string; problem: string }> = [];
   const report = (variable: string, problem: string) => {
@@ -275,8 +267,8 @@ export function loadConfig(
     secretTtlMs: v.SECRET_TTL_SECONDS * 1_000,
     ...awsSettings(v),
     serviceName: v.POWERTOOLS_SERVICE_NAME,
-    logLevel: v.POWERTOOLS_LOG_LEVEL ?? v.LOG_LEVEL ?? 'INFO',
-    metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE ?? v.METRICS_NAMESPACE ?? DEFAULT_SERVICE_NAME,
+    logLevel: v.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_SERVICE_NAME,
     maxEventBytes: v.MAX_EVENT_BYTES,
     ...(v.TOPIC_DOMAINS ? { topicDomains: v.TOPIC_DOMAINS } : {}),
     dimensionCache,

@@ -235,7 +235,7 @@ export class ScenarioRun {
       AWS_REGION: endpoints.aws.region,
       AWS_ACCESS_KEY_ID: endpoints.aws.accessKeyId,
       AWS_SECRET_ACCESS_KEY: endpoints.aws.secretAccessKey,
-      LOG_LEVEL: 'warn',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
       ...options.functionEnv,
     });
     const runner = new RunnerProcess(
