@@ -17,6 +17,7 @@ import type { EventCatalog } from '../events/catalog.ts';
 import { SOURCE_SCHEMAS } from '../events/schema-formats.ts';
 import type { KafkaEvent, KafkaEventRecord } from './lambda-event.ts';
 import type { SourceDataFormat, SourceDecoder } from './source-decoders.ts';
+import { withoutNulls } from './without-nulls.ts';
 
 export type { SourceDataFormat, SourceDecoder };
 
@@ -38,9 +39,7 @@ export function fromRegistryJson(json: unknown): unknown {
   const event = json as Record<string, unknown>;
   const payload = event.payload;
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return json;
-  const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(payload)) if (value !== null) kept[key] = value;
-  return { ...event, payload: kept };
+  return { ...event, payload: withoutNulls(payload as Record<string, unknown>) };
 }
 
 /**
