@@ -86,10 +86,10 @@ export function placeRecords(input: {
     mismatches += 1;
     if (problems.length < MAX_PROBLEMS) problems.push(text);
   };
-  const recordsAt = Map.groupBy(records, at);
-  const rowsAt = Map.groupBy(rows, at);
-  const deadLettersAt = Map.groupBy(deadLetters, at);
-  const failuresAt = Map.groupBy(failures, at);
+  const recordsAt = group(records, at);
+  const rowsAt = group(rows, at);
+  const deadLettersAt = group(deadLetters, at);
+  const failuresAt = group(failures, at);
   /** Rows by domain and eventId (the table's key): where each event was written. */
   const rowOf = new Map(rows.map((r) => [`${r.domain}\u0000${r.eventId}`, r]));
 
@@ -161,6 +161,17 @@ export function placeRecords(input: {
     }
   }
   return { placed, mismatches, problems };
+}
+
+function group<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
 
 /** A topic's next offset per partition (index = partition). */

@@ -162,7 +162,6 @@ const MAX_LINES = 500;
 const BEING_SPLIT = new Set([
   'db/users.ts',
   'local-esm/runner.ts',
-  'scripts/local/pipeline.ts',
   'shared/definitions/check.ts',
   'shared/definitions/evaluate.ts',
   'shared/definitions/typing.ts',
