@@ -169,7 +169,6 @@ const BEING_SPLIT = new Set([
   'shared/pipeline/sql/translate.ts',
   'test/conformance/cases.ts',
   'test/reliability/bad-input.ts',
-  'test/reliability/harness.ts',
 ]);
 
 describe('file size', () => {
