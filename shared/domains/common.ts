@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { BusinessEvent } from '../events/business-event.ts';
 import type * as z from '../events/zod.ts';
 import {
+  automaticColumns,
   compileMappings,
   compileStates,
   type DeclarativeContext,
@@ -150,19 +151,6 @@ export function sqlContext(scope: DeclarationScope): SqlContext {
   return {
     ...scope,
     dimensions: DIMENSIONS,
-    automatic: {
-      event: Object.keys(eventRow(SAMPLE_EVENT, { topic: '', partition: 0, offset: 0 })),
-      state: Object.keys(stateOrderRow(SAMPLE_EVENT)),
-    },
+    automatic: automaticColumns({ eventRow, stateRow: stateOrderRow }),
   };
 }
-
-const SAMPLE_EVENT: BusinessEvent<unknown> = {
-  domain: '',
-  type: '',
-  timestamp: 0,
-  eventId: '',
-  payload: {},
-  version: '1.0',
-  source: '',
-};

@@ -1,5 +1,5 @@
 /**
- * The README's extension guide, followed on a full copy of the project (under
+ * The README's extension guide ("Extending it"), followed on a full copy of the project (under
  * .local/): each step edits the files the guide names, the test counts them, and the copy's own
  * handlers then run, as the restricted app user, against the real database deployed with the
  * copy's migrations and grants (nothing else to edit: the grants follow the registry).

@@ -99,7 +99,7 @@ describe('loadConfig', () => {
     });
   });
 
-  describe("Powertools' variables and the older names", () => {
+  describe("Powertools' variables", () => {
     it.each(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'])(
       'takes POWERTOOLS_LOG_LEVEL=%s in either case',
       (level) => {
@@ -110,16 +110,16 @@ describe('loadConfig', () => {
       },
     );
 
-    it('reads LOG_LEVEL and METRICS_NAMESPACE when the Powertools variables are unset', () => {
+    it('reads no other names for them (LOG_LEVEL, METRICS_NAMESPACE)', () => {
       expect(loadConfig({ ...DIRECT, LOG_LEVEL: 'warn', METRICS_NAMESPACE: 'old-ns' }, 'user')).toMatchObject(
         {
-          logLevel: 'WARN',
-          metricsNamespace: 'old-ns',
+          logLevel: 'INFO',
+          metricsNamespace: 'lambda-realtime',
         },
       );
     });
 
-    it('prefers the Powertools variables, and then ignores the older names entirely', () => {
+    it('takes the Powertools variables, ignoring other names entirely', () => {
       const env = {
         ...DIRECT,
         POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -418,7 +418,7 @@ describe('DB_AUTH', () => {
     AWS_REGION: 'eu-west-1',
   };
 
-  it('is password by default: a secret, or DB_PASSWORD, as before', () => {
+  it('is password by default: a secret, or DB_PASSWORD', () => {
     expect(loadConfig(DIRECT, 'user').database.kind).toBe('direct');
     expect(loadConfig({ ...DIRECT, DB_AUTH: 'password' }, 'user').database.kind).toBe('direct');
     expect(loadConfig({ DB_SECRET_ID: 'arn:secret', DB_AUTH: ' Password ' }, 'user').database.kind).toBe(
