@@ -10,6 +10,11 @@
  *     DataStream job it replaces, same stream, same services, interleaved, in two accountings
  *     (whole process and steady state: bench/compare.ts), and latency at half that rate
  *     (bench/pipeline.ts);
+ *   - what AWS bills: the handlers with a network delay to MySQL (0.5 ms each way through a TCP
+ *     proxy) beside the direct path: billed duration per 1,000 events, statements per batch, cost
+ *     per million events (bench/billing.ts);
+ *   - the scaling runs: the pipeline at 1, 2 and 4 execution environments per function, each a
+ *     process of its own: rows/s, CPU per row, MySQL's CPU and open connections (bench/scaling.ts);
  *   - cold start: each bundle's size and import time against an empty handler (bench/cold-start.ts).
  * Every figure is a median with its spread (min–max) over rounds, and the machine it ran on.
  *
@@ -33,16 +38,19 @@ import { tlsFromEnv } from '../shared/runtime/config.ts';
 import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
+import { BILLING_PRICES, type BillingResult, benchBilling, billingTable } from './billing.ts';
 import {
   benchCompare,
   type CompareSummary,
   type Figure,
   flinkUnavailable,
+  functionDbEnv,
   type System,
   summarize,
 } from './compare.ts';
 import { benchHandlers, type HandlerFigures, PerRecordSink, type Spread } from './handler.ts';
 import { benchLatency, type LatencyFigures } from './pipeline.ts';
+import { benchScaling, scalingTable } from './scaling.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -51,6 +59,8 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     /** USD per event poller unit hour (AWS Lambda pricing, provisioned mode), to price the pollers. */
     'epu-hour-usd': { type: 'string' },
+    /** Milliseconds the billing mode's proxy holds every chunk, each way. */
+    'delay-ms': { type: 'string', default: '0.5' },
   },
 });
 const full = args.size !== 'ci';
@@ -90,17 +100,11 @@ await seed(conn);
 const [[{ version }]] = (await conn.query('SELECT VERSION() AS version')) as unknown as [
   [{ version: string }],
 ];
-const env = {
-  DB_HOST: db.host,
-  DB_PORT: String(db.port),
-  DB_USER: db.user,
-  DB_PASSWORD: db.password,
-  DB_NAME: schema,
-  ...services.endpoints.dbTls,
-};
+const env = functionDbEnv(db, services.endpoints.dbTls, schema);
 
 log(`handler throughput (${machine.cpus}, Node ${machine.node}, ${version}), median of ${rounds} rounds`);
 let handlers: HandlerFigures[];
+let billing: BillingResult;
 try {
   handlers = await benchHandlers({
     conn,
@@ -120,6 +124,22 @@ try {
         sink: perRecord ? new PerRecordSink(database) : new MySqlSink(database),
       };
     },
+  });
+  log(
+    `\nbilled duration with a network delay to MySQL (${args['delay-ms']} ms each way), beside the direct path`,
+  );
+  const { ssl: _, ...login } = db;
+  billing = await benchBilling({
+    conn,
+    env,
+    db: { ...login, database: schema },
+    tls,
+    delayMs: Number(args['delay-ms']),
+    memoryMiB: PROD.functions.memoryMiB,
+    batches,
+    rounds,
+    epuHourUsd: args['epu-hour-usd'] === undefined ? BILLING_PRICES.perEpuHour : Number(args['epu-hour-usd']),
+    log,
   });
 } finally {
   await conn.query(`DROP DATABASE ${schema}`);
@@ -230,6 +250,11 @@ for (const [system, topology] of [
   );
 }
 
+log('\nscaling: 1, 2 and 4 execution environments per function, each a process of its own');
+const scaling = await benchScaling({ root, events: compareEvents, environments: [1, 2, 4], log });
+const scalingLines = scalingTable(scaling);
+for (const line of scalingLines) log(`  ${line}`);
+
 log('\ncold start (npm run build first)');
 const coldStart = execFileSync(
   process.execPath,
@@ -264,8 +289,10 @@ const results = {
   comparison: { events: compareEvents, rounds: compareRounds, summaries, runs: compareRuns },
   ...(flinkMissing ? { flinkSkipped: flinkMissing } : {}),
   latencies,
+  scaling,
   costs,
   pollerCost,
+  billing,
   prices: PRICES,
   coldStart,
 };
@@ -295,6 +322,10 @@ const markdown = [
       `- ${l.topology} topics, a steady stream at ${l.rate} events/s (half the rate above): publish-to-row latency p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms.`,
   ),
   '',
+  `Scaling (bench/scaling.ts): the same stream, ${compareEvents} records, the pipeline at 1, 2 and 4 execution environments per function, each environment a process of its own (one batch in flight per function) in the same consumer groups; steady state (first row to last). Peak connections: SHOW STATUS Threads_connected sampled during the run, the bench's own connection included.`,
+  '',
+  ...scalingLines,
+  '',
   `Lambda cost per million events (warm, ${PROD.functions.memoryMiB} MiB, Arm, $${PRICES.perGbSecond}/GB-s, $${PRICES.perMillionRequests}/M requests; provisioned pollers not included):`,
   '',
   '| function | batch | USD per million events |',
@@ -304,6 +335,8 @@ const markdown = [
   `Prod batch size: ${prodBatch}.`,
   '',
   `Provisioned pollers (prod's minimum: ${pollers} across the three mappings) are paid per event poller unit hour whatever flows: at the pipeline's ${projectRate.toFixed(0)} events/s (steady state), ${epuHoursPerMillion.toFixed(3)} EPU-hours per million events${pollerCost.usdPerMillion === undefined ? ' (price per EPU-hour: AWS Lambda pricing, provisioned mode; `--epu-hour-usd` converts it)' : `, $${pollerCost.usdPerMillion.toFixed(4)} at $${epuHourUsd}/EPU-hour`}; at a tenth of that rate, ten times as much.`,
+  '',
+  ...billingTable(billing),
   '',
   '```',
   coldStart.trimEnd(),
