@@ -182,11 +182,11 @@ export interface PublishedStream {
   expected: number;
 }
 
-/** The demo stream, published once to a topic per domain (and one shared topic), 6 partitions each. */
-export async function publishDemoStream(
+/** The demo stream's topics (created if missing): a topic per domain (and one shared), 6 partitions each. */
+export async function createDemoTopics(
   brokers: string[],
-  options: { id: string; events: number; seed: number; withShared: boolean },
-): Promise<PublishedStream> {
+  options: { id: string; withShared: boolean },
+): Promise<Pick<PublishedStream, 'topicOf' | 'shared' | 'failures'>> {
   const { id, withShared } = options;
   const topicOf = (domain: string) => `bench-${id}-${domain}`;
   const shared = `bench-${id}-shared`;
@@ -196,6 +196,25 @@ export async function publishDemoStream(
     ...(withShared ? [{ name: shared, partitions: 6 }] : []),
     { name: failures, partitions: 1 },
   ]);
+  return { topicOf, shared, failures };
+}
+
+/** The distinct valid events of the stream publishDemoStream sends with these options. */
+export function expectedDemoEvents(options: { id: string; events: number; seed: number }): number {
+  const expected = new Set<string>();
+  for (const r of demoStream({ events: options.events, runId: `b${options.id}`, seed: options.seed })) {
+    if (r.expect === 'event') expected.add(r.eventId!);
+  }
+  return expected.size;
+}
+
+/** The demo stream, published once to its topics (createDemoTopics). */
+export async function publishDemoStream(
+  brokers: string[],
+  options: { id: string; events: number; seed: number; withShared: boolean },
+): Promise<PublishedStream> {
+  const { id, withShared } = options;
+  const { topicOf, shared, failures } = await createDemoTopics(brokers, options);
   const producer = createProducer(brokers, 'lrt-bench-producer');
   const expected = new Set<string>();
   let records = 0;

@@ -39,6 +39,7 @@ import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
 import { BILLING_PRICES, type BillingResult, benchBilling, billingTable } from './billing.ts';
+import { chart } from './chart.ts';
 import {
   benchCompare,
   type CompareSummary,
@@ -182,7 +183,6 @@ const compareRuns = await benchCompare({ root, events: compareEvents, rounds: co
 const summaries = summarize(compareRuns);
 const project = summaries.find((x) => x.system === 'project')!;
 const flinkSummary = summaries.find((x) => x.system === 'flink');
-const n0 = (f: Figure) => f.median.toFixed(0);
 const spreadOf = (f: Figure, digits = 0) =>
   f.min === f.max
     ? f.median.toFixed(digits)
@@ -349,86 +349,8 @@ writeFileSync(
   chart(
     handlers.filter((h) => h.cache === 'warm'),
     summaries,
+    billing,
+    scaling,
   ),
 );
 log(`\nresults: ${args.out}/latest.json, latest.md, throughput.svg`);
-
-/**
- * Two panels: events per second per function and batch (the handler, the per-record baseline and
- * the limit), then the pipeline per topology and the Flink job, measured in the same run: rows per
- * CPU-second of all processes, whole process and steady state (bench/compare.ts).
- */
-function chart(figures: HandlerFigures[], pipelineFigures: CompareSummary[]): string {
-  const rowHeight = 54;
-  const width = 760;
-  const left = 190;
-  const bar = (x0: number, y: number, w: number, color: string, label: string) =>
-    `<rect x="${x0}" y="${y}" width="${Math.max(0, w).toFixed(1)}" height="14" fill="${color}"/><text x="${x0 + w + 4}" y="${y + 11}" font-size="11">${label}</text>`;
-  const max = Math.max(
-    ...figures.flatMap((f) => [f.handler.eventsPerSecond.max, f.limit.eventsPerSecond.max]),
-    1,
-  );
-  const scale = (v: number) => ((width - left - 90) * v) / max;
-  const handlerRows = figures.map((f, i) => {
-    const y = 40 + i * rowHeight;
-    return [
-      `<text x="8" y="${y + 25}" font-size="12">${f.function}, batch ${f.batch}</text>`,
-      bar(
-        left,
-        y,
-        scale(f.limit.eventsPerSecond.median),
-        '#bbbbbb',
-        f.limit.eventsPerSecond.median.toFixed(0),
-      ),
-      bar(
-        left,
-        y + 16,
-        scale(f.handler.eventsPerSecond.median),
-        '#1f77b4',
-        f.handler.eventsPerSecond.median.toFixed(0),
-      ),
-      bar(
-        left,
-        y + 32,
-        scale(f.perRecord.eventsPerSecond.median),
-        '#ff7f0e',
-        f.perRecord.eventsPerSecond.median.toFixed(0),
-      ),
-    ].join('');
-  });
-  const top = 60 + figures.length * rowHeight;
-  const cpuMax = Math.max(
-    ...pipelineFigures.flatMap((p) => [p.whole.rowsPerCpuSecond.median, p.steady.rowsPerCpuSecond.median]),
-    1,
-  );
-  const cpuScale = (v: number) => ((width - left - 200) * v) / cpuMax;
-  const pipelineRows = pipelineFigures.map((p, i) => {
-    const y = top + 30 + i * 40;
-    return [
-      `<text x="8" y="${y + 18}" font-size="12">${p.system}</text>`,
-      bar(
-        left,
-        y,
-        cpuScale(p.whole.rowsPerCpuSecond.median),
-        '#bbbbbb',
-        `${n0(p.whole.rowsPerCpuSecond)} rows/CPU-s whole process`,
-      ),
-      bar(
-        left,
-        y + 16,
-        cpuScale(p.steady.rowsPerCpuSecond.median),
-        p.system === 'flink' ? '#ff7f0e' : '#1f77b4',
-        `${n0(p.steady.rowsPerCpuSecond)} rows/CPU-s steady state`,
-      ),
-    ].join('');
-  });
-  const height = top + 40 + pipelineFigures.length * 40;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<title>Events per second per configuration: lambda-realtime, the per-record baseline and the limit; the pipeline and the Flink job, rows per CPU-second in two accountings</title>
-<text x="8" y="18" font-size="14">Events per second, warm cache (median): limit (grey), lambda-realtime (blue), per-record baseline (orange)</text>
-${handlerRows.join('\n')}
-<text x="8" y="${top + 10}" font-size="14">Pipeline and Flink job, same stream, same run: rows per CPU-s of all processes, whole process (grey) and steady state</text>
-${pipelineRows.join('\n')}
-</svg>
-`;
-}

@@ -3,12 +3,14 @@
  * function, each environment a process of its own (bench/consumer.ts with one batch in flight per
  * function), so they share no event loop, as Lambda's environments share nothing. The processes of
  * one run join the same consumer groups, so Kafka splits each topic's 6 partitions among them, as it
- * does among the pollers of an event source mapping. Measured like the comparison (bench/measure.ts):
+ * does among the pollers of an event source mapping; the stream is published to the run's own topics
+ * once every process has joined, so no rebalance falls inside the measured window. Measured like the comparison (bench/measure.ts):
  * rows/s and CPU per row in steady state, MySQL's share, and the connections the server held open
  * (SHOW STATUS Threads_connected, sampled; the bench's own one included).
  * MySQL saturates where more environments stop adding rows/s while MySQL's CPU (cores busy) climbs
  * to what the machine gives it.
  */
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { environmentConfig } from '../infra/config/environments.ts';
@@ -16,6 +18,8 @@ import { findServices } from '../scripts/services/find-services.ts';
 import { DOMAIN_NAMES } from '../shared/domains/registry.ts';
 import {
   consumerSettings,
+  createDemoTopics,
+  expectedDemoEvents,
   functionDbEnv,
   inFreshSchema,
   publishDemoStream,
@@ -47,37 +51,45 @@ export async function benchScaling(options: ScalingOptions): Promise<ScalingRun[
   const admin = await createConnection({ ...db, supportBigNumbers: true, bigNumberStrings: true });
   const runs: ScalingRun[] = [];
   try {
-    const stream = await publishDemoStream(kafkaBrokers, { id, events, seed: 42, withShared: false });
-    log(
-      `  published ${stream.records} records (${stream.expected} distinct valid events), 6 partitions a topic`,
-    );
     for (const environments of options.environments) {
       const schema = `lrt_scale_${id}_${environments}`;
+      // Topics of its own per run, empty until every process has joined its groups.
+      const streamId = `${id}-${environments}`;
+      const topics = await createDemoTopics(kafkaBrokers, { id: streamId, withShared: false });
+      const expectedRows = expectedDemoEvents({ id: streamId, events, seed: 42 });
       await inFreshSchema(admin, schema, async () => {
         const env = {
           ...functionDbEnv(db, dbTls, schema),
           KAFKA_BROKERS: kafkaBrokers.join(','),
           BENCH_MAX_CONCURRENT_BATCHES: '1',
           BENCH_SETTINGS: consumerSettings((d) => ({
-            topic: stream.topicOf(d),
-            group: `bench-${id}-${environments}-${d}`,
-            onFailureTopic: stream.failures,
+            topic: topics.topicOf(d),
+            group: `bench-${streamId}-${d}`,
+            onFailureTopic: topics.failures,
           })),
         };
         const children = Array.from({ length: environments }, () => spawnConsumer(root, env));
-        const measured = await measure(children, {
+        await Promise.all(children.map((child) => started(child)));
+        const measuring = measure(children, {
           admin,
           servicesDir,
-          expectedRows: stream.expected,
+          expectedRows,
           timeoutMs: Math.max(120_000, events * 5),
         });
+        const stream = await publishDemoStream(kafkaBrokers, {
+          id: streamId,
+          events,
+          seed: 42,
+          withShared: false,
+        });
+        const measured = await measuring;
         const run: ScalingRun = {
           environments,
           connectionLimit: environments * DOMAIN_NAMES.length * poolSize,
           ...measured,
         };
         runs.push(run);
-        log(`  ${describeScaling(run)}`);
+        log(`  ${describeScaling(run)} (${stream.records} records published)`);
       });
     }
   } finally {
@@ -85,6 +97,22 @@ export async function benchScaling(options: ScalingOptions): Promise<ScalingRun[
     await services.stop();
   }
   return runs;
+}
+
+/** Resolves once the consumer process has joined its groups (bench/consumer.ts says so on stderr). */
+function started(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen = (seen + d.toString()).slice(-4_000);
+      if (seen.includes('event source mappings started')) {
+        child.stderr?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', () => reject(new Error(`a bench consumer exited before it started:\n${seen}`)));
+  });
 }
 
 /** Steady-state figures of one run: rows/s, CPU ms per 1,000 rows (all; process; MySQL), MySQL cores busy. */
