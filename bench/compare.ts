@@ -23,46 +23,24 @@
  * Every run's rows are checked: exactly the expected distinct rows in the event tables.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import { migrate, seed } from '../db/migrate.ts';
 import { demoStream } from '../scripts/local/demo-stream.ts';
 import { createProducer, ensureTopics } from '../scripts/local/kafka-admin.ts';
-import { findServices } from '../scripts/services/find-services.ts';
+import { type DbTlsVariables, findServices } from '../scripts/services/find-services.ts';
 import { DOMAIN_NAMES } from '../shared/domains/registry.ts';
 import { EVENT_DOMAIN_HEADER } from '../shared/events/business-event.ts';
+import { type CpuMs, cpuSum, type Measured, measure } from './measure.ts';
 
 export type System = 'project' | 'project, one shared topic' | 'flink';
-const EVENT_TABLES = ['user_event_wide', 'order_event_wide', 'product_event_wide'] as const;
 
-export interface CpuMs {
-  process: number;
-  mysql: number | undefined;
-  kafka: number | undefined;
-}
-
-export interface CompareRun {
+export interface CompareRun extends Measured {
   system: System;
   round: number;
   /** Records published (valid events, duplicates, malformed). */
   records: number;
-  /** Distinct rows found in the event tables: must equal `expectedRows`. */
-  rows: number;
-  expectedRows: number;
-  /** Rows written after the first row's millisecond: the steady-state numerator. */
-  steadyRows: number;
-  /** ms from the process start to the first row, and to the last row. */
-  firstRowMs: number;
-  lastRowMs: number;
-  /** CPU ms from the process start to the first row (start-up and the first batch). */
-  startupCpuMs: CpuMs;
-  /** CPU ms from the process start to the last row. */
-  wholeCpuMs: CpuMs;
-  /** CPU ms from the first row to the last. */
-  steadyCpuMs: CpuMs;
-  whole: { rowsPerCpuSecond: number; rowsPerSecond: number };
-  steady: { rowsPerCpuSecond: number; rowsPerSecond: number };
 }
 
 export interface CompareOptions {
@@ -74,7 +52,7 @@ export interface CompareOptions {
   seed?: number;
 }
 
-const sum = (c: CpuMs) => c.process + (c.mysql ?? 0) + (c.kafka ?? 0);
+const sum = cpuSum;
 
 /** The JVM and Maven the Flink baseline needs, or why it cannot run here. */
 export function flinkUnavailable(): string | undefined {
@@ -94,8 +72,6 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
   const services = await findServices();
   const { db, kafkaBrokers, dbTls } = services.endpoints;
   const id = Date.now().toString(36);
-  const logDir = join(root, '.local', 'logs');
-  mkdirSync(logDir, { recursive: true });
   const admin = await createConnection({ ...db, supportBigNumbers: true, bigNumberStrings: true });
   const runs: CompareRun[] = [];
   try {
@@ -104,38 +80,16 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
       execFileSync(join(root, 'scripts', 'flink', 'baseline', 'run.sh'), ['build'], { stdio: 'inherit' });
     }
     // The stream, published once before anything is measured.
-    const topicOf = (domain: string) => `bench-${id}-${domain}`;
-    const shared = `bench-${id}-shared`;
-    const failures = `bench-${id}-failures`;
     const withShared = systems.includes('project, one shared topic');
-    await ensureTopics(kafkaBrokers, [
-      ...DOMAIN_NAMES.map((d) => ({ name: topicOf(d), partitions: 6 })),
-      ...(withShared ? [{ name: shared, partitions: 6 }] : []),
-      { name: failures, partitions: 1 },
-    ]);
-    const producer = createProducer(kafkaBrokers, 'lrt-bench-producer');
-    const expected = new Set<string>();
-    let records = 0;
-    let chunk: Array<{ key: string; value: string | Buffer; domain: string }> = [];
-    const flush = async () => {
-      const messages = chunk.flatMap((r) => {
-        const headers = { [EVENT_DOMAIN_HEADER]: r.domain };
-        const one = { key: r.key, value: r.value, headers };
-        return [{ ...one, topic: topicOf(r.domain) }, ...(withShared ? [{ ...one, topic: shared }] : [])];
-      });
-      if (messages.length) await producer.send({ messages });
-      chunk = [];
-    };
-    for (const r of demoStream({ events, runId: `b${id}`, seed: options.seed ?? 42 })) {
-      records++;
-      if (r.expect === 'event') expected.add(r.eventId!);
-      chunk.push(r);
-      if (chunk.length >= 1_000) await flush();
-    }
-    await flush();
-    await producer.close();
+    const stream = await publishDemoStream(kafkaBrokers, {
+      id,
+      events,
+      seed: options.seed ?? 42,
+      withShared,
+    });
+    const { topicOf, shared, failures, records, expected } = stream;
     log(
-      `  published ${records} records (${expected.size} distinct valid events) to ${DOMAIN_NAMES.map(topicOf).join(', ')}${withShared ? ` and ${shared}` : ''}, 6 partitions each`,
+      `  published ${records} records (${expected} distinct valid events) to ${DOMAIN_NAMES.map(topicOf).join(', ')}${withShared ? ` and ${shared}` : ''}, 6 partitions each`,
     );
 
     for (let round = 1; round <= rounds; round++) {
@@ -143,20 +97,9 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
       const order = round % 2 === 1 ? systems : [...systems].reverse();
       for (const system of order) {
         const schema = `lrt_cmp_${id}_${round}_${system === 'flink' ? 'f' : system === 'project' ? 'p' : 's'}`;
-        await admin.query(`CREATE DATABASE ${schema} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-        try {
-          await admin.changeUser({ database: schema });
-          await migrate(admin);
-          await seed(admin);
+        await inFreshSchema(admin, schema, async () => {
           const groupOf = (domain: string) => `bench-${id}-${round}-${schema}-${domain}`;
-          const dbEnv = {
-            DB_HOST: db.host,
-            DB_PORT: String(db.port),
-            DB_USER: db.user,
-            DB_PASSWORD: db.password,
-            DB_NAME: schema,
-            ...dbTls,
-          };
+          const dbEnv = functionDbEnv(db, dbTls, schema);
           const child =
             system === 'flink'
               ? spawn(join(root, 'scripts', 'flink', 'baseline', 'run.sh'), [], {
@@ -169,39 +112,25 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
                   },
                   stdio: ['ignore', 'ignore', 'pipe'],
                 })
-              : spawn(process.execPath, [join(root, 'bench', 'consumer.ts')], {
-                  env: {
-                    ...process.env,
-                    ...dbEnv,
-                    KAFKA_BROKERS: kafkaBrokers.join(','),
-                    BENCH_LOG: join(logDir, 'bench-consumer.log'),
-                    BENCH_SETTINGS: JSON.stringify(
-                      Object.fromEntries(
-                        DOMAIN_NAMES.map((d) => [
-                          d,
-                          {
-                            topic: system === 'project' ? topicOf(d) : shared,
-                            group: groupOf(d),
-                            onFailureTopic: failures,
-                          },
-                        ]),
-                      ),
-                    ),
-                  },
-                  stdio: ['ignore', 'ignore', 'pipe'],
+              : spawnConsumer(root, {
+                  ...dbEnv,
+                  KAFKA_BROKERS: kafkaBrokers.join(','),
+                  BENCH_SETTINGS: consumerSettings((d) => ({
+                    topic: system === 'project' ? topicOf(d) : shared,
+                    group: groupOf(d),
+                    onFailureTopic: failures,
+                  })),
                 });
-          const run = await measure(child, {
+          const run = await measure([child], {
             admin,
             servicesDir,
-            expectedRows: expected.size,
+            expectedRows: expected,
             timeoutMs: Math.max(120_000, events * 5),
           });
           const result: CompareRun = { system, round, records, ...run };
           runs.push(result);
           log(`  ${describe(result)}`);
-        } finally {
-          await admin.query(`DROP DATABASE IF EXISTS ${schema}`);
-        }
+        });
       }
     }
   } finally {
@@ -209,6 +138,122 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
     await services.stop();
   }
   return runs;
+}
+
+/** `work` against a fresh schema (migrations and the dimension seed applied), dropped afterwards. */
+export async function inFreshSchema<T>(
+  admin: Connection,
+  schema: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  await admin.query(`CREATE DATABASE ${schema} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  try {
+    await admin.changeUser({ database: schema });
+    await migrate(admin);
+    await seed(admin);
+    return await work();
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${schema}`);
+  }
+}
+
+/** The functions' database variables for `schema` (docs/architecture.md, contract 5). */
+export function functionDbEnv(
+  db: { host: string; port: number; user: string; password: string },
+  dbTls: DbTlsVariables,
+  schema: string,
+): Record<string, string> {
+  return {
+    DB_HOST: db.host,
+    DB_PORT: String(db.port),
+    DB_USER: db.user,
+    DB_PASSWORD: db.password,
+    DB_NAME: schema,
+    ...dbTls,
+  };
+}
+
+export interface PublishedStream {
+  topicOf(domain: string): string;
+  shared: string;
+  failures: string;
+  records: number;
+  /** Distinct valid events: the rows the event tables must hold. */
+  expected: number;
+}
+
+/** The demo stream's topics (created if missing): a topic per domain (and one shared), 6 partitions each. */
+export async function createDemoTopics(
+  brokers: string[],
+  options: { id: string; withShared: boolean },
+): Promise<Pick<PublishedStream, 'topicOf' | 'shared' | 'failures'>> {
+  const { id, withShared } = options;
+  const topicOf = (domain: string) => `bench-${id}-${domain}`;
+  const shared = `bench-${id}-shared`;
+  const failures = `bench-${id}-failures`;
+  await ensureTopics(brokers, [
+    ...DOMAIN_NAMES.map((d) => ({ name: topicOf(d), partitions: 6 })),
+    ...(withShared ? [{ name: shared, partitions: 6 }] : []),
+    { name: failures, partitions: 1 },
+  ]);
+  return { topicOf, shared, failures };
+}
+
+/** The distinct valid events of the stream publishDemoStream sends with these options. */
+export function expectedDemoEvents(options: { id: string; events: number; seed: number }): number {
+  const expected = new Set<string>();
+  for (const r of demoStream({ events: options.events, runId: `b${options.id}`, seed: options.seed })) {
+    if (r.expect === 'event') expected.add(r.eventId!);
+  }
+  return expected.size;
+}
+
+/** The demo stream, published once to its topics (createDemoTopics). */
+export async function publishDemoStream(
+  brokers: string[],
+  options: { id: string; events: number; seed: number; withShared: boolean },
+): Promise<PublishedStream> {
+  const { id, withShared } = options;
+  const { topicOf, shared, failures } = await createDemoTopics(brokers, options);
+  const producer = createProducer(brokers, 'lrt-bench-producer');
+  const expected = new Set<string>();
+  let records = 0;
+  let chunk: Array<{ key: string; value: string | Buffer; domain: string }> = [];
+  const flush = async () => {
+    const messages = chunk.flatMap((r) => {
+      const headers = { [EVENT_DOMAIN_HEADER]: r.domain };
+      const one = { key: r.key, value: r.value, headers };
+      return [{ ...one, topic: topicOf(r.domain) }, ...(withShared ? [{ ...one, topic: shared }] : [])];
+    });
+    if (messages.length) await producer.send({ messages });
+    chunk = [];
+  };
+  for (const r of demoStream({ events: options.events, runId: `b${id}`, seed: options.seed })) {
+    records++;
+    if (r.expect === 'event') expected.add(r.eventId!);
+    chunk.push(r);
+    if (chunk.length >= 1_000) await flush();
+  }
+  await flush();
+  await producer.close();
+  return { topicOf, shared, failures, records, expected: expected.size };
+}
+
+/** BENCH_SETTINGS for bench/consumer.ts: per domain its topic, consumer group and on-failure topic. */
+export function consumerSettings(
+  of: (domain: string) => { topic: string; group: string; onFailureTopic: string },
+): string {
+  return JSON.stringify(Object.fromEntries(DOMAIN_NAMES.map((d) => [d, of(d)])));
+}
+
+/** bench/consumer.ts as a process of its own, its functions' log lines in .local/logs. */
+export function spawnConsumer(root: string, env: Record<string, string>): ChildProcess {
+  const logDir = join(root, '.local', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  return spawn(process.execPath, [join(root, 'bench', 'consumer.ts')], {
+    env: { ...process.env, BENCH_LOG: join(logDir, 'bench-consumer.log'), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 export function describe(r: CompareRun): string {
@@ -221,159 +266,6 @@ export function describe(r: CompareRun): string {
     `${r.steady.rowsPerCpuSecond.toFixed(0)} rows per CPU-s, ${r.steady.rowsPerSecond.toFixed(0)} rows/s ` +
     `(first row at ${s(r.firstRowMs)} s, start-up CPU-s ${s(sum(r.startupCpuMs))})`
   );
-}
-
-interface Sample {
-  at: number;
-  process: number;
-  mysql: number | undefined;
-  kafka: number | undefined;
-}
-
-const TICKS_PER_SECOND = 100;
-function cpuOfPid(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1_000;
-  } catch {
-    return undefined;
-  }
-}
-function pidOf(file: string): number | undefined {
-  try {
-    return Number(readFileSync(file, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs `child` until the event tables hold `expectedRows`, sampling CPU; then stops it. */
-async function measure(
-  child: ChildProcess,
-  options: {
-    admin: Awaited<ReturnType<typeof createConnection>>;
-    servicesDir: string;
-    expectedRows: number;
-    timeoutMs: number;
-  },
-): Promise<Omit<CompareRun, 'system' | 'round' | 'records'>> {
-  const { admin, expectedRows } = options;
-  const started = Date.now();
-  const mysqlPid = pidOf(join(options.servicesDir, 'mysql', 'pid'));
-  const kafkaPid = pidOf(join(options.servicesDir, 'kafka', 'pid'));
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4_000);
-  });
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.on('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  const sample = (): Sample => ({
-    at: Date.now(),
-    process: cpuOfPid(child.pid) ?? Number.NaN,
-    mysql: cpuOfPid(mysqlPid),
-    kafka: cpuOfPid(kafkaPid),
-  });
-  const samples: Sample[] = [];
-  const at0 = sample();
-  samples.push({ ...at0, at: started, process: 0 });
-  const timer = setInterval(() => {
-    const s = sample();
-    if (Number.isFinite(s.process)) samples.push(s);
-  }, 50);
-  const count = async () => {
-    const [[row]] = (await admin.query(
-      `SELECT ${EVENT_TABLES.map((t) => `(SELECT COUNT(*) FROM ${t})`).join(' + ')} AS n`,
-    )) as unknown as [[{ n: string }]];
-    return Number(row.n);
-  };
-  try {
-    let countedAt = 0;
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      if (exited) throw new Error(`the process exited before writing every row:\n${stderr}`);
-      if (Date.now() - started > options.timeoutMs) {
-        throw new Error(`not every row after ${options.timeoutMs / 1_000} s:\n${stderr}`);
-      }
-      // Counting costs the database work that would be timed with the system: count when its
-      // process has gone quiet (under a quarter of a core over the last half second), else every 5 s.
-      const recent = samples.at(-1)!;
-      const before = [...samples].reverse().find((s) => recent.at - s.at >= 500);
-      const busy = before ? (recent.process - before.process) / (recent.at - before.at) : 1;
-      if (busy > 0.25 && Date.now() - countedAt < 5_000) continue;
-      countedAt = Date.now();
-      if ((await count()) >= expectedRows) break;
-    }
-  } finally {
-    clearInterval(timer);
-  }
-  const [times] = (await admin.query(
-    `SELECT MIN(t) AS first, MAX(t) AS last FROM (${EVENT_TABLES.map(
-      (t) => `SELECT UNIX_TIMESTAMP(MIN(processed_at)) * 1000 AS t FROM ${t}
-              UNION ALL SELECT UNIX_TIMESTAMP(MAX(processed_at)) * 1000 FROM ${t}`,
-    ).join(' UNION ALL ')}) x`,
-  )) as unknown as [[{ first: string; last: string }]];
-  const first = Number(times[0].first);
-  const last = Number(times[0].last);
-  const [[distinct]] = (await admin.query(
-    `SELECT ${EVENT_TABLES.map((t) => `(SELECT COUNT(*) FROM ${t})`).join(' + ')} AS n,
-            ${EVENT_TABLES.map((t) => `(SELECT COUNT(*) FROM ${t} WHERE processed_at > FROM_UNIXTIME(? / 1000))`).join(' + ')} AS after`,
-    EVENT_TABLES.map(() => first),
-  )) as unknown as [[{ n: string; after: string }]];
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exit;
-  clearTimeout(killer);
-
-  const rows = Number(distinct.n);
-  if (rows !== expectedRows) throw new Error(`${rows} rows in the event tables, expected ${expectedRows}`);
-  const steadyRows = Number(distinct.after);
-  const cpuAt = (t: number): CpuMs => {
-    const i = samples.findIndex((s) => s.at >= t);
-    const b = samples[i === -1 ? samples.length - 1 : i]!;
-    const a = samples[Math.max(0, (i === -1 ? samples.length : i) - 1)]!;
-    const f = b.at === a.at ? 1 : Math.min(1, Math.max(0, (t - a.at) / (b.at - a.at)));
-    const lerp = (x: number | undefined, y: number | undefined) =>
-      x === undefined || y === undefined ? undefined : x + (y - x) * f;
-    return {
-      process: lerp(a.process, b.process)!,
-      mysql: lerp(a.mysql, b.mysql),
-      kafka: lerp(a.kafka, b.kafka),
-    };
-  };
-  const diff = (x: CpuMs, y: CpuMs): CpuMs => ({
-    process: x.process - y.process,
-    mysql: x.mysql === undefined || y.mysql === undefined ? undefined : x.mysql - y.mysql,
-    kafka: x.kafka === undefined || y.kafka === undefined ? undefined : x.kafka - y.kafka,
-  });
-  const base = samples[0]!;
-  const atFirst = cpuAt(first);
-  const atLast = cpuAt(last);
-  const wholeCpuMs = diff(atLast, base);
-  const steadyCpuMs = diff(atLast, atFirst);
-  return {
-    rows,
-    expectedRows,
-    steadyRows,
-    firstRowMs: first - started,
-    lastRowMs: last - started,
-    startupCpuMs: diff(atFirst, base),
-    wholeCpuMs,
-    steadyCpuMs,
-    whole: {
-      rowsPerCpuSecond: rows / (sum(wholeCpuMs) / 1_000),
-      rowsPerSecond: rows / ((last - started) / 1_000),
-    },
-    steady: {
-      rowsPerCpuSecond: steadyRows / (sum(steadyCpuMs) / 1_000),
-      rowsPerSecond: steadyRows / Math.max(0.001, (last - first) / 1_000),
-    },
-  };
 }
 
 /** Median (the mean of the middle two for an even count), min and max of one figure. */

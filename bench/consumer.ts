@@ -9,7 +9,9 @@
  * Configured by the environment: BENCH_SETTINGS (JSON: per domain its topic, consumer group and
  * on-failure topic), KAFKA_BROKERS, BENCH_LOG (a file for the functions' log lines), and the
  * functions' own variables (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, DB_TLS, DB_TLS_CA,
- * DB_POOL_SIZE). The credentials come from the environment, not from Secrets Manager (one call per
+ * DB_POOL_SIZE). BENCH_MAX_CONCURRENT_BATCHES caps the batches in flight per function (the scaling
+ * runs, bench/scaling.ts: 1 makes the process one execution environment per function); unset, the
+ * mapping's own limit (pollers × 5). The credentials come from the environment, not from Secrets Manager (one call per
  * container in AWS, at cold start).
  */
 import { createWriteStream } from 'node:fs';
@@ -70,6 +72,9 @@ const runners = DOMAINS.map(
       settings: settings[name],
       functionName: `lambda-realtime-bench-${name}`,
       backoff: { initialMs: 200, maxMs: 5_000 },
+      ...(process.env.BENCH_MAX_CONCURRENT_BATCHES
+        ? { maxConcurrentBatches: Number(process.env.BENCH_MAX_CONCURRENT_BATCHES) }
+        : {}),
       onEvent: (event) => {
         if (event.type === 'error') process.stderr.write(`[${name}] runner error: ${event.message}\n`);
       },

@@ -58,7 +58,7 @@ export async function databaseCpu(conn: Connection): Promise<(() => number) | nu
 }
 
 /** Events of one domain from the demo stream (its mix of types), without the malformed ones. */
-function domainEvents(domain: Domain, count: number, runId: string): KafkaEvent {
+export function domainEvents(domain: Domain, count: number, runId: string): KafkaEvent {
   const records = [];
   for (const record of demoStream({ events: count * 4, runId, seed: 7 })) {
     if (record.expect !== 'event' || record.domain !== domain.name) continue;
@@ -228,7 +228,13 @@ export async function benchHandlers(options: HandlerBenchOptions): Promise<Handl
   return figures;
 }
 
-async function invoke(domain: Domain, runtime: Runtime, event: KafkaEvent, env: Record<string, string>) {
+/** One invocation of the domain's handler on `event`, as Lambda would (the bench's own context). */
+export async function invoke(
+  domain: Domain,
+  runtime: Runtime,
+  event: KafkaEvent,
+  env: Record<string, string>,
+) {
   const handler = createHandler(domain, { env, runtime, writeLog: () => {} });
   const context = createLambdaContext(
     {

@@ -10,6 +10,11 @@
  *     DataStream job it replaces, same stream, same services, interleaved, in two accountings
  *     (whole process and steady state: bench/compare.ts), and latency at half that rate
  *     (bench/pipeline.ts);
+ *   - what AWS bills: the handlers with a network delay to MySQL (0.5 ms each way through a TCP
+ *     proxy) beside the direct path: billed duration per 1,000 events, statements per batch, cost
+ *     per million events (bench/billing.ts);
+ *   - the scaling runs: the pipeline at 1, 2 and 4 execution environments per function, each a
+ *     process of its own: rows/s, CPU per row, MySQL's CPU and open connections (bench/scaling.ts);
  *   - cold start: each bundle's size and import time against an empty handler (bench/cold-start.ts).
  * Every figure is a median with its spread (min–max) over rounds, and the machine it ran on.
  *
@@ -33,16 +38,20 @@ import { tlsFromEnv } from '../shared/runtime/config.ts';
 import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
 import { MySqlSink } from '../shared/sink/sink.ts';
+import { BILLING_PRICES, type BillingResult, benchBilling, billingTable } from './billing.ts';
+import { chart } from './chart.ts';
 import {
   benchCompare,
   type CompareSummary,
   type Figure,
   flinkUnavailable,
+  functionDbEnv,
   type System,
   summarize,
 } from './compare.ts';
 import { benchHandlers, type HandlerFigures, PerRecordSink, type Spread } from './handler.ts';
 import { benchLatency, type LatencyFigures } from './pipeline.ts';
+import { benchScaling, scalingTable } from './scaling.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -51,6 +60,8 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     /** USD per event poller unit hour (AWS Lambda pricing, provisioned mode), to price the pollers. */
     'epu-hour-usd': { type: 'string' },
+    /** Milliseconds the billing mode's proxy holds every chunk, each way. */
+    'delay-ms': { type: 'string', default: '0.5' },
   },
 });
 const full = args.size !== 'ci';
@@ -90,17 +101,11 @@ await seed(conn);
 const [[{ version }]] = (await conn.query('SELECT VERSION() AS version')) as unknown as [
   [{ version: string }],
 ];
-const env = {
-  DB_HOST: db.host,
-  DB_PORT: String(db.port),
-  DB_USER: db.user,
-  DB_PASSWORD: db.password,
-  DB_NAME: schema,
-  ...services.endpoints.dbTls,
-};
+const env = functionDbEnv(db, services.endpoints.dbTls, schema);
 
 log(`handler throughput (${machine.cpus}, Node ${machine.node}, ${version}), median of ${rounds} rounds`);
 let handlers: HandlerFigures[];
+let billing: BillingResult;
 try {
   handlers = await benchHandlers({
     conn,
@@ -120,6 +125,22 @@ try {
         sink: perRecord ? new PerRecordSink(database) : new MySqlSink(database),
       };
     },
+  });
+  log(
+    `\nbilled duration with a network delay to MySQL (${args['delay-ms']} ms each way), beside the direct path`,
+  );
+  const { ssl: _, ...login } = db;
+  billing = await benchBilling({
+    conn,
+    env,
+    db: { ...login, database: schema },
+    tls,
+    delayMs: Number(args['delay-ms']),
+    memoryMiB: PROD.functions.memoryMiB,
+    batches,
+    rounds,
+    epuHourUsd: args['epu-hour-usd'] === undefined ? BILLING_PRICES.perEpuHour : Number(args['epu-hour-usd']),
+    log,
   });
 } finally {
   await conn.query(`DROP DATABASE ${schema}`);
@@ -162,7 +183,6 @@ const compareRuns = await benchCompare({ root, events: compareEvents, rounds: co
 const summaries = summarize(compareRuns);
 const project = summaries.find((x) => x.system === 'project')!;
 const flinkSummary = summaries.find((x) => x.system === 'flink');
-const n0 = (f: Figure) => f.median.toFixed(0);
 const spreadOf = (f: Figure, digits = 0) =>
   f.min === f.max
     ? f.median.toFixed(digits)
@@ -230,6 +250,11 @@ for (const [system, topology] of [
   );
 }
 
+log('\nscaling: 1, 2 and 4 execution environments per function, each a process of its own');
+const scaling = await benchScaling({ root, events: compareEvents, environments: [1, 2, 4], log });
+const scalingLines = scalingTable(scaling);
+for (const line of scalingLines) log(`  ${line}`);
+
 log('\ncold start (npm run build first)');
 const coldStart = execFileSync(
   process.execPath,
@@ -264,8 +289,10 @@ const results = {
   comparison: { events: compareEvents, rounds: compareRounds, summaries, runs: compareRuns },
   ...(flinkMissing ? { flinkSkipped: flinkMissing } : {}),
   latencies,
+  scaling,
   costs,
   pollerCost,
+  billing,
   prices: PRICES,
   coldStart,
 };
@@ -295,6 +322,10 @@ const markdown = [
       `- ${l.topology} topics, a steady stream at ${l.rate} events/s (half the rate above): publish-to-row latency p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms.`,
   ),
   '',
+  `Scaling (bench/scaling.ts): the same stream, ${compareEvents} records, the pipeline at 1, 2 and 4 execution environments per function, each environment a process of its own (one batch in flight per function) in the same consumer groups; steady state (first row to last). Peak connections: SHOW STATUS Threads_connected sampled during the run, the bench's own connection included.`,
+  '',
+  ...scalingLines,
+  '',
   `Lambda cost per million events (warm, ${PROD.functions.memoryMiB} MiB, Arm, $${PRICES.perGbSecond}/GB-s, $${PRICES.perMillionRequests}/M requests; provisioned pollers not included):`,
   '',
   '| function | batch | USD per million events |',
@@ -304,6 +335,8 @@ const markdown = [
   `Prod batch size: ${prodBatch}.`,
   '',
   `Provisioned pollers (prod's minimum: ${pollers} across the three mappings) are paid per event poller unit hour whatever flows: at the pipeline's ${projectRate.toFixed(0)} events/s (steady state), ${epuHoursPerMillion.toFixed(3)} EPU-hours per million events${pollerCost.usdPerMillion === undefined ? ' (price per EPU-hour: AWS Lambda pricing, provisioned mode; `--epu-hour-usd` converts it)' : `, $${pollerCost.usdPerMillion.toFixed(4)} at $${epuHourUsd}/EPU-hour`}; at a tenth of that rate, ten times as much.`,
+  '',
+  ...billingTable(billing),
   '',
   '```',
   coldStart.trimEnd(),
@@ -316,86 +349,8 @@ writeFileSync(
   chart(
     handlers.filter((h) => h.cache === 'warm'),
     summaries,
+    billing,
+    scaling,
   ),
 );
 log(`\nresults: ${args.out}/latest.json, latest.md, throughput.svg`);
-
-/**
- * Two panels: events per second per function and batch (the handler, the per-record baseline and
- * the limit), then the pipeline per topology and the Flink job, measured in the same run: rows per
- * CPU-second of all processes, whole process and steady state (bench/compare.ts).
- */
-function chart(figures: HandlerFigures[], pipelineFigures: CompareSummary[]): string {
-  const rowHeight = 54;
-  const width = 760;
-  const left = 190;
-  const bar = (x0: number, y: number, w: number, color: string, label: string) =>
-    `<rect x="${x0}" y="${y}" width="${Math.max(0, w).toFixed(1)}" height="14" fill="${color}"/><text x="${x0 + w + 4}" y="${y + 11}" font-size="11">${label}</text>`;
-  const max = Math.max(
-    ...figures.flatMap((f) => [f.handler.eventsPerSecond.max, f.limit.eventsPerSecond.max]),
-    1,
-  );
-  const scale = (v: number) => ((width - left - 90) * v) / max;
-  const handlerRows = figures.map((f, i) => {
-    const y = 40 + i * rowHeight;
-    return [
-      `<text x="8" y="${y + 25}" font-size="12">${f.function}, batch ${f.batch}</text>`,
-      bar(
-        left,
-        y,
-        scale(f.limit.eventsPerSecond.median),
-        '#bbbbbb',
-        f.limit.eventsPerSecond.median.toFixed(0),
-      ),
-      bar(
-        left,
-        y + 16,
-        scale(f.handler.eventsPerSecond.median),
-        '#1f77b4',
-        f.handler.eventsPerSecond.median.toFixed(0),
-      ),
-      bar(
-        left,
-        y + 32,
-        scale(f.perRecord.eventsPerSecond.median),
-        '#ff7f0e',
-        f.perRecord.eventsPerSecond.median.toFixed(0),
-      ),
-    ].join('');
-  });
-  const top = 60 + figures.length * rowHeight;
-  const cpuMax = Math.max(
-    ...pipelineFigures.flatMap((p) => [p.whole.rowsPerCpuSecond.median, p.steady.rowsPerCpuSecond.median]),
-    1,
-  );
-  const cpuScale = (v: number) => ((width - left - 200) * v) / cpuMax;
-  const pipelineRows = pipelineFigures.map((p, i) => {
-    const y = top + 30 + i * 40;
-    return [
-      `<text x="8" y="${y + 18}" font-size="12">${p.system}</text>`,
-      bar(
-        left,
-        y,
-        cpuScale(p.whole.rowsPerCpuSecond.median),
-        '#bbbbbb',
-        `${n0(p.whole.rowsPerCpuSecond)} rows/CPU-s whole process`,
-      ),
-      bar(
-        left,
-        y + 16,
-        cpuScale(p.steady.rowsPerCpuSecond.median),
-        p.system === 'flink' ? '#ff7f0e' : '#1f77b4',
-        `${n0(p.steady.rowsPerCpuSecond)} rows/CPU-s steady state`,
-      ),
-    ].join('');
-  });
-  const height = top + 40 + pipelineFigures.length * 40;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<title>Events per second per configuration: lambda-realtime, the per-record baseline and the limit; the pipeline and the Flink job, rows per CPU-second in two accountings</title>
-<text x="8" y="18" font-size="14">Events per second, warm cache (median): limit (grey), lambda-realtime (blue), per-record baseline (orange)</text>
-${handlerRows.join('\n')}
-<text x="8" y="${top + 10}" font-size="14">Pipeline and Flink job, same stream, same run: rows per CPU-s of all processes, whole process (grey) and steady state</text>
-${pipelineRows.join('\n')}
-</svg>
-`;
-}
