@@ -186,7 +186,7 @@ function profile(
       last_login_at: null,
       last_login_key: '',
       last_device: null,
-      ...userState(dims.get('user', event.payload.userId), orderKey(event)),
+      ...userState(dims.get('dim_user', event.payload.userId), orderKey(event)),
       ...stateOrderRow(event),
       ...delta,
     }),
@@ -196,7 +196,7 @@ function profile(
 const profileStates = [
   defineState<z.output<typeof userLoginV1>, Dimensions>({
     type: 'user_login',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
     state: (e, dims) =>
       profile(e, dims, {
         login_count: 1,
@@ -207,12 +207,12 @@ const profileStates = [
   }),
   defineState<z.output<typeof userPurchaseV1>, Dimensions>({
     type: 'user_purchase',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
     state: (e, dims) => profile(e, dims, { purchase_count: 1, purchase_amount: e.payload.amount }),
   }),
   defineState<z.output<typeof userViewV1>, Dimensions>({
     type: 'user_view',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
     state: (e, dims) => profile(e, dims, { view_count: 1 }),
   }),
 ];
