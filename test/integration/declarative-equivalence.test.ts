@@ -2,9 +2,10 @@
  * The declarative form of a processor writes exactly what its code form writes: the same batches,
  * through each form's handler into its own schema, leave identical tables, row by row.
  * - product: the domain is written in SQL; its code form here is the processors it had before;
- * - user and order: their event rows are written in SQL and their state in code (ordered by a
- *   payload time, which SQL cannot say yet); their code form here is the processors they had
- *   before, event rows and state;
+ * - user and order: their event rows are written in SQL; user_profile_wide's counters and user
+ *   columns in SQL too, its last login in code (ordered by the payload's loginTime), order_wide in
+ *   code (payments ordered by payTime), product_sales_minute in SQL; their code form here is the
+ *   processors they had before, event rows and state;
  * - order, again: an SQL form of its state too — lifecycle status and per-status times, newest
  *   wins, as per-type aggregations into order_wide — must agree, event rows and state rows,
  *   whatever the arrival order. (The code form orders payments by payTime, the SQL form by event
