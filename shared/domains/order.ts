@@ -4,13 +4,12 @@
  */
 
 import { amountSchema } from '../events/amount.ts';
-import type { BusinessEvent } from '../events/business-event.ts';
 import { type CatalogEntry, epochMillis, id, text } from '../events/catalog.ts';
 import * as z from '../events/zod.ts';
 import { defineState, withState } from '../pipeline/declarative.ts';
 import { defineDomain } from '../pipeline/domain.ts';
-import type { DimensionView, EventProcessor } from '../pipeline/processor.ts';
-import { bigint, datetime, decimal, defineTable, int, type RowOf, rowOf, varchar } from '../tables/table.ts';
+import type { EventProcessor } from '../pipeline/processor.ts';
+import { bigint, datetime, decimal, defineTable, int, rowOf, varchar } from '../tables/table.ts';
 import {
   EVENT_COLUMNS,
   idColumn,
@@ -22,17 +21,14 @@ import {
   STATE_ORDER_COLUMNS,
   sql,
   sqlState,
-  stateOrderRow,
   USER_COLUMNS,
 } from './common.ts';
 import type { Dimensions } from './dimensions.ts';
 import {
   PRODUCT_LAST_VALUES,
   PRODUCT_STATE_COLUMNS,
-  productState,
   USER_LAST_VALUES,
   USER_STATE_COLUMNS,
-  userState,
 } from './last-values.ts';
 
 // ---------------------------------------------------------------------------------- payloads
@@ -75,8 +71,6 @@ export const orderEventWide = defineTable({
   },
   key: ['event_id'],
 });
-
-const ORDER_STATUS = ['CREATED', 'PAID', 'CANCELLED'] as const;
 
 export const orderWide = defineTable({
   name: 'order_wide',
@@ -186,8 +180,8 @@ const events: ReadonlyArray<Omit<CatalogEntry, 'domain'>> = [
 ];
 
 /**
- * Each event's row of order_event_wide, in Flink SQL (docs/sql.md). The order's state stays code
- * (below): payments are ordered by the payload's payTime, which a statement cannot say yet.
+ * Each event's row of order_event_wide, in Flink SQL (docs/sql.md): the row that anchors the
+ * event's state merges (ORDER_STATE_SQL, the payment and PRODUCT_SALES_SQL, below).
  */
 const ORDER_SQL = `
 INSERT INTO order_event_wide
@@ -227,72 +221,66 @@ GROUP BY e.productId,
          COALESCE(CAST(DATE_FORMAT(event_time(), 'yyyy-MM-dd HH:mm:00') AS TIMESTAMP(3)), event_time())
 `;
 
-type OrderState = Partial<Omit<RowOf<typeof orderWide>, 'order_id' | 'user_id' | 'status'>>;
+/**
+ * The order's lifecycle in order_wide, in Flink SQL, one statement per type: its status and user
+ * (newest event wins), the creation and cancellation columns (newest of their type), the user and
+ * product columns and the reason as LAST_VALUEs (a NULL never overwrites). Each event's row of
+ * order_event_wide (ORDER_SQL) anchors its merge.
+ */
+const ORDER_STATE_SQL = `
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('CREATED') AS status,
+       LAST_VALUE(e.productId) AS product_id, LAST_VALUE(e.quantity) AS quantity,
+       LAST_VALUE(e.amount) AS amount, LAST_VALUE(event_time()) AS created_at,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level,
+       LAST_VALUE(u.region) AS region, LAST_VALUE(p.product_name) AS product_name,
+       LAST_VALUE(p.category) AS category, LAST_VALUE(p.brand) AS brand
+FROM order_create e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+LEFT JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId
+GROUP BY e.orderId;
 
-/** The order's row an event merges: its status and the columns of its lifecycle step. */
-function orderState(
-  event: BusinessEvent<{ orderId: string; userId: string }>,
-  dims: DimensionView<Dimensions>,
-  status: (typeof ORDER_STATUS)[number],
-  state: OrderState,
-) {
-  const { orderId, userId } = event.payload;
-  return [
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('PAID') AS status,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level,
+       LAST_VALUE(u.region) AS region
+FROM order_pay e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+GROUP BY e.orderId;
+
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('CANCELLED') AS status,
+       LAST_VALUE(e.reason) AS cancel_reason, LAST_VALUE(event_time()) AS cancelled_at,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level,
+       LAST_VALUE(u.region) AS region
+FROM order_cancel e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+GROUP BY e.orderId
+`;
+
+/**
+ * The payment columns stay code: they are ordered by the payload's payTime (a payment reported late
+ * is not the newest), which a statement cannot say — LAST_VALUE orders by the event time. The row
+ * carries only them; the sink merges it after the SQL row of the same event.
+ */
+const payment = defineState<z.output<typeof orderPayV1>, Dimensions>({
+  type: 'order_pay',
+  dimensionKeys: () => ({}),
+  state: (e) => [
     rowOf(orderWide, {
-      order_id: orderId,
-      user_id: userId,
-      status,
-      created_key: '',
-      paid_key: '',
-      cancelled_key: '',
-      ...userState(dims.get('dim_user', userId), orderKey(event)),
-      ...stateOrderRow(event),
-      ...state,
+      order_id: e.payload.orderId,
+      paid_amount: e.payload.amount,
+      pay_method: e.payload.payMethod,
+      paid_at: new Date(e.payload.payTime),
+      paid_key: orderKey(e, e.payload.payTime),
     }),
-  ];
-}
-
-const orderStates = [
-  defineState<z.output<typeof orderCreateV1>, Dimensions>({
-    type: 'order_create',
-    dimensionKeys: (e) => ({ dim_user: e.payload.userId, dim_product: e.payload.productId }),
-    state: (e, dims) =>
-      orderState(e, dims, 'CREATED', {
-        product_id: e.payload.productId,
-        quantity: e.payload.quantity,
-        amount: e.payload.amount,
-        ...productState(dims.get('dim_product', e.payload.productId), orderKey(e)),
-        created_at: new Date(e.timestamp),
-        created_key: orderKey(e),
-      }),
-  }),
-  defineState<z.output<typeof orderPayV1>, Dimensions>({
-    type: 'order_pay',
-    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
-    state: (e, dims) =>
-      orderState(e, dims, 'PAID', {
-        paid_amount: e.payload.amount,
-        pay_method: e.payload.payMethod,
-        paid_at: new Date(e.payload.payTime),
-        paid_key: orderKey(e, e.payload.payTime),
-      }),
-  }),
-  defineState<z.output<typeof orderCancelV1>, Dimensions>({
-    type: 'order_cancel',
-    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
-    state: (e, dims) =>
-      orderState(e, dims, 'CANCELLED', {
-        cancel_reason: e.payload.reason ?? null,
-        cancel_reason_key: orderKey(e),
-        cancelled_at: new Date(e.timestamp),
-        cancelled_key: orderKey(e),
-      }),
-  }),
-];
+  ],
+});
 
 const tables = [orderEventWide, orderWide, productSalesMinute];
 export const [orderCreate, orderPay, orderCancel] = withState(sql(ORDER_SQL, { tables, events }), [
-  ...orderStates,
+  ...sqlState(ORDER_STATE_SQL, { tables, events }),
+  payment,
   ...sqlState(PRODUCT_SALES_SQL, { tables, events }),
 ]) as [EventProcessor, EventProcessor, EventProcessor];
 

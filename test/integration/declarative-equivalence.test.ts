@@ -3,8 +3,8 @@
  * through each form's handler into its own schema, leave identical tables, row by row.
  * - product: the domain is written in SQL; its code form here is the processors it had before;
  * - user and order: their event rows are written in SQL; user_profile_wide's counters and user
- *   columns in SQL too, its last login in code (ordered by the payload's loginTime), order_wide in
- *   code (payments ordered by payTime), product_sales_minute in SQL; their code form here is the
+ *   columns in SQL too, its last login in code (ordered by the payload's loginTime); order_wide in
+ *   SQL but its payment columns (ordered by payTime, in code); product_sales_minute in SQL; their code form here is the
  *   processors they had before, event rows and state;
  * - order, again: an SQL form of its state too — lifecycle status and per-status times, newest
  *   wins, as per-type aggregations into order_wide — must agree, event rows and state rows,
