@@ -122,74 +122,89 @@ export function createMigrationHandler(options: MigrationHandlerOptions = {}): M
         ...(v.DB_HOST ? { host: v.DB_HOST } : {}),
         ...(v.DB_PORT ? { port: v.DB_PORT } : {}),
       });
-    if (isVerifyRequest(event)) {
-      try {
-        // The app user on the instance (its password is the same behind the proxy).
-        const app = {
-          database: new Database({ credentials: secret(v.DB_APP_SECRET_ID), tls, poolSize: 1 }),
-          verified: tls !== 'off',
-        };
-        const [appLogin, migratorLogin] = await Promise.all([
-          secret(v.DB_APP_SECRET_ID).get(),
-          secret(v.DB_MIGRATOR_SECRET_ID).get(),
-        ]);
-        const checks = await verifyDeployment({
-          admin: () => connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), tls),
-          app,
-          tables: TABLES,
-          dimensions: DIMENSIONS,
-          users: {
-            database: v.DB_NAME,
-            app: { user: appLogin.user, password: '' },
-            migrator: { user: migratorLogin.user, password: '' },
-          },
-          smokeRows: event.smokeRows,
-        });
-        log.info('verified', { failed: checks.filter((c) => !c.ok).map((c) => c.check) });
-        return { checks };
-      } finally {
-        client.destroy();
-      }
-    }
-    const migratorSecret = secret(v.DB_MIGRATOR_SECRET_ID);
+    const step: Step = { v, tls, secret, log, options };
     try {
-      const [app, migrator] = await Promise.all([secret(v.DB_APP_SECRET_ID).get(), migratorSecret.get()]);
-      const admin = await connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), tls).catch((error) => {
-        throw new Error(`cannot log in as the administrator: ${(error as Error).message}`, { cause: error });
-      });
-      try {
-        const result = await deploySchema({
-          admin,
-          connectMigrator: () => connectWithRotation(migratorSecret, tls),
-          users: {
-            database: v.DB_NAME,
-            app: { user: app.user, password: app.password },
-            migrator: { user: migrator.user, password: migrator.password },
-          },
-          tables: options.tables ?? TABLES,
-          dimensions: options.dimensions ?? DIMENSIONS,
-          migrations: (options.migrations ?? readMigrations)(),
-          // A rollback runs the previous version of this function after newer migrations ran.
-          migrateOptions: { newer: 'leave' },
-        });
-        const summary = { database: v.DB_NAME, app: app.user, migrator: migrator.user, ...result };
-        if (result.migrations.newer?.length) {
-          log.warn('the database has migrations newer than this code, left as they are (a rollback?)', {
-            newer: result.migrations.newer,
-          });
-        }
-        log.info('schema deployed', { ...summary });
-        return summary;
-      } finally {
-        await admin.end().catch(() => {});
-      }
-    } catch (error) {
-      log.error('schema deployment failed', { error: (error as Error).message });
-      throw error;
+      return isVerifyRequest(event) ? await verify(step, event) : await deploy(step);
     } finally {
       client.destroy();
     }
   }) as MigrationHandler;
+}
+
+/** What both requests work with: the variables, TLS, the secrets by id, the log. */
+interface Step {
+  v: z.output<typeof variables>;
+  tls: ReturnType<typeof tlsFromEnv>;
+  secret: (secretId: string) => SecretsManagerCredentials;
+  log: Logger;
+  options: MigrationHandlerOptions;
+}
+
+/** `npm run smoke`'s checks from inside the VPC (db/verify.ts), changing nothing. */
+async function verify({ v, tls, secret, log }: Step, event: VerifyRequest): Promise<{ checks: Check[] }> {
+  // The app user on the instance (its password is the same behind the proxy).
+  const app = {
+    database: new Database({ credentials: secret(v.DB_APP_SECRET_ID), tls, poolSize: 1 }),
+    verified: tls !== 'off',
+  };
+  const [appLogin, migratorLogin] = await Promise.all([
+    secret(v.DB_APP_SECRET_ID).get(),
+    secret(v.DB_MIGRATOR_SECRET_ID).get(),
+  ]);
+  const checks = await verifyDeployment({
+    admin: () => connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), tls),
+    app,
+    tables: TABLES,
+    dimensions: DIMENSIONS,
+    users: {
+      database: v.DB_NAME,
+      app: { user: appLogin.user, password: '' },
+      migrator: { user: migratorLogin.user, password: '' },
+    },
+    smokeRows: event.smokeRows,
+  });
+  log.info('verified', { failed: checks.filter((c) => !c.ok).map((c) => c.check) });
+  return { checks };
+}
+
+/** The deployment's schema step: users, migrations and grants (db/deploy-schema.ts). */
+async function deploy({ v, tls, secret, log, options }: Step): Promise<MigrationSummary> {
+  const migratorSecret = secret(v.DB_MIGRATOR_SECRET_ID);
+  try {
+    const [app, migrator] = await Promise.all([secret(v.DB_APP_SECRET_ID).get(), migratorSecret.get()]);
+    const admin = await connectWithRotation(secret(v.DB_ADMIN_SECRET_ID), tls).catch((error) => {
+      throw new Error(`cannot log in as the administrator: ${(error as Error).message}`, { cause: error });
+    });
+    try {
+      const result = await deploySchema({
+        admin,
+        connectMigrator: () => connectWithRotation(migratorSecret, tls),
+        users: {
+          database: v.DB_NAME,
+          app: { user: app.user, password: app.password },
+          migrator: { user: migrator.user, password: migrator.password },
+        },
+        tables: options.tables ?? TABLES,
+        dimensions: options.dimensions ?? DIMENSIONS,
+        migrations: (options.migrations ?? readMigrations)(),
+        // A rollback runs the previous version of this function after newer migrations ran.
+        migrateOptions: { newer: 'leave' },
+      });
+      const summary = { database: v.DB_NAME, app: app.user, migrator: migrator.user, ...result };
+      if (result.migrations.newer?.length) {
+        log.warn('the database has migrations newer than this code, left as they are (a rollback?)', {
+          newer: result.migrations.newer,
+        });
+      }
+      log.info('schema deployed', { ...summary });
+      return summary;
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  } catch (error) {
+    log.error('schema deployment failed', { error: (error as Error).message });
+    throw error;
+  }
 }
 
 function isVerifyRequest(event: unknown): event is VerifyRequest {

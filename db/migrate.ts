@@ -113,38 +113,8 @@ export async function migrate(
   try {
     const [rows] = (await conn.query(
       'SELECT version, name, checksum, status FROM schema_migrations',
-    )) as unknown as [Array<{ version: number; name: string; checksum: string; status: string }>];
-    const known = new Map(migrations.map((m) => [m.version, m]));
-    const newest = Math.max(0, ...migrations.map((m) => m.version));
-    const newer: string[] = [];
-    for (const row of rows) {
-      const file = `${label(row.version, row.name)}.sql`;
-      if (options.newer === 'leave' && row.version > newest) {
-        newer.push(
-          row.status === 'applied'
-            ? label(row.version, row.name)
-            : `${label(row.version, row.name)} (${row.status})`,
-        );
-        continue;
-      }
-      if (row.status !== 'applied') {
-        throw new MigrationError(
-          `migration ${file} was started but never finished (status ${row.status}): check the schema by hand, ` +
-            `complete or undo it, then delete its row from schema_migrations and run again`,
-        );
-      }
-      const migration = known.get(row.version);
-      if (!migration) {
-        throw new MigrationError(
-          `the database has migration ${file}, which this code does not know: deploy newer code`,
-        );
-      }
-      if (migration.checksum !== row.checksum && !CORRECTED_COMMENTS[row.version]?.includes(row.checksum)) {
-        throw new MigrationError(
-          `migration ${file} changed after it was applied: add a new migration instead`,
-        );
-      }
-    }
+    )) as unknown as [AppliedRow[]];
+    const newer = checkApplied(rows, migrations, options);
     const done = new Set(rows.map((r) => r.version));
     const result: MigrateResult = {
       applied: [],
@@ -157,40 +127,94 @@ export async function migrate(
         result.skipped.push(name);
         continue;
       }
-      await conn.query(
-        'INSERT INTO schema_migrations (version, name, checksum, status) VALUES (?, ?, ?, ?)',
-        [m.version, m.name, m.checksum, 'started'],
-      );
-      const statements = splitStatements(m.sql);
-      for (const [index, statement] of statements.entries()) {
-        try {
-          await conn.query(statement);
-        } catch (error) {
-          const message = (error as Error).message;
-          if (index === 0) {
-            await conn.query('DELETE FROM schema_migrations WHERE version = ?', [m.version]);
-            throw new MigrationError(
-              `${message} (migration ${name}.sql, its first statement: nothing was applied; fix the file and run again)`,
-              { cause: error },
-            );
-          }
-          throw new MigrationError(
-            `${message} (migration ${name}.sql, statement ${index + 1} of ${statements.length}: the statements before it ` +
-              `were applied and the migration stays marked started; check the schema by hand)`,
-            { cause: error },
-          );
-        }
-      }
-      await conn.query(
-        `UPDATE schema_migrations SET status = 'applied', applied_at = CURRENT_TIMESTAMP(3) WHERE version = ?`,
-        [m.version],
-      );
+      await applyOne(conn, m, name);
       result.applied.push(name);
     }
     return result;
   } finally {
     await conn.query(`SELECT RELEASE_LOCK(${MIGRATION_LOCK})`);
   }
+}
+
+type AppliedRow = { version: number; name: string; checksum: string; status: string };
+
+/**
+ * Refuses a database whose recorded migrations this code cannot go on from: one left half-applied,
+ * one it does not know (unless `newer: 'leave'`), or one whose file changed since. Answers the
+ * newer ones left alone.
+ */
+function checkApplied(
+  rows: readonly AppliedRow[],
+  migrations: readonly Migration[],
+  options: MigrateOptions,
+): string[] {
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  const newest = Math.max(0, ...migrations.map((m) => m.version));
+  const newer: string[] = [];
+  for (const row of rows) {
+    const file = `${label(row.version, row.name)}.sql`;
+    if (options.newer === 'leave' && row.version > newest) {
+      newer.push(
+        row.status === 'applied'
+          ? label(row.version, row.name)
+          : `${label(row.version, row.name)} (${row.status})`,
+      );
+      continue;
+    }
+    if (row.status !== 'applied') {
+      throw new MigrationError(
+        `migration ${file} was started but never finished (status ${row.status}): check the schema by hand, ` +
+          `complete or undo it, then delete its row from schema_migrations and run again`,
+      );
+    }
+    const migration = known.get(row.version);
+    if (!migration) {
+      throw new MigrationError(
+        `the database has migration ${file}, which this code does not know: deploy newer code`,
+      );
+    }
+    if (migration.checksum !== row.checksum && !CORRECTED_COMMENTS[row.version]?.includes(row.checksum)) {
+      throw new MigrationError(`migration ${file} changed after it was applied: add a new migration instead`);
+    }
+  }
+  return newer;
+}
+
+/**
+ * Applies one migration, marked started first and applied after its last statement. A failing first
+ * statement changed nothing: the mark is removed, so the corrected file runs next time.
+ */
+async function applyOne(conn: Connection, m: Migration, name: string): Promise<void> {
+  await conn.query('INSERT INTO schema_migrations (version, name, checksum, status) VALUES (?, ?, ?, ?)', [
+    m.version,
+    m.name,
+    m.checksum,
+    'started',
+  ]);
+  const statements = splitStatements(m.sql);
+  for (const [index, statement] of statements.entries()) {
+    try {
+      await conn.query(statement);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (index === 0) {
+        await conn.query('DELETE FROM schema_migrations WHERE version = ?', [m.version]);
+        throw new MigrationError(
+          `${message} (migration ${name}.sql, its first statement: nothing was applied; fix the file and run again)`,
+          { cause: error },
+        );
+      }
+      throw new MigrationError(
+        `${message} (migration ${name}.sql, statement ${index + 1} of ${statements.length}: the statements before it ` +
+          `were applied and the migration stays marked started; check the schema by hand)`,
+        { cause: error },
+      );
+    }
+  }
+  await conn.query(
+    `UPDATE schema_migrations SET status = 'applied', applied_at = CURRENT_TIMESTAMP(3) WHERE version = ?`,
+    [m.version],
+  );
 }
 
 /** Loads the local seed data (dimension rows); each file is idempotent. */

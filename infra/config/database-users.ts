@@ -1,6 +1,6 @@
 /**
- * The database users' names, one source for the stack (infra/lib/database.ts: secrets, rotation,
- * RDS Proxy, IAM authentication) and the local database (scripts/local/database.ts), which
+ * The database users' names, one source for the stack (infra/lib/database/: secrets, rotation,
+ * RDS Proxy; infra/lib/database.ts: IAM authentication) and the local database (scripts/local/database.ts), which
  * creates the same users. What each may do is db/users.ts.
  *
  * Alternating-users rotation creates `<user>_clone`, and the hosted rotation functions released

@@ -1,6 +1,6 @@
 /**
  * The MySQL server settings every environment pins, one source for two places: the RDS parameter
- * group (infra/lib/database.ts, which adds the log settings of each environment) and the local
+ * group (infra/lib/database/instance.ts, which adds the log settings of each environment) and the local
  * MariaDB start-up (scripts/services.sh), which mirrors them so tests run under the same rules.
  * Names and values are MySQL 8.4's as an RDS for MySQL parameter group takes them (`1` for ON);
  * a local server that spells one differently (MariaDB 10.11 knows `transaction_isolation` as

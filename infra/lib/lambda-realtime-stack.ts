@@ -76,21 +76,7 @@ export class LambdaRealtimeStack extends Stack {
       removalPolicy,
     });
 
-    // One security group for the functions; each path out of it is opened explicitly.
-    const functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
-      vpc: this.network.vpc,
-      // At most these (without a secret to read, no 443). The text stays: a new one replaces the group.
-      description: 'lambda-realtime functions: MSK 9098, MySQL 3306, Secrets Manager 443 only',
-      allowAllOutbound: false,
-    });
-    this.kafka.brokerSecurityGroup.connections.allowFrom(
-      functionSecurityGroup,
-      MSK_IAM_PORT,
-      'Functions to MSK',
-    );
-    this.database.allowConnectionsFrom(functionSecurityGroup);
-    // With IAM authentication the functions sign their tokens locally and call no AWS API.
-    if (this.database.functionsReadSecrets) this.network.allowSecretsManagerFrom(functionSecurityGroup);
+    const functionSecurityGroup = this.createFunctionSecurityGroup();
 
     this.functions = DOMAINS.map(
       (domain) =>
@@ -122,6 +108,21 @@ export class LambdaRealtimeStack extends Stack {
     });
 
     this.addOutputs(prefix);
+  }
+
+  /** One security group for the functions; each path out of it is opened explicitly. */
+  private createFunctionSecurityGroup(): ec2.SecurityGroup {
+    const group = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: this.network.vpc,
+      // At most these (without a secret to read, no 443). The text stays: a new one replaces the group.
+      description: 'lambda-realtime functions: MSK 9098, MySQL 3306, Secrets Manager 443 only',
+      allowAllOutbound: false,
+    });
+    this.kafka.brokerSecurityGroup.connections.allowFrom(group, MSK_IAM_PORT, 'Functions to MSK');
+    this.database.allowConnectionsFrom(group);
+    // With IAM authentication the functions sign their tokens locally and call no AWS API.
+    if (this.database.functionsReadSecrets) this.network.allowSecretsManagerFrom(group);
+    return group;
   }
 
   /** What operators look up after a deployment (the runbook's names). */

@@ -10,7 +10,7 @@
  * so a newer minor version's extra optional fields (trailing in Avro, unknown tags in Protobuf) are
  * left unread.
  *
- * Loaded only when a batch holds such a record (shared/pipeline/batch.ts imports it dynamically):
+ * Loaded only when a batch holds such a record (registry-records.ts imports it dynamically):
  * avsc and protobufjs stay out of the cold start of a function fed JSON. What decoding yields is a
  * plain object that then goes through the same envelope and payload schemas as a JSON event.
  */
