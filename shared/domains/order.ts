@@ -287,6 +287,6 @@ export const [orderCreate, orderPay, orderCancel] = withState(sql(ORDER_SQL, { t
 export const order = defineDomain({
   name: 'order',
   events,
-  tables,
+  tables: [orderEventWide, orderWide, productSalesMinute],
   processors: [orderCreate, orderPay, orderCancel],
 });
