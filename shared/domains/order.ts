@@ -4,13 +4,12 @@
  */
 
 import { amountSchema } from '../events/amount.ts';
-import type { BusinessEvent } from '../events/business-event.ts';
 import { type CatalogEntry, epochMillis, id, text } from '../events/catalog.ts';
 import * as z from '../events/zod.ts';
 import { defineState, withState } from '../pipeline/declarative.ts';
 import { defineDomain } from '../pipeline/domain.ts';
-import type { DimensionView, EventProcessor } from '../pipeline/processor.ts';
-import { datetime, decimal, defineTable, int, type RowOf, rowOf, varchar } from '../tables/table.ts';
+import type { EventProcessor } from '../pipeline/processor.ts';
+import { bigint, datetime, decimal, defineTable, int, rowOf, varchar } from '../tables/table.ts';
 import {
   EVENT_COLUMNS,
   idColumn,
@@ -18,15 +17,19 @@ import {
   orderKey,
   orderKeyColumn,
   PRODUCT_COLUMNS,
-  productRow,
   SAMPLE_T0,
   STATE_ORDER_COLUMNS,
   sql,
-  stateOrderRow,
+  sqlState,
   USER_COLUMNS,
-  userRow,
 } from './common.ts';
 import type { Dimensions } from './dimensions.ts';
+import {
+  PRODUCT_LAST_VALUES,
+  PRODUCT_STATE_COLUMNS,
+  USER_LAST_VALUES,
+  USER_STATE_COLUMNS,
+} from './last-values.ts';
 
 // ---------------------------------------------------------------------------------- payloads
 const orderCreateV1 = z.object({
@@ -69,8 +72,6 @@ export const orderEventWide = defineTable({
   key: ['event_id'],
 });
 
-const ORDER_STATUS = ['CREATED', 'PAID', 'CANCELLED'] as const;
-
 export const orderWide = defineTable({
   name: 'order_wide',
   columns: {
@@ -90,29 +91,55 @@ export const orderWide = defineTable({
     cancelled_at: datetime().null(),
     cancelled_key: orderKeyColumn(),
     cancel_reason: varchar(255).null(),
-    ...USER_COLUMNS,
-    ...PRODUCT_COLUMNS,
+    cancel_reason_key: orderKeyColumn(),
+    ...USER_STATE_COLUMNS,
+    ...PRODUCT_STATE_COLUMNS,
     ...STATE_ORDER_COLUMNS,
   },
   key: ['order_id'],
   merge: {
     user_id: 'newestOrFirst',
-    user_name: 'newest',
-    user_level: 'newest',
-    region: 'newest',
+    ...USER_LAST_VALUES,
+    ...PRODUCT_LAST_VALUES,
     product_id: { newestBy: 'created_key' },
     quantity: { newestBy: 'created_key' },
     amount: { newestBy: 'created_key' },
     created_at: { newestBy: 'created_key' },
-    product_name: { newestBy: 'created_key' },
-    category: { newestBy: 'created_key' },
-    brand: { newestBy: 'created_key' },
     paid_amount: { newestBy: 'paid_key' },
     pay_method: { newestBy: 'paid_key' },
     paid_at: { newestBy: 'paid_key' },
-    cancel_reason: { newestBy: 'cancelled_key' },
+    // LAST_VALUE(reason): a newer cancellation without one keeps the reason given before.
+    cancel_reason: { lastValue: 'cancel_reason_key' },
     cancelled_at: { newestBy: 'cancelled_key' },
     status: 'newest',
+    last_event_time: 'newest',
+  },
+});
+
+/**
+ * Orders placed per product and minute — GMV as ordered (`SUM(amount)` of order_create) and the
+ * order count — a SQL aggregate beside the order's code state (PRODUCT_SALES_SQL). order_pay carries
+ * no productId, so the orders' own amounts and quantities are what can be said per product. The
+ * minute is a tumbling bucket of the event time, in UTC; a late event is still merged into its own
+ * minute, a duplicate absorbed by its event id.
+ */
+export const productSalesMinute = defineTable({
+  name: 'product_sales_minute',
+  columns: {
+    product_id: idColumn(),
+    window_start: datetime(),
+    order_count: bigint().defaulted(),
+    quantity: bigint().defaulted(),
+    gmv: decimal(30, 4).defaulted(),
+    max_amount: decimal(18, 4).null(),
+    ...STATE_ORDER_COLUMNS,
+  },
+  key: ['product_id', 'window_start'],
+  merge: {
+    order_count: 'add',
+    quantity: 'add',
+    gmv: 'add',
+    max_amount: 'max',
     last_event_time: 'newest',
   },
 });
@@ -153,8 +180,8 @@ const events: ReadonlyArray<Omit<CatalogEntry, 'domain'>> = [
 ];
 
 /**
- * Each event's row of order_event_wide, in Flink SQL (docs/sql.md). The order's state stays code
- * (below): payments are ordered by the payload's payTime, which a statement cannot say yet.
+ * Each event's row of order_event_wide, in Flink SQL (docs/sql.md): the row that anchors the
+ * event's state merges (ORDER_STATE_SQL, the payment and PRODUCT_SALES_SQL, below).
  */
 const ORDER_SQL = `
 INSERT INTO order_event_wide
@@ -177,77 +204,89 @@ FROM order_cancel e
 LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId;
 `;
 
-type OrderState = Partial<Omit<RowOf<typeof orderWide>, 'order_id' | 'user_id' | 'status'>>;
+/**
+ * GMV and orders per product per minute, in Flink SQL, beside the code state of order_create: the
+ * type's event row (ORDER_SQL) anchors both, so each event merges once. The minute is computed from
+ * event_time() until window table functions (TUMBLE) are built (docs/sql.md); COALESCE only tells
+ * the compiler the bucket is never NULL.
+ */
+const PRODUCT_SALES_SQL = `
+INSERT INTO product_sales_minute
+SELECT e.productId AS product_id,
+       COALESCE(CAST(DATE_FORMAT(event_time(), 'yyyy-MM-dd HH:mm:00') AS TIMESTAMP(3)), event_time()) AS window_start,
+       COUNT(*) AS order_count, SUM(e.quantity) AS quantity, SUM(e.amount) AS gmv,
+       MAX(e.amount) AS max_amount
+FROM order_create e
+GROUP BY e.productId,
+         COALESCE(CAST(DATE_FORMAT(event_time(), 'yyyy-MM-dd HH:mm:00') AS TIMESTAMP(3)), event_time())
+`;
 
-/** The order's row an event merges: its status and the columns of its lifecycle step. */
-function orderState(
-  event: BusinessEvent<{ orderId: string; userId: string }>,
-  dims: DimensionView<Dimensions>,
-  status: (typeof ORDER_STATUS)[number],
-  state: OrderState,
-) {
-  const { orderId, userId } = event.payload;
-  return [
+/**
+ * The order's lifecycle in order_wide, in Flink SQL, one statement per type: its status and user
+ * (newest event wins), the creation and cancellation columns (newest of their type), the user and
+ * product columns and the reason as LAST_VALUEs (a NULL never overwrites). Each event's row of
+ * order_event_wide (ORDER_SQL) anchors its merge.
+ */
+const ORDER_STATE_SQL = `
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('CREATED') AS status,
+       LAST_VALUE(e.productId) AS product_id, LAST_VALUE(e.quantity) AS quantity,
+       LAST_VALUE(e.amount) AS amount, LAST_VALUE(event_time()) AS created_at,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level,
+       LAST_VALUE(u.region) AS region, LAST_VALUE(p.product_name) AS product_name,
+       LAST_VALUE(p.category) AS category, LAST_VALUE(p.brand) AS brand
+FROM order_create e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+LEFT JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId
+GROUP BY e.orderId;
+
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('PAID') AS status,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level,
+       LAST_VALUE(u.region) AS region
+FROM order_pay e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+GROUP BY e.orderId;
+
+INSERT INTO order_wide
+SELECT e.orderId AS order_id, LAST_VALUE(e.userId) AS user_id, LAST_VALUE('CANCELLED') AS status,
+       LAST_VALUE(e.reason) AS cancel_reason, LAST_VALUE(event_time()) AS cancelled_at,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level,
+       LAST_VALUE(u.region) AS region
+FROM order_cancel e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+GROUP BY e.orderId
+`;
+
+/**
+ * The payment columns stay code: they are ordered by the payload's payTime (a payment reported late
+ * is not the newest), which a statement cannot say — LAST_VALUE orders by the event time. The row
+ * carries only them; the sink merges it after the SQL row of the same event.
+ */
+const payment = defineState<z.output<typeof orderPayV1>, Dimensions>({
+  type: 'order_pay',
+  dimensionKeys: () => ({}),
+  state: (e) => [
     rowOf(orderWide, {
-      order_id: orderId,
-      user_id: userId,
-      status,
-      created_key: '',
-      paid_key: '',
-      cancelled_key: '',
-      ...userRow(dims.get('dim_user', userId)),
-      ...stateOrderRow(event),
-      ...state,
+      order_id: e.payload.orderId,
+      paid_amount: e.payload.amount,
+      pay_method: e.payload.payMethod,
+      paid_at: new Date(e.payload.payTime),
+      paid_key: orderKey(e, e.payload.payTime),
     }),
-  ];
-}
+  ],
+});
 
-const orderStates = [
-  defineState<z.output<typeof orderCreateV1>, Dimensions>({
-    type: 'order_create',
-    dimensionKeys: (e) => ({ dim_user: e.payload.userId, dim_product: e.payload.productId }),
-    state: (e, dims) =>
-      orderState(e, dims, 'CREATED', {
-        product_id: e.payload.productId,
-        quantity: e.payload.quantity,
-        amount: e.payload.amount,
-        ...productRow(dims.get('dim_product', e.payload.productId)),
-        created_at: new Date(e.timestamp),
-        created_key: orderKey(e),
-      }),
-  }),
-  defineState<z.output<typeof orderPayV1>, Dimensions>({
-    type: 'order_pay',
-    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
-    state: (e, dims) =>
-      orderState(e, dims, 'PAID', {
-        paid_amount: e.payload.amount,
-        pay_method: e.payload.payMethod,
-        paid_at: new Date(e.payload.payTime),
-        paid_key: orderKey(e, e.payload.payTime),
-      }),
-  }),
-  defineState<z.output<typeof orderCancelV1>, Dimensions>({
-    type: 'order_cancel',
-    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
-    state: (e, dims) =>
-      orderState(e, dims, 'CANCELLED', {
-        cancel_reason: e.payload.reason ?? null,
-        cancelled_at: new Date(e.timestamp),
-        cancelled_key: orderKey(e),
-      }),
-  }),
-];
-
-const tables = [orderEventWide, orderWide];
-export const [orderCreate, orderPay, orderCancel] = withState(
-  sql(ORDER_SQL, { tables, events }),
-  orderStates,
-) as [EventProcessor, EventProcessor, EventProcessor];
+const tables = [orderEventWide, orderWide, productSalesMinute];
+export const [orderCreate, orderPay, orderCancel] = withState(sql(ORDER_SQL, { tables, events }), [
+  ...sqlState(ORDER_STATE_SQL, { tables, events }),
+  payment,
+  ...sqlState(PRODUCT_SALES_SQL, { tables, events }),
+]) as [EventProcessor, EventProcessor, EventProcessor];
 
 export const order = defineDomain({
   name: 'order',
   events,
-  tables: [orderEventWide, orderWide],
+  tables: [orderEventWide, orderWide, productSalesMinute],
   processors: [orderCreate, orderPay, orderCancel],
 });

@@ -2,9 +2,10 @@
  * The declarative form of a processor writes exactly what its code form writes: the same batches,
  * through each form's handler into its own schema, leave identical tables, row by row.
  * - product: the domain is written in SQL; its code form here is the processors it had before;
- * - user and order: their event rows are written in SQL and their state in code (ordered by a
- *   payload time, which SQL cannot say yet); their code form here is the processors they had
- *   before, event rows and state;
+ * - user and order: their event rows are written in SQL; user_profile_wide's counters and user
+ *   columns in SQL too, its last login in code (ordered by the payload's loginTime); order_wide in
+ *   SQL but its payment columns (ordered by payTime, in code); product_sales_minute in SQL; their code form here is the
+ *   processors they had before, event rows and state;
  * - order, again: an SQL form of its state too — lifecycle status and per-status times, newest
  *   wins, as per-type aggregations into order_wide — must agree, event rows and state rows,
  *   whatever the arrival order. (The code form orders payments by payTime, the SQL form by event
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { eventRow, orderKey, productRow, sql, stateOrderRow, userRow } from '../../shared/domains/common.ts';
 import type { Dimensions } from '../../shared/domains/dimensions.ts';
+import { productState, userState } from '../../shared/domains/last-values.ts';
 import { order, orderEventWide, orderWide } from '../../shared/domains/order.ts';
 import {
   product,
@@ -37,7 +39,8 @@ import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from
 type Product = Dimensions['dim_product'];
 
 // The user and order domains' processors as they were in code, before their event rows moved to
-// SQL (shared/domains/user.ts, order.ts): the reference the domains must still agree with.
+// SQL (shared/domains/user.ts, order.ts): the reference the domains must still agree with. Their
+// dimension columns and cancel_reason merge as LAST_VALUE (newest non-NULL, each by its own key).
 type UserEventColumns = Omit<RowOf<typeof userEventWide>, keyof ReturnType<typeof eventRow> | 'user_id'>;
 type CodeProfileDelta = Omit<RowOf<typeof userProfileWide>, 'user_id'>;
 
@@ -67,7 +70,7 @@ function userWrite(
         last_login_at: null,
         last_login_key: '',
         last_device: null,
-        ...user,
+        ...userState(dims.get('dim_user', event.payload.userId), orderKey(event)),
         ...stateOrderRow(event),
         ...delta,
       }),
@@ -174,7 +177,7 @@ function orderWrite(
         created_key: '',
         paid_key: '',
         cancelled_key: '',
-        ...user,
+        ...userState(dims.get('dim_user', userId), orderKey(event)),
         ...stateOrderRow(event),
         ...state,
       }),
@@ -197,6 +200,7 @@ const codeOrderCreate = defineProcessor<
     };
     return orderWrite(e, record, dims, 'CREATED', fields, {
       ...fields,
+      ...productState(dims.get('dim_product', e.payload.productId), orderKey(e)),
       created_at: new Date(e.timestamp),
       created_key: orderKey(e),
     });
@@ -241,7 +245,12 @@ const codeOrderCancel = defineProcessor<
       dims,
       'CANCELLED',
       { cancel_reason: reason },
-      { cancel_reason: reason, cancelled_at: new Date(e.timestamp), cancelled_key: orderKey(e) },
+      {
+        cancel_reason: reason,
+        cancel_reason_key: orderKey(e),
+        cancelled_at: new Date(e.timestamp),
+        cancelled_key: orderKey(e),
+      },
     );
   },
 });

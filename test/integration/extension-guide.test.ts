@@ -249,17 +249,17 @@ export const order = defineDomain({`,
     );
     edit(
       'shared/domains/order.ts',
-      '  events,\n  tables: [orderEventWide, orderWide],',
+      '  events,\n  tables: [orderEventWide, orderWide, productSalesMinute],',
       `  events: [
     ...events,
     { type: 'order_pickup', version: '1.0', payload: orderPickupV1, sample: (i: number) => ({ orderId: \`o\${i}\`, storeId: 's1' }) },
   ],
-  tables: [orderEventWide, orderWide, orderPickupWide],`,
+  tables: [orderEventWide, orderWide, productSalesMinute, orderPickupWide],`,
     );
     edit(
       'shared/domains/order.ts',
-      "import type { DimensionView, EventProcessor } from '../pipeline/processor.ts';",
-      "import { type DimensionView, defineProcessor, type EventProcessor } from '../pipeline/processor.ts';",
+      "import type { EventProcessor } from '../pipeline/processor.ts';",
+      "import { defineProcessor, type EventProcessor } from '../pipeline/processor.ts';",
     );
     edit(
       'shared/domains/order.ts',

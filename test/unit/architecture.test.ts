@@ -161,12 +161,9 @@ const MAX_LINES = 500;
  */
 const BEING_SPLIT = new Set([
   'local-esm/runner.ts',
-  'shared/definitions/check.ts',
   'shared/definitions/evaluate.ts',
   'shared/definitions/typing.ts',
-  'shared/pipeline/declarative.ts',
   'shared/pipeline/sql/resolve.ts',
-  'shared/pipeline/sql/translate.ts',
   'test/conformance/cases.ts',
   'test/reliability/bad-input.ts',
 ]);

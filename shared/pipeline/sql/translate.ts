@@ -13,33 +13,18 @@ import type {
   Source,
   StateMapping,
 } from '../../definitions/mapping.ts';
-import { showType } from '../../definitions/types.ts';
-import { logical, type Typed } from '../../definitions/typing.ts';
-import {
-  ALL_EVENTS,
-  PROC_TIME,
-  Resolver,
-  type SelectItem,
-  type SqlTable,
-  type Value,
-  type World,
-} from './resolve.ts';
+import { FromSelect } from './from.ts';
+import { ALL_EVENTS, Resolver, type SelectItem, type SqlTable, type Value, type World } from './resolve.ts';
 import {
   asList,
   asNode,
   asString,
-  conjunctsOf,
   endOf,
-  functionName,
   groupedExprs,
-  isString,
-  isTypeFilter,
-  logicalOperator,
   type Node,
   offsetOf,
   own,
   referenceParts,
-  show,
 } from './syntax.ts';
 import { keywordPattern, refPattern, type Span, type SqlText, stringPattern, word } from './text.ts';
 
@@ -162,17 +147,12 @@ export function translateInsert(ast: Node, span: Span, text: SqlText, world: Wor
 }
 
 /** One SELECT (a branch of a UNION ALL), translated into one mapping. */
-export class Select extends Resolver {
+export class Select extends FromSelect {
   readonly select: Node;
   readonly target: Target;
   readonly columnList: Target['columnList'];
   /** The column names are the first branch's (a later branch of a UNION ALL). */
   readonly inherited: boolean;
-  /** The WHERE's conditions on values (event tables), and where the WHERE is. */
-  predicate: Typed | undefined;
-  whereAt: number | undefined;
-  readonly joinAt = new Map<string, number | undefined>();
-  fromAt: number | undefined;
 
   constructor(select: Node, span: Span, text: SqlText, world: World, target: Target, inherited: boolean) {
     super(span, text, world);
@@ -191,7 +171,7 @@ export class Select extends Resolver {
     this.fromAt = fromAt;
     this.systemTime(fromAt);
     const eventTable = isEventTable(table);
-    this.where(select, fromAt, eventTable);
+    this.where(select, fromAt);
     if (eventTable && this.types.length !== 1) {
       const second = this.types[1]!;
       this.fail(
@@ -255,7 +235,10 @@ export class Select extends Resolver {
       options: ['SELECT options', ['SELECT']],
       distinct: ['DISTINCT', ['DISTINCT']],
       into: ['SELECT … INTO', ['INTO']],
-      having: ['HAVING', ['HAVING']],
+      having: [
+        'HAVING (a condition on aggregated values, which change with every event); filter when reading the table: SELECT … FROM <state table> WHERE <condition>',
+        ['HAVING'],
+      ],
       orderby: ['ORDER BY', ['ORDER', 'BY']],
       limit: ['LIMIT', ['LIMIT']],
       window: ['WINDOW', ['WINDOW']],
@@ -272,224 +255,6 @@ export class Select extends Resolver {
     }
   }
 
-  // ------------------------------------------------------------------------------- FROM, WHERE
-
-  /** Reads FROM and its joins; returns where FROM is. */
-  from(select: Node, selectAt: number): number {
-    const entries = asList(select.from).map(asNode);
-    if (entries.length === 0) this.unsupported('a SELECT without FROM', 'SELECT', selectAt);
-    const fromAt =
-      this.locate(
-        new RegExp(`${keywordPattern('FROM').source}\\s*${word(asString(entries[0]!.table) ?? '')}`, 'i'),
-        selectAt,
-      ) ??
-      this.locate(keywordPattern('FROM'), selectAt) ??
-      selectAt;
-    let cursor = fromAt;
-    for (const [i, entry] of entries.entries()) {
-      const name = asString(entry.table);
-      const at = name === undefined ? cursor : (this.locate(refPattern([name]), cursor) ?? cursor);
-      cursor = at + 1;
-      if (!name || entry.expr) this.unsupported('a subquery or expression in FROM', name ?? '(', at);
-      if (entry.db || entry.schema)
-        this.unsupported('a qualified table name in FROM', `${String(entry.db ?? entry.schema)}.${name}`, at);
-      const alias = asString(entry.as) ?? name;
-      if (i === 0) {
-        if (entry.join) this.unsupported('FROM starting with a join', name, at);
-        this.eventName = alias;
-        if (name === ALL_EVENTS) continue;
-        if (!this.world.payloads.has(name)) this.unknownType(name, at);
-        this.types = [name];
-        continue;
-      }
-      if (!entry.join) {
-        this.unsupported(
-          `several tables in FROM; read several event types with FROM ${ALL_EVENTS} e WHERE type IN (…)`,
-          name,
-          at,
-        );
-      }
-      const kind = String(entry.join).toUpperCase();
-      const inner = kind === 'JOIN' || kind === 'INNER JOIN';
-      if (!inner && kind !== 'LEFT JOIN' && kind !== 'LEFT OUTER JOIN') {
-        this.unsupported(
-          `${String(entry.join)}; dimensions are joined with LEFT JOIN or (inner) JOIN`,
-          name,
-          at,
-        );
-      }
-      this.join(entry, name, alias, at, inner);
-    }
-    return fromAt;
-  }
-
-  unknownType(name: string, at: number | undefined): never {
-    this.fail(`unknown event type ${name} (known: ${[...this.world.payloads.keys()].join(', ')})`, name, at);
-  }
-
-  join(entry: Node, name: string, alias: string, at: number, inner: boolean): void {
-    const dimension = this.world.dimensionsByTable.get(name);
-    if (!dimension) {
-      const known = [...this.world.dimensionsByTable.keys()].join(', ');
-      this.fail(`unknown dimension table ${name} (known: ${known})`, name, at);
-    }
-    if (this.joins.some((j) => j.dimension === dimension)) this.fail(`${name} is joined twice`, name, at);
-    if (alias === this.eventName || this.joins.some((j) => j.alias === alias)) {
-      this.fail(`alias ${alias} is used twice`, alias, at);
-    }
-    const on = asNode(entry.on);
-    const onAt = offsetOf(on) ?? this.locate(keywordPattern('ON'), at);
-    if (entry.using || on.type !== 'binary_expr' || on.operator !== '=') {
-      this.unsupported(
-        `a join condition other than ${alias}.${dimension.key} = ${this.eventName}.<payload field>`,
-        entry.using ? 'USING' : 'ON',
-        onAt,
-      );
-    }
-    const sides = [asNode(on.left), asNode(on.right)].map((side) => ({ side, parts: referenceParts(side) }));
-    const mine = sides.find((s) => s.parts?.[0] === alias && s.parts.length === 2);
-    const other = sides.find((s) => s !== mine);
-    if (!mine || !other?.parts || other.parts[0] !== this.eventName || other.parts.length < 2) {
-      const offender = sides.find((s) => !s.parts) ?? sides[1]!;
-      this.unsupported(
-        `a join condition other than ${alias}.${dimension.key} = ${this.eventName}.<payload field>`,
-        show(offender.side),
-        this.locateExpr(offender.side, onAt ?? at) ?? onAt,
-      );
-    }
-    const column = mine.parts![1]!;
-    if (column !== dimension.key) {
-      this.unsupported(
-        `a join not on the key of ${name} (${dimension.key})`,
-        `${alias}.${column}`,
-        this.locate(refPattern(mine.parts!), onAt ?? at),
-      );
-    }
-    this.joins.push({ dimension, alias, on: other.parts.slice(1).join('.'), inner });
-    this.joinAt.set(dimension.name, at);
-    // The join's payload field is checked once the statement's types are known.
-  }
-
-  /** `FOR SYSTEM_TIME AS OF e.proc_time` after a lookup join's table: the current row. */
-  systemTime(fromAt: number): void {
-    for (const clause of this.text.systemTime) {
-      if (clause.at < this.span.start || clause.at >= this.span.end) continue;
-      const [qualifier, field, ...rest] = clause.parts;
-      if (clause.at < fromAt || qualifier !== this.eventName || field !== PROC_TIME || rest.length > 0) {
-        this.unsupported(
-          `FOR SYSTEM_TIME AS OF ${clause.parts.join('.')}; a lookup join reads the dimension's current row (through the warm cache), written FOR SYSTEM_TIME AS OF ${this.eventName}.${PROC_TIME}`,
-          clause.parts.join('.'),
-          clause.refAt,
-        );
-      }
-    }
-  }
-
-  /**
-   * WHERE: the event types (`type = '…'`, `type IN (…)`, after FROM events) and, for an event
-   * table, conditions on payload values and dimension columns, ANDed: an event they do not hold for
-   * is not written to the table.
-   */
-  where(select: Node, fromAt: number, isEventTable: boolean): void {
-    const where = asNode(select.where);
-    const whereAt = this.locate(keywordPattern('WHERE'), fromAt);
-    const conjuncts = select.where ? conjunctsOf(where) : [];
-    const typeFilters = conjuncts.filter(isTypeFilter);
-    const conditions = conjuncts.filter((c) => !isTypeFilter(c));
-    if (this.types.length === 0) {
-      if (!select.where) {
-        this.fail(
-          `FROM ${ALL_EVENTS} needs WHERE type IN ('…', …)`,
-          ALL_EVENTS,
-          this.locate(refPattern([ALL_EVENTS]), fromAt),
-        );
-      }
-      // No type filter among the conditions: typeFilter says what is wrong with the WHERE.
-      if (typeFilters.length === 0) this.typeFilter(where, offsetOf(where) ?? whereAt ?? fromAt, 'WHERE');
-      if (typeFilters.length > 1) {
-        const second = typeFilters[1]!;
-        this.unsupported(
-          'two type filters in one WHERE',
-          'type',
-          this.locateExpr(second, (whereAt ?? fromAt) + 1),
-        );
-      }
-      const filter = typeFilters[0]!;
-      this.types = this.typeFilter(filter, this.locateExpr(filter, whereAt ?? fromAt) ?? whereAt, 'WHERE');
-      for (const type of this.types) {
-        if (!this.world.payloads.has(type))
-          this.unknownType(type, this.locate(stringPattern(type), whereAt, true));
-      }
-    } else if (typeFilters.length > 0) {
-      this.unsupported(
-        `a type filter after FROM <event type>; the statement reads ${this.types.join(', ')} (FROM ${ALL_EVENTS} e WHERE type IN (…) reads several)`,
-        'type',
-        this.locateExpr(typeFilters[0]!, whereAt ?? fromAt),
-      );
-    }
-    for (const join of this.joins) {
-      const at = this.locate(refPattern([this.eventName, ...join.on.split('.')]), fromAt);
-      this.payload(join.on.split('.'), this.types, at, `${this.eventName}.${join.on}`);
-    }
-    if (conditions.length === 0) return;
-    this.whereAt = whereAt;
-    const first = this.locateExpr(conditions[0]!, whereAt ?? fromAt) ?? whereAt;
-    if (!isEventTable) {
-      this.unsupported(
-        'a WHERE condition on values in a statement into a state table (aggregates are filtered by event type only, for now)',
-        show(conditions[0]!),
-        first,
-      );
-    }
-    const values = conditions.map((c) =>
-      this.value(c, this.types, this.locateExpr(c, whereAt ?? fromAt) ?? first),
-    );
-    for (const v of values) {
-      if (v.typed.expr.t.type !== 'BOOLEAN' && v.typed.expr.t.type !== 'NULL') {
-        this.fail(`WHERE needs a condition (BOOLEAN), not ${showType(v.typed.expr.t)}`, v.text, v.at);
-      }
-    }
-    this.predicate =
-      values.length === 1
-        ? values[0]!.typed
-        : logical(
-            'AND',
-            values.map((v) => v.typed),
-          );
-  }
-
-  /** `type = '…'` or `type IN ('…', …)`: the event types. */
-  typeFilter(cond: Node, at: number | undefined, clause: string): string[] {
-    const left = asNode(cond.left);
-    const right = asNode(cond.right);
-    const isType = (n: Node) => referenceParts(n)?.join('.') === 'type';
-    const values =
-      cond.type === 'binary_expr' && cond.operator === '=' && isType(left) && isString(right)
-        ? [right]
-        : cond.type === 'binary_expr' && cond.operator === '=' && isType(right) && isString(left)
-          ? [left]
-          : cond.type === 'binary_expr' &&
-              cond.operator === 'IN' &&
-              isType(left) &&
-              right.type === 'expr_list'
-            ? asList(right.value).map(asNode)
-            : undefined;
-    if (!values || values.length === 0 || !values.every(isString)) {
-      const operator = logicalOperator(cond);
-      if (operator) {
-        const where = this.locate(keywordPattern(operator), (at ?? this.span.start) - 1);
-        this.unsupported(`${clause} other than one type = '…' or type IN ('…', …)`, operator, where);
-      }
-      const parts = referenceParts(left);
-      const hint =
-        parts && parts.length === 2 && parts[1] === 'type'
-          ? ` (the event type is the bare word type; ${show(left)} would be a payload field)`
-          : '';
-      const where = this.locateExpr(left, (at ?? this.span.start) - 1) ?? at;
-      this.unsupported(`${clause} other than type = '…' or type IN ('…', …)${hint}`, show(left), where);
-    }
-    return [...new Set(values.map((v) => String(v.value)))];
-  }
   // ---------------------------------------------------------------------------- select list
 
   selectList(select: Node, selectAt: number, isEventTable: boolean): SelectItem[] {
@@ -551,120 +316,6 @@ export class Select extends Resolver {
     return items;
   }
 
-  aggregateOf(expr: Node): 'COUNT' | 'SUM' | 'LAST_VALUE' | undefined {
-    const name = functionName(expr)?.toUpperCase();
-    if (expr.type === 'window_func' || asNode(expr).over) {
-      this.unsupported(
-        'OVER (a window); LAST_VALUE aggregates over the key without one',
-        'OVER',
-        this.locate(keywordPattern('OVER'), this.locateExpr(expr, this.span.start)),
-      );
-    }
-    if (expr.type === 'aggr_func') {
-      if (name === 'COUNT' || name === 'SUM') return name;
-      this.unsupported(
-        `aggregate ${name}; the aggregates are COUNT(*), SUM and LAST_VALUE`,
-        name ?? '',
-        this.locateExpr(expr, this.span.start),
-      );
-    }
-    if (expr.type === 'function' && name === 'LAST_VALUE') return 'LAST_VALUE';
-    return undefined;
-  }
-
-  /** COUNT(*), SUM(src), LAST_VALUE(src), each with a FILTER or in the CASE form. */
-  aggregate(
-    expr: Node,
-    kind: 'COUNT' | 'SUM' | 'LAST_VALUE',
-    at: number,
-  ): Pick<SelectItem, 'aggregate' | 'aggregateValue'> {
-    const args = asNode(expr.args);
-    const argList = kind === 'LAST_VALUE' ? asList(args.value).map(asNode) : [asNode(args.expr)];
-    if (args.distinct)
-      this.unsupported(`${kind}(DISTINCT …)`, 'DISTINCT', this.locate(keywordPattern('DISTINCT'), at));
-    if (argList.length !== 1 || asList(args.orderby).length > 0)
-      this.unsupported(`${kind} with ${argList.length} arguments`, kind, at);
-    let arg = argList[0]!;
-    let when: string[] | undefined;
-    const filter = asNode(expr.filter);
-    if (expr.filter) {
-      const where = asNode(filter.where);
-      when = this.typeFilter(where, offsetOf(where) ?? at, 'FILTER (WHERE …)');
-      this.checkWhen(when, offsetOf(where) ?? at);
-    }
-    if (arg.type === 'case') {
-      if (when)
-        this.unsupported('both FILTER and CASE WHEN', 'CASE', this.locate(keywordPattern('CASE'), at));
-      const branches = asList(arg.args).map(asNode);
-      const whens = branches.filter((b) => b.type === 'when');
-      const otherwise = branches.find((b) => b.type === 'else');
-      const elseResult = asNode(otherwise?.result);
-      const caseAt = this.locate(keywordPattern('CASE'), at) ?? at;
-      if (arg.expr || whens.length !== 1) {
-        this.unsupported(`CASE other than CASE WHEN type … THEN … END`, 'CASE', caseAt);
-      }
-      if (
-        otherwise &&
-        elseResult.type !== 'null' &&
-        !(kind === 'SUM' && elseResult.type === 'number' && Number(elseResult.value) === 0)
-      ) {
-        this.unsupported(
-          `ELSE ${show(elseResult)} in ${kind}(CASE …)`,
-          'ELSE',
-          this.locate(keywordPattern('ELSE'), caseAt),
-        );
-      }
-      const cond = asNode(whens[0]!.cond);
-      when = this.typeFilter(cond, offsetOf(cond) ?? caseAt, 'CASE WHEN');
-      this.checkWhen(when, offsetOf(cond) ?? caseAt);
-      arg = asNode(whens[0]!.result);
-      if (kind === 'COUNT') {
-        if (arg.type === 'null' || !(arg.type === 'number' || isString(arg))) {
-          this.unsupported(
-            `COUNT(CASE WHEN … THEN ${show(arg)} END); count with THEN 1`,
-            show(arg),
-            this.locateExpr(arg, caseAt) ?? caseAt,
-          );
-        }
-        return { aggregate: when ? { count: true, when } : { count: true } };
-      }
-    } else if (kind === 'COUNT') {
-      if (arg.type !== 'star') {
-        this.unsupported(
-          `COUNT(${show(arg)}); count events with COUNT(*)`,
-          show(arg),
-          this.locateExpr(arg, at) ?? at,
-        );
-      }
-      return { aggregate: when ? { count: true, when } : { count: true } };
-    }
-    if (arg.type === 'star') this.unsupported(`${kind}(*)`, '*', this.locate(/\*/, at));
-    const value = this.value(arg, when ?? this.types, this.locateExpr(arg, at) ?? at);
-    const aggregate: Aggregate =
-      kind === 'SUM'
-        ? when
-          ? { sum: value.source, when }
-          : { sum: value.source }
-        : when
-          ? { last: value.source, when }
-          : { last: value.source };
-    return { aggregate, aggregateValue: value };
-  }
-
-  checkWhen(when: readonly string[], at: number): void {
-    for (const type of when) {
-      const typeAt = this.locate(stringPattern(type), at, true) ?? at;
-      if (!this.world.payloads.has(type)) this.unknownType(type, typeAt);
-      if (!this.types.includes(type)) {
-        this.fail(
-          `event type ${type} is not read by this statement (it reads ${this.types.join(', ')})`,
-          type,
-          typeAt,
-        );
-      }
-    }
-  }
-
   // ------------------------------------------------------------------------------- mappings
 
   /** The event mapping; the definitions core (check.ts) checks its columns. */
@@ -695,7 +346,7 @@ export class Select extends Resolver {
       if (item.value) {
         if (!isKey) {
           this.fail(
-            `column ${item.column} is not in the key of ${table.name} (${table.key.join(', ')}): aggregate it with COUNT(*), SUM or LAST_VALUE`,
+            `column ${item.column} is not in the key of ${table.name} (${table.key.join(', ')}): aggregate it with COUNT, SUM, MIN, MAX, FIRST_VALUE or LAST_VALUE`,
             item.column,
             item.at,
           );
@@ -708,12 +359,20 @@ export class Select extends Resolver {
       const aggregate = item.aggregate!;
       // Unfiltered LAST_VALUE into a newestBy column: the newest of every type the statement reads.
       const merge = own(table.merge, item.column);
-      if ('last' in aggregate && !aggregate.when && typeof merge === 'object')
+      if ('last' in aggregate && !aggregate.when && typeof merge === 'object' && 'newestBy' in merge)
         aggregate.when = [...this.types];
       columns[item.column] = aggregate;
     }
     this.groupBy(table, select, key, items, tableAt);
-    return { into: table.name, types: this.types, joins: this.declaredJoins(), key, columns };
+    const mapping: StateMapping = {
+      into: table.name,
+      types: this.types,
+      joins: this.declaredJoins(),
+      key,
+      columns,
+    };
+    if (this.predicate) mapping.where = this.predicate.expr;
+    return mapping;
   }
 
   groupBy(
