@@ -17,6 +17,9 @@
  * table (or dimension) name: `{"dim_user": [{"user_id": "u1", "user_name": "Ann", …}], …}`; a
  * dimension it lacks has no rows. Values print as the sink would send them: DATETIME as
  * `YYYY-MM-DD HH:MM:SS.mmm` (UTC), DECIMAL as exact text.
+ *
+ * From code (the conformance suite), scope, compile and explain take SqlOptions: `tables`, extra
+ * tables to compile against beside the registry's; the command line compiles against the registry's.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +34,25 @@ import { type Columns, combineRows, type Row, type SqlValue, type Table } from '
 
 type Mapping = EventMapping | StateMapping;
 
-/** What statements compile against: every domain's tables and every registered event type. */
-export function scope() {
+/**
+ * Tables statements may write besides the registry's: `tables` (defineTable, shared/tables/table.ts)
+ * join every domain's for compile, explain and the scope — the conformance suite's own state tables
+ * (test/conformance/tables.ts), one per merge shape. A name the registry has already is an error.
+ */
+export interface SqlOptions {
+  tables?: readonly Table[];
+}
+
+/** What statements compile against: every domain's tables (and `options.tables`) and every registered event type. */
+export function scope(options: SqlOptions = {}) {
+  const registry = DOMAINS.flatMap((d) => d.tables) as readonly Table[];
+  for (const extra of options.tables ?? []) {
+    if (registry.some((t) => t.name === extra.name)) {
+      throw new Error(`table ${extra.name}: the registry has a table of that name already`);
+    }
+  }
   return {
-    tables: DOMAINS.flatMap((d) => d.tables) as readonly Table[],
+    tables: [...registry, ...(options.tables ?? [])] as readonly Table[],
     events: CATALOG.map((e) => ({ type: e.type, payload: e.payload })),
   };
 }
@@ -49,10 +67,12 @@ export interface SqlProblem {
 /** The file's statements as mappings and processors, or the first problem. */
 export function compile(
   text: string,
+  options: SqlOptions = {},
 ): { mappings: Mapping[]; processors: EventProcessor[] } | { problem: SqlProblem } {
+  const tables = scope(options);
   let mappings: Mapping[];
   try {
-    mappings = compileSql(text, sqlContext(scope()));
+    mappings = compileSql(text, sqlContext(tables));
   } catch (error) {
     if (error instanceof SqlDefinitionError) {
       return { problem: { line: error.line, column: error.column, message: error.message } };
@@ -60,7 +80,7 @@ export function compile(
     throw error;
   }
   try {
-    return { mappings, processors: declared(mappings, scope()) };
+    return { mappings, processors: declared(mappings, tables) };
   } catch (error) {
     // A check of the definitions core (no position of its own): placed at the statement it names.
     const message = (error as Error).message;
@@ -303,8 +323,8 @@ function showSource(source: Record<string, unknown>): string {
 }
 
 /** What fills each column and which merges apply, per statement. */
-export function explain(mappings: readonly Mapping[]): string {
-  const tables = scope().tables;
+export function explain(mappings: readonly Mapping[], options: SqlOptions = {}): string {
+  const tables = scope(options).tables;
   const lines: string[] = [];
   for (const [i, m] of mappings.entries()) {
     const table = tables.find((t) => t.name === m.into);
