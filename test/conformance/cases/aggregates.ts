@@ -173,4 +173,31 @@ SELECT k, v, amount, TO_TIMESTAMP_LTZ(pay_time, 3) AS seen_at FROM (
   FROM order_pay e GROUP BY e.userId)`,
     why: "Flink 1.20's LAST_VALUE takes no TIMESTAMP (the Flink side takes the last epoch milliseconds, then converts them)",
   },
+  // ------------------------------------------ refused here, accepted by Flink (the support table)
+  {
+    id: 'refused_count_distinct',
+    construct: 'COUNT(DISTINCT …)',
+    sql: `INSERT INTO conformance_sums
+SELECT e.userId AS k, COUNT(DISTINCT e.productId) AS n FROM order_create e GROUP BY e.userId`,
+    refused: /DISTINCT/,
+    flinkSink: 'k STRING, n BIGINT',
+  },
+  {
+    id: 'refused_having',
+    construct: 'HAVING',
+    sql: `INSERT INTO conformance_sums
+SELECT e.userId AS k, COUNT(*) AS n FROM order_create e GROUP BY e.userId HAVING COUNT(*) > 1`,
+    refused: /HAVING/,
+    flinkSink: 'k STRING, n BIGINT',
+  },
+  {
+    id: 'refused_legacy_tumble',
+    construct: 'GROUP BY TUMBLE(time, INTERVAL …) (the legacy group window)',
+    sql: `INSERT INTO conformance_sums
+SELECT e.userId AS k, COUNT(*) AS n FROM order_pay e GROUP BY TUMBLE(event_time(), INTERVAL '1' MINUTE), e.userId`,
+    flink: `INSERT INTO conformance_sums
+SELECT e.userId AS k, COUNT(*) AS n FROM order_pay e GROUP BY TUMBLE(e.event_time, INTERVAL '1' MINUTE), e.userId`,
+    refused: /TUMBLE|INTERVAL/,
+    flinkSink: 'k STRING, n BIGINT',
+  },
 ];
