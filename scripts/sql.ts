@@ -23,6 +23,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AGGREGATE_SQL, aggregateValue } from '../shared/definitions/mapping.ts';
 import { declared, sqlContext } from '../shared/domains/common.ts';
 import { CATALOG, DIMENSIONS, DOMAINS } from '../shared/domains/registry.ts';
 import { type BusinessEvent, businessEventSchema } from '../shared/events/business-event.ts';
@@ -338,12 +339,8 @@ export function explain(mappings: readonly Mapping[], options: SqlOptions = {}):
           .join(', ')}`,
       );
       for (const [column, aggregate] of Object.entries(m.columns)) {
-        const what =
-          'count' in aggregate
-            ? 'COUNT(*)'
-            : 'sum' in aggregate
-              ? `SUM(${showSource(aggregate.sum)})`
-              : `LAST_VALUE(${showSource(aggregate.last)})`;
+        const { kind, value } = aggregateValue(aggregate);
+        const what = `${AGGREGATE_SQL[kind]}(${value ? showSource(value) : '*'})`;
         const when = aggregate.when ? ` for ${aggregate.when.join(', ')}` : '';
         const merge = table?.merge[column];
         lines.push(

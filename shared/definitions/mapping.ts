@@ -54,18 +54,56 @@ export interface EventMapping {
 
 /**
  * An aggregate of a state table's column over the events of a key. `when` limits it to some event
- * types (SQL: `FILTER (WHERE type = '…')`); without it every event of the mapping counts.
+ * types (SQL: `FILTER (WHERE type = '…')`), `filter` to the events a condition holds for (SQL:
+ * `FILTER (WHERE <condition>)`, TRUE only); without them every event of the mapping counts. Each is
+ * a merge of the column (shared/tables/table.ts), applied once per event (shared/sink/sink.ts).
  */
-export type Aggregate =
-  /** COUNT(*): a counter column (merge `add`). */
-  | { count: true; when?: string[] }
-  /** SUM(value): a sum column (merge `add`). */
-  | { sum: Source; when?: string[] }
+export type Aggregate = {
+  when?: string[];
+  filter?: Expr;
+} /** COUNT(*) (`true`) or COUNT(value), which counts the events whose value is not NULL (merge `add`). */ & (
+  | { count: true | Source }
+  /** SUM(value): a sum column (merge `add`); a NULL adds nothing. */
+  | { sum: Source }
+  /** MIN(value) / MAX(value): the least / greatest non-NULL value (merge `min` / `max`). */
+  | { min: Source }
+  | { max: Source }
   /**
-   * LAST_VALUE(value): the value of the newest event (event time, version, id). Without `when`
-   * the column merges `newest`; with it, `newestBy` the order-key column of those types.
+   * LAST_VALUE(value): the value of the newest event (event time, version, id) whose value is not
+   * NULL, as Flink's LAST_VALUE skips NULLs — merge `lastValue` (the column's own order key). A
+   * value that is never NULL may also merge `newest` (unfiltered) or `newestBy` a shared key.
    */
-  | { last: Source; when?: string[] };
+  | { last: Source }
+  /** FIRST_VALUE(value): the oldest event's non-NULL value (merge `firstValue`). */
+  | { first: Source }
+);
+
+/** The kinds of aggregate, as mapping keys. */
+export const AGGREGATE_KINDS = ['count', 'sum', 'min', 'max', 'last', 'first'] as const;
+
+/** Each kind's SQL name. */
+export const AGGREGATE_SQL = {
+  count: 'COUNT',
+  sum: 'SUM',
+  min: 'MIN',
+  max: 'MAX',
+  last: 'LAST_VALUE',
+  first: 'FIRST_VALUE',
+} as const;
+
+/** An aggregate's kind and value (undefined for COUNT(*)). */
+export function aggregateValue(a: Aggregate): {
+  kind: (typeof AGGREGATE_KINDS)[number];
+  value: Source | undefined;
+} {
+  for (const kind of AGGREGATE_KINDS) {
+    if (kind in a) {
+      const value = (a as Record<string, unknown>)[kind];
+      return { kind, value: value === true ? undefined : (value as Source) };
+    }
+  }
+  throw new Error(`not an aggregate: ${JSON.stringify(a)}`);
+}
 
 /** A state table aggregated over events, grouped by its key (SQL: INSERT … SELECT … GROUP BY). */
 export interface StateMapping {
@@ -78,6 +116,11 @@ export interface StateMapping {
   key: Record<string, Source>;
   /** Aggregated columns. */
   columns: Record<string, Aggregate>;
+  /**
+   * A condition on the event's values (SQL: WHERE, beside the type filter): an event it does not
+   * hold for (FALSE or NULL) merges nothing into this table.
+   */
+  where?: Expr;
 }
 
 export type Mapping = EventMapping | StateMapping;

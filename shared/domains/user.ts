@@ -33,9 +33,9 @@ import {
   sql,
   stateOrderRow,
   USER_COLUMNS,
-  userRow,
 } from './common.ts';
 import type { Dimensions } from './dimensions.ts';
+import { USER_LAST_VALUES, USER_STATE_COLUMNS, userState } from './last-values.ts';
 
 // ---------------------------------------------------------------------------------- payloads
 const userLoginV1 = z.object({
@@ -91,7 +91,7 @@ export const userProfileWide = defineTable({
     last_login_at: datetime().null(),
     last_login_key: orderKeyColumn(),
     last_device: varchar(64).null(),
-    ...USER_COLUMNS,
+    ...USER_STATE_COLUMNS,
     ...STATE_ORDER_COLUMNS,
   },
   key: ['user_id'],
@@ -103,9 +103,7 @@ export const userProfileWide = defineTable({
     purchase_amount: 'add',
     last_device: { newestBy: 'last_login_key' },
     last_login_at: { newestBy: 'last_login_key' },
-    user_name: 'newest',
-    user_level: 'newest',
-    region: 'newest',
+    ...USER_LAST_VALUES,
     last_event_time: 'newest',
   },
 });
@@ -188,7 +186,7 @@ function profile(
       last_login_at: null,
       last_login_key: '',
       last_device: null,
-      ...userRow(dims.get('user', event.payload.userId)),
+      ...userState(dims.get('user', event.payload.userId), orderKey(event)),
       ...stateOrderRow(event),
       ...delta,
     }),

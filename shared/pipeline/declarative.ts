@@ -29,8 +29,10 @@ import {
   isEventTable,
   type Place,
 } from '../definitions/check.ts';
-import { compileExpression, type EvaluationContext, toColumnValue } from '../definitions/evaluate.ts';
+import { compileExpression } from '../definitions/evaluate.ts';
 import {
+  type Aggregate,
+  aggregateValue,
   type EventMapping,
   isConditional,
   isStateMapping,
@@ -43,15 +45,18 @@ import { fieldType } from '../definitions/payload-types.ts';
 import { isNumeric } from '../definitions/types.ts';
 import { callFunction, numberLiteral } from '../definitions/typing.ts';
 import type { BusinessEvent } from '../events/business-event.ts';
-import type * as z from '../events/zod.ts';
+import { checkedRow, type Row, type Table, type TableRow } from '../tables/table.ts';
+import { stateWriter } from './declarative-state.ts';
 import {
-  type Column,
-  checkedRow,
-  type Row,
-  type SqlValue,
-  type Table,
-  type TableRow,
-} from '../tables/table.ts';
+  type DeclarativeContext,
+  dimensionKeysOf,
+  type Event,
+  evaluationContext,
+  innerJoinsFound,
+  type Keys,
+  payloadReader,
+  reader,
+} from './declarative-values.ts';
 import {
   type DimensionKeys,
   type DimensionRows,
@@ -64,21 +69,7 @@ import {
 
 export type { Aggregate, EventMapping, Join, Mapping, Source, StateMapping } from '../definitions/mapping.ts';
 
-/** What the compiler needs to know about the world the mappings live in. */
-export interface DeclarativeContext {
-  /** Tables that may be written. */
-  tables: readonly Table[];
-  /** Dimension tables that may be joined: name, table, key and the columns a lookup returns. */
-  dimensions: DefinitionWorld['dimensions'];
-  /** Event types with their payload schemas. */
-  events: readonly { type: string; payload: z.ZodMiniType }[];
-  /** The standard columns of an event row (event id … Kafka coordinates). */
-  eventRow(event: BusinessEvent<unknown>, record: RecordCoordinates): Row;
-  /** The order columns of a state row (its newest event), where the table has them. */
-  stateRow(event: BusinessEvent<unknown>): Row;
-  /** The event's order key ("newest wins": event time, version, id). */
-  orderKey(event: BusinessEvent<unknown>): string;
-}
+export type { DeclarativeContext };
 
 export class DefinitionError extends Error {
   override readonly name = 'DefinitionError';
@@ -150,15 +141,6 @@ export function compileStates(mappings: readonly Mapping[], context: Declarative
   });
 }
 
-function dimensionKeysOf(e: BusinessEvent<unknown>, keys: Keys): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const { dimension, read } of keys) {
-    const key = read(e.payload);
-    if (key !== undefined && key !== null) out[dimension] = String(key);
-  }
-  return out;
-}
-
 /** Compiles mappings check.ts has checked into one processor per event type, in order. */
 export function compileChecked(mappings: readonly Mapping[], context: DeclarativeContext): EventProcessor[] {
   const rows = mappings.filter((m): m is EventMapping => !isStateMapping(m));
@@ -215,15 +197,13 @@ function translate(m: Mapping, context: DeclarativeContext): Mapping {
   return {
     ...m,
     key: mapColumns(m.key, epochMillis),
-    columns: mapColumns(m.columns, (a, c) =>
-      'last' in a ? { ...a, last: epochMillis(a.last, c, a.when) } : a,
-    ),
+    columns: mapColumns(m.columns, (a, c) => {
+      const { kind, value } = aggregateValue(a);
+      if (!value || kind === 'count' || kind === 'sum') return a;
+      return { ...a, [kind]: epochMillis(value, c, a.when) } as Aggregate;
+    }),
   };
 }
-
-type Event = BusinessEvent<Record<string, unknown>>;
-type Keys = Array<{ dimension: string; read: (payload: unknown) => unknown }>;
-type Read = (e: Event, dims: DimensionView, keys: Keys) => SqlValue;
 
 /** One event mapping, ready: whether it writes the event, and its row. */
 interface RowWriter {
@@ -277,12 +257,6 @@ function compileType(
   });
 }
 
-/** Whether every inner join of `joins` found its dimension row. */
-function innerJoinsFound(joins: readonly Join[]): (e: Event, dims: DimensionView, keys: Keys) => boolean {
-  const inner = joins.filter((j) => j.inner).map((j) => j.dimension);
-  return (e, dims, keys) => inner.every((d) => dimensionRow(e, dims, keys, d) !== null);
-}
-
 function rowWriter(m: EventMapping, context: DeclarativeContext): RowWriter {
   const table = context.tables.find((t) => t.name === m.into)!;
   const columns = Object.entries(m.columns).map(([column, source]) => ({
@@ -302,145 +276,6 @@ function rowWriter(m: EventMapping, context: DeclarativeContext): RowWriter {
       return checkedRow(table, row);
     },
   };
-}
-
-/** A state mapping's row for events of `type` (null when an inner join found no dimension row). */
-function stateWriter(
-  mapping: StateMapping,
-  type: string,
-  context: DeclarativeContext,
-): { table: Table; write: (e: Event, dims: DimensionView, keys: Keys) => TableRow | null } {
-  const table = context.tables.find((t) => t.name === mapping.into)!;
-  const merges = table.merge;
-  const parts: Array<(e: Event, dims: DimensionView, keys: Keys, row: Row) => void> = [];
-  for (const [column, source] of Object.entries(mapping.key)) {
-    const read = reader(source, table.columns[column]!);
-    parts.push((e, dims, keys, row) => {
-      row[column] = read(e, dims, keys);
-    });
-  }
-  for (const [column, aggregate] of Object.entries(mapping.columns)) {
-    const spec = table.columns[column]!;
-    const applies = !aggregate.when || aggregate.when.includes(type);
-    if ('count' in aggregate) {
-      parts.push((_e, _d, _k, row) => {
-        row[column] = applies ? 1 : 0;
-      });
-    } else if ('sum' in aggregate) {
-      const read = reader(aggregate.sum, spec);
-      parts.push((e, dims, keys, row) => {
-        row[column] = applies ? (read(e, dims, keys) ?? 0) : 0;
-      });
-    } else {
-      const read = reader(aggregate.last, spec);
-      const merge = merges[column];
-      // Unfiltered into a newestBy column: the newest of every type this mapping aggregates.
-      const by = typeof merge === 'object' ? merge.newestBy : undefined;
-      parts.push((e, dims, keys, row) => {
-        row[column] = applies ? read(e, dims, keys) : null;
-        if (by) row[by] = applies ? context.orderKey(e) : '';
-      });
-    }
-  }
-  // Order keys this mapping sets; a group it does not set stays '' (never newer), so its columns
-  // need no value. A counter or sum no aggregate feeds adds nothing.
-  const fed = new Set([...Object.keys(mapping.key), ...Object.keys(mapping.columns)]);
-  const orderKeysFed = new Set(
-    Object.keys(mapping.columns).flatMap((c) => {
-      const m = merges[c];
-      return typeof m === 'object' ? [m.newestBy] : [];
-    }),
-  );
-  for (const [column, merge] of Object.entries(merges)) {
-    const orderKey = typeof merge === 'object' ? merge.newestBy : undefined;
-    if (orderKey && !orderKeysFed.has(orderKey) && !fed.has(orderKey)) {
-      fed.add(orderKey);
-      parts.push((_e, _d, _k, row) => {
-        row[orderKey] = '';
-      });
-    }
-    if (merge === 'add' && !fed.has(column)) {
-      fed.add(column);
-      parts.push((_e, _d, _k, row) => {
-        row[column] = 0;
-      });
-    }
-  }
-  const found = innerJoinsFound(mapping.joins);
-  return {
-    table,
-    write(e, dims, keys) {
-      if (!found(e, dims, keys)) return null;
-      const row: Row = {};
-      for (const [column, value] of Object.entries(context.stateRow(e)))
-        if (table.columns[column]) row[column] = value;
-      for (const part of parts) part(e, dims, keys, row);
-      return checkedRow(table, row);
-    },
-  };
-}
-
-function payloadReader(path: string): (payload: unknown) => unknown {
-  const parts = path.split('.');
-  return (payload) => {
-    let value: unknown = payload;
-    for (const part of parts) {
-      if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
-      value = (value as Record<string, unknown>)[part];
-    }
-    return value;
-  };
-}
-
-/** Reads a source and converts it to the column's kind. */
-function reader(source: Source, column: Column): Read {
-  const convert = (value: unknown): SqlValue => {
-    if (value === undefined || value === null) return null;
-    if (column.kind === 'json') return JSON.stringify(value);
-    if (column.kind === 'datetime' && typeof value === 'number') return new Date(value);
-    return value as SqlValue;
-  };
-  if ('literal' in source) {
-    // A string into a JSON column is JSON text already (check.ts checked it parses).
-    const value =
-      column.kind === 'json' && typeof source.literal === 'string' ? source.literal : convert(source.literal);
-    return () => value;
-  }
-  if ('expr' in source) {
-    const evaluate = compileExpression(source.expr);
-    const t = source.expr.t;
-    const jsonText = source.expr.op === 'literal';
-    return (e, dims, keys) =>
-      toColumnValue(evaluate(evaluationContext(e, dims, keys)), t, column.kind, { jsonText }) as SqlValue;
-  }
-  if ('event' in source) {
-    const field = source.event;
-    return (e) => convert(e[field]);
-  }
-  if ('payload' in source) {
-    const read = payloadReader(source.payload);
-    return (e) => convert(read(e.payload));
-  }
-  const { dimension, column: dimensionColumn } = source;
-  return (e, dims, keys) => convert(dimensionRow(e, dims, keys, dimension)?.[dimensionColumn]);
-}
-
-/** The dimension row a join found for the event (NULL when it is missing). */
-function dimensionRow(
-  e: Event,
-  dims: DimensionView,
-  keys: Keys,
-  dimension: string,
-): Record<string, unknown> | null {
-  const key = keys.find((k) => k.dimension === dimension)?.read(e.payload);
-  return dims.get(dimension, key === undefined || key === null ? undefined : String(key)) as Record<
-    string,
-    unknown
-  > | null;
-}
-
-function evaluationContext(e: Event, dims: DimensionView, keys: Keys): EvaluationContext {
-  return { event: e, dimension: (name, column) => dimensionRow(e, dims, keys, name)?.[column] };
 }
 
 /**

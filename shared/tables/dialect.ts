@@ -103,6 +103,13 @@ function assignment(
       return `${target} = IF(${incoming(by)} > ${current(by)}, ${incoming(column)}, ${c})`;
     case 'newestOrFirst':
       return `${target} = IF(${incoming(by)} > ${current(by)} OR ${c} IS NULL, ${incoming(column)}, ${c})`;
+    case 'oldest':
+      return `${target} = IF(${incoming(by)} <> '' AND (${current(by)} = '' OR ${incoming(by)} < ${current(by)}), ${incoming(column)}, ${c})`;
+    case 'min':
+    case 'max': {
+      const n = incoming(column);
+      return `${target} = IF(${n} IS NOT NULL AND (${c} IS NULL OR ${n} ${merge === 'min' ? '<' : '>'} ${c}), ${n}, ${c})`;
+    }
   }
 }
 

@@ -11,7 +11,12 @@
  *   newest: newest wins by the row's `last_event_key` (event time, version, event id);
  *   newestBy(key): newest wins by another order-key column — columns set by one event type, ordered
  *     by that type's newest event; the key column itself is assigned after the columns it orders;
- *   newestOrFirst: newest wins, and any value fills a column that is still NULL.
+ *   newestOrFirst: newest wins, and any value fills a column that is still NULL;
+ *   lastValue(key): Flink's LAST_VALUE — the newest non-NULL value, ordered by an order-key column
+ *     of its own (no other column follows it); a row whose value is NULL sends the key '' (never
+ *     newer), so a NULL never overwrites and the outcome does not depend on arrival order;
+ *   firstValue(key): Flink's FIRST_VALUE, its mirror — the oldest non-NULL value by its own key;
+ *   min, max: the least / greatest non-NULL value (numbers and times only, nullable columns).
  * MySQL evaluates the assignments left to right, each seeing the columns already updated, so a
  * column that others compare against is assigned after them. The statement itself is the SQL
  * dialect's (shared/tables/dialect.ts: the row alias on MySQL, `VALUES(col)` on MariaDB).
@@ -100,8 +105,28 @@ export const longblob = column('bytes', 'longblob');
 
 export type Columns = Record<string, Column>;
 
-/** How a column of a keyed table merges; `{ newestBy }` names the order-key column. */
-export type Merge = 'add' | 'newest' | 'newestOrFirst' | { newestBy: string };
+/** How a column of a keyed table merges; the object forms name the order-key column. */
+export type Merge =
+  | 'add'
+  | 'newest'
+  | 'newestOrFirst'
+  | 'min'
+  | 'max'
+  | { newestBy: string }
+  | { lastValue: string }
+  | { firstValue: string };
+
+/** The order-key column a merge compares (last_event_key for `newest`), if it has one. */
+export function orderKeyOf(m: Merge): string | undefined {
+  if (typeof m === 'object')
+    return 'newestBy' in m ? m.newestBy : 'lastValue' in m ? m.lastValue : m.firstValue;
+  return m === 'newest' || m === 'newestOrFirst' ? LAST_EVENT_KEY : undefined;
+}
+
+/** The order-key column a lastValue / firstValue merge keeps for its column alone, if it is one. */
+export function ownOrderKey(m: Merge): string | undefined {
+  return typeof m === 'object' && !('newestBy' in m) ? orderKeyOf(m) : undefined;
+}
 
 /** The column every `newest` merge compares: the row's newest event (time, version, id). */
 export const LAST_EVENT_KEY = 'last_event_key';
@@ -117,12 +142,14 @@ export interface TableDefinition<C extends Columns = Columns> {
 
 /**
  * One ON DUPLICATE KEY UPDATE assignment: `same` leaves the column as it is (a write-once table:
- * `key = key`); `add` adds the new row's value; `newest` takes the new row's value when its `by`
- * column is greater; `newestOrFirst` also when the column is still NULL.
+ * `key = key`); `add` adds the new row's value; `min` / `max` take the new row's value when it is
+ * not NULL and less / greater (or the column is NULL); `newest` takes the new row's value when its
+ * `by` column is greater; `newestOrFirst` also when the column is still NULL; `oldest` when its
+ * `by` column is not '' and less (or the current one is '').
  */
 export type Assignment =
-  | { column: string; merge: 'same' | 'add'; by?: undefined }
-  | { column: string; merge: 'newest' | 'newestOrFirst'; by: string };
+  | { column: string; merge: 'same' | 'add' | 'min' | 'max'; by?: undefined }
+  | { column: string; merge: 'newest' | 'newestOrFirst' | 'oldest'; by: string };
 
 /** A defined table. (Column names are plain strings here, so any table is a `Table`.) */
 export interface Table<C extends Columns = Columns> {
@@ -202,21 +229,12 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
   if (key.length === 0) throw problem('has no key');
   for (const k of key) if (!columns[k]) throw problem(`key column ${k} is not a column`);
   const merges = Object.entries(merge) as Array<[string, Merge]>;
-  const orderKeys = new Set<string>();
-  for (const [col, m] of merges) {
-    if (!columns[col]) throw problem(`merge names ${col}, which is not a column`);
-    if (key.includes(col)) throw problem(`merge names key column ${col}`);
-    const by =
-      typeof m === 'object' ? m.newestBy : m === 'newest' || m === 'newestOrFirst' ? LAST_EVENT_KEY : '';
-    if (by) {
-      if (!columns[by]) throw problem(`${col} merges newest by ${by}, which is not a column`);
-      orderKeys.add(by);
-    }
-  }
+  const orderKeys = checkMerges(merges, columns, key, problem);
   const assignment = (column: string, m: Merge): Assignment => {
-    if (m === 'add') return { column, merge: 'add' };
+    if (m === 'add' || m === 'min' || m === 'max') return { column, merge: m };
     if (m === 'newestOrFirst') return { column, merge: 'newestOrFirst', by: LAST_EVENT_KEY };
-    return { column, merge: 'newest', by: m === 'newest' ? LAST_EVENT_KEY : m.newestBy };
+    const by = orderKeyOf(m)!;
+    return { column, merge: typeof m === 'object' && 'firstValue' in m ? 'oldest' : 'newest', by };
   };
   // Order keys last (each after the columns it orders), last_event_key very last.
   const rank = (col: string) => (col === LAST_EVENT_KEY ? 2 : orderKeys.has(col) ? 1 : 0);
@@ -224,7 +242,9 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
     .filter(([col]) => !orderKeys.has(col))
     .map(([col, m]) => assignment(col, m))
     .concat(
-      [...orderKeys].sort((a, b) => rank(a) - rank(b)).map((col) => assignment(col, { newestBy: col })),
+      [...orderKeys]
+        .sort(([a], [b]) => rank(a) - rank(b))
+        .map(([col, oldest]) => assignment(col, oldest ? { firstValue: col } : { newestBy: col })),
     );
   return {
     name,
@@ -239,14 +259,55 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
   };
 }
 
+/**
+ * Checks a table's merges against its columns; returns its order keys, each with whether it orders
+ * oldest first (firstValue).
+ */
+function checkMerges(
+  merges: ReadonlyArray<[string, Merge]>,
+  columns: Columns,
+  key: readonly string[],
+  problem: (message: string) => Error,
+): Map<string, boolean> {
+  const orderKeys = new Map<string, boolean>();
+  const owned = new Map<string, string>();
+  for (const [col, m] of merges) {
+    const spec = columns[col];
+    if (!spec) throw problem(`merge names ${col}, which is not a column`);
+    if (key.includes(col)) throw problem(`merge names key column ${col}`);
+    if ((m === 'min' || m === 'max') && !(NUMERIC_OR_TIME.has(spec.kind) && spec.nullable)) {
+      throw problem(`${col} merges ${m}: a nullable number or time column, not ${spec.sqlType}`);
+    }
+    const by = orderKeyOf(m);
+    if (!by) continue;
+    if (!columns[by]) throw problem(`${col} merges newest by ${by}, which is not a column`);
+    if (ownOrderKey(m)) {
+      if (!spec.nullable) throw problem(`${col} merges ${show(m)}: a nullable column (NULLs are skipped)`);
+      if (owned.has(by) || merges.some(([c, o]) => c !== col && orderKeyOf(o) === by)) {
+        throw problem(`${col} merges ${show(m)}: its order key ${by} must order no other column`);
+      }
+      owned.set(by, col);
+    }
+    orderKeys.set(by, typeof m === 'object' && 'firstValue' in m);
+  }
+  return orderKeys;
+}
+
+const NUMERIC_OR_TIME = new Set<ColumnKind>(['int', 'bigint', 'decimal', 'datetime']);
+const show = (m: Merge) => JSON.stringify(m);
+
 /** How combineRows merges a table's rows, worked out once per table. */
 interface CombinePlan {
   /** Columns that add. */
   adds: string[];
-  /** Per order key: the columns that follow it, the key itself last. */
-  groups: Array<{ by: string; columns: string[] }>;
+  /** Columns that keep the least / greatest value. */
+  extremes: Array<{ column: string; sign: 1 | -1 }>;
+  /** Per order key: the columns that follow it, the key itself last; `oldest` for firstValue. */
+  groups: Array<{ by: string; columns: string[]; oldest: boolean }>;
   /** [column, its order key] for every column that follows another one. */
   followers: Array<[string, string]>;
+  /** [column, its own order key] for lastValue / firstValue columns: a NULL sends the key ''. */
+  skipNulls: Array<[string, string]>;
 }
 
 const plans = new WeakMap<Table, CombinePlan>();
@@ -255,36 +316,43 @@ function planOf(table: Table): CombinePlan {
   let plan = plans.get(table);
   if (plan) return plan;
   const adds: string[] = [];
-  const groups = new Map<string, string[]>();
+  const extremes: CombinePlan['extremes'] = [];
+  const groups = new Map<string, { columns: string[]; oldest: boolean }>();
   const followers: Array<[string, string]> = [];
+  const skipNulls: Array<[string, string]> = [];
   for (const [col, m] of Object.entries(table.merge)) {
-    if (m === 'add') {
-      adds.push(col);
-      continue;
-    }
-    const by = typeof m === 'object' ? m.newestBy : LAST_EVENT_KEY;
+    if (m === 'add') adds.push(col);
+    if (m === 'min' || m === 'max') extremes.push({ column: col, sign: m === 'min' ? -1 : 1 });
+    const by = orderKeyOf(m);
+    if (!by) continue;
+    if (ownOrderKey(m)) skipNulls.push([col, by]);
     if (by !== col) followers.push([col, by]);
-    const group = groups.get(by) ?? [];
-    if (by !== col) group.push(col);
+    const group = groups.get(by) ?? { columns: [], oldest: typeof m === 'object' && 'firstValue' in m };
+    if (by !== col) group.columns.push(col);
     groups.set(by, group);
   }
   plan = {
     adds,
-    groups: [...groups].map(([by, columns]) => ({ by, columns: [...columns, by] })),
+    extremes,
+    groups: [...groups].map(([by, { columns, oldest }]) => ({ by, columns: [...columns, by], oldest })),
     followers,
+    skipNulls,
   };
   plans.set(table, plan);
   return plan;
 }
 
 /**
- * The rows of a state table as the sink sends them: a column that follows an order key the row
- * does not set is left out too (its key, left to its default '', never wins, so neither may the
- * column — not even when the row is the first of its key), and, for a `combinable` table, one row
- * per key, merged here exactly as the upsert would merge them in statement order:
- *   add: the sum (a column left out counts 0, its default); newest/newestBy: the row whose order
- *   key is greater (the first on a tie), for the key and every column it orders; columns without a
- *   merge: the first row's. A key's combined row sits where its first row was.
+ * The rows of a state table as the sink sends them: a lastValue / firstValue column whose value is
+ * NULL sends its order key '' (a NULL is skipped, as Flink's LAST_VALUE and FIRST_VALUE skip it);
+ * a column that follows an order key the row does not set is left out too (its key, left to its
+ * default '', never wins, so neither may the column — not even when the row is the first of its
+ * key), and, for a `combinable` table, one row per key, merged here exactly as the upsert would
+ * merge them in statement order:
+ *   add: the sum (a column left out counts 0, its default); min / max: the least / greatest
+ *   non-NULL value; newest/newestBy/lastValue: the row whose order key is greater (the first on a
+ *   tie), for the key and every column it orders; firstValue: the row whose order key is less;
+ *   columns without a merge: the first row's. A key's combined row sits where its first row was.
  */
 export function combineRows(table: Table, rows: readonly Row[]): Row[] {
   const plan = planOf(table);
@@ -303,8 +371,15 @@ export function combineRows(table: Table, rows: readonly Row[]): Row[] {
 
 function withoutUnorderedColumns(plan: CombinePlan, row: Row): Row {
   let out: Row | undefined;
+  for (const [col, by] of plan.skipNulls) {
+    if ((row[col] === null || row[col] === undefined) && row[by]) {
+      out ??= { ...row };
+      out[by] = '';
+    }
+  }
+  const current = out ?? row;
   for (const [col, by] of plan.followers) {
-    if (row[col] !== undefined && !row[by]) {
+    if (current[col] !== undefined && !current[by]) {
       out ??= { ...row };
       delete out[col];
     }
@@ -319,16 +394,46 @@ function mergeInto(plan: CombinePlan, a: Row, b: Row): void {
     if (sum === undefined) delete a[col];
     else a[col] = sum;
   }
-  for (const { by, columns } of plan.groups) {
+  for (const { column, sign } of plan.extremes) {
+    const value = b[column];
+    if (value === undefined || value === null) continue;
+    const current = a[column];
+    if (current === undefined || current === null || sign * compareValues(value, current) > 0) {
+      a[column] = value;
+    }
+  }
+  for (const { by, columns, oldest } of plan.groups) {
     const kb = b[by];
     const ka = a[by];
-    // b's columns win only when its order key is strictly greater.
-    if (typeof kb !== 'string' || kb === '' || (typeof ka === 'string' && kb <= ka)) continue;
+    if (typeof kb !== 'string' || kb === '') continue;
+    // b's columns win only when its order key is strictly greater (less, oldest first; '' loses).
+    const known = typeof ka === 'string' && ka !== '';
+    if (oldest ? known && kb >= ka : typeof ka === 'string' && kb <= ka) continue;
     for (const col of columns) {
       if (b[col] === undefined) delete a[col];
       else a[col] = b[col];
     }
   }
+}
+
+/** How MySQL orders two non-NULL numbers or times: exact for decimals, by instant for times. */
+function compareValues(a: SqlValue, b: SqlValue): number {
+  if (a instanceof Date && b instanceof Date) return Math.sign(a.getTime() - b.getTime());
+  const x = decimalUnits(String(a));
+  const y = decimalUnits(String(b));
+  if (!x || !y) return Math.sign(Number(a) - Number(b));
+  const scale = Math.max(x.scale, y.scale);
+  const d = x.units * 10n ** BigInt(scale - x.scale) - y.units * 10n ** BigInt(scale - y.scale);
+  return d > 0n ? 1 : d < 0n ? -1 : 0;
+}
+
+/** A decimal number written as text, as an integer of units and its scale (undefined if not one). */
+function decimalUnits(text: string): { units: bigint; scale: number } | undefined {
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  if (!match || (!match[2] && !match[3])) return undefined;
+  const frac = match[3] ?? '';
+  const units = BigInt((match[2] || '0') + frac);
+  return { units: match[1] === '-' ? -units : units, scale: frac.length };
 }
 
 /** a + b as MySQL adds them: NULL absorbs, a left-out value is the default 0, decimals exact. */

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { eventRow, orderKey, productRow, sql, stateOrderRow, userRow } from '../../shared/domains/common.ts';
 import type { Dimensions } from '../../shared/domains/dimensions.ts';
+import { productState, userState } from '../../shared/domains/last-values.ts';
 import { order, orderEventWide, orderWide } from '../../shared/domains/order.ts';
 import {
   product,
@@ -37,7 +38,8 @@ import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from
 type Product = Dimensions['product'];
 
 // The user and order domains' processors as they were in code, before their event rows moved to
-// SQL (shared/domains/user.ts, order.ts): the reference the domains must still agree with.
+// SQL (shared/domains/user.ts, order.ts): the reference the domains must still agree with. Their
+// dimension columns and cancel_reason merge as LAST_VALUE (newest non-NULL, each by its own key).
 type UserEventColumns = Omit<RowOf<typeof userEventWide>, keyof ReturnType<typeof eventRow> | 'user_id'>;
 type CodeProfileDelta = Omit<RowOf<typeof userProfileWide>, 'user_id'>;
 
@@ -67,7 +69,7 @@ function userWrite(
         last_login_at: null,
         last_login_key: '',
         last_device: null,
-        ...user,
+        ...userState(dims.get('user', event.payload.userId), orderKey(event)),
         ...stateOrderRow(event),
         ...delta,
       }),
@@ -174,7 +176,7 @@ function orderWrite(
         created_key: '',
         paid_key: '',
         cancelled_key: '',
-        ...user,
+        ...userState(dims.get('user', userId), orderKey(event)),
         ...stateOrderRow(event),
         ...state,
       }),
@@ -197,6 +199,7 @@ const codeOrderCreate = defineProcessor<
     };
     return orderWrite(e, record, dims, 'CREATED', fields, {
       ...fields,
+      ...productState(dims.get('product', e.payload.productId), orderKey(e)),
       created_at: new Date(e.timestamp),
       created_key: orderKey(e),
     });
@@ -241,7 +244,12 @@ const codeOrderCancel = defineProcessor<
       dims,
       'CANCELLED',
       { cancel_reason: reason },
-      { cancel_reason: reason, cancelled_at: new Date(e.timestamp), cancelled_key: orderKey(e) },
+      {
+        cancel_reason: reason,
+        cancel_reason_key: orderKey(e),
+        cancelled_at: new Date(e.timestamp),
+        cancelled_key: orderKey(e),
+      },
     );
   },
 });

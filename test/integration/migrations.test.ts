@@ -132,7 +132,14 @@ describe('007: dead letters keyed by the timestamp in milliseconds', () => {
       await letter(3, '1969-12-31 23:59:59.999', 'first'); // written from Kafka's -1
       // A session far from UTC: the stored DATETIME is UTC whatever the session says.
       await conn.query("SET time_zone = '+05:00'");
-      expect((await migrate(conn)).applied).toEqual(['007_dead_letter_timestamp_ms']);
+      expect(
+        (
+          await migrate(
+            conn,
+            readMigrations().filter((m) => m.version <= 7),
+          )
+        ).applied,
+      ).toEqual(['007_dead_letter_timestamp_ms']);
       const [rows] = (await conn.query(
         'SELECT kafka_offset, CAST(record_timestamp_ms AS CHAR) AS ms, reason FROM event_dead_letter ORDER BY id',
       )) as unknown as [Array<Record<string, unknown>>];
@@ -148,6 +155,45 @@ describe('007: dead letters keyed by the timestamp in milliseconds', () => {
            VALUES ('t', 0, 2, -1, 'x', '', 'user')`,
         ),
       ).rejects.toMatchObject({ errno: 1062 });
+    } finally {
+      await conn.end();
+      await db.conn.query(`DROP DATABASE ${name}`);
+    }
+  });
+});
+
+describe('008: LAST_VALUE columns get order keys of their own', () => {
+  it('gives each existing value the key of the event that set it, and none to a NULL', async () => {
+    const name = uniqueName('lrt_m8').slice(0, 64);
+    await db.conn.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const conn = await mysqlConnection(name);
+    try {
+      await migrate(
+        conn,
+        readMigrations().filter((m) => m.version < 8),
+      );
+      await conn.query(
+        `INSERT INTO order_wide (order_id, cancel_reason, cancelled_key, region, user_name, created_key, brand, last_event_key)
+         VALUES ('o1', 'too slow', 'c1', 'west', NULL, 'k0', 'Lux', 'e9')`,
+      );
+      await conn.query(
+        `INSERT INTO user_profile_wide (user_id, user_name, region, last_event_key) VALUES ('u1', 'Ann', NULL, 'e5')`,
+      );
+      expect((await migrate(conn)).applied).toEqual(['008_last_value_keys']);
+      const [[order]] = (await conn.query(
+        'SELECT cancel_reason_key, region_key, user_name_key, brand_key, category_key FROM order_wide',
+      )) as unknown as [Array<Record<string, unknown>>];
+      expect(order).toEqual({
+        cancel_reason_key: 'c1',
+        region_key: 'e9',
+        user_name_key: '',
+        brand_key: 'k0',
+        category_key: '',
+      });
+      const [[profile]] = (await conn.query(
+        'SELECT user_name_key, region_key FROM user_profile_wide',
+      )) as unknown as [Array<Record<string, unknown>>];
+      expect(profile).toEqual({ user_name_key: 'e5', region_key: '' });
     } finally {
       await conn.end();
       await db.conn.query(`DROP DATABASE ${name}`);

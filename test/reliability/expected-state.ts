@@ -6,12 +6,15 @@
  * (`eventOrderKey`, the documented order key).
  *
  * docs/architecture.md, "Newest wins":
- *   - user_profile_wide: login, view and purchase counts and `purchase_amount` add; the user columns
- *     (dim_user) and `last_event_time` follow `last_event_key` (event time, version, id);
+ *   - user_profile_wide: login, view and purchase counts and `purchase_amount` add;
+ *     `last_event_time` follows `last_event_key` (event time, version, id); the user columns
+ *     (dim_user) are LAST_VALUEs: the newest event's value that is not NULL (Flink skips NULLs);
  *     `last_login_at` and `last_device` follow `last_login_key` (by `loginTime`).
- *   - order_wide: `status`, `user_id` and the user columns follow `last_event_key`; creation columns
- *     (product, quantity, amount, dim_product columns, `created_at`) follow `created_key`; payment
- *     columns `paid_key` (by `payTime`); cancellation columns `cancelled_key`.
+ *   - order_wide: `status` and `user_id` follow `last_event_key`, the user columns are LAST_VALUEs
+ *     over every event of the order; creation columns (product, quantity, amount, `created_at`)
+ *     follow `created_key`, the dim_product columns are LAST_VALUEs over the order_create events;
+ *     payment columns `paid_key` (by `payTime`); `cancelled_at` follows `cancelled_key`, and
+ *     `cancel_reason` is the LAST_VALUE of the order_cancel events' reasons.
  *
  * Dimension rows may change during a run (the dimension-change scenario): each event may carry the
  * rows in force when it was produced, or any later ones (it may be processed late, or its cache
@@ -102,6 +105,26 @@ interface Newest {
 const newer = (current: Newest | undefined, key: string) => current === undefined || key > current.key;
 
 /**
+ * A LAST_VALUE column: the newest event's value that is not NULL, Flink skipping NULLs. `valuesOf`
+ * gives the values an event may carry (several during a dimension change): an event that may carry
+ * NULL may also leave the value of an older one.
+ */
+function lastNonNull(events: readonly Newest[], valuesOf: (e: Newest) => unknown[]): Want {
+  const out = new Set<unknown>();
+  let settled = false;
+  for (const e of [...events].sort((a, b) => (a.key < b.key ? 1 : -1))) {
+    const values = valuesOf(e);
+    for (const v of values) if (v !== null) out.add(v);
+    if (!values.includes(null)) {
+      settled = true;
+      break;
+    }
+  }
+  if (!settled) out.add(null);
+  return out.size === 1 ? { one: [...out][0] } : { anyOf: [...out] };
+}
+
+/**
  * Expected user_profile_wide and order_wide rows, keyed by user_id and order_id. `records` are the
  * produced events in any order; each (domain, eventId) counts once, its lowest `seq` winning.
  */
@@ -119,13 +142,26 @@ export function expectedState(
   if (byFrom[0]?.from !== 0) throw new Error('the dimension epochs must start at record 0');
   /** The dimension rows an event produced as record `seq` may carry: its epoch's or a later one's. */
   const dimensionsFor = (seq: number) => byFrom.slice(byFrom.findLastIndex((e) => e.from <= seq));
-  const userWant = (seq: number, userId: string): Record<string, Want> =>
-    columnsOf(dimensionsFor(seq).map((e) => e.rows.user.get(userId) ?? NO_USER));
-  const productWant = (seq: number, productId: string | undefined): Record<string, Want> =>
-    columnsOf(
-      dimensionsFor(seq).map(
-        (e) => (productId === undefined ? undefined : e.rows.product.get(productId)) ?? NO_PRODUCT,
-      ),
+  const userValues = (seq: number, userId: string, column: keyof UserColumns) =>
+    dimensionsFor(seq).map((e) => (e.rows.user.get(userId) ?? NO_USER)[column]);
+  const productValues = (seq: number, productId: string, column: keyof ProductColumns) =>
+    dimensionsFor(seq).map((e) => (e.rows.product.get(productId) ?? NO_PRODUCT)[column]);
+  /** The user columns as LAST_VALUEs over `events` (each read for the user it names). */
+  const userWant = (events: readonly Newest[]): Record<string, Want> =>
+    Object.fromEntries(
+      Object.keys(NO_USER).map((c) => [
+        c,
+        lastNonNull(events, (e) => userValues(e.seq, String(e.event.payload.userId), c as keyof UserColumns)),
+      ]),
+    );
+  const productWant = (events: readonly Newest[]): Record<string, Want> =>
+    Object.fromEntries(
+      Object.keys(NO_PRODUCT).map((c) => [
+        c,
+        lastNonNull(events, (e) =>
+          productValues(e.seq, String(e.event.payload.productId), c as keyof ProductColumns),
+        ),
+      ]),
     );
   const key = (e: ProducedEvent, at = e.timestamp) => eventOrderKey(at, e.version, e.eventId);
 
@@ -137,6 +173,7 @@ export function expectedState(
     amount: bigint;
     newest?: Newest;
     login?: Newest & { at: number };
+    all: Newest[];
   }
   const profiles = new Map<string, Profile>();
   // ------------------------------------------------------------------------------ order_wide
@@ -145,6 +182,9 @@ export function expectedState(
     created?: Newest;
     paid?: Newest & { at: number };
     cancelled?: Newest;
+    all: Newest[];
+    creates: Newest[];
+    cancels: Newest[];
   }
   const orders = new Map<string, Order>();
 
@@ -153,8 +193,9 @@ export function expectedState(
     const k = key(event);
     if (event.domain === 'user') {
       const userId = String(p.userId);
-      const profile = profiles.get(userId) ?? { logins: 0, views: 0, purchases: 0, amount: 0n };
+      const profile = profiles.get(userId) ?? { logins: 0, views: 0, purchases: 0, amount: 0n, all: [] };
       profiles.set(userId, profile);
+      profile.all.push({ key: k, seq, event });
       if (newer(profile.newest, k)) profile.newest = { key: k, seq, event };
       if (event.type === 'user_login') {
         profile.logins += 1;
@@ -168,17 +209,20 @@ export function expectedState(
       } else throw new Error(`expected state: no rule for user event type ${event.type}`);
     } else if (event.domain === 'order') {
       const orderId = String(p.orderId);
-      const order = orders.get(orderId) ?? {};
+      const order: Order = orders.get(orderId) ?? { all: [], creates: [], cancels: [] };
       orders.set(orderId, order);
+      order.all.push({ key: k, seq, event });
       if (newer(order.newest, k)) order.newest = { key: k, seq, event };
       if (event.type === 'order_create') {
         if (newer(order.created, k)) order.created = { key: k, seq, event };
+        order.creates.push({ key: k, seq, event });
       } else if (event.type === 'order_pay') {
         const at = Number(p.payTime);
         const paidKey = key(event, at);
         if (newer(order.paid, paidKey)) order.paid = { key: paidKey, seq, event, at };
       } else if (event.type === 'order_cancel') {
         if (newer(order.cancelled, k)) order.cancelled = { key: k, seq, event };
+        order.cancels.push({ key: k, seq, event });
       } else throw new Error(`expected state: no rule for order event type ${event.type}`);
     }
   }
@@ -196,7 +240,7 @@ export function expectedState(
         purchase_amount: one(decimal(p.amount)),
         last_event_key: one(newest.key),
         last_event_time: one(newest.event.timestamp),
-        ...userWant(newest.seq, userId),
+        ...userWant(p.all),
         last_login_key: one(p.login?.key ?? ''),
         last_login_at: one(p.login?.at ?? null),
         last_device: one(p.login ? String(p.login.event.payload.device) : null),
@@ -214,7 +258,6 @@ export function expectedState(
     const newest = o.newest!;
     const created = o.created?.event.payload;
     const paid = o.paid?.event.payload;
-    const cancelled = o.cancelled?.event.payload;
     orderRows.set(orderId, {
       key: orderId,
       columns: {
@@ -222,34 +265,26 @@ export function expectedState(
         last_event_key: one(newest.key),
         last_event_time: one(newest.event.timestamp),
         user_id: one(String(newest.event.payload.userId)),
-        ...userWant(newest.seq, String(newest.event.payload.userId)),
+        ...userWant(o.all),
         created_key: one(o.created?.key ?? ''),
         created_at: one(o.created?.event.timestamp ?? null),
         product_id: one(created ? String(created.productId) : null),
         quantity: one(created ? Number(created.quantity) : null),
         amount: one(created ? decimal(units(created.amount)) : null),
-        ...(o.created ? productWant(o.created.seq, String(created!.productId)) : columnsOf([NO_PRODUCT])),
+        ...productWant(o.creates),
         paid_key: one(o.paid?.key ?? ''),
         paid_at: one(o.paid?.at ?? null),
         paid_amount: one(paid ? decimal(units(paid.amount)) : null),
         pay_method: one(paid ? String(paid.payMethod) : null),
         cancelled_key: one(o.cancelled?.key ?? ''),
         cancelled_at: one(o.cancelled?.event.timestamp ?? null),
-        cancel_reason: one(cancelled?.reason === undefined ? null : String(cancelled.reason)),
+        cancel_reason: lastNonNull(o.cancels, (e) => [
+          e.event.payload.reason === undefined ? null : String(e.event.payload.reason),
+        ]),
       },
     });
   }
   return { user_profile_wide: userProfiles, order_wide: orderRows };
-}
-
-/** Per column, the value all the given rows agree on, or the values they allow. */
-function columnsOf<T extends object>(rows: readonly T[]): Record<string, Want> {
-  const out: Record<string, Want> = {};
-  for (const column of Object.keys(rows[0]!)) {
-    const values = [...new Set(rows.map((r) => (r as Record<string, unknown>)[column]))];
-    out[column] = values.length === 1 ? { one: values[0] } : { anyOf: values };
-  }
-  return out;
 }
 
 /** A decimal amount (JSON number or text) in ten-thousandths, exactly. */

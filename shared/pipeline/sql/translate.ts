@@ -708,7 +708,7 @@ export class Select extends Resolver {
       const aggregate = item.aggregate!;
       // Unfiltered LAST_VALUE into a newestBy column: the newest of every type the statement reads.
       const merge = own(table.merge, item.column);
-      if ('last' in aggregate && !aggregate.when && typeof merge === 'object')
+      if ('last' in aggregate && !aggregate.when && typeof merge === 'object' && 'newestBy' in merge)
         aggregate.when = [...this.types];
       columns[item.column] = aggregate;
     }

@@ -125,6 +125,10 @@ describe('compiled state mappings', () => {
       user_name: 'Ann',
       user_level: null,
       region: null,
+      // Each LAST_VALUE column's own order key; the sink sends '' for a NULL (combineRows).
+      user_name_key: expect.stringMatching(/^001790000000000\|/),
+      user_level_key: expect.stringMatching(/^001790000000000\|/),
+      region_key: expect.stringMatching(/^001790000000000\|/),
       last_event_time: new Date(e.timestamp),
       last_event_key: expect.stringMatching(/^001790000000000\|/),
     });
@@ -192,7 +196,7 @@ describe('definition errors', () => {
     [
       'a counter into a newest-wins column',
       [loginRow, purchaseRow, { ...profile, columns: { ...profile.columns, user_name: { count: true } } }],
-      /column user_name: column user_name merges "newest"; COUNT needs merge 'add'/,
+      /column user_name: column user_name merges \{"lastValue":"user_name_key"\}; COUNT needs merge 'add'/,
     ],
     [
       'LAST_VALUE into a counter',
@@ -201,19 +205,22 @@ describe('definition errors', () => {
         purchaseRow,
         { ...profile, columns: { ...profile.columns, login_count: { last: { literal: 1 } } } },
       ],
-      /column login_count merges "add"; LAST_VALUE needs merge 'newest'/,
+      /column login_count merges "add"; LAST_VALUE needs merge \{ lastValue: <an order key of its own> \}/,
     ],
     [
-      'a filtered LAST_VALUE into a newest column',
+      'a LAST_VALUE that may be NULL into a column sharing its order key',
       [
         loginRow,
         purchaseRow,
         {
           ...profile,
-          columns: { ...profile.columns, user_name: { last: { payload: 'userId' }, when: ['user_login'] } },
+          columns: {
+            ...profile.columns,
+            last_device: { last: { dimension: 'user', column: 'region' }, when: ['user_login'] },
+          },
         },
       ],
-      /column user_name merges "newest"; a filtered LAST_VALUE needs merge \{ newestBy/,
+      /column last_device merges \{"newestBy":"last_login_key"\}, but user\.region may be NULL and LAST_VALUE skips NULLs \(as Flink's does\): merge it \{ lastValue/,
     ],
     [
       'GROUP BY other than the key',
@@ -227,10 +234,10 @@ describe('definition errors', () => {
         purchaseRow,
         {
           ...profile,
-          columns: Object.fromEntries(Object.entries(profile.columns).filter(([c]) => c !== 'region')),
+          columns: Object.fromEntries(Object.entries(profile.columns).filter(([c]) => c !== 'last_device')),
         },
       ],
-      /column region of user_profile_wide merges "newest" but nothing feeds it/,
+      /column last_device of user_profile_wide merges \{"newestBy":"last_login_key"\} but nothing feeds it/,
     ],
     [
       // Issue 18: the object form accepted these, and the database dead-lettered every such event.

@@ -491,7 +491,7 @@ describe('definition errors', () => {
       statement: profile,
       at: 'user_name,',
       identifier: 'user_name',
-      problem: /column user_name merges "newest"; COUNT needs merge 'add'/,
+      problem: /column user_name merges {"lastValue":"user_name_key"}; COUNT needs merge 'add'/,
     });
     expectError(
       PROFILE_SQL.replace(
@@ -510,14 +510,16 @@ describe('definition errors', () => {
     );
     expectError(
       PROFILE_SQL.replace(
-        'LAST_VALUE(u.region)',
-        "LAST_VALUE(CASE WHEN type = 'user_view' THEN u.region END)",
+        "LAST_VALUE(CASE WHEN type = 'user_login' THEN e.device END)",
+        "LAST_VALUE(CASE WHEN type = 'user_login' THEN u.region END)",
       ),
       {
         statement: profile,
-        at: 'region\n',
-        identifier: 'region',
-        problem: /column region merges "newest"; a filtered LAST_VALUE needs merge { newestBy: <order key> }/,
+        at: 'last_device',
+        identifier: 'last_device',
+        // Its order key is last_login_at's too, so a NULL region could not be skipped.
+        problem:
+          /column last_device merges {"newestBy":"last_login_key"}, but u\.region may be NULL and LAST_VALUE skips NULLs \(as Flink's does\): merge it { lastValue: <an order key of its own> }/,
       },
     );
     const lastAmount = PROFILE_SQL.replace(
