@@ -7,7 +7,13 @@
  * conformance_events is the event table every aggregate's types also write (the event row is what
  * merges a state row exactly once); conformance.test.ts adds those statements itself.
  */
-import { EVENT_COLUMNS, idColumn, KAFKA_COLUMNS, STATE_ORDER_COLUMNS } from '../../shared/domains/common.ts';
+import {
+  EVENT_COLUMNS,
+  idColumn,
+  KAFKA_COLUMNS,
+  orderKeyColumn,
+  STATE_ORDER_COLUMNS,
+} from '../../shared/domains/common.ts';
 import { bigint, datetime, decimal, defineTable, type Table, varchar } from '../../shared/tables/table.ts';
 
 /** One row per event: what an aggregate's types write so that their state merges once. */
@@ -48,17 +54,9 @@ export const conformanceSums2 = defineTable({
 });
 
 /**
- * Last values (merge 'newest': the newest event wins), by one key. Every column merged newest must
- * be selected, so each shape of LAST_VALUE statement has its table.
+ * Last values never NULL (merge 'newest': the newest event wins), of each column kind: text,
+ * DECIMAL, DATETIME. A value that may be NULL merges lastValue (conformance_lasts).
  */
-export const conformanceLatest = defineTable({
-  name: 'conformance_latest',
-  columns: { k: idColumn(), v: varchar(255).null(), v2: varchar(255).null(), ...STATE_ORDER_COLUMNS },
-  key: ['k'],
-  merge: { v: 'newest', v2: 'newest', last_event_time: 'newest' },
-});
-
-/** Last values of each column kind: text, DECIMAL, DATETIME. */
 export const conformanceLatestTyped = defineTable({
   name: 'conformance_latest_typed',
   columns: {
@@ -72,10 +70,68 @@ export const conformanceLatestTyped = defineTable({
   merge: { v: 'newest', amount: 'newest', seen_at: 'newest', last_event_time: 'newest' },
 });
 
+/** Least and greatest values (merges min, max) of numbers, by one key. */
+export const conformanceExtremes = defineTable({
+  name: 'conformance_extremes',
+  columns: { k: idColumn(), lo: decimal(18, 4).null(), hi: decimal(18, 4).null(), ...STATE_ORDER_COLUMNS },
+  key: ['k'],
+  merge: { lo: 'min', hi: 'max', last_event_time: 'newest' },
+});
+
+/** Least and greatest times (merges min, max), by one key. */
+export const conformanceTimes = defineTable({
+  name: 'conformance_times',
+  columns: { k: idColumn(), lo: datetime().null(), hi: datetime().null(), ...STATE_ORDER_COLUMNS },
+  key: ['k'],
+  merge: { lo: 'min', hi: 'max', last_event_time: 'newest' },
+});
+
+/** FIRST_VALUE (merge firstValue: the oldest non-NULL value, by an order key of its own). */
+export const conformanceFirsts = defineTable({
+  name: 'conformance_firsts',
+  columns: { k: idColumn(), v: varchar(255).null(), v_key: orderKeyColumn(), ...STATE_ORDER_COLUMNS },
+  key: ['k'],
+  merge: { v: { firstValue: 'v_key' }, last_event_time: 'newest' },
+});
+
+/** LAST_VALUE skipping NULLs (merge lastValue: the newest non-NULL value, by an order key of its own). */
+export const conformanceLasts = defineTable({
+  name: 'conformance_lasts',
+  columns: {
+    k: idColumn(),
+    v: varchar(255).null(),
+    v_key: orderKeyColumn(),
+    v2: varchar(255).null(),
+    v2_key: orderKeyColumn(),
+    ...STATE_ORDER_COLUMNS,
+  },
+  key: ['k'],
+  merge: { v: { lastValue: 'v_key' }, v2: { lastValue: 'v2_key' }, last_event_time: 'newest' },
+});
+
+/** Counters and sums per window (window_start, window_end: DATETIME(3), UTC) and key. */
+export const conformanceWindows = defineTable({
+  name: 'conformance_windows',
+  columns: {
+    window_start: datetime(),
+    window_end: datetime(),
+    k: idColumn(),
+    n: bigint().defaulted(),
+    total: decimal(30, 4).defaulted(),
+    ...STATE_ORDER_COLUMNS,
+  },
+  key: ['window_start', 'window_end', 'k'],
+  merge: { n: 'add', total: 'add', last_event_time: 'newest' },
+});
+
 export const CONFORMANCE_TABLES: readonly Table[] = [
   conformanceEvents,
   conformanceSums,
   conformanceSums2,
-  conformanceLatest,
   conformanceLatestTyped,
+  conformanceExtremes,
+  conformanceTimes,
+  conformanceFirsts,
+  conformanceLasts,
+  conformanceWindows,
 ];

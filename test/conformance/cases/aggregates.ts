@@ -154,7 +154,7 @@ GROUP BY e.userId, COALESCE(u.region, '?')`,
   {
     id: 'agg_last_value_lookup',
     construct: 'LAST_VALUE of dimension columns (a missing row: NULL)',
-    sql: `INSERT INTO conformance_latest
+    sql: `INSERT INTO conformance_lasts
 SELECT e.userId AS k, LAST_VALUE(u.user_name) AS v, LAST_VALUE(u.user_level) AS v2
 FROM user_login e
 LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
@@ -162,7 +162,7 @@ GROUP BY e.userId`,
   },
   {
     id: 'agg_last_value_kinds',
-    construct: 'LAST_VALUE into text, DECIMAL and DATETIME columns (merge newest)',
+    construct: 'LAST_VALUE of values never NULL into text, DECIMAL and DATETIME columns (merge newest)',
     sql: `INSERT INTO conformance_latest_typed
 SELECT e.userId AS k, LAST_VALUE(e.payMethod) AS v, LAST_VALUE(e.amount) AS amount,
        LAST_VALUE(TO_TIMESTAMP_LTZ(e.payTime, 3)) AS seen_at
@@ -172,6 +172,15 @@ SELECT k, v, amount, TO_TIMESTAMP_LTZ(pay_time, 3) AS seen_at FROM (
   SELECT e.userId AS k, LAST_VALUE(e.payMethod) AS v, LAST_VALUE(e.amount) AS amount, LAST_VALUE(e.payTime) AS pay_time
   FROM order_pay e GROUP BY e.userId)`,
     why: "Flink 1.20's LAST_VALUE takes no TIMESTAMP (the Flink side takes the last epoch milliseconds, then converts them)",
+  },
+  {
+    id: 'agg_last_value_nulls',
+    construct: "LAST_VALUE skips NULLs (the issue's repro: a newer cancel with no reason, an unknown user)",
+    sql: `INSERT INTO conformance_lasts
+SELECT e.orderId AS k, LAST_VALUE(e.reason) AS v, LAST_VALUE(u.region) AS v2
+FROM order_cancel e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+GROUP BY e.orderId`,
   },
   // ------------------------------------------ refused here, accepted by Flink (the support table)
   {
