@@ -82,14 +82,20 @@
  *   TO_TIMESTAMP_LTZ(x, 3)), a JSON column anything (a string literal is the JSON text it spells).
  * - State statements select the table's key columns as plain values and GROUP BY exactly their
  *   sources; every other column is an aggregate, checked against the column's merge:
- *     COUNT(*) [FILTER (WHERE type …)]           → { count: true, when? }     merge 'add'
- *     SUM(src) [FILTER (WHERE type …)]           → { sum: src, when? }        merge 'add'
- *     LAST_VALUE(src)                            → { last: src }              merge 'newest' / 'newestOrFirst'
- *     LAST_VALUE(CASE WHEN type … THEN src END)  → { last: src, when }        merge { newestBy: k }
- *   The parser reads FILTER after COUNT and SUM but not after LAST_VALUE, so a filtered LAST_VALUE
- *   is written in the CASE form; COUNT(CASE WHEN type … THEN 1 END) and SUM(CASE WHEN type … THEN
- *   src END) are accepted too. A CASE has one WHEN and no ELSE (ELSE NULL, or ELSE 0 in SUM).
- *   Columns ordered by the same order key must be filtered to the same types.
+ *     COUNT(*) / COUNT(src) [FILTER (WHERE …)]   → { count: true | src, … }   merge 'add'
+ *     SUM(src) [FILTER (WHERE …)]                → { sum: src, … }            merge 'add'
+ *     MIN(src) / MAX(src) [FILTER (WHERE …)]     → { min | max: src, … }      merge 'min' / 'max'
+ *     FIRST_VALUE(src)                           → { first: src }             merge { firstValue: k }
+ *     LAST_VALUE(src [IGNORE NULLS])             → { last: src }              merge { lastValue: k }
+ *     LAST_VALUE(CASE WHEN type … THEN src END)  → { last: src, when }        merge { lastValue: k }
+ *   (sql/aggregate.ts; a LAST_VALUE never NULL may also merge 'newest' or { newestBy: k } shared by
+ *   the columns of its types). FILTER (WHERE …) takes one type filter and conditions on values,
+ *   ANDed; the parser reads FILTER after the aggregate functions but not after FIRST_VALUE and
+ *   LAST_VALUE, which take the CASE form; COUNT(CASE WHEN type … THEN 1 END) and SUM(CASE WHEN
+ *   type … THEN src END) are accepted too. A CASE has one WHEN and no ELSE (ELSE NULL, or ELSE 0 in
+ *   SUM). Columns ordered by one shared order key must be filtered to the same types. A WHERE on
+ *   values leaves the events it does not hold for out of the table. AVG, COUNT(DISTINCT …), HAVING
+ *   and windows are refused, each naming what to write instead.
  * - Several statements are separated by `;`; `--` and `/* … *\/` comments are allowed.
  * Anything else — subqueries, other joins, ORDER BY, DISTINCT, UNION without ALL, windows, UPDATE, DELETE, … —
  * is refused. Every mistake is a SqlDefinitionError naming the statement (its first line), a line
@@ -121,6 +127,8 @@ export function compileSql(
   options: { complete?: boolean } = {},
 ): Mapping[] {
   const text = new SqlText(sql);
+  const windowed = text.windowRefusal();
+  if (windowed) throw windowed;
   let parsed: unknown;
   try {
     parsed = sqlParser().astify(text.parsed, PARSE_OPTIONS);

@@ -87,6 +87,10 @@ export class SqlText {
     for (const match of this.masked.matchAll(/(?<![\w$])AS\s+(STRING)(?=\s*\))/gi)) {
       replace(match.index + match[0].length - match[1]!.length, 'TEXT  ');
     }
+    // LAST_VALUE(x IGNORE NULLS): what LAST_VALUE and FIRST_VALUE do anyway (aggregate.ts).
+    for (const match of this.masked.matchAll(/(?<![\w$])IGNORE\s+NULLS(?=\s*\))/gi)) {
+      replace(match.index, match[0].replace(/[^\n]/g, ' '));
+    }
     // A Flink lookup join's FOR SYSTEM_TIME AS OF e.proc_time: checked by the statement, not parsed.
     const systemTime =
       /(?<![\w$])FOR\s+SYSTEM_TIME\s+AS\s+OF\s+((?:"?[\w$]+"?\s*\.\s*)*"?[\w$]+"?(?:\s*\(\s*\))?)/gi;
@@ -160,6 +164,27 @@ export class SqlText {
     search.lastIndex = from;
     const match = search.exec(inRaw ? this.raw : this.masked);
     return match && match.index < to ? match.index : undefined;
+  }
+
+  /**
+   * Windowed aggregation, which the grammar cannot read, refused by name before parsing: Flink's
+   * window table functions (`FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(event_time), INTERVAL …))`,
+   * HOP, CUMULATE, SESSION) and the legacy group window functions (`GROUP BY TUMBLE(…)`).
+   */
+  windowRefusal(): SqlDefinitionError | undefined {
+    const tvf = /(?<![\w$])TABLE\s*\(\s*(TUMBLE|HOP|CUMULATE|SESSION)\s*\(/i.exec(this.masked);
+    const legacy = /(?<![\w$])GROUP\s+BY\s[^;]*?(?<![\w$])(TUMBLE|HOP|SESSION)\s*\(/i.exec(this.masked);
+    const found = [tvf, legacy].filter((m) => m !== null).sort((a, b) => a.index - b.index)[0];
+    if (!found) return undefined;
+    const name = found[1]!.toUpperCase();
+    const at = found.index + found[0].lastIndexOf(found[1]!);
+    const span = this.spans().find((s) => at <= s.end) ?? { label: this.label(0, this.raw.length) };
+    const { line, column } = this.position(at);
+    const problem =
+      found === tvf
+        ? `unsupported: the window table function ${name} (windowed aggregation is not supported yet); aggregate per key, or GROUP BY a time bucket column computed from event_time()`
+        : `unsupported: GROUP BY ${name}(…), Flink's legacy group window; Flink's form is the window table function FROM TABLE(${name === 'SESSION' ? 'SESSION' : name}(TABLE <event type>, DESCRIPTOR(event_time), …)), and windowed aggregation is not supported yet`;
+    return new SqlDefinitionError(problem, span.label, line, column, found[1]!);
   }
 
   parseError(error: unknown): SqlDefinitionError {

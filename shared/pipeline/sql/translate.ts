@@ -15,6 +15,7 @@ import type {
 } from '../../definitions/mapping.ts';
 import { showType } from '../../definitions/types.ts';
 import { logical, type Typed } from '../../definitions/typing.ts';
+import { AggregateSelect } from './aggregate.ts';
 import {
   ALL_EVENTS,
   PROC_TIME,
@@ -30,11 +31,8 @@ import {
   asString,
   conjunctsOf,
   endOf,
-  functionName,
   groupedExprs,
-  isString,
   isTypeFilter,
-  logicalOperator,
   type Node,
   offsetOf,
   own,
@@ -162,13 +160,13 @@ export function translateInsert(ast: Node, span: Span, text: SqlText, world: Wor
 }
 
 /** One SELECT (a branch of a UNION ALL), translated into one mapping. */
-export class Select extends Resolver {
+export class Select extends AggregateSelect {
   readonly select: Node;
   readonly target: Target;
   readonly columnList: Target['columnList'];
   /** The column names are the first branch's (a later branch of a UNION ALL). */
   readonly inherited: boolean;
-  /** The WHERE's conditions on values (event tables), and where the WHERE is. */
+  /** The WHERE's conditions on values, and where the WHERE is. */
   predicate: Typed | undefined;
   whereAt: number | undefined;
   readonly joinAt = new Map<string, number | undefined>();
@@ -191,7 +189,7 @@ export class Select extends Resolver {
     this.fromAt = fromAt;
     this.systemTime(fromAt);
     const eventTable = isEventTable(table);
-    this.where(select, fromAt, eventTable);
+    this.where(select, fromAt);
     if (eventTable && this.types.length !== 1) {
       const second = this.types[1]!;
       this.fail(
@@ -255,7 +253,10 @@ export class Select extends Resolver {
       options: ['SELECT options', ['SELECT']],
       distinct: ['DISTINCT', ['DISTINCT']],
       into: ['SELECT … INTO', ['INTO']],
-      having: ['HAVING', ['HAVING']],
+      having: [
+        'HAVING (a condition on aggregated values, which change with every event); filter when reading the table: SELECT … FROM <state table> WHERE <condition>',
+        ['HAVING'],
+      ],
       orderby: ['ORDER BY', ['ORDER', 'BY']],
       limit: ['LIMIT', ['LIMIT']],
       window: ['WINDOW', ['WINDOW']],
@@ -390,7 +391,7 @@ export class Select extends Resolver {
    * table, conditions on payload values and dimension columns, ANDed: an event they do not hold for
    * is not written to the table.
    */
-  where(select: Node, fromAt: number, isEventTable: boolean): void {
+  where(select: Node, fromAt: number): void {
     const where = asNode(select.where);
     const whereAt = this.locate(keywordPattern('WHERE'), fromAt);
     const conjuncts = select.where ? conjunctsOf(where) : [];
@@ -434,13 +435,6 @@ export class Select extends Resolver {
     if (conditions.length === 0) return;
     this.whereAt = whereAt;
     const first = this.locateExpr(conditions[0]!, whereAt ?? fromAt) ?? whereAt;
-    if (!isEventTable) {
-      this.unsupported(
-        'a WHERE condition on values in a statement into a state table (aggregates are filtered by event type only, for now)',
-        show(conditions[0]!),
-        first,
-      );
-    }
     const values = conditions.map((c) =>
       this.value(c, this.types, this.locateExpr(c, whereAt ?? fromAt) ?? first),
     );
@@ -458,38 +452,6 @@ export class Select extends Resolver {
           );
   }
 
-  /** `type = '…'` or `type IN ('…', …)`: the event types. */
-  typeFilter(cond: Node, at: number | undefined, clause: string): string[] {
-    const left = asNode(cond.left);
-    const right = asNode(cond.right);
-    const isType = (n: Node) => referenceParts(n)?.join('.') === 'type';
-    const values =
-      cond.type === 'binary_expr' && cond.operator === '=' && isType(left) && isString(right)
-        ? [right]
-        : cond.type === 'binary_expr' && cond.operator === '=' && isType(right) && isString(left)
-          ? [left]
-          : cond.type === 'binary_expr' &&
-              cond.operator === 'IN' &&
-              isType(left) &&
-              right.type === 'expr_list'
-            ? asList(right.value).map(asNode)
-            : undefined;
-    if (!values || values.length === 0 || !values.every(isString)) {
-      const operator = logicalOperator(cond);
-      if (operator) {
-        const where = this.locate(keywordPattern(operator), (at ?? this.span.start) - 1);
-        this.unsupported(`${clause} other than one type = '…' or type IN ('…', …)`, operator, where);
-      }
-      const parts = referenceParts(left);
-      const hint =
-        parts && parts.length === 2 && parts[1] === 'type'
-          ? ` (the event type is the bare word type; ${show(left)} would be a payload field)`
-          : '';
-      const where = this.locateExpr(left, (at ?? this.span.start) - 1) ?? at;
-      this.unsupported(`${clause} other than type = '…' or type IN ('…', …)${hint}`, show(left), where);
-    }
-    return [...new Set(values.map((v) => String(v.value)))];
-  }
   // ---------------------------------------------------------------------------- select list
 
   selectList(select: Node, selectAt: number, isEventTable: boolean): SelectItem[] {
@@ -551,120 +513,6 @@ export class Select extends Resolver {
     return items;
   }
 
-  aggregateOf(expr: Node): 'COUNT' | 'SUM' | 'LAST_VALUE' | undefined {
-    const name = functionName(expr)?.toUpperCase();
-    if (expr.type === 'window_func' || asNode(expr).over) {
-      this.unsupported(
-        'OVER (a window); LAST_VALUE aggregates over the key without one',
-        'OVER',
-        this.locate(keywordPattern('OVER'), this.locateExpr(expr, this.span.start)),
-      );
-    }
-    if (expr.type === 'aggr_func') {
-      if (name === 'COUNT' || name === 'SUM') return name;
-      this.unsupported(
-        `aggregate ${name}; the aggregates are COUNT(*), SUM and LAST_VALUE`,
-        name ?? '',
-        this.locateExpr(expr, this.span.start),
-      );
-    }
-    if (expr.type === 'function' && name === 'LAST_VALUE') return 'LAST_VALUE';
-    return undefined;
-  }
-
-  /** COUNT(*), SUM(src), LAST_VALUE(src), each with a FILTER or in the CASE form. */
-  aggregate(
-    expr: Node,
-    kind: 'COUNT' | 'SUM' | 'LAST_VALUE',
-    at: number,
-  ): Pick<SelectItem, 'aggregate' | 'aggregateValue'> {
-    const args = asNode(expr.args);
-    const argList = kind === 'LAST_VALUE' ? asList(args.value).map(asNode) : [asNode(args.expr)];
-    if (args.distinct)
-      this.unsupported(`${kind}(DISTINCT …)`, 'DISTINCT', this.locate(keywordPattern('DISTINCT'), at));
-    if (argList.length !== 1 || asList(args.orderby).length > 0)
-      this.unsupported(`${kind} with ${argList.length} arguments`, kind, at);
-    let arg = argList[0]!;
-    let when: string[] | undefined;
-    const filter = asNode(expr.filter);
-    if (expr.filter) {
-      const where = asNode(filter.where);
-      when = this.typeFilter(where, offsetOf(where) ?? at, 'FILTER (WHERE …)');
-      this.checkWhen(when, offsetOf(where) ?? at);
-    }
-    if (arg.type === 'case') {
-      if (when)
-        this.unsupported('both FILTER and CASE WHEN', 'CASE', this.locate(keywordPattern('CASE'), at));
-      const branches = asList(arg.args).map(asNode);
-      const whens = branches.filter((b) => b.type === 'when');
-      const otherwise = branches.find((b) => b.type === 'else');
-      const elseResult = asNode(otherwise?.result);
-      const caseAt = this.locate(keywordPattern('CASE'), at) ?? at;
-      if (arg.expr || whens.length !== 1) {
-        this.unsupported(`CASE other than CASE WHEN type … THEN … END`, 'CASE', caseAt);
-      }
-      if (
-        otherwise &&
-        elseResult.type !== 'null' &&
-        !(kind === 'SUM' && elseResult.type === 'number' && Number(elseResult.value) === 0)
-      ) {
-        this.unsupported(
-          `ELSE ${show(elseResult)} in ${kind}(CASE …)`,
-          'ELSE',
-          this.locate(keywordPattern('ELSE'), caseAt),
-        );
-      }
-      const cond = asNode(whens[0]!.cond);
-      when = this.typeFilter(cond, offsetOf(cond) ?? caseAt, 'CASE WHEN');
-      this.checkWhen(when, offsetOf(cond) ?? caseAt);
-      arg = asNode(whens[0]!.result);
-      if (kind === 'COUNT') {
-        if (arg.type === 'null' || !(arg.type === 'number' || isString(arg))) {
-          this.unsupported(
-            `COUNT(CASE WHEN … THEN ${show(arg)} END); count with THEN 1`,
-            show(arg),
-            this.locateExpr(arg, caseAt) ?? caseAt,
-          );
-        }
-        return { aggregate: when ? { count: true, when } : { count: true } };
-      }
-    } else if (kind === 'COUNT') {
-      if (arg.type !== 'star') {
-        this.unsupported(
-          `COUNT(${show(arg)}); count events with COUNT(*)`,
-          show(arg),
-          this.locateExpr(arg, at) ?? at,
-        );
-      }
-      return { aggregate: when ? { count: true, when } : { count: true } };
-    }
-    if (arg.type === 'star') this.unsupported(`${kind}(*)`, '*', this.locate(/\*/, at));
-    const value = this.value(arg, when ?? this.types, this.locateExpr(arg, at) ?? at);
-    const aggregate: Aggregate =
-      kind === 'SUM'
-        ? when
-          ? { sum: value.source, when }
-          : { sum: value.source }
-        : when
-          ? { last: value.source, when }
-          : { last: value.source };
-    return { aggregate, aggregateValue: value };
-  }
-
-  checkWhen(when: readonly string[], at: number): void {
-    for (const type of when) {
-      const typeAt = this.locate(stringPattern(type), at, true) ?? at;
-      if (!this.world.payloads.has(type)) this.unknownType(type, typeAt);
-      if (!this.types.includes(type)) {
-        this.fail(
-          `event type ${type} is not read by this statement (it reads ${this.types.join(', ')})`,
-          type,
-          typeAt,
-        );
-      }
-    }
-  }
-
   // ------------------------------------------------------------------------------- mappings
 
   /** The event mapping; the definitions core (check.ts) checks its columns. */
@@ -695,7 +543,7 @@ export class Select extends Resolver {
       if (item.value) {
         if (!isKey) {
           this.fail(
-            `column ${item.column} is not in the key of ${table.name} (${table.key.join(', ')}): aggregate it with COUNT(*), SUM or LAST_VALUE`,
+            `column ${item.column} is not in the key of ${table.name} (${table.key.join(', ')}): aggregate it with COUNT, SUM, MIN, MAX, FIRST_VALUE or LAST_VALUE`,
             item.column,
             item.at,
           );
@@ -713,7 +561,15 @@ export class Select extends Resolver {
       columns[item.column] = aggregate;
     }
     this.groupBy(table, select, key, items, tableAt);
-    return { into: table.name, types: this.types, joins: this.declaredJoins(), key, columns };
+    const mapping: StateMapping = {
+      into: table.name,
+      types: this.types,
+      joins: this.declaredJoins(),
+      key,
+      columns,
+    };
+    if (this.predicate) mapping.where = this.predicate.expr;
+    return mapping;
   }
 
   groupBy(
