@@ -5,7 +5,8 @@ import { COLUMNS } from './columns.ts';
 import { EVENTS } from './events.ts';
 import { EXPRESSIONS } from './expressions.ts';
 import { TIME_JSON } from './time-json.ts';
+import { VALUES } from './values.ts';
 
 export type { Case, Difference } from './case.ts';
 
-export const CASES: Case[] = [...COLUMNS, ...EXPRESSIONS, ...TIME_JSON, ...EVENTS, ...AGGREGATES];
+export const CASES: Case[] = [...COLUMNS, ...EXPRESSIONS, ...TIME_JSON, ...EVENTS, ...AGGREGATES, ...VALUES];
