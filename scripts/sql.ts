@@ -7,6 +7,7 @@
  *   npm run sql -- check FILE.sql…                  FILE:LINE:COLUMN: message, per error; exit 1 on any
  *   npm run sql -- explain FILE.sql                 what fills each column, which merges apply
  *   npm run sql -- run FILE.sql --events EVENTS.jsonl [--dimensions DIMS.json]
+ *   … --tables TABLES.ts                            also compile against the tables TABLES.ts exports
  *
  * `run` reads BusinessEvent JSON lines, decodes them as the functions do (envelope and payload
  * schemas; an event that fails is reported on stderr, as it would be dead-lettered), applies the
@@ -18,11 +19,13 @@
  * dimension it lacks has no rows. Values print as the sink would send them: DATETIME as
  * `YYYY-MM-DD HH:MM:SS.mmm` (UTC), DECIMAL as exact text.
  *
- * From code (the conformance suite), scope, compile and explain take SqlOptions: `tables`, extra
- * tables to compile against beside the registry's; the command line compiles against the registry's.
+ * Statements compile against the registry's tables and, given `--tables TABLES.ts` (from code:
+ * SqlOptions.tables), every table that module exports (defineTable) — tables of your own not yet in
+ * a domain, or the conformance suite's (test/conformance/tables.ts).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AGGREGATE_SQL, aggregateValue } from '../shared/definitions/mapping.ts';
 import { declared, sqlContext } from '../shared/domains/common.ts';
 import { CATALOG, DIMENSIONS, DOMAINS } from '../shared/domains/registry.ts';
@@ -368,9 +371,9 @@ export function explain(mappings: readonly Mapping[], options: SqlOptions = {}):
 // ---------------------------------------------------------------------------------------- CLI
 
 const USAGE = `usage:
-  npm run sql -- check FILE.sql…
-  npm run sql -- explain FILE.sql
-  npm run sql -- run FILE.sql --events EVENTS.jsonl [--dimensions DIMS.json]`;
+  npm run sql -- check FILE.sql… [--tables TABLES.ts]
+  npm run sql -- explain FILE.sql [--tables TABLES.ts]
+  npm run sql -- run FILE.sql --events EVENTS.jsonl [--dimensions DIMS.json] [--tables TABLES.ts]`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -381,14 +384,32 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
-function main(argv: string[]): number {
+const isTable = (value: unknown): value is Table =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Table).name === 'string' &&
+  Array.isArray((value as Table).key) &&
+  Array.isArray((value as Table).assignments);
+
+/** `--tables TABLES.ts`: every table the module exports, beside the registry's. */
+async function tablesOption(args: string[]): Promise<SqlOptions> {
+  const module = option(args, '--tables');
+  if (module === undefined) return {};
+  const exported = (await import(pathToFileURL(resolve(module)).href)) as Record<string, unknown>;
+  const tables = Object.values(exported).filter(isTable);
+  if (tables.length === 0) throw new Error(`--tables ${module}: the module exports no table (defineTable)`);
+  return { tables };
+}
+
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const args = [...rest];
+  const options = await tablesOption(args);
   if (command === 'check') {
     if (args.length === 0) throw new Error(USAGE);
     let failed = 0;
     for (const file of args) {
-      const result = compile(readFileSync(file, 'utf8'));
+      const result = compile(readFileSync(file, 'utf8'), options);
       if ('problem' in result) {
         failed++;
         const { line, column, message } = result.problem;
@@ -404,14 +425,14 @@ function main(argv: string[]): number {
     const dims = command === 'run' ? option(args, '--dimensions') : undefined;
     if (args.length !== 1 || (command === 'run' && !events)) throw new Error(USAGE);
     const file = args[0]!;
-    const result = compile(readFileSync(file, 'utf8'));
+    const result = compile(readFileSync(file, 'utf8'), options);
     if ('problem' in result) {
       const { line, column, message } = result.problem;
       console.error(`${file}:${line}:${column}: ${message}`);
       return 1;
     }
     if (command === 'explain') {
-      console.log(explain(result.mappings));
+      console.log(explain(result.mappings, options));
       return 0;
     }
     const dimensions = dims ? (JSON.parse(readFileSync(dims, 'utf8')) as DimensionFile) : {};
@@ -429,7 +450,7 @@ function main(argv: string[]): number {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    process.exitCode = main(process.argv.slice(2));
+    process.exitCode = await main(process.argv.slice(2));
   } catch (error) {
     console.error((error as Error).message);
     process.exitCode = 2;
