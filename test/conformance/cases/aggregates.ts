@@ -5,7 +5,7 @@
  * here (docs/sql.md, "Exactly once, by event id"), and a SUM that saw no value is 0 here (a counter
  * merged by adding) where Flink's is NULL.
  */
-import type { Case } from './case.ts';
+import { type Case, EVENTS_WHY } from './case.ts';
 
 /** Flink's deduplication query (keep the first row per eventId): what absorbs a redelivery there. */
 const dedup = (type: string) =>
@@ -20,8 +20,6 @@ const ORDER_UNION = union(
   'order_create',
   'order_pay',
 );
-const EVENTS_WHY =
-  'FROM events e WHERE type IN (…) reads several types here; the Flink job unions its source tables';
 
 export const AGGREGATES: Case[] = [
   // ---------------------------------------------------------------------------- COUNT and SUM

@@ -43,3 +43,7 @@ export interface Difference {
 export const VIEW_PRODUCT = `FROM product_view e
 LEFT JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId`;
 export const PAY_TS = 'TO_TIMESTAMP_LTZ(e.payTime, 3)';
+
+/** Why a statement over `FROM events e` runs as a UNION ALL on Flink's side. */
+export const EVENTS_WHY =
+  'FROM events e WHERE type IN (…) reads several types here; the Flink job unions its source tables';
