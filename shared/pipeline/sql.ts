@@ -4,10 +4,11 @@
  * definitions core's mappings (shared/definitions/mapping.ts), which check.ts checks for both front
  * ends. node-sql-parser parses (its PostgreSQL grammar: the one that reads the aggregate
  * `FILTER (WHERE …)` clause). This front end only parses, resolves names and positions, and
- * translates, in three files by job:
+ * translates, in files by job:
  *   sql/text.ts       the text: parser loading, statements' spans, positions, Flink syntax rewritten;
  *   sql/resolve.ts    names and types: payload fields, dimension columns, the envelope, expressions;
- *   sql/translate.ts  an INSERT (each branch of a UNION ALL) into a mapping, with where its parts are.
+ *   sql/translate.ts  an INSERT (each branch of a UNION ALL) into a mapping, with where its parts are;
+ *   sql/from.ts       its FROM, lookup joins and WHERE; sql/aggregate.ts its aggregates.
  * A problem the core finds is put at the line and column of the part it names.
  *
  * The dialect

@@ -361,13 +361,17 @@ export function combineRows(table: Table, rows: readonly Row[]): Row[] {
   const single = table.key.length === 1 ? table.key[0]! : undefined;
   const byKey = new Map<string, Row>();
   for (const row of prepared) {
-    const key = single ? String(row[single]) : table.key.map((k) => String(row[k])).join('\u0000');
+    const key = single ? keyText(row[single]) : table.key.map((k) => keyText(row[k])).join('\u0000');
     const combined = byKey.get(key);
     if (combined) mergeInto(plan, combined, row);
     else byKey.set(key, { ...row });
   }
   return [...byKey.values()];
 }
+
+/** A key column's value as text: a time to the millisecond (String(date) drops them). */
+const keyText = (value: SqlValue | undefined) =>
+  value instanceof Date ? value.toISOString() : String(value);
 
 function withoutUnorderedColumns(plan: CombinePlan, row: Row): Row {
   let out: Row | undefined;

@@ -15,6 +15,9 @@
  *     follow `created_key`, the dim_product columns are LAST_VALUEs over the order_create events;
  *     payment columns `paid_key` (by `payTime`); `cancelled_at` follows `cancelled_key`, and
  *     `cancel_reason` is the LAST_VALUE of the order_cancel events' reasons.
+ *   - product_sales_minute: per product and minute of the event time (UTC) of order_create events,
+ *     the count, quantity and amount add, `max_amount` is the greatest amount, `last_event_time`
+ *     follows `last_event_key`.
  *
  * Dimension rows may change during a run (the dimension-change scenario): each event may carry the
  * rows in force when it was produced, or any later ones (it may be processed late, or its cache
@@ -131,7 +134,11 @@ function lastNonNull(events: readonly Newest[], valuesOf: (e: Newest) => unknown
 export function expectedState(
   records: readonly ProducedRecord[],
   epochs: readonly DimensionEpoch[],
-): { user_profile_wide: Map<string, ExpectedRow>; order_wide: Map<string, ExpectedRow> } {
+): {
+  user_profile_wide: Map<string, ExpectedRow>;
+  order_wide: Map<string, ExpectedRow>;
+  product_sales_minute: Map<string, ExpectedRow>;
+} {
   const sorted = [...records].sort((a, b) => a.seq - b.seq);
   const firsts = new Map<string, ProducedRecord>();
   for (const r of sorted) {
@@ -187,6 +194,15 @@ export function expectedState(
     cancels: Newest[];
   }
   const orders = new Map<string, Order>();
+  // -------------------------------------------------------------------- product_sales_minute
+  interface Sales {
+    orders: number;
+    quantity: number;
+    amount: bigint;
+    max: bigint;
+    newest?: Newest;
+  }
+  const sales = new Map<string, Sales>();
 
   for (const { seq, event } of firsts.values()) {
     const p = event.payload;
@@ -216,6 +232,16 @@ export function expectedState(
       if (event.type === 'order_create') {
         if (newer(order.created, k)) order.created = { key: k, seq, event };
         order.creates.push({ key: k, seq, event });
+        const minute = event.timestamp - (((event.timestamp % 60_000) + 60_000) % 60_000);
+        const salesKey = salesRowKey(String(p.productId), minute);
+        const amount = units(p.amount);
+        const s = sales.get(salesKey) ?? { orders: 0, quantity: 0, amount: 0n, max: amount };
+        sales.set(salesKey, s);
+        s.orders += 1;
+        s.quantity += Number(p.quantity);
+        s.amount += amount;
+        if (amount > s.max) s.max = amount;
+        if (newer(s.newest, k)) s.newest = { key: k, seq, event };
       } else if (event.type === 'order_pay') {
         const at = Number(p.payTime);
         const paidKey = key(event, at);
@@ -284,7 +310,26 @@ export function expectedState(
       },
     });
   }
-  return { user_profile_wide: userProfiles, order_wide: orderRows };
+  const salesRows = new Map<string, ExpectedRow>();
+  for (const [key, s] of sales) {
+    salesRows.set(key, {
+      key,
+      columns: {
+        order_count: one(s.orders),
+        quantity: one(s.quantity),
+        gmv: one(decimal(s.amount)),
+        max_amount: one(decimal(s.max)),
+        last_event_key: one(s.newest!.key),
+        last_event_time: one(s.newest!.event.timestamp),
+      },
+    });
+  }
+  return { user_profile_wide: userProfiles, order_wide: orderRows, product_sales_minute: salesRows };
+}
+
+/** product_sales_minute's key as the oracle writes it: the product and the minute in epoch ms. */
+function salesRowKey(productId: string, minute: number): string {
+  return `${productId} @ ${minute}`;
 }
 
 /** A decimal amount (JSON number or text) in ten-thousandths, exactly. */
@@ -306,7 +351,7 @@ function decimal(tenThousandths: bigint): string {
 function normalise(column: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.getTime();
-  if (column === 'purchase_amount' || column === 'amount' || column === 'paid_amount')
+  if (['purchase_amount', 'amount', 'paid_amount', 'gmv', 'max_amount'].includes(column))
     return decimal(units(value));
   if (column.endsWith('_count') || column === 'quantity') return Number(value);
   return value;
@@ -315,7 +360,7 @@ function normalise(column: string, value: unknown): unknown {
 const MAX_NOTES = 12;
 
 /**
- * Compares user_profile_wide and order_wide with what the produced input says; returns what differs
+ * Compares user_profile_wide, order_wide and product_sales_minute with what the produced input says; returns what differs
  * (empty when every counter, sum, newest-wins and dimension column is exact), naming row and column.
  */
 export async function compareState(
@@ -326,17 +371,21 @@ export async function compareState(
   const note = (text: string) => {
     if (problems.length < MAX_NOTES) problems.push(text);
   };
-  for (const [table, keyColumn] of [
-    ['user_profile_wide', 'user_id'],
-    ['order_wide', 'order_id'],
-  ] as const) {
+  for (const [table, keyOf] of [
+    ['user_profile_wide', (row) => String(row.user_id)],
+    ['order_wide', (row) => String(row.order_id)],
+    [
+      'product_sales_minute',
+      (row) => salesRowKey(String(row.product_id), (row.window_start as Date).getTime()),
+    ],
+  ] as const satisfies ReadonlyArray<readonly [string, (row: Record<string, unknown>) => string]>) {
     const want = expected[table];
     const [rows] = (await conn.query(`SELECT * FROM ${table}`)) as unknown as [
       Array<Record<string, unknown>>,
     ];
     const seen = new Set<string>();
     for (const row of rows) {
-      const id = String(row[keyColumn]);
+      const id = keyOf(row);
       seen.add(id);
       const w = want.get(id);
       if (!w) {

@@ -324,8 +324,21 @@ GROUP BY e.userId`;
     expect(create!.dimensionKeys(e)).toEqual({ user: 'u1', product: 'p1' });
     const write = create!.toWrite(e, dims({ user: { u1: { user_name: 'Ann' } } }), record);
     expect(write.event.table.name).toBe('order_event_wide');
-    expect(write.state.map((r) => r.table.name)).toEqual(['order_wide', 'user_profile_wide']);
+    // order_wide (code), product_sales_minute (the domain's SQL aggregate), then this one.
+    expect(write.state.map((r) => r.table.name)).toEqual([
+      'order_wide',
+      'product_sales_minute',
+      'user_profile_wide',
+    ]);
     expect(write.state[1]!.row).toMatchObject({
+      product_id: 'p1',
+      window_start: new Date(1_790_000_000_000 - (1_790_000_000_000 % 60_000)),
+      order_count: 1,
+      quantity: 2,
+      gmv: '12.50',
+      max_amount: '12.50',
+    });
+    expect(write.state[2]!.row).toMatchObject({
       user_id: 'u1',
       purchase_count: 1,
       purchase_amount: '12.50',
