@@ -109,6 +109,20 @@ export const conformanceLasts = defineTable({
   merge: { v: { lastValue: 'v_key' }, v2: { lastValue: 'v2_key' }, last_event_time: 'newest' },
 });
 
+/** Counters and sums per time bucket (a minute, an hour: DATETIME(3), UTC) and key. */
+export const conformanceBuckets = defineTable({
+  name: 'conformance_buckets',
+  columns: {
+    window_start: datetime(),
+    k: idColumn(),
+    n: bigint().defaulted(),
+    total: decimal(30, 4).defaulted(),
+    ...STATE_ORDER_COLUMNS,
+  },
+  key: ['window_start', 'k'],
+  merge: { n: 'add', total: 'add', last_event_time: 'newest' },
+});
+
 /** Counters and sums per window (window_start, window_end: DATETIME(3), UTC) and key. */
 export const conformanceWindows = defineTable({
   name: 'conformance_windows',
@@ -133,5 +147,6 @@ export const CONFORMANCE_TABLES: readonly Table[] = [
   conformanceTimes,
   conformanceFirsts,
   conformanceLasts,
+  conformanceBuckets,
   conformanceWindows,
 ];

@@ -6,7 +6,16 @@ import { EVENTS } from './events.ts';
 import { EXPRESSIONS } from './expressions.ts';
 import { TIME_JSON } from './time-json.ts';
 import { VALUES } from './values.ts';
+import { WINDOWS } from './windows.ts';
 
 export type { Case, Difference } from './case.ts';
 
-export const CASES: Case[] = [...COLUMNS, ...EXPRESSIONS, ...TIME_JSON, ...EVENTS, ...AGGREGATES, ...VALUES];
+export const CASES: Case[] = [
+  ...COLUMNS,
+  ...EXPRESSIONS,
+  ...TIME_JSON,
+  ...EVENTS,
+  ...AGGREGATES,
+  ...VALUES,
+  ...WINDOWS,
+];
