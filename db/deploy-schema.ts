@@ -39,16 +39,12 @@ export interface DeploySchemaResult {
   users: UsersReport;
 }
 
-/** A failed step, its message led by the step: `migrations (as <migrator>): <the migration's error>`. */
-export class DeploySchemaError extends Error {
-  override readonly name = 'DeploySchemaError';
-}
-
+/** Runs a step; its error's message is led by the step: `migrations (as <migrator>): <the migration's error>`. */
 async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw new DeploySchemaError(`${label}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${label}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -27,8 +27,8 @@
  * In AWS it runs from a host that reaches both the MSK cluster and the database (in the VPC, e.g. a
  * bastion or an SSM session on an instance in the private subnets, with the functions' security
  * group rules). The deployed cluster accepts IAM authentication only (port 9098, TLS);
- * KAFKA_AUTH=msk-iam makes the tool sign in that way (see scripts/replay/kafka.ts and README.md,
- * "Operating it").
+ * KAFKA_AUTH=msk-iam makes the tool sign in that way (see scripts/replay/kafka.ts and
+ * docs/operations.md, "Where the replay tool runs").
  *
  * Exit status: 0 every chosen record replayed; 1 stopped by an error (what was published is said);
  * 2 bad usage; 3 finished, but some rows or documents were skipped (listed).

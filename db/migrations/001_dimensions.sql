@@ -1,4 +1,4 @@
--- Dimension tables the functions enrich events from (DESIGN.md, contract 6). Maintained by the
+-- Dimension tables the functions enrich events from (docs/architecture.md, contract 6). Maintained by the
 -- business systems; lambda-realtime only reads them.
 CREATE TABLE IF NOT EXISTS dim_user (
   user_id      VARCHAR(64)  COLLATE utf8mb4_bin NOT NULL,

@@ -53,10 +53,10 @@ export function domainTopic(domain: string): string {
 /**
  * Where the mapping validates records against a schema registry, and what it then delivers
  * (docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html; the Lambda API's
- * KafkaSchemaRegistryConfig). Unset: plain JSON values, as today. Provisioned mode only (every
+ * KafkaSchemaRegistryConfig). Unset: plain JSON values. Provisioned mode only (every
  * mapping here is). Both the CDK mapping (infra/lib/domain-function.ts) and the local event source
- * mapping (local-esm/schema-registry.ts) read it. Meaning, costs and the schemas: README, "Schema
- * registries".
+ * mapping (local-esm/schema-registry.ts) read it. Meaning, costs and the schemas:
+ * docs/schema-registries.md.
  */
 export const schemaRegistrySchema = z
   .object({
@@ -183,7 +183,7 @@ export function eventSource(
 }
 
 /**
- * Overrides that put every domain on one shared topic (the seed's topology), keeping `base`'s
+ * Overrides that put every domain on one shared topic, `business-events`, keeping `base`'s
  * other settings: `eventSources(env, sharedTopic(config.eventSources))`.
  */
 export function sharedTopic(

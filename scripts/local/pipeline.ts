@@ -31,7 +31,7 @@ import { build } from 'esbuild';
 import { environmentConfig } from '../../infra/config/environments.ts';
 import { eventSources, sharedTopic, sourceTopics, topicDomains } from '../../infra/config/event-sources.ts';
 import { functionBuildOptions } from '../../infra/lib/function-code.ts';
-import { type EsmMetrics, EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
+import { EsmRunner, executionEnvironments, sumMetrics } from '../../local-esm/index.ts';
 import {
   ensureRuntimeTools,
   type LambdaRuntime,
@@ -51,17 +51,11 @@ import { cpuDifference, servicesCpuMs } from '../services/process-cpu.ts';
 import { deployLocalDatabase } from './database.ts';
 import { type DemoRecord, demoStream } from './demo-stream.ts';
 import { createProducer, ensureSourceTopics, routed } from './kafka-admin.ts';
-import {
-  type DeadLetterAt,
-  type EventRowAt,
-  endOffsets,
-  type FailureAt,
-  type PublishedRecord,
-  placeRecords,
-  readBack,
-} from './placement.ts';
+import { placeRun } from './place-run.ts';
+import { endOffsets } from './placement.ts';
 import { RegistrySerializer, SchemaRegistryClient, type WireFormat } from './registry-serde.ts';
 import { type RegistryDemoRecord, toRegistryRecord } from './registry-stream.ts';
+import { printMappings, printSummary } from './summary.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -78,7 +72,7 @@ const { values: args } = parseArgs({
     settings: { type: 'string', default: 'local' },
     /** Publish the whole stream before the mappings start: consumption alone is timed. */
     prefill: { type: 'boolean', default: false },
-    /** per-domain: a topic per domain (the default); shared: the seed's one topic for all. */
+    /** per-domain: a topic per domain (the default); shared: one topic for all. */
     topology: { type: 'string', default: 'per-domain' },
     /** Write a CPU profile of this process while it consumes (open it in Chrome DevTools). */
     profile: { type: 'string' },
@@ -426,85 +420,22 @@ await publishing;
 
 // Summary.
 const want = expected();
-const [latencies] = (await admin.query(
-  `SELECT event_id, TIMESTAMPDIFF(MICROSECOND, event_time, processed_at) / 1000 AS ms,
-          UNIX_TIMESTAMP(processed_at) * 1000 AS written FROM (${EVENT_TABLES.map(
-            (table) => `SELECT event_id, event_time, processed_at FROM ${table} WHERE event_id LIKE ?`,
-          ).join(' UNION ALL ')}) t`,
-  EVENT_TABLES.map(() => `${runId}-%`),
-)) as unknown as [Array<{ event_id: string; ms: string; written: string }>];
-const percentile = (values: number[]) => {
-  const sorted = values.filter((v) => v >= 0).sort((a, b) => a - b);
-  return (p: number) =>
-    sorted.length
-      ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(0)
-      : '-';
-};
-const pct = percentile(latencies.map((r) => Number(r.ms)));
-// From Kafka's acknowledgement of the publish to the row: the pipeline's own latency.
-const pctPublish = percentile(
-  latencies.flatMap((r) => {
-    const at = publishedAt.get(r.event_id);
-    return at === undefined ? [] : [Number(r.written) - at];
-  }),
-);
-const duplicates = published.filter((r) => r.expect === 'duplicate').length;
-const rows: Array<[string, string | number]> = [
-  ['records published', published.length],
-  ['  distinct valid events', want.events.size],
-  ['  duplicates (absorbed)', duplicates],
-  ['  malformed', want.deadLetters + published.filter((r) => r.expect === 'on-failure').length],
-  ...EVENT_TABLES.map((table): [string, number] => [`${table} rows`, last.counts[table] ?? 0]),
-  ['event_dead_letter rows', last.deadLettered],
-  ['retried deliveries', last.retried],
-  ['sent to on-failure destination', last.toOnFailure],
-  // Event time to row written; the stream back-dates some order events by a minute (out of order).
-  ['end-to-end latency p50 (ms)', pct(50)],
-  ['end-to-end latency p99 (ms)', pct(99)],
-  ['publish-to-row latency p50 (ms)', pctPublish(50)],
-  ['publish-to-row latency p99 (ms)', pctPublish(99)],
-  ['consumed events/s', (published.length / consumeSeconds).toFixed(0)],
-  // CPU while consuming (with --prefill, the stream was published before; without, it includes
-  // publishing). --runtime lambda runs the functions in other processes: not counted here.
-  [
-    'consuming CPU, functions (ms)',
-    args.runtime === 'node' ? ((cpuUsed.user + cpuUsed.system) / 1_000).toFixed(0) : '-',
-  ],
-  [
-    'consuming CPU, mysql (ms)',
-    cpuDifference(servicesAtEnd.mysql, cpuAtStart.services.mysql)?.toFixed(0) ?? '-',
-  ],
-  [
-    'consuming CPU, kafka (ms)',
-    cpuDifference(servicesAtEnd.kafka, cpuAtStart.services.kafka)?.toFixed(0) ?? '-',
-  ],
-  ['wall time (s)', ((Date.now() - started) / 1_000).toFixed(1)],
-];
-const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\nsummary of ${runId}`);
-for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${String(v).padStart(8)}`);
-// The event source mappings' own metrics, per function (local-esm/metrics.ts: AWS's definitions).
-const esmRows: Array<[string, (m: EsmMetrics, i: number) => number | string]> = [
-  ['PolledEventCount', (m) => m.PolledEventCount],
-  ['FilteredOutEventCount', (m) => m.FilteredOutEventCount],
-  ['InvokedEventCount', (m) => m.InvokedEventCount],
-  ['FailedInvokeEventCount', (m) => m.FailedInvokeEventCount],
-  ['DroppedEventCount', (m) => m.DroppedEventCount],
-  ['OnFailureDestinationDelivered', (m) => m.OnFailureDestinationDeliveredEventCount],
-  ['InvokeErrorCount', (m) => m.InvokeErrorCount],
-  ['OffsetLag', (_, i) => last.offsetLags[i] ?? '-'],
-  ['invocations', (_, i) => runners[i]!.stats.invocations],
-  [
-    'max batches in flight',
-    (_, i) => `${runners[i]!.stats.maxConcurrentBatches}/${runners[i]!.maxConcurrency}`,
-  ],
-];
-const esmWidth = Math.max(...esmRows.map(([k]) => k.length));
-console.log(`\nevent source mappings  ${DOMAINS.map((d) => d.name.padStart(9)).join(' ')}`);
-for (const [name, value] of esmRows) {
-  const cells = runners.map((r, i) => String(value(r.metrics, i)).padStart(9));
-  console.log(`  ${name.padEnd(Math.max(esmWidth, 20))}${cells.join(' ')}`);
-}
+await printSummary(admin, {
+  runId,
+  eventTables: EVENT_TABLES,
+  published,
+  publishedAt,
+  expected: { events: want.events.size, deadLetters: want.deadLetters },
+  last,
+  consumeSeconds,
+  cpu: {
+    functions: args.runtime === 'node' ? ((cpuUsed.user + cpuUsed.system) / 1_000).toFixed(0) : '-',
+    mysql: cpuDifference(servicesAtEnd.mysql, cpuAtStart.services.mysql)?.toFixed(0) ?? '-',
+    kafka: cpuDifference(servicesAtEnd.kafka, cpuAtStart.services.kafka)?.toFixed(0) ?? '-',
+  },
+  wallSeconds: (Date.now() - started) / 1_000,
+});
+printMappings(DOMAIN_NAMES, runners, last.offsetLags);
 await Promise.all(runners.map((r) => r.stop()));
 await Promise.all(lambdaRuntimes.map((r) => r.close()));
 await producer.close();
@@ -513,7 +444,15 @@ await producer.close();
 let accounted = false;
 if (stopRequested) console.log('\nstopped before the end: records not checked');
 else {
-  const placement = await placeAll();
+  const placement = await placeRun({
+    admin,
+    brokers: endpoints.kafkaBrokers,
+    runId,
+    published,
+    sourceTopics: SOURCE_TOPICS,
+    startOffsets,
+    readersOf,
+  });
   accounted = placement.mismatches === 0;
   const p = placement.placed;
   console.log(
@@ -528,118 +467,3 @@ await admin.end();
 secrets.destroy();
 await services.stop();
 process.exit(accounted || stopRequested ? 0 : 1);
-
-/** Reads the run's records and failure documents back and places each record (./placement.ts). */
-async function placeAll() {
-  const read = await readBack(endpoints.kafkaBrokers, startOffsets);
-  const records: PublishedRecord[] = [];
-  const failures: FailureAt[] = [];
-  const found = new Set<number>();
-  for (const m of read) {
-    if (SOURCE_TOPICS.includes(m.topic)) {
-      if (m.headers.get('lrt-run') !== runId) continue;
-      const seq = Number(m.headers.get('lrt-seq'));
-      const r = published[seq];
-      if (!r)
-        throw new Error(`${m.topic}-${m.partition}@${m.offset}: lrt-seq ${seq} is no record of this run`);
-      found.add(seq);
-      records.push({
-        seq,
-        topic: m.topic,
-        partition: m.partition,
-        offset: m.offset,
-        owner: r.domain,
-        expect: r.expect,
-        eventId: r.eventId,
-        reason: r.reason?.routed,
-        readers: readersOf(m.topic),
-      });
-    } else {
-      // A failure document (local-esm/on-failure.ts): the record it names, and which mapping sent it.
-      const doc = JSON.parse(m.value?.toString() ?? 'null') as {
-        requestContext?: { functionArn?: string };
-        payload?: { records?: Record<string, Array<{ topic: string; partition: number; offset: number }>> };
-      } | null;
-      const named = Object.values(doc?.payload?.records ?? {})[0]?.[0];
-      const domain = /:function:lambda-realtime-local-(.+)$/.exec(
-        doc?.requestContext?.functionArn ?? '',
-      )?.[1];
-      if (named && domain) failures.push({ ...named, domain });
-    }
-  }
-  const coordinates = new Set(records.map((r) => `${r.topic}-${r.partition}@${r.offset}`));
-  const offsets = records.map((r) => r.offset);
-  const [low, high] = [Math.min(...offsets, 0), Math.max(...offsets, 0)];
-  const rows: EventRowAt[] = [];
-  for (const d of DOMAINS) {
-    for (const table of eventTables(d)) {
-      const [found] = (await admin.query(
-        `SELECT event_id, kafka_topic, kafka_partition, kafka_offset FROM ${table.name}
-          WHERE event_id LIKE ? OR (kafka_topic IN (?) AND kafka_offset BETWEEN ? AND ?)`,
-        [`${runId}-%`, SOURCE_TOPICS, low, high],
-      )) as unknown as [
-        Array<{ event_id: string; kafka_topic: string; kafka_partition: number; kafka_offset: string }>,
-      ];
-      for (const r of found) {
-        const row = {
-          domain: d.name,
-          table: table.name,
-          eventId: r.event_id,
-          topic: r.kafka_topic,
-          partition: r.kafka_partition,
-          offset: Number(r.kafka_offset),
-        };
-        if (
-          r.event_id.startsWith(`${runId}-`) ||
-          coordinates.has(`${row.topic}-${row.partition}@${row.offset}`)
-        )
-          rows.push(row);
-      }
-    }
-  }
-  const [letters] = (await admin.query(
-    `SELECT kafka_topic, kafka_partition, kafka_offset, reason, function_domain,
-            JSON_CONTAINS(headers, JSON_OBJECT('name', 'lrt-run', 'text', ?)) AS mine
-       FROM event_dead_letter
-      WHERE (kafka_topic IN (?) AND kafka_offset BETWEEN ? AND ?)
-         OR JSON_CONTAINS(headers, JSON_OBJECT('name', 'lrt-run', 'text', ?))`,
-    [runId, SOURCE_TOPICS, low, high, runId],
-  )) as unknown as [
-    Array<{
-      kafka_topic: string;
-      kafka_partition: number;
-      kafka_offset: string;
-      reason: string;
-      function_domain: string;
-      mine: number | string;
-    }>,
-  ];
-  const deadLetters: DeadLetterAt[] = letters
-    .map((d) => ({
-      topic: d.kafka_topic,
-      partition: d.kafka_partition,
-      offset: Number(d.kafka_offset),
-      reason: d.reason,
-      domain: d.function_domain,
-      mine: Number(d.mine) === 1,
-    }))
-    .filter((d) => d.mine || coordinates.has(`${d.topic}-${d.partition}@${d.offset}`));
-  const placement = placeRecords({
-    records,
-    rows,
-    deadLetters,
-    failures,
-    tablesOf: new Map(DOMAINS.map((d) => [d.name, eventTables(d).map((t) => t.name)])),
-  });
-  // A record published but not in its topic is in no place at all.
-  const missing = published.flatMap((r, seq) =>
-    found.has(seq)
-      ? []
-      : [`record ${seq} (${r.expect}${r.eventId ? ` ${r.eventId}` : ''}): not in its topic`],
-  );
-  return {
-    ...placement,
-    mismatches: placement.mismatches + missing.length,
-    problems: [...missing, ...placement.problems].slice(0, 10),
-  };
-}

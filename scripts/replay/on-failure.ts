@@ -125,31 +125,9 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
   const max = options.max ?? Number.POSITIVE_INFINITY;
   const batchSize = options.batchSize ?? 200;
   const result: OnFailureReplayResult = { documents: 0, published: 0, skipped: [] };
-  const consumer = new Consumer({
-    clientId: 'lrt-replay',
-    groupId: options.groupId ?? DEFAULT_REPLAY_GROUP,
-    ...options.connection,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    maxWaitTime: 500,
-  });
+  const { consumer, stream } = await openFrom(options);
   const buffered: Pending[] = [];
   let streamError: Error | undefined;
-  // A topic that does not exist would leave the consumer waiting for it.
-  try {
-    await consumer.metadata({ topics: [options.from], autocreateTopics: false, retries: 1 });
-  } catch (error) {
-    await consumer.close(true).catch(() => {});
-    throw new Error(
-      `cannot read topic ${options.from} (is Kafka reachable, does the topic exist?): ${(error as Error).message}`,
-    );
-  }
-  const stream = await consumer.consume({
-    topics: [options.from],
-    mode: 'committed',
-    fallbackMode: 'earliest',
-    autocommit: false,
-  });
   try {
     stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
       buffered.push({ message, at: `${message.topic}-${message.partition}@${message.offset}` });
@@ -182,15 +160,7 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
           break;
         }
       }
-      const batch: Pending[] = [];
-      while (buffered.length > 0 && batch.length < batchSize && result.documents + batch.length < max) {
-        const next = buffered.shift()!;
-        const progress = behind.get(next.message.partition);
-        // Already handled (a re-delivery), or past the end this run aims at.
-        if (!progress || next.message.offset < progress.next || next.message.offset >= progress.end) continue;
-        progress.next = next.message.offset + 1n;
-        batch.push(next);
-      }
+      const batch = takeBatch(buffered, behind, Math.min(batchSize, max - result.documents));
       if (stream.isPaused() && buffered.length < batchSize) stream.resume();
       if (batch.length === 0) continue;
 
@@ -204,18 +174,68 @@ export async function replayOnFailure(options: OnFailureReplayOptions): Promise<
         result.published += toPublish.length;
       }
       result.documents += batch.length;
-      // Commit past the batch: the last message of each partition.
-      const lastOf = new Map<number, Pending>();
-      for (const pending of batch) lastOf.set(pending.message.partition, pending);
-      for (const [partition, { message }] of lastOf) {
-        if (!options.dryRun) await message.commit();
-        if (message.offset + 1n >= behind.get(partition)!.end) behind.delete(partition);
-      }
+      await commitPast(batch, behind, options.dryRun);
     }
     return result;
   } finally {
     await stream.close().catch(() => {});
     await consumer.close(true).catch(() => {});
+  }
+}
+
+/** The replay group's consumer of `options.from`, reading from its committed offsets. */
+async function openFrom(options: OnFailureReplayOptions) {
+  const consumer = new Consumer({
+    clientId: 'lrt-replay',
+    groupId: options.groupId ?? DEFAULT_REPLAY_GROUP,
+    ...options.connection,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTime: 500,
+  });
+  // A topic that does not exist would leave the consumer waiting for it.
+  try {
+    await consumer.metadata({ topics: [options.from], autocreateTopics: false, retries: 1 });
+  } catch (error) {
+    await consumer.close(true).catch(() => {});
+    throw new Error(
+      `cannot read topic ${options.from} (is Kafka reachable, does the topic exist?): ${(error as Error).message}`,
+    );
+  }
+  const stream = await consumer.consume({
+    topics: [options.from],
+    mode: 'committed',
+    fallbackMode: 'earliest',
+    autocommit: false,
+  });
+  return { consumer, stream };
+}
+
+/** Up to `size` buffered messages still to handle, each partition's progress moved past them. */
+function takeBatch(buffered: Pending[], behind: Map<number, { next: bigint; end: bigint }>, size: number) {
+  const batch: Pending[] = [];
+  while (buffered.length > 0 && batch.length < size) {
+    const next = buffered.shift()!;
+    const progress = behind.get(next.message.partition);
+    // Already handled (a re-delivery), or past the end this run aims at.
+    if (!progress || next.message.offset < progress.next || next.message.offset >= progress.end) continue;
+    progress.next = next.message.offset + 1n;
+    batch.push(next);
+  }
+  return batch;
+}
+
+/** Commits past the batch (the last message of each partition); a partition at its end is done. */
+async function commitPast(
+  batch: readonly Pending[],
+  behind: Map<number, { next: bigint; end: bigint }>,
+  dryRun: boolean | undefined,
+): Promise<void> {
+  const lastOf = new Map<number, Pending>();
+  for (const pending of batch) lastOf.set(pending.message.partition, pending);
+  for (const [partition, { message }] of lastOf) {
+    if (!dryRun) await message.commit();
+    if (message.offset + 1n >= behind.get(partition)!.end) behind.delete(partition);
   }
 }
 

@@ -44,6 +44,7 @@ export interface CacheStats {
   absent: number;
   /** Queries sent to the database. */
   loads: number;
+  /** Entries dropped to stay within maxEntries. */
   evictions: number;
 }
 

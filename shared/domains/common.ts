@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { BusinessEvent } from '../events/business-event.ts';
 import type * as z from '../events/zod.ts';
 import {
+  automaticColumns,
   compileMappings,
   compileStates,
   type DeclarativeContext,
@@ -17,7 +18,7 @@ import {
 import type { EventProcessor, RecordCoordinates } from '../pipeline/processor.ts';
 import { compileSql, type SqlContext } from '../pipeline/sql.ts';
 import { bigint, datetime, eventOrderKey, int, type Table, varchar } from '../tables/table.ts';
-import { DIMENSIONS, type ProductRow, type UserRow } from './dimensions.ts';
+import { DIMENSIONS, PRODUCT_ENRICHMENT, USER_ENRICHMENT } from './dimensions.ts';
 import precompiled from './sql.compiled.json' with { type: 'json' };
 
 /** The time sample payloads start at (CatalogEntry.sample). */
@@ -45,17 +46,9 @@ export const KAFKA_COLUMNS = {
   processed_at: datetime().byDatabase(),
 };
 
-export const USER_COLUMNS = {
-  user_name: varchar(128).null(),
-  user_level: varchar(32).null(),
-  region: varchar(64).null(),
-};
-
-export const PRODUCT_COLUMNS = {
-  product_name: varchar(255).null(),
-  category: varchar(64).null(),
-  brand: varchar(64).null(),
-};
+/** The enriched dimension columns of event tables (declared in dimensions.ts). */
+export const USER_COLUMNS = USER_ENRICHMENT.columns;
+export const PRODUCT_COLUMNS = PRODUCT_ENRICHMENT.columns;
 
 /** The order columns of a state table: its newest event. */
 export const STATE_ORDER_COLUMNS = {
@@ -77,21 +70,8 @@ export function eventRow(event: BusinessEvent<unknown>, record: RecordCoordinate
   };
 }
 
-export function userRow(user: UserRow | null) {
-  return {
-    user_name: user?.user_name ?? null,
-    user_level: user?.user_level ?? null,
-    region: user?.region ?? null,
-  };
-}
-
-export function productRow(product: ProductRow | null) {
-  return {
-    product_name: product?.product_name ?? null,
-    category: product?.category ?? null,
-    brand: product?.brand ?? null,
-  };
-}
+export const userRow = USER_ENRICHMENT.row;
+export const productRow = PRODUCT_ENRICHMENT.row;
 
 /** The order columns of a state row ("newest wins"). */
 export function stateOrderRow(event: BusinessEvent<unknown>) {
@@ -171,19 +151,6 @@ export function sqlContext(scope: DeclarationScope): SqlContext {
   return {
     ...scope,
     dimensions: DIMENSIONS,
-    automatic: {
-      event: Object.keys(eventRow(SAMPLE_EVENT, { topic: '', partition: 0, offset: 0 })),
-      state: Object.keys(stateOrderRow(SAMPLE_EVENT)),
-    },
+    automatic: automaticColumns({ eventRow, stateRow: stateOrderRow }),
   };
 }
-
-const SAMPLE_EVENT: BusinessEvent<unknown> = {
-  domain: '',
-  type: '',
-  timestamp: 0,
-  eventId: '',
-  payload: {},
-  version: '1.0',
-  source: '',
-};

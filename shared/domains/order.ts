@@ -245,7 +245,7 @@ function orderState(
       created_key: '',
       paid_key: '',
       cancelled_key: '',
-      ...userState(dims.get('user', userId), orderKey(event)),
+      ...userState(dims.get('dim_user', userId), orderKey(event)),
       ...stateOrderRow(event),
       ...state,
     }),
@@ -255,20 +255,20 @@ function orderState(
 const orderStates = [
   defineState<z.output<typeof orderCreateV1>, Dimensions>({
     type: 'order_create',
-    dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
+    dimensionKeys: (e) => ({ dim_user: e.payload.userId, dim_product: e.payload.productId }),
     state: (e, dims) =>
       orderState(e, dims, 'CREATED', {
         product_id: e.payload.productId,
         quantity: e.payload.quantity,
         amount: e.payload.amount,
-        ...productState(dims.get('product', e.payload.productId), orderKey(e)),
+        ...productState(dims.get('dim_product', e.payload.productId), orderKey(e)),
         created_at: new Date(e.timestamp),
         created_key: orderKey(e),
       }),
   }),
   defineState<z.output<typeof orderPayV1>, Dimensions>({
     type: 'order_pay',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
     state: (e, dims) =>
       orderState(e, dims, 'PAID', {
         paid_amount: e.payload.amount,
@@ -279,7 +279,7 @@ const orderStates = [
   }),
   defineState<z.output<typeof orderCancelV1>, Dimensions>({
     type: 'order_cancel',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
     state: (e, dims) =>
       orderState(e, dims, 'CANCELLED', {
         cancel_reason: e.payload.reason ?? null,

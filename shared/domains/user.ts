@@ -1,26 +1,16 @@
 /**
  * The user domain: logins, purchases and page views. Each event is a row of user_event_wide; each
- * also moves the user's row of user_profile_wide (counters, last login), merged exactly once.
+ * also moves the user's row of user_profile_wide (counters and user columns in SQL, the last login
+ * in code), merged exactly once.
  */
 
 import { amountSchema } from '../events/amount.ts';
-import type { BusinessEvent } from '../events/business-event.ts';
 import { type CatalogEntry, epochMillis, id, text } from '../events/catalog.ts';
 import * as z from '../events/zod.ts';
 import { defineState, withState } from '../pipeline/declarative.ts';
 import { defineDomain } from '../pipeline/domain.ts';
-import type { DimensionView, EventProcessor } from '../pipeline/processor.ts';
-import {
-  bigint,
-  char,
-  datetime,
-  decimal,
-  defineTable,
-  int,
-  type RowOf,
-  rowOf,
-  varchar,
-} from '../tables/table.ts';
+import type { EventProcessor } from '../pipeline/processor.ts';
+import { bigint, char, datetime, decimal, defineTable, int, rowOf, varchar } from '../tables/table.ts';
 import {
   EVENT_COLUMNS,
   idColumn,
@@ -31,11 +21,11 @@ import {
   SAMPLE_T0,
   STATE_ORDER_COLUMNS,
   sql,
-  stateOrderRow,
+  sqlState,
   USER_COLUMNS,
 } from './common.ts';
 import type { Dimensions } from './dimensions.ts';
-import { USER_LAST_VALUES, USER_STATE_COLUMNS, userState } from './last-values.ts';
+import { USER_LAST_VALUES, USER_STATE_COLUMNS } from './last-values.ts';
 
 // ---------------------------------------------------------------------------------- payloads
 const userLoginV1 = z.object({
@@ -143,8 +133,8 @@ const events: ReadonlyArray<Omit<CatalogEntry, 'domain'>> = [
 ];
 
 /**
- * Each event's row of user_event_wide, in Flink SQL (docs/sql.md). The profile's state stays code
- * (below): its last login is ordered by the payload's loginTime, which a statement cannot say yet.
+ * Each event's row of user_event_wide, in Flink SQL (docs/sql.md); the row that anchors the
+ * profile's merges (PROFILE_SQL and the last login, below).
  */
 const USER_SQL = `
 INSERT INTO user_event_wide
@@ -168,60 +158,49 @@ LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userI
 LEFT JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId;
 `;
 
-type ProfileDelta = Omit<RowOf<typeof userProfileWide>, 'user_id'>;
+/**
+ * The profile's counters, sum and user columns, in Flink SQL: each event merges them once, anchored
+ * by its event row (USER_SQL). The user columns are LAST_VALUEs: a newer event from a user the
+ * dimension does not know keeps the name and region older ones gave.
+ */
+const PROFILE_SQL = `
+INSERT INTO user_profile_wide
+SELECT e.userId AS user_id,
+       COUNT(*) FILTER (WHERE type = 'user_login') AS login_count,
+       COUNT(*) FILTER (WHERE type = 'user_view') AS view_count,
+       COUNT(*) FILTER (WHERE type = 'user_purchase') AS purchase_count,
+       SUM(e.amount) FILTER (WHERE type = 'user_purchase') AS purchase_amount,
+       LAST_VALUE(u.user_name) AS user_name, LAST_VALUE(u.user_level) AS user_level,
+       LAST_VALUE(u.region) AS region
+FROM events e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+WHERE type IN ('user_login', 'user_purchase', 'user_view')
+GROUP BY e.userId
+`;
 
-/** The user's profile row an event merges: its counters' deltas, its newest values. */
-function profile(
-  event: BusinessEvent<{ userId: string }>,
-  dims: DimensionView<Dimensions>,
-  delta: Partial<ProfileDelta>,
-) {
-  return [
+/**
+ * The last login stays code: it is ordered by the payload's loginTime (a login reported late is
+ * not the newest), which a statement cannot say — LAST_VALUE orders by the event time. Its row
+ * carries only the login columns; the sink merges it with the SQL row of the same event.
+ */
+const lastLogin = defineState<z.output<typeof userLoginV1>, Dimensions>({
+  type: 'user_login',
+  dimensionKeys: () => ({}),
+  state: (e) => [
     rowOf(userProfileWide, {
-      user_id: event.payload.userId,
-      login_count: 0,
-      view_count: 0,
-      purchase_count: 0,
-      purchase_amount: '0',
-      last_login_at: null,
-      last_login_key: '',
-      last_device: null,
-      ...userState(dims.get('user', event.payload.userId), orderKey(event)),
-      ...stateOrderRow(event),
-      ...delta,
+      user_id: e.payload.userId,
+      last_login_at: new Date(e.payload.loginTime),
+      last_login_key: orderKey(e, e.payload.loginTime),
+      last_device: e.payload.device,
     }),
-  ];
-}
-
-const profileStates = [
-  defineState<z.output<typeof userLoginV1>, Dimensions>({
-    type: 'user_login',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
-    state: (e, dims) =>
-      profile(e, dims, {
-        login_count: 1,
-        last_login_at: new Date(e.payload.loginTime),
-        last_login_key: orderKey(e, e.payload.loginTime),
-        last_device: e.payload.device,
-      }),
-  }),
-  defineState<z.output<typeof userPurchaseV1>, Dimensions>({
-    type: 'user_purchase',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
-    state: (e, dims) => profile(e, dims, { purchase_count: 1, purchase_amount: e.payload.amount }),
-  }),
-  defineState<z.output<typeof userViewV1>, Dimensions>({
-    type: 'user_view',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
-    state: (e, dims) => profile(e, dims, { view_count: 1 }),
-  }),
-];
+  ],
+});
 
 const tables = [userEventWide, userProfileWide];
-export const [userLogin, userPurchase, userView] = withState(
-  sql(USER_SQL, { tables, events }),
-  profileStates,
-) as [EventProcessor, EventProcessor, EventProcessor];
+export const [userLogin, userPurchase, userView] = withState(sql(USER_SQL, { tables, events }), [
+  ...sqlState(PROFILE_SQL, { tables, events }),
+  lastLogin,
+]) as [EventProcessor, EventProcessor, EventProcessor];
 
 export const user = defineDomain({
   name: 'user',

@@ -13,8 +13,7 @@
  *
  * No `service` dimension: Powertools adds one by default, but within a namespace (one per
  * environment) it would be the same on every metric, and the alarms and the dashboard
- * (infra/lib/monitoring.ts) read the metrics by `function` alone — the dimensions they had before
- * Powertools wrote them, so the existing series go on.
+ * (infra/lib/monitoring/) read the metrics by `function` alone.
  */
 import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type {
@@ -26,7 +25,7 @@ export type MetricUnit = 'Count' | 'Milliseconds';
 
 /**
  * The handler's metrics: the one list of their names, read by the handler and by the alarms and
- * dashboard (infra/lib/monitoring.ts).
+ * dashboard (infra/lib/monitoring/alarms.ts, dashboard.ts).
  */
 export const METRIC = {
   recordsReceived: 'RecordsReceived',
@@ -39,6 +38,10 @@ export const METRIC = {
   dimensionCacheHits: 'DimensionCacheHits',
   dimensionCacheStaleHits: 'DimensionCacheStaleHits',
   dimensionCacheMisses: 'DimensionCacheMisses',
+  /** Keys a dimension's cache answered as absent (from the table or from its negative cache). */
+  dimensionCacheAbsentKeys: 'DimensionCacheAbsentKeys',
+  /** Entries evicted by `DIM_<NAME>_MAX_ENTRIES`: a steady count says the bound is too small. */
+  dimensionCacheEvictions: 'DimensionCacheEvictions',
   dimensionQueries: 'DimensionQueries',
   batchDuration: 'BatchDurationMs',
   eventAge: 'EventAgeMs',
@@ -54,7 +57,7 @@ export const METRIC = {
    * Batches refused because the path to the database is set up wrongly, so no retry can succeed
    * until an operator acts: the connection reports affected rows as MySQL does not (a proxy that
    * drops CLIENT_FOUND_ROWS off), an insecure transport refused, the server's settings not the
-   * pinned ones. Alarmed (infra/lib/monitoring.ts): any value pages.
+   * pinned ones. Alarmed (infra/lib/monitoring/alarms.ts): any value pages.
    */
   databaseConfigErrors: 'DatabaseConfigErrors',
 } as const;

@@ -1,5 +1,5 @@
 /**
- * The processor interface (the seed's EventProcessor). A processor is pure: it names the dimension
+ * The processor interface. A processor is pure: it names the dimension
  * keys its event joins on and maps the event, with those dimensions, to the rows it writes. The
  * pipeline around it batches the I/O for a whole batch — one lookup per dimension table for every
  * event, one transaction of multi-row upserts — so adding an event type never adds a round trip

@@ -5,9 +5,9 @@
  * (`EventRecordFormat: JSON`) or the original Avro/Protobuf bytes without the registry framing
  * (`SOURCE`).
  *
- * - JSON goes through today's path. One difference: the registry's JSON names an absent optional
- *   field `null` (Avro's `["null", T]`), where the payload schemas want it absent, so nulls are
- *   dropped from the payload of such a record.
+ * - JSON goes through the plain JSON path (decode.ts). One difference: the registry's JSON names
+ *   an absent optional field `null` (Avro's `["null", T]`), where the payload schemas want it
+ *   absent, so nulls are dropped from the payload of such a record.
  * - SOURCE bytes are read by shared/pipeline/source-decoders.ts, loaded (with avsc and protobufjs)
  *   only by a batch that holds one. Which of the two a record is needs no setting: the JSON is an
  *   object's text (`{`), while this project's Avro records start with the eventId's length (a
@@ -17,6 +17,7 @@ import type { EventCatalog } from '../events/catalog.ts';
 import { SOURCE_SCHEMAS } from '../events/schema-formats.ts';
 import type { KafkaEvent, KafkaEventRecord } from './lambda-event.ts';
 import type { SourceDataFormat, SourceDecoder } from './source-decoders.ts';
+import { withoutNulls } from './without-nulls.ts';
 
 export type { SourceDataFormat, SourceDecoder };
 
@@ -38,9 +39,7 @@ export function fromRegistryJson(json: unknown): unknown {
   const event = json as Record<string, unknown>;
   const payload = event.payload;
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return json;
-  const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(payload)) if (value !== null) kept[key] = value;
-  return { ...event, payload: kept };
+  return { ...event, payload: withoutNulls(payload as Record<string, unknown>) };
 }
 
 /**

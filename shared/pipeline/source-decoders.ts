@@ -19,6 +19,7 @@ import protobuf from 'protobufjs';
 import type { CatalogEntry, EventCatalog } from '../events/catalog.ts';
 import type { SourceSchemas } from '../events/schema-formats.ts';
 import { isPermanentEventError, PermanentEventError } from './errors.ts';
+import { withoutNulls } from './without-nulls.ts';
 
 export type SourceDataFormat = 'AVRO' | 'PROTOBUF';
 
@@ -112,11 +113,4 @@ function notDecodable(format: string, why: string): PermanentEventError {
     'not_decodable',
     `record value is not a decodable ${format ? `${format} ` : ''}event (${why})`,
   );
-}
-
-/** Avro's `["null", T]` reads an absent optional field as null; the payload schemas want it absent. */
-export function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) if (field !== null) out[key] = field;
-  return out;
 }

@@ -93,13 +93,10 @@ const baseSchema = z.object({
   AWS_SECRET_ACCESS_KEY: z.optional(nonEmpty),
   AWS_SESSION_TOKEN: z.optional(nonEmpty),
   DOMAIN: z.optional(nonEmpty),
-  // Powertools for AWS Lambda's own variables. LOG_LEVEL and METRICS_NAMESPACE, the names before it,
-  // are still read when the Powertools one is unset (LOG_LEVEL is Powertools' legacy name as well).
+  // Powertools for AWS Lambda's own variables.
   POWERTOOLS_SERVICE_NAME: z._default(nonEmpty, DEFAULT_SERVICE_NAME),
   POWERTOOLS_LOG_LEVEL: z.optional(logLevel),
-  LOG_LEVEL: z.optional(logLevel),
   POWERTOOLS_METRICS_NAMESPACE: z.optional(nonEmpty),
-  METRICS_NAMESPACE: z.optional(nonEmpty),
   MAX_EVENT_BYTES: z._default(int(1_024, 6 * 1024 * 1024), DEFAULT_MAX_EVENT_BYTES),
   // The domains whose records travel on this function's topics, comma-separated (infra/config/
   // event-sources.ts, topicDomains). Unset: every domain — the single shared topic.
@@ -118,9 +115,6 @@ const baseSchema = z.object({
     ),
   ),
 });
-
-/** Powertools' variables and the names this project used before it, still read when they are unset. */
-const LEGACY_NAMES = { POWERTOOLS_LOG_LEVEL: 'LOG_LEVEL', POWERTOOLS_METRICS_NAMESPACE: 'METRICS_NAMESPACE' };
 
 export type DatabaseConfig =
   | { kind: 'secret'; secretId: string; host?: string; port?: number; database?: string }
@@ -143,9 +137,9 @@ export interface Config {
   awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** POWERTOOLS_SERVICE_NAME: the `service` of every log line. */
   serviceName: string;
-  /** POWERTOOLS_LOG_LEVEL (or LOG_LEVEL), upper case as Powertools names them. */
+  /** POWERTOOLS_LOG_LEVEL, upper case as Powertools names them. */
   logLevel: LogLevel;
-  /** POWERTOOLS_METRICS_NAMESPACE (or METRICS_NAMESPACE). */
+  /** POWERTOOLS_METRICS_NAMESPACE. */
   metricsNamespace: string;
   maxEventBytes: number;
   /** TOPIC_DOMAINS: the domains sharing this function's topics (its own included); unset: all. */
@@ -178,8 +172,6 @@ export function loadConfig(
   ) as unknown as typeof baseSchema;
   // Empty variables count as unset (CloudFormation often renders optional ones as '').
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  // An older name is read only when the Powertools one is unset: it is not even checked otherwise.
-  for (const [name, legacy] of Object.entries(LEGACY_NAMES)) if (name in present) delete present[legacy];
   const parsed = schema.safeParse(present);
   const problems: Array<{ variable: string; problem: string }> = [];
   const report = (variable: string, problem: string) => {
@@ -191,6 +183,37 @@ export function loadConfig(
   // Checks across variables run on the raw values too, so one message names every bad variable
   // even when some failed their own schema.
   const raw = present as Record<string, string | undefined>;
+  checkAcrossVariables(raw, domain, report);
+  const ca = tlsCertificates(raw, report);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const v = parsed.data;
+  const database = databaseConfig(v);
+  if (problems.length > 0 || !database) throw new ConfigError(problems);
+
+  const dimensionCache = dimensionCacheSettings(v as Record<string, unknown>, dimensions);
+
+  return {
+    domain,
+    database,
+    tls: v.DB_TLS === 'verify' ? { ca: ca! } : v.DB_TLS,
+    poolSize: v.DB_POOL_SIZE,
+    connectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
+    lockRetries: v.DB_LOCK_RETRIES,
+    secretTtlMs: v.SECRET_TTL_SECONDS * 1_000,
+    ...awsSettings(v),
+    serviceName: v.POWERTOOLS_SERVICE_NAME,
+    logLevel: v.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_SERVICE_NAME,
+    maxEventBytes: v.MAX_EVENT_BYTES,
+    ...(v.TOPIC_DOMAINS ? { topicDomains: v.TOPIC_DOMAINS } : {}),
+    dimensionCache,
+  };
+}
+
+type Report = (variable: string, problem: string) => void;
+
+/** The checks that involve several variables (the domain, and how the functions log in). */
+function checkAcrossVariables(raw: Record<string, string | undefined>, domain: string, report: Report): void {
   const configuredDomain = raw.DOMAIN?.trim();
   if (configuredDomain && configuredDomain !== domain) {
     report('DOMAIN', `does not match this function's domain (${domain})`);
@@ -217,12 +240,12 @@ export function loadConfig(
       if (!raw[name]) report(name, 'is required when DB_SECRET_ID is not set');
     }
   }
-  const ca = tlsCertificates(raw, report);
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  const v = parsed.data;
-  let database: DatabaseConfig | undefined;
+}
+
+/** The database login the variables describe, once they passed their checks. */
+function databaseConfig(v: z.output<typeof baseSchema>): DatabaseConfig | undefined {
   if (v.DB_AUTH === 'iam' && v.DB_HOST && v.DB_USER && v.DB_NAME && v.AWS_REGION) {
-    database = {
+    return {
       kind: 'iam',
       host: v.DB_HOST,
       port: v.DB_PORT ?? 3306,
@@ -231,7 +254,7 @@ export function loadConfig(
       region: v.AWS_REGION,
     };
   } else if (v.DB_SECRET_ID) {
-    database = {
+    return {
       kind: 'secret',
       secretId: v.DB_SECRET_ID,
       ...(v.DB_HOST ? { host: v.DB_HOST } : {}),
@@ -239,7 +262,7 @@ export function loadConfig(
       ...(v.DB_NAME ? { database: v.DB_NAME } : {}),
     };
   } else if (v.DB_HOST && v.DB_USER && v.DB_PASSWORD && v.DB_NAME) {
-    database = {
+    return {
       kind: 'direct',
       host: v.DB_HOST,
       port: v.DB_PORT ?? 3306,
@@ -248,10 +271,15 @@ export function loadConfig(
       database: v.DB_NAME,
     };
   }
-  if (problems.length > 0 || !database) throw new ConfigError(problems);
+  return undefined;
+}
 
-  const vars = v as Record<string, unknown>;
-  const dimensionCache = Object.fromEntries(
+/** Cache settings by dimension name, from the DIM_<NAME>_* variables given (seconds → ms). */
+function dimensionCacheSettings(
+  vars: Record<string, unknown>,
+  dimensions: readonly { name: string }[],
+): Record<string, Partial<DimensionCacheSettings>> {
+  return Object.fromEntries(
     dimensions.map(({ name }) => {
       const settings: Partial<DimensionCacheSettings> = {};
       for (const [setting, variable] of Object.entries(dimensionVariables(name))) {
@@ -264,23 +292,6 @@ export function loadConfig(
       return [name, settings];
     }),
   );
-
-  return {
-    domain,
-    database,
-    tls: v.DB_TLS === 'verify' ? { ca: ca! } : v.DB_TLS,
-    poolSize: v.DB_POOL_SIZE,
-    connectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
-    lockRetries: v.DB_LOCK_RETRIES,
-    secretTtlMs: v.SECRET_TTL_SECONDS * 1_000,
-    ...awsSettings(v),
-    serviceName: v.POWERTOOLS_SERVICE_NAME,
-    logLevel: v.POWERTOOLS_LOG_LEVEL ?? v.LOG_LEVEL ?? 'INFO',
-    metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE ?? v.METRICS_NAMESPACE ?? DEFAULT_SERVICE_NAME,
-    maxEventBytes: v.MAX_EVENT_BYTES,
-    ...(v.TOPIC_DOMAINS ? { topicDomains: v.TOPIC_DOMAINS } : {}),
-    dimensionCache,
-  };
 }
 
 type AwsSettings = Pick<Config, 'awsEndpoint' | 'awsRegion' | 'awsCredentials'>;

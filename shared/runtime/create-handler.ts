@@ -140,6 +140,8 @@ function recordMetrics(
     metrics.add(METRIC.dimensionCacheHits, 'Count', s.hits, table);
     metrics.add(METRIC.dimensionCacheStaleHits, 'Count', s.staleHits, table);
     metrics.add(METRIC.dimensionCacheMisses, 'Count', s.misses, table);
+    metrics.add(METRIC.dimensionCacheAbsentKeys, 'Count', s.absent, table);
+    metrics.add(METRIC.dimensionCacheEvictions, 'Count', s.evictions, table);
     metrics.add(METRIC.dimensionQueries, 'Count', s.loads, table);
   }
   metrics.add(METRIC.batchDuration, 'Milliseconds', durationMs);

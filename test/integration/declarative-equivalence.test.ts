@@ -2,9 +2,10 @@
  * The declarative form of a processor writes exactly what its code form writes: the same batches,
  * through each form's handler into its own schema, leave identical tables, row by row.
  * - product: the domain is written in SQL; its code form here is the processors it had before;
- * - user and order: their event rows are written in SQL and their state in code (ordered by a
- *   payload time, which SQL cannot say yet); their code form here is the processors they had
- *   before, event rows and state;
+ * - user and order: their event rows are written in SQL; user_profile_wide's counters and user
+ *   columns in SQL too, its last login in code (ordered by the payload's loginTime), order_wide in
+ *   code (payments ordered by payTime), product_sales_minute in SQL; their code form here is the
+ *   processors they had before, event rows and state;
  * - order, again: an SQL form of its state too — lifecycle status and per-status times, newest
  *   wins, as per-type aggregations into order_wide — must agree, event rows and state rows,
  *   whatever the arrival order. (The code form orders payments by payTime, the SQL form by event
@@ -35,7 +36,7 @@ import { type RowOf, rowOf } from '../../shared/tables/table.ts';
 import { domainHandler, dump, freshDatabase, type TestDatabase } from '../support/database.ts';
 import { businessEvent, type Json, kafkaEvent, kafkaRecord, lambdaContext } from '../support/events.ts';
 
-type Product = Dimensions['product'];
+type Product = Dimensions['dim_product'];
 
 // The user and order domains' processors as they were in code, before their event rows moved to
 // SQL (shared/domains/user.ts, order.ts): the reference the domains must still agree with. Their
@@ -50,7 +51,7 @@ function userWrite(
   columns: UserEventColumns,
   delta: CodeProfileDelta,
 ) {
-  const user = userRow(dims.get('user', event.payload.userId));
+  const user = userRow(dims.get('dim_user', event.payload.userId));
   return {
     eventId: event.eventId,
     event: rowOf(userEventWide, {
@@ -69,7 +70,7 @@ function userWrite(
         last_login_at: null,
         last_login_key: '',
         last_device: null,
-        ...userState(dims.get('user', event.payload.userId), orderKey(event)),
+        ...userState(dims.get('dim_user', event.payload.userId), orderKey(event)),
         ...stateOrderRow(event),
         ...delta,
       }),
@@ -82,7 +83,7 @@ const codeUserLogin = defineProcessor<
   Dimensions
 >({
   type: 'user_login',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
+  dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
   toWrite(e, dims, record) {
     const loginTime = new Date(e.payload.loginTime);
     return userWrite(
@@ -105,7 +106,7 @@ const codeUserPurchase = defineProcessor<
   Dimensions
 >({
   type: 'user_purchase',
-  dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
+  dimensionKeys: (e) => ({ dim_user: e.payload.userId, dim_product: e.payload.productId }),
   toWrite: (e, dims, record) =>
     userWrite(
       e,
@@ -116,7 +117,7 @@ const codeUserPurchase = defineProcessor<
         product_id: e.payload.productId,
         amount: e.payload.amount,
         currency: e.payload.currency ?? null,
-        ...productRow(dims.get('product', e.payload.productId)),
+        ...productRow(dims.get('dim_product', e.payload.productId)),
       },
       { purchase_count: 1, purchase_amount: e.payload.amount },
     ),
@@ -127,7 +128,7 @@ const codeUserView = defineProcessor<
   Dimensions
 >({
   type: 'user_view',
-  dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
+  dimensionKeys: (e) => ({ dim_user: e.payload.userId, dim_product: e.payload.productId }),
   toWrite: (e, dims, record) =>
     userWrite(
       e,
@@ -137,7 +138,7 @@ const codeUserView = defineProcessor<
         page: e.payload.page,
         product_id: e.payload.productId ?? null,
         duration_ms: e.payload.durationMs ?? null,
-        ...productRow(dims.get('product', e.payload.productId)),
+        ...productRow(dims.get('dim_product', e.payload.productId)),
       },
       { view_count: 1 },
     ),
@@ -158,7 +159,7 @@ function orderWrite(
   state: OrderState,
 ) {
   const { orderId, userId } = event.payload;
-  const user = userRow(dims.get('user', userId));
+  const user = userRow(dims.get('dim_user', userId));
   return {
     eventId: event.eventId,
     event: rowOf(orderEventWide, {
@@ -176,7 +177,7 @@ function orderWrite(
         created_key: '',
         paid_key: '',
         cancelled_key: '',
-        ...userState(dims.get('user', userId), orderKey(event)),
+        ...userState(dims.get('dim_user', userId), orderKey(event)),
         ...stateOrderRow(event),
         ...state,
       }),
@@ -189,17 +190,17 @@ const codeOrderCreate = defineProcessor<
   Dimensions
 >({
   type: 'order_create',
-  dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
+  dimensionKeys: (e) => ({ dim_user: e.payload.userId, dim_product: e.payload.productId }),
   toWrite(e, dims, record) {
     const fields = {
       product_id: e.payload.productId,
       quantity: e.payload.quantity,
       amount: e.payload.amount,
-      ...productRow(dims.get('product', e.payload.productId)),
+      ...productRow(dims.get('dim_product', e.payload.productId)),
     };
     return orderWrite(e, record, dims, 'CREATED', fields, {
       ...fields,
-      ...productState(dims.get('product', e.payload.productId), orderKey(e)),
+      ...productState(dims.get('dim_product', e.payload.productId), orderKey(e)),
       created_at: new Date(e.timestamp),
       created_key: orderKey(e),
     });
@@ -211,7 +212,7 @@ const codeOrderPay = defineProcessor<
   Dimensions
 >({
   type: 'order_pay',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
+  dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
   toWrite(e, dims, record) {
     const payTime = new Date(e.payload.payTime);
     return orderWrite(
@@ -235,7 +236,7 @@ const codeOrderCancel = defineProcessor<
   Dimensions
 >({
   type: 'order_cancel',
-  dimensionKeys: (e) => ({ user: e.payload.userId }),
+  dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
   toWrite(e, dims, record) {
     const reason = e.payload.reason ?? null;
     return orderWrite(
@@ -261,8 +262,8 @@ function productWrite(
   e: { eventId: string; payload: { userId?: string | undefined } },
   base: ReturnType<typeof eventRow>,
   dims: {
-    get(n: 'product', k: string | undefined): Product | null;
-    get(n: 'user', k: string | undefined): Dimensions['user'] | null;
+    get(n: 'dim_product', k: string | undefined): Product | null;
+    get(n: 'dim_user', k: string | undefined): Dimensions['dim_user'] | null;
   },
   productId: string | undefined,
   columns: {
@@ -279,8 +280,8 @@ function productWrite(
       ...base,
       product_id: productId ?? null,
       user_id: e.payload.userId ?? null,
-      ...productRow(dims.get('product', productId)),
-      ...userRow(dims.get('user', e.payload.userId)),
+      ...productRow(dims.get('dim_product', productId)),
+      ...userRow(dims.get('dim_user', e.payload.userId)),
       ...columns,
     }),
     state: [],
@@ -292,7 +293,7 @@ const productCode = defineDomain({
   processors: [
     defineProcessor<z.output<typeof productViewV1>, Dimensions>({
       type: 'product_view',
-      dimensionKeys: (e) => ({ user: e.payload.userId, product: e.payload.productId }),
+      dimensionKeys: (e) => ({ dim_user: e.payload.userId, dim_product: e.payload.productId }),
       toWrite: (e, dims, record) =>
         productWrite(e, eventRow(e, record), dims, e.payload.productId, {
           referrer: e.payload.referrer ?? null,
@@ -300,7 +301,7 @@ const productCode = defineDomain({
     }),
     defineProcessor<z.output<typeof productSearchV1>, Dimensions>({
       type: 'product_search',
-      dimensionKeys: (e) => ({ user: e.payload.userId }),
+      dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
       toWrite: (e, dims, record) =>
         productWrite(e, eventRow(e, record), dims, undefined, {
           keyword: e.payload.keyword,
@@ -309,7 +310,7 @@ const productCode = defineDomain({
     }),
     defineProcessor<z.output<typeof productRecommendV1>, Dimensions>({
       type: 'product_recommend',
-      dimensionKeys: (e) => ({ user: e.payload.userId }),
+      dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
       toWrite: (e, dims, record) =>
         productWrite(e, eventRow(e, record), dims, undefined, {
           scene: e.payload.scene,

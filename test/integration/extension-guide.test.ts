@@ -1,5 +1,5 @@
 /**
- * The README's extension guide, followed on a full copy of the project (under
+ * The README's extension guide ("Extending it"), followed on a full copy of the project (under
  * .local/): each step edits the files the guide names, the test counts them, and the copy's own
  * handlers then run, as the restricted app user, against the real database deployed with the
  * copy's migrations and grants (nothing else to edit: the grants follow the registry).
@@ -178,19 +178,15 @@ export const user = defineDomain({`,
       'shared/domains/dimensions.ts',
       'export const DIMENSIONS = [userDimension, productDimension] as const;',
       `export const storeDimension = defineDimension({
-  name: 'store',
-  table: defineTable({
-    name: 'dim_store',
-    columns: {
-      store_id: varchar(64),
-      store_name: varchar(128).null(),
-      city: varchar(64).null(),
-      updated_at: timestamp().byDatabase(),
-    },
-    key: ['store_id'],
-  }),
+  name: 'dim_store',
+  columns: {
+    store_id: varchar(64),
+    store_name: varchar(128).null(),
+    city: varchar(64).null(),
+    updated_at: timestamp().byDatabase(),
+  },
   key: 'store_id',
-  columns: ['store_name', 'city'],
+  returns: ['store_name', 'city'],
   cache: { ttlMs: 600_000, preload: true },
 });
 
@@ -232,9 +228,9 @@ export const orderPickupWide = defineTable({
 });
 export const orderPickup = defineProcessor<z.output<typeof orderPickupV1>, Dimensions>({
   type: 'order_pickup',
-  dimensionKeys: (e) => ({ store: e.payload.storeId }),
+  dimensionKeys: (e) => ({ dim_store: e.payload.storeId }),
   toWrite(e, dims, record) {
-    const store = dims.get('store', e.payload.storeId);
+    const store = dims.get('dim_store', e.payload.storeId);
     return {
       eventId: e.eventId,
       event: rowOf(orderPickupWide, {
@@ -341,7 +337,7 @@ export const order = defineDomain({`,
     expect(() => loadConfig({ ...db.env, DIM_STORE_TTL_SECONDS: 'soon' }, 'order')).toThrow(
       /DIM_STORE_TTL_SECONDS/,
     );
-    expect(loadConfig({ ...db.env, DIM_STORE_MAX_ENTRIES: '7' }, 'order').dimensionCache.store).toEqual({
+    expect(loadConfig({ ...db.env, DIM_STORE_MAX_ENTRIES: '7' }, 'order').dimensionCache.dim_store).toEqual({
       maxEntries: 7,
     });
 

@@ -73,7 +73,7 @@ beforeAll(async () => {
   runtime = await startLambdaRuntime({
     codeDir,
     functionName: 'lambda-realtime-local-user',
-    env: { ...db.env, POWERTOOLS_LOG_LEVEL: 'INFO', LOG_LEVEL: 'info' },
+    env: { ...db.env, POWERTOOLS_LOG_LEVEL: 'INFO' },
     timeoutSeconds: 30,
     output: (line) => output.push(line),
   });

@@ -33,6 +33,12 @@ describe('db:migrate', () => {
     await db.conn.query('DELETE FROM schema_migrations WHERE version = 999');
   });
 
+  it('takes an applied migration whose comments were corrected since (its checksum then listed)', async () => {
+    const before = '3883d58e02c57eb582220677b91aace3f5d6f6be8818c67844631f37fec09d17';
+    await db.conn.query('UPDATE schema_migrations SET checksum = ? WHERE version = 1', [before]);
+    expect((await migrate(db.conn)).applied).toEqual([]);
+  });
+
   it('refuses an applied migration whose file changed', async () => {
     const changed = readMigrations().map((m) => (m.version === 2 ? { ...m, checksum: 'edited' } : m));
     await expect(migrate(db.conn, changed)).rejects.toThrow(

@@ -274,8 +274,8 @@ describe('enrichment from dimension tables', () => {
       .map((l) => JSON.parse(l))
       .filter((e) => e._aws && e.DimensionMisses !== undefined);
     expect(emf.map((e) => [e.dimension, e.DimensionMisses])).toEqual([
-      ['user', 1],
-      ['product', 1],
+      ['dim_user', 1],
+      ['dim_product', 1],
     ]);
   });
 
@@ -283,7 +283,7 @@ describe('enrichment from dimension tables', () => {
     await db.conn.query(`INSERT IGNORE INTO dim_user (user_id, user_name) VALUES ('u8', 'Eve')`);
     const runtime = realRuntime(db);
     const lookups = await Promise.all(
-      Array.from({ length: 25 }, () => runtime.dimensions.get('user')!.getMany(['u8'])),
+      Array.from({ length: 25 }, () => runtime.dimensions.get('dim_user')!.getMany(['u8'])),
     );
     expect(lookups.every((m) => (m.get('u8') as { user_name?: string } | null)?.user_name === 'Eve')).toBe(
       true,

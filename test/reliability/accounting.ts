@@ -87,15 +87,15 @@ export async function account(
   }));
 
   const recordAt = new Map(records.map((r) => [at(r.partition, r.offset), r]));
-  const rowsAt = groupBy(rows, (r) => at(r.partition, r.offset));
+  const rowsAt = Map.groupBy(rows, (r) => at(r.partition, r.offset));
   const rowByEventId = new Map(rows.map((r) => [`${r.table}/${r.eventId}`, r]));
   const deadLetterAt = new Map(deadLetters.map((d) => [at(d.partition, d.offset), d]));
-  const failedAt = groupBy(failures, (f) => at(f.partition, f.offset));
+  const failedAt = Map.groupBy(failures, (f) => at(f.partition, f.offset));
   const tablesOf = new Map(DOMAINS.map((d) => [d.name as string, eventTables(d).map((t) => t.name)]));
 
   // Rows, dead letters and failure documents that no record of the topic explains.
   let strays = 0;
-  for (const [where, list] of [...rowsAt, ...groupBy(deadLetters, (d) => at(d.partition, d.offset))]) {
+  for (const [where, list] of [...rowsAt, ...Map.groupBy(deadLetters, (d) => at(d.partition, d.offset))]) {
     if (!recordAt.has(where)) {
       strays += list.length;
       problem(`a row at ${topic}-${where.replace(':', '@')} that no record of the topic explains`);
@@ -192,15 +192,4 @@ export async function account(
     problems,
     placeOf,
   };
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }

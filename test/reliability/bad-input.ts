@@ -1,5 +1,5 @@
 /**
- * Bad input, each kind with its documented outcome (README, "Bad input"), mixed into a demo stream
+ * Bad input, each kind with its documented outcome (docs/reliability.md, "Bad input"), mixed into a demo stream
  * on one topic and one schema. Every record carries its expected outcome (written, absorbed as a
  * duplicate, or dead-lettered with a reason), which the accounting checks; some kinds have checks of
  * their own (SQL-injection text stored verbatim and nothing executed, first write wins, raw bytes,
@@ -21,7 +21,7 @@ import {
 
 interface BadInputCase {
   label: string;
-  /** The documented outcome, as the README states it. */
+  /** The documented outcome, as docs/reliability.md states it. */
   outcome: string;
   records: RecordSpec[];
   verify?(run: ScenarioRun, records: readonly TopicRecord[]): Promise<string[]>;

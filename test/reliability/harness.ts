@@ -1,18 +1,13 @@
 /**
- * What every reliability scenario runs on: its own topics and a fresh, migrated and seeded schema;
- * a database user of its own whose credentials the functions read from the AWS emulator (Secrets
- * Manager, as in AWS); local event source mappings with the real functions in child processes
- * (test/support/esm-runner-process.ts), which can be killed and restarted; a producer that tags
- * every record so it can be found again; the wait until every function's consumer group has
- * committed everything; the topic and its on-failure destination read back; and control over the
- * native services this checkout started (a real restart of the broker or of MariaDB).
+ * What every reliability scenario runs on: its own topics (./topics.ts) and a fresh, migrated and
+ * seeded schema; a database user of its own whose credentials the functions read from the AWS
+ * emulator (Secrets Manager, as in AWS); runner processes with the real functions
+ * (./processes.ts), which can be killed and restarted; a producer that tags every record so it can
+ * be found again; the wait until every function's consumer group has committed everything; and the
+ * topic and its on-failure destination read back. ./processes.ts also restarts the native services
+ * this checkout started.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -21,68 +16,25 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { seed } from '../../db/migrate.ts';
 import { demoStream } from '../../scripts/local/demo-stream.ts';
 import type { ServiceEndpoints } from '../../scripts/services/find-services.ts';
-import { DOMAIN_NAMES, type DomainName } from '../../shared/domains/registry.ts';
-import type { PermanentReason } from '../../shared/pipeline/errors.ts';
+import { DOMAIN_NAMES } from '../../shared/domains/registry.ts';
 import { configVariables } from '../../shared/runtime/config.ts';
 import { freshDatabase, type TestDatabase } from '../support/database.ts';
 import { uniqueName } from '../support/services.ts';
-import { type DimensionEpoch, type ProducedEvent, readDimensions } from './expected-state.ts';
+import { type DimensionEpoch, readDimensions } from './expected-state.ts';
+import { RunnerProcess, sleep } from './processes.ts';
+import type { FailureDoc, RecordSpec, TopicRecord } from './records.ts';
+import { RetryingProducer, Topics } from './topics.ts';
 
-const run = promisify(execFile);
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RUNNER_SCRIPT = join(ROOT, 'test', 'support', 'esm-runner-process.ts');
+export { nativeService, ROOT, RunnerProcess, restartNative, sleep } from './processes.ts';
+export type { Expectation, FailureDoc, RecordSpec, TopicRecord } from './records.ts';
+
 /** The header that numbers every produced record (its index in `ScenarioRun.specs`). */
 export const SEQ_HEADER = 'lrt-seq';
 const PARTITIONS = 3;
-/** Topics take values a bit over 1 MiB (the oversize bad input); the broker's default is 1 MB. */
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** What the pipeline must do with a record (docs/architecture.md, "Nothing lost"; README failure outcomes). */
-export type Expectation =
-  /**
-   * A valid event of `domain`: its wide-table row, once per eventId (later copies are absorbed).
-   * `event` is the event as produced, from which the state tables are recomputed (./expected-state.ts).
-   */
-  | { kind: 'event'; eventId: string; domain: DomainName; event: ProducedEvent }
-  /** Permanently bad: one event_dead_letter row (with this reason, when given). */
-  | { kind: 'dead-letter'; reason?: PermanentReason };
-
-export interface RecordSpec {
-  /** null: no key. Keys are entity ids (an entity's events share a partition). */
-  key: string | null;
-  /** JSON text, raw bytes, or null (a tombstone). */
-  value: string | Buffer | null;
-  /** Headers besides the sequence header. */
-  headers?: Array<[string, Buffer]>;
-  /** false: no sequence header; the record is found again by its key, which must be unique. */
-  seqHeader?: boolean;
-  expect: Expectation;
-  /** The bad-input case it belongs to. */
-  label?: string;
-}
-
-/** A record as it is in the topic: where it landed and what was produced. */
-export interface TopicRecord {
-  partition: number;
-  offset: number;
-  seq: number;
-  spec: RecordSpec;
-}
-
-/** One failure document in the on-failure destination: the record it names and who sent it. */
-export interface FailureDoc {
-  partition: number;
-  offset: number;
-  functionArn: string;
-  condition: string;
-}
 
 export interface SuiteContext {
   endpoints: ServiceEndpoints;
@@ -129,8 +81,8 @@ export class ScenarioRun {
   readonly dimensions: DimensionEpoch[] = [];
   /** Records handed to the producer again after a failed send (they may be in the topic twice). */
   resent = 0;
-  #producer: Producer | undefined;
-  #admin: Admin;
+  readonly #producer: RetryingProducer;
+  readonly #topics: Topics;
   #runnerCount = 0;
   readonly #byKey = new Map<string, number>();
 
@@ -143,10 +95,8 @@ export class ScenarioRun {
     this.conn = db.conn;
     this.dbUser = user;
     this.secretId = `lambda-realtime/reliability/${ctx.runId}/${name}`;
-    this.#admin = new Admin({
-      clientId: 'lrt-reliability-admin',
-      bootstrapBrokers: ctx.endpoints.kafkaBrokers,
-    });
+    this.#topics = new Topics(ctx.endpoints.kafkaBrokers);
+    this.#producer = new RetryingProducer(ctx.endpoints.kafkaBrokers, ctx.log);
   }
 
   /** A fresh schema (migrated, dimension seed loaded), a user of its own, its secret, its topics. */
@@ -165,18 +115,8 @@ export class ScenarioRun {
     await ctx.secrets.send(
       new CreateSecretCommand({ Name: scenario.secretId, SecretString: scenario.secretValue(password) }),
     );
-    await scenario.#admin.createTopics({
-      topics: [scenario.topic],
-      partitions: PARTITIONS,
-      replicas: 1,
-      configs: [{ name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) }],
-    });
-    await scenario.#admin.createTopics({
-      topics: [scenario.failureTopic],
-      partitions: 1,
-      replicas: 1,
-      configs: [{ name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) }],
-    });
+    await scenario.#topics.create(scenario.topic, PARTITIONS);
+    await scenario.#topics.create(scenario.failureTopic, 1);
     return scenario;
   }
 
@@ -235,7 +175,7 @@ export class ScenarioRun {
       AWS_REGION: endpoints.aws.region,
       AWS_ACCESS_KEY_ID: endpoints.aws.accessKeyId,
       AWS_SECRET_ACCESS_KEY: endpoints.aws.secretAccessKey,
-      LOG_LEVEL: 'warn',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
       ...options.functionEnv,
     });
     const runner = new RunnerProcess(
@@ -316,93 +256,18 @@ export class ScenarioRun {
         headers,
       };
     });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.#producer ??= new Producer({
-          clientId: 'lrt-reliability-producer',
-          bootstrapBrokers: this.ctx.endpoints.kafkaBrokers,
-          idempotent: true,
-        });
-        await this.#producer.send({ messages });
-        return;
-      } catch (error) {
-        if (attempt === 1 || attempt % 10 === 0) {
-          this.ctx.log(`  producer: send failed (${(error as Error).message}); retrying`);
-        }
-        const old = this.#producer;
-        this.#producer = undefined;
-        await old?.close().catch(() => {});
-        this.resent += messages.length;
-        if (attempt > 600) throw error;
-        await sleep(1_000);
-      }
-    }
+    this.resent += await this.#producer.send(messages);
   }
 
   // ------------------------------------------------------------------------------- waiting
 
   /** Σ over the functions' groups and partitions of high watermark − committed offset. */
   lag(): Promise<number> {
-    return this.#withAdmin(() => this.#lag());
-  }
-
-  /** An admin call; when it fails (the broker restarted, say), the next one gets a new client. */
-  async #withAdmin<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      const old = this.#admin;
-      this.#admin = new Admin({
-        clientId: 'lrt-reliability-admin',
-        bootstrapBrokers: this.ctx.endpoints.kafkaBrokers,
-      });
-      await old.close().catch(() => {});
-      throw error;
-    }
-  }
-
-  /** The next offset of each partition of `topic` (its high watermark), retried on a new client. */
-  async #ends(topic: string, partitions: number): Promise<Map<number, bigint>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const ends = await this.#withAdmin(() =>
-          this.#admin.listOffsets({
-            topics: [
-              {
-                name: topic,
-                partitions: Array.from({ length: partitions }, (_, p) => ({
-                  partitionIndex: p,
-                  timestamp: -1n,
-                })),
-              },
-            ],
-          }),
-        );
-        return new Map((ends[0]?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
-      } catch (error) {
-        if (attempt >= 10) throw error;
-        await sleep(1_000);
-      }
-    }
-  }
-
-  async #lag(): Promise<number> {
-    const end = await this.#ends(this.topic, PARTITIONS);
-    const groups = await this.#admin.listConsumerGroupOffsets({
-      groups: DOMAIN_NAMES.map((d) => this.group(d)),
-    });
-    let lag = 0;
-    for (const domain of DOMAIN_NAMES) {
-      const group = groups.find((g) => g.groupId === this.group(domain));
-      for (let p = 0; p < PARTITIONS; p++) {
-        const committed = group?.topics
-          .find((t) => t.name === this.topic)
-          ?.partitions.find((x) => x.partitionIndex === p)?.committedOffset;
-        const done = committed === undefined || committed < 0n ? 0n : committed;
-        lag += Number((end.get(p) ?? 0n) - done);
-      }
-    }
-    return lag;
+    return this.#topics.lag(
+      this.topic,
+      PARTITIONS,
+      DOMAIN_NAMES.map((d) => this.group(d)),
+    );
   }
 
   /**
@@ -464,7 +329,7 @@ export class ScenarioRun {
   /** Every record in the topic, with the spec it was produced from. */
   async readTopic(): Promise<TopicRecord[]> {
     const out: TopicRecord[] = [];
-    for (const message of await this.#readAll(this.topic, PARTITIONS)) {
+    for (const message of await this.#topics.readAll(this.topic, PARTITIONS)) {
       const seqHeader = message.headers.find(([name]) => name === SEQ_HEADER)?.[1];
       const seq = seqHeader !== undefined ? Number(seqHeader.toString()) : this.#byKey.get(message.key ?? '');
       const spec = seq === undefined ? undefined : this.specs[seq];
@@ -480,7 +345,7 @@ export class ScenarioRun {
 
   /** The failure documents the functions' mappings sent to the on-failure destination. */
   async readFailures(): Promise<FailureDoc[]> {
-    return (await this.#readAll(this.failureTopic, 1)).map((message) => {
+    return (await this.#topics.readAll(this.failureTopic, 1)).map((message) => {
       const doc = JSON.parse(message.value?.toString() ?? 'null') as {
         requestContext: { functionArn: string; condition: string };
         payload: { records: Record<string, Array<{ topic: string; partition: number; offset: number }>> };
@@ -493,65 +358,6 @@ export class ScenarioRun {
         condition: doc.requestContext.condition,
       };
     });
-  }
-
-  async #readAll(
-    topic: string,
-    partitions: number,
-  ): Promise<
-    Array<{
-      partition: number;
-      offset: number;
-      key: string | undefined;
-      value: Buffer | undefined;
-      headers: Array<[string, Buffer]>;
-    }>
-  > {
-    const want = new Map<number, number>();
-    for (const [partition, end] of await this.#ends(topic, partitions)) {
-      if (end > 0n) want.set(partition, Number(end));
-    }
-    const total = [...want.values()].reduce((a, b) => a + b, 0);
-    if (total === 0) return [];
-    const consumer = new Consumer({
-      clientId: 'lrt-reliability-reader',
-      groupId: uniqueName('lrt-reliability-reader'),
-      bootstrapBrokers: this.ctx.endpoints.kafkaBrokers,
-    });
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
-    const out: Array<{
-      partition: number;
-      offset: number;
-      key: string | undefined;
-      value: Buffer | undefined;
-      headers: Array<[string, Buffer]>;
-    }> = [];
-    const seen = new Set<string>();
-    try {
-      await withTimeout(
-        (async () => {
-          for await (const m of stream) {
-            const id = `${m.partition}:${m.offset}`;
-            if (seen.has(id)) continue;
-            seen.add(id);
-            out.push({
-              partition: m.partition,
-              offset: Number(m.offset),
-              key: m.key?.toString(),
-              value: m.value ?? undefined,
-              headers: m.headerEntries.map(([k, v]) => [k.toString(), v]),
-            });
-            if (out.length >= total) break;
-          }
-        })(),
-        120_000,
-        () => `read ${out.length} of ${total} records of ${topic}`,
-      );
-    } finally {
-      await stream.close().catch(() => {});
-      await consumer.close(true).catch(() => {});
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------------------------- rotation
@@ -602,9 +408,9 @@ export class ScenarioRun {
   async close(): Promise<void> {
     for (const runner of this.runners) if (runner.alive) runner.kill('SIGKILL');
     await Promise.all(this.runners.map((r) => r.exited));
-    await this.#producer?.close().catch(() => {});
+    await this.#producer.close();
     if (!this.ctx.keep) {
-      await this.#admin.deleteTopics({ topics: [this.topic, this.failureTopic] }).catch(() => {});
+      await this.#topics.delete([this.topic, this.failureTopic]).catch(() => {});
       await this.ctx.secrets
         .send(new DeleteSecretCommand({ SecretId: this.secretId, ForceDeleteWithoutRecovery: true }))
         .catch(() => {});
@@ -612,261 +418,7 @@ export class ScenarioRun {
       await this.conn.query(`DROP DATABASE IF EXISTS ${this.db.name}`).catch(() => {});
     }
     await this.conn.end().catch(() => {});
-    await this.#admin.close().catch(() => {});
-  }
-}
-
-// ------------------------------------------------------------------------------------ runners
-
-type RunnerLine = {
-  type: string;
-  domain?: string;
-  requestId?: string;
-  size?: number;
-  partitions?: Record<string, number[]>;
-  failed?: number;
-  reason?: string;
-  message?: string;
-};
-
-/** One runner process (test/support/esm-runner-process.ts): its events, in-flight batches, log. */
-export class RunnerProcess {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  exitCode: number | null = null;
-  alive = true;
-  stopRequested = false;
-  /** Batches invoked and not settled: requestId → function and records. */
-  readonly inFlight = new Map<
-    string,
-    { domain: string; size: number; partitions: Record<string, number[]>; since: number }
-  >();
-  /** Records handed to the functions (a record delivered again counts again). */
-  invokedRecords = 0;
-  /** Records the functions reported for retry (or in failed invocations). */
-  reportedForRetry = 0;
-  invocations = 0;
-  /** Invocations the runner ended at the function timeout. */
-  timeouts = 0;
-  /** The runners' `error` events (a failed commit, a consumer error): survived, but worth a note. */
-  errors = 0;
-  firstError: string | undefined;
-  /** How often each warning or error message of the functions was logged. */
-  readonly messages = new Map<string, number>();
-  /** Functions whose runner joined its group. */
-  readonly startedDomains = new Set<string>();
-  readonly #recent: string[] = [];
-  readonly #log: WriteStream;
-
-  constructor(name: string, env: NodeJS.ProcessEnv, logBase: string) {
-    this.name = name;
-    this.#log = createWriteStream(`${logBase}.log`, { flags: 'a' });
-    this.child = spawn(process.execPath, [RUNNER_SCRIPT], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => this.#line(line));
-    createInterface({ input: this.child.stderr! }).on('line', (line) => {
-      this.#log.write(`${line}\n`);
-      // Function logs at warn and above, and crashes; EMF metric lines are only logged.
-      if (line.startsWith('{"_aws"')) return;
-      const message = logMessage(line);
-      if (message !== undefined) this.messages.set(message, (this.messages.get(message) ?? 0) + 1);
-      else {
-        this.#recent.push(line.slice(0, 300));
-        if (this.#recent.length > 6) this.#recent.shift();
-      }
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code) => {
-        this.alive = false;
-        this.exitCode = code;
-        this.#log.end();
-        resolve(code);
-      });
-    });
-  }
-
-  #line(text: string): void {
-    this.#log.write(`[event] ${text}\n`);
-    let line: RunnerLine;
-    try {
-      line = JSON.parse(text) as RunnerLine;
-    } catch {
-      return;
-    }
-    if (line.type === 'started') this.startedDomains.add(line.domain ?? '');
-    if (line.type === 'invoke' && line.requestId) {
-      this.inFlight.set(line.requestId, {
-        domain: line.domain ?? '',
-        size: line.size ?? 0,
-        partitions: line.partitions ?? {},
-        since: Date.now(),
-      });
-      this.invocations += 1;
-      this.invokedRecords += line.size ?? 0;
-    } else if (line.type === 'result' && line.requestId) {
-      this.inFlight.delete(line.requestId);
-      this.reportedForRetry += line.failed ?? 0;
-      if (line.reason?.includes('Task timed out')) this.timeouts += 1;
-    } else if (
-      line.type === 'error' ||
-      line.type === 'fatal' ||
-      line.type === 'revoked' ||
-      line.type === 'assigned'
-    ) {
-      if (line.type === 'error') {
-        this.errors += 1;
-        this.firstError ??= `${line.domain}: ${line.message}`.slice(0, 200);
-      }
-      this.#recent.push(text.slice(0, 300));
-      if (this.#recent.length > 6) this.#recent.shift();
-    }
-  }
-
-  /** Resolves once every runner of the process joined its group. */
-  async started(ms = 120_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (this.startedDomains.size < DOMAIN_NAMES.length) {
-      if (!this.alive) throw new Error(`${this.name} exited before it started: ${this.tail()}`);
-      if (Date.now() > deadline)
-        throw new Error(`${this.name} did not join its groups within ${ms / 1000} s`);
-      await sleep(100);
-    }
-  }
-
-  /** Resolves once a batch has been in flight in this process for `forMs`. */
-  async midBatch(forMs: number, ms = 120_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (![...this.inFlight.values()].some((b) => Date.now() - b.since >= forMs)) {
-      if (!this.alive) throw new Error(`${this.name} exited: ${this.tail()}`);
-      if (Date.now() > deadline) throw new Error(`${this.name} had no batch in flight within ${ms / 1000} s`);
-      await sleep(5);
-    }
-  }
-
-  /** Any signal sent here is intended: the process exiting is then no failure. */
-  kill(signal: NodeJS.Signals): void {
-    this.stopRequested = true;
-    this.child.kill(signal);
-  }
-
-  async stop(): Promise<void> {
-    this.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 60_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  tail(): string {
-    return this.#recent.join(' ');
-  }
-}
-
-// ---------------------------------------------------------------------------- native services
-
-/**
- * The native service of this checkout behind `port`, if scripts/services.sh started it here: its
- * pid file names a live process, and that process serves `port`. Another checkout's service on
- * another port, a testcontainer or an adopted service is never touched.
- */
-export function nativeService(service: 'kafka' | 'mysql', port: number): { pid: number } | { why: string } {
-  const state = servicesState();
-  const pidFile = join(state, service, 'pid');
-  if (!existsSync(pidFile))
-    return { why: `${pidFile} does not exist (scripts/services.sh up did not start it here)` };
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return { why: `the process in ${pidFile} (${pid}) is not running` };
-  }
-  const serves =
-    service === 'kafka'
-      ? readFileSync(join(state, 'kafka', 'server.properties'), 'utf8').includes(
-          `PLAINTEXT://127.0.0.1:${port},`,
-        )
-      : readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--port=${port}`);
-  if (!serves)
-    return { why: `the ${service} this checkout started (pid ${pid}) does not serve port ${port}` };
-  return { pid };
-}
-
-/** The native services' state directory: LRT_SERVICES_DIR (as scripts/services.sh reads it), else this checkout's. */
-function servicesState(): string {
-  return process.env.LRT_SERVICES_DIR ?? join(ROOT, '.services');
-}
-
-/**
- * The scripts/services.sh that owns the state directory: that of the checkout whose `.services` it
- * is (a git worktree using its main checkout's services restarts them as that checkout does), else
- * this one's.
- */
-function servicesScript(): string {
-  const state = servicesState();
-  const owner = join(state, '..', 'scripts', 'services.sh');
-  return basename(state) === '.services' && existsSync(owner) ? owner : join(ROOT, 'scripts', 'services.sh');
-}
-
-/**
- * Stops this checkout's native `service` (its process group, as `scripts/services.sh down` does) and
- * starts it again with `scripts/services.sh up`, which starts only what is not running. Returns how
- * long it was away.
- */
-export async function restartNative(
-  service: 'kafka' | 'mysql',
-  pid: number,
-  log: (line: string) => void,
-  downMs = 0,
-): Promise<number> {
-  const stopped = Date.now();
-  log(`  stopping the native ${service} (pid ${pid})`);
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    process.kill(pid, 'SIGTERM');
-  }
-  const deadline = Date.now() + 60_000;
-  while (alive(pid)) {
-    if (Date.now() > deadline) {
-      process.kill(-pid, 'SIGKILL');
-      break;
-    }
-    await sleep(100);
-  }
-  if (downMs > 0) await sleep(downMs);
-  log(`  ${service} stopped; scripts/services.sh up`);
-  try {
-    const script = servicesScript();
-    await run('bash', [script, 'up'], { cwd: join(dirname(script), '..'), timeout: 10 * 60_000 });
-  } catch (error) {
-    throw new Error(`scripts/services.sh up failed: ${(error as { stderr?: string }).stderr ?? error}`);
-  }
-  return Date.now() - stopped;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message())), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    await this.#topics.close().catch(() => {});
   }
 }
 
@@ -935,15 +487,4 @@ export interface ScenarioDefinition {
     records: readonly TopicRecord[],
     placeOf: ReadonlyArray<{ place: string; detail: string }>,
   ): string[];
-}
-
-/** The message of a function's JSON log line (Powertools' keys, in whatever order), if it is one. */
-function logMessage(line: string): string | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const entry = JSON.parse(line) as { level?: unknown; message?: unknown };
-    return typeof entry.level === 'string' && typeof entry.message === 'string' ? entry.message : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -29,7 +29,7 @@ import { createHandler } from '../../shared/runtime/create-handler.ts';
 const env = process.env;
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-const functionEnv: Record<string, string> = { LOG_LEVEL: 'warn' };
+const functionEnv: Record<string, string> = { POWERTOOLS_LOG_LEVEL: 'WARN' };
 for (const name of configVariables()) {
   const value = env[name];
   if (value !== undefined && value !== '') functionEnv[name] = value;

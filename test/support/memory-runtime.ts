@@ -30,7 +30,8 @@ export function memoryRuntime(
     // Every declared dimension (a new one starts empty); users and products as given.
     dimensions: new Map<string, unknown>(
       DIMENSIONS.map(({ name }) => {
-        const rows: Record<string, object> = name === 'user' ? users : name === 'product' ? products : {};
+        const rows: Record<string, object> =
+          name === 'dim_user' ? users : name === 'dim_product' ? products : {};
         return [name, cacheOf(name, rows, () => runtime.failLookups)];
       }),
     ) as unknown as Runtime['dimensions'],

@@ -1,5 +1,5 @@
 /**
- * db/users.ts against MySQL 8.4 as RDS runs it, from recorded output (test/fixtures/mysql-8.4/):
+ * db/users.ts and db/grants.ts against MySQL 8.4 as RDS runs it, from recorded output (test/fixtures/mysql-8.4/):
  * the authentication plugin per server, SHOW GRANTS read line by line, and the statements a run
  * sends as the RDS master user — only what is listed beyond the lists is revoked, never ALL.
  * MariaDB 10.11's forms are recorded from the local server (and covered for real by
@@ -7,16 +7,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  appTablePrivileges,
-  authenticationFor,
-  ensureUsers,
-  grantTables,
-  MIGRATOR_PRIVILEGES,
   parseShowGrant,
   parseShowGrants,
   planPrivileges,
   serverKind,
   type WantedPrivileges,
+} from '../../../db/grants.ts';
+import {
+  appTablePrivileges,
+  authenticationFor,
+  ensureUsers,
+  grantTables,
+  MIGRATOR_PRIVILEGES,
 } from '../../../db/users.ts';
 import {
   DIMENSIONS as REGISTERED_DIMENSIONS,

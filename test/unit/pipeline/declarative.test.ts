@@ -16,10 +16,10 @@ const scope = {
 const view: EventMapping = {
   type: 'product_view',
   into: 'product_event_wide',
-  joins: [{ dimension: 'product', on: 'productId' }],
+  joins: [{ dimension: 'dim_product', on: 'productId' }],
   columns: {
     product_id: { payload: 'productId' },
-    product_name: { dimension: 'product', column: 'product_name' },
+    product_name: { dimension: 'dim_product', column: 'product_name' },
   },
 };
 
@@ -45,11 +45,11 @@ describe('compiled event mappings', () => {
       [
         {
           ...view,
-          joins: [...view.joins, { dimension: 'user', on: 'userId' }],
+          joins: [...view.joins, { dimension: 'dim_user', on: 'userId' }],
           columns: {
             ...view.columns,
             user_id: { payload: 'userId' },
-            region: { dimension: 'user', column: 'region' },
+            region: { dimension: 'dim_user', column: 'region' },
             referrer: { literal: 'web' },
           },
         },
@@ -57,8 +57,8 @@ describe('compiled event mappings', () => {
       scope,
     );
     const e = event('product_view', { productId: 'p1', userId: 'u9' });
-    expect(processor!.dimensionKeys(e)).toEqual({ product: 'p1', user: 'u9' });
-    const write = processor!.toWrite(e, dims({ product: { p1: { product_name: 'Lamp' } } }), record);
+    expect(processor!.dimensionKeys(e)).toEqual({ dim_product: 'p1', dim_user: 'u9' });
+    const write = processor!.toWrite(e, dims({ dim_product: { p1: { product_name: 'Lamp' } } }), record);
     expect(write.event.table).toBe(productEventWide);
     expect(write.event.row).toEqual({
       event_id: e.eventId,
@@ -82,7 +82,7 @@ describe('compiled event mappings', () => {
 const profile: StateMapping = {
   into: 'user_profile_wide',
   types: ['user_login', 'user_purchase'],
-  joins: [{ dimension: 'user', on: 'userId' }],
+  joins: [{ dimension: 'dim_user', on: 'userId' }],
   key: { user_id: { payload: 'userId' } },
   columns: {
     login_count: { count: true, when: ['user_login'] },
@@ -90,9 +90,9 @@ const profile: StateMapping = {
     purchase_amount: { sum: { payload: 'amount' }, when: ['user_purchase'] },
     last_device: { last: { payload: 'device' }, when: ['user_login'] },
     last_login_at: { last: { payload: 'loginTime' }, when: ['user_login'] },
-    user_name: { last: { dimension: 'user', column: 'user_name' } },
-    user_level: { last: { dimension: 'user', column: 'user_level' } },
-    region: { last: { dimension: 'user', column: 'region' } },
+    user_name: { last: { dimension: 'dim_user', column: 'user_name' } },
+    user_level: { last: { dimension: 'dim_user', column: 'user_level' } },
+    region: { last: { dimension: 'dim_user', column: 'region' } },
   },
 };
 const loginRow: EventMapping = {
@@ -112,7 +112,7 @@ describe('compiled state mappings', () => {
       device: 'ios',
       ip: '1.2.3.4',
     });
-    const users = dims({ user: { u1: { user_name: 'Ann' } } });
+    const users = dims({ dim_user: { u1: { user_name: 'Ann' } } });
     expect(login!.toWrite(e, users, record).state[0]!.row).toEqual({
       user_id: 'u1',
       login_count: 1,
@@ -162,15 +162,15 @@ describe('definition errors', () => {
       [{ ...view, joins: [{ dimension: 'no_such_dimension', on: 'productId' }] }],
       /unknown dimension no_such_dimension/,
     ],
-    ['a dimension not joined', [{ ...view, joins: [] }], /dimension product is not joined/],
+    ['a dimension not joined', [{ ...view, joins: [] }], /dimension dim_product is not joined/],
     [
       'an unknown dimension column',
-      [{ ...view, columns: { brand: { dimension: 'product', column: 'colour' } } }],
-      /unknown column colour of dimension product/,
+      [{ ...view, columns: { brand: { dimension: 'dim_product', column: 'colour' } } }],
+      /unknown column colour of dimension dim_product/,
     ],
     [
       'a join on an unknown field',
-      [{ ...view, joins: [{ dimension: 'product', on: 'sku' }] }],
+      [{ ...view, joins: [{ dimension: 'dim_product', on: 'sku' }] }],
       /unknown payload field sku/,
     ],
     [
@@ -216,11 +216,11 @@ describe('definition errors', () => {
           ...profile,
           columns: {
             ...profile.columns,
-            last_device: { last: { dimension: 'user', column: 'region' }, when: ['user_login'] },
+            last_device: { last: { dimension: 'dim_user', column: 'region' }, when: ['user_login'] },
           },
         },
       ],
-      /column last_device merges \{"newestBy":"last_login_key"\}, but user\.region may be NULL and LAST_VALUE skips NULLs \(as Flink's does\): merge it \{ lastValue/,
+      /column last_device merges \{"newestBy":"last_login_key"\}, but dim_user\.region may be NULL and LAST_VALUE skips NULLs \(as Flink's does\): merge it \{ lastValue/,
     ],
     [
       'GROUP BY other than the key',
@@ -247,8 +247,8 @@ describe('definition errors', () => {
     ],
     [
       'a decimal dimension column into an int column',
-      [{ ...view, columns: { result_count: { dimension: 'product', column: 'price' } } }],
-      /column result_count: type mismatch: product\.price \(DECIMAL\(18, 4\)\) does not fit int column result_count/,
+      [{ ...view, columns: { result_count: { dimension: 'dim_product', column: 'price' } } }],
+      /column result_count: type mismatch: dim_product\.price \(DECIMAL\(18, 4\)\) does not fit int column result_count/,
     ],
     [
       'a string payload field into a DECIMAL column',

@@ -296,7 +296,7 @@ describe('invocation guard', () => {
       }
       expect(d).not.toHaveProperty('service');
     }
-    // Every metric of the handler, under `function` alone — what infra/lib/monitoring.ts reads.
+    // Every metric of the handler, under `function` alone — what infra/lib/monitoring/ reads.
     expect([...published].sort()).toEqual(Object.values(METRIC).sort());
     // Split ones roll up: one document per value, with both dimension sets.
     const processed = documents.filter((d) => d.EventsProcessed !== undefined);

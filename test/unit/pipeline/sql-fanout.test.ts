@@ -80,7 +80,7 @@ describe("one type into several tables (Flink's statement set)", () => {
     expect(processor!.where).toBeUndefined();
     const write = processor!.toWrite(
       view({ productId: 'p1' }),
-      dims({ product: { p1: { product_name: 'Lamp' } } }),
+      dims({ dim_product: { p1: { product_name: 'Lamp' } } }),
       record,
     );
     expect(write.event.table.name).toBe('product_event_wide');
@@ -109,7 +109,9 @@ describe("one type into several tables (Flink's statement set)", () => {
 INSERT INTO user_event_wide
 SELECT e.productId AS user_id, p.brand FROM product_view e LEFT JOIN dim_product p ON p.product_id = e.referrer`;
     const error = failure(text);
-    expect(error.message).toMatch(/product_view joins dimension product on referrer here and on productId/);
+    expect(error.message).toMatch(
+      /product_view joins dimension dim_product on referrer here and on productId/,
+    );
     expect({ line: error.line, column: error.column }).toEqual(position(text, 'dim_product p ON'));
   });
 });
@@ -127,21 +129,21 @@ FROM product_search e LEFT JOIN dim_user u ON u.user_id = e.userId`;
       {
         type: 'product_view',
         into: 'product_event_wide',
-        joins: [{ dimension: 'user', on: 'userId' }],
+        joins: [{ dimension: 'dim_user', on: 'userId' }],
         columns: {
           product_id: { payload: 'productId' },
           user_id: { payload: 'userId' },
-          region: { dimension: 'user', column: 'region' },
+          region: { dimension: 'dim_user', column: 'region' },
         },
       },
       {
         type: 'product_search',
         into: 'product_event_wide',
-        joins: [{ dimension: 'user', on: 'userId' }],
+        joins: [{ dimension: 'dim_user', on: 'userId' }],
         columns: {
           product_id: { literal: null },
           user_id: { payload: 'userId' },
-          region: { dimension: 'user', column: 'region' },
+          region: { dimension: 'dim_user', column: 'region' },
         },
       },
     ]);
@@ -177,9 +179,9 @@ describe('the inner lookup join', () => {
 
   it('writes no row when the dimension row is missing: the event is filtered out', () => {
     const mappings = compileSql(INNER, context) as EventMapping[];
-    expect(mappings[0]!.joins).toEqual([{ dimension: 'product', on: 'productId', inner: true }]);
+    expect(mappings[0]!.joins).toEqual([{ dimension: 'dim_product', on: 'productId', inner: true }]);
     const [processor] = declared(mappings, scope);
-    const found = dims({ product: { p1: { product_name: 'Lamp' } } });
+    const found = dims({ dim_product: { p1: { product_name: 'Lamp' } } });
     expect(processor!.where!(view({ productId: 'p1' }), found)).toBe(true);
     expect(processor!.where!(view({ productId: 'p2' }), found)).toBe(false);
     expect(processor!.toWrite(view({ productId: 'p1' }), found, record).event.row).toMatchObject({
@@ -227,7 +229,10 @@ SELECT u.user_name AS user_id FROM user_view e JOIN dim_user u ON u.user_id = e.
       domain,
       catalog: new EventCatalog(CATALOG),
       dimensions: new Map([
-        ['product', { getMany: async (keys: Iterable<string>) => new Map([...keys].map((k) => [k, null])) }],
+        [
+          'dim_product',
+          { getMany: async (keys: Iterable<string>) => new Map([...keys].map((k) => [k, null])) },
+        ],
       ]),
       sink: {
         async apply(writes: BatchWrites) {
@@ -261,7 +266,7 @@ SELECT e.userId AS user_id, COUNT(*) AS view_count, LAST_VALUE(u.user_name) AS u
 FROM user_view e LEFT JOIN dim_user u ON u.user_id = e.userId GROUP BY e.userId`;
     const error = failure(text);
     expect(error.message).toMatch(
-      /unsupported: an inner join of user on user_view's event-table statement while user_profile_wide aggregates user_view/,
+      /unsupported: an inner join of dim_user on user_view's event-table statement while user_profile_wide aggregates user_view/,
     );
     expect({ line: error.line, column: error.column }).toEqual(position(text, 'dim_user u ON'));
     // With an unfiltered row of the type beside it, the state merges exactly once by that row.
@@ -278,14 +283,14 @@ describe('code state beside declared event rows (withState)', () => {
   const profile = TABLES.find((t) => t.name === 'user_profile_wide')!;
   const viewState = defineState<{ userId: string }, Record<string, object>>({
     type: 'product_view',
-    dimensionKeys: (e) => ({ user: e.payload.userId }),
+    dimensionKeys: (e) => ({ dim_user: e.payload.userId }),
     state: (e) => [checkedRow(profile, { user_id: e.payload.userId, view_count: 1 })],
   });
 
   it("adds the code's state rows and dimension keys to the type's processor", () => {
     const [processor] = withState(declared(compileSql(PRODUCT_ROW, context), scope), [viewState]);
     const e = view({ productId: 'p1', userId: 'u1' });
-    expect(processor!.dimensionKeys(e)).toEqual({ product: 'p1', user: 'u1' });
+    expect(processor!.dimensionKeys(e)).toEqual({ dim_product: 'p1', dim_user: 'u1' });
     const write = processor!.toWrite(e, dims({}), record);
     expect(write.event.table.name).toBe('product_event_wide');
     expect(write.state.map((r) => [r.table, r.row])).toEqual([[profile, { user_id: 'u1', view_count: 1 }]]);
@@ -321,8 +326,8 @@ GROUP BY e.userId`;
       version: '1.0',
       source: 'test',
     };
-    expect(create!.dimensionKeys(e)).toEqual({ user: 'u1', product: 'p1' });
-    const write = create!.toWrite(e, dims({ user: { u1: { user_name: 'Ann' } } }), record);
+    expect(create!.dimensionKeys(e)).toEqual({ dim_user: 'u1', dim_product: 'p1' });
+    const write = create!.toWrite(e, dims({ dim_user: { u1: { user_name: 'Ann' } } }), record);
     expect(write.event.table.name).toBe('order_event_wide');
     // order_wide (code), product_sales_minute (the domain's SQL aggregate), then this one.
     expect(write.state.map((r) => r.table.name)).toEqual([

@@ -80,9 +80,9 @@ const LOGIN_TIME: Expr = {
 };
 
 const USER_DIMENSION_COLUMNS = {
-  user_name: { dimension: 'user', column: 'user_name' },
-  user_level: { dimension: 'user', column: 'user_level' },
-  region: { dimension: 'user', column: 'region' },
+  user_name: { dimension: 'dim_user', column: 'user_name' },
+  user_level: { dimension: 'dim_user', column: 'user_level' },
+  region: { dimension: 'dim_user', column: 'region' },
 };
 
 describe('compileSql', () => {
@@ -92,45 +92,45 @@ describe('compileSql', () => {
         type: 'product_view',
         into: 'product_event_wide',
         joins: [
-          { dimension: 'product', on: 'productId' },
-          { dimension: 'user', on: 'userId' },
+          { dimension: 'dim_product', on: 'productId' },
+          { dimension: 'dim_user', on: 'userId' },
         ],
         columns: {
           product_id: { payload: 'productId' },
           user_id: { payload: 'userId' },
           referrer: { payload: 'referrer' },
-          product_name: { dimension: 'product', column: 'product_name' },
-          category: { dimension: 'product', column: 'category' },
-          brand: { dimension: 'product', column: 'brand' },
-          user_name: { dimension: 'user', column: 'user_name' },
-          user_level: { dimension: 'user', column: 'user_level' },
-          region: { dimension: 'user', column: 'region' },
+          product_name: { dimension: 'dim_product', column: 'product_name' },
+          category: { dimension: 'dim_product', column: 'category' },
+          brand: { dimension: 'dim_product', column: 'brand' },
+          user_name: { dimension: 'dim_user', column: 'user_name' },
+          user_level: { dimension: 'dim_user', column: 'user_level' },
+          region: { dimension: 'dim_user', column: 'region' },
         },
       },
       {
         type: 'product_search',
         into: 'product_event_wide',
-        joins: [{ dimension: 'user', on: 'userId' }],
+        joins: [{ dimension: 'dim_user', on: 'userId' }],
         columns: {
           user_id: { payload: 'userId' },
           keyword: { payload: 'keyword' },
           result_count: { payload: 'resultCount' },
-          user_name: { dimension: 'user', column: 'user_name' },
-          user_level: { dimension: 'user', column: 'user_level' },
-          region: { dimension: 'user', column: 'region' },
+          user_name: { dimension: 'dim_user', column: 'user_name' },
+          user_level: { dimension: 'dim_user', column: 'user_level' },
+          region: { dimension: 'dim_user', column: 'region' },
         },
       },
       {
         type: 'product_recommend',
         into: 'product_event_wide',
-        joins: [{ dimension: 'user', on: 'userId' }],
+        joins: [{ dimension: 'dim_user', on: 'userId' }],
         columns: {
           user_id: { payload: 'userId' },
           scene: { payload: 'scene' },
           recommended_product_ids: { payload: 'productIds' },
-          user_name: { dimension: 'user', column: 'user_name' },
-          user_level: { dimension: 'user', column: 'user_level' },
-          region: { dimension: 'user', column: 'region' },
+          user_name: { dimension: 'dim_user', column: 'user_name' },
+          user_level: { dimension: 'dim_user', column: 'user_level' },
+          region: { dimension: 'dim_user', column: 'region' },
         },
       },
     ];
@@ -141,7 +141,7 @@ describe('compileSql', () => {
     const expected: StateMapping = {
       into: 'user_profile_wide',
       types: ['user_login', 'user_purchase', 'user_view'],
-      joins: [{ dimension: 'user', on: 'userId' }],
+      joins: [{ dimension: 'dim_user', on: 'userId' }],
       key: { user_id: { payload: 'userId' } },
       columns: {
         login_count: { count: true, when: ['user_login'] },
@@ -150,9 +150,9 @@ describe('compileSql', () => {
         purchase_amount: { sum: { payload: 'amount' }, when: ['user_purchase'] },
         last_login_at: { last: { expr: LOGIN_TIME, nullable: false }, when: ['user_login'] },
         last_device: { last: { payload: 'device' }, when: ['user_login'] },
-        user_name: { last: { dimension: 'user', column: 'user_name' } },
-        user_level: { last: { dimension: 'user', column: 'user_level' } },
-        region: { last: { dimension: 'user', column: 'region' } },
+        user_name: { last: { dimension: 'dim_user', column: 'user_name' } },
+        user_level: { last: { dimension: 'dim_user', column: 'user_level' } },
+        region: { last: { dimension: 'dim_user', column: 'region' } },
       },
     };
     expect(compileSql(PROFILE_SQL, context)).toEqual([expected]);
@@ -220,7 +220,7 @@ describe('compileSql', () => {
     expect(mappings[0]).toEqual({
       type: 'user_login',
       into: 'user_event_wide',
-      joins: [{ dimension: 'user', on: 'userId' }],
+      joins: [{ dimension: 'dim_user', on: 'userId' }],
       columns: {
         user_id: { payload: 'userId' },
         login_time: { expr: LOGIN_TIME, nullable: false },
@@ -241,7 +241,7 @@ describe('compileSql', () => {
       version: '1.0',
       source: 'test',
     };
-    const rows: Record<string, Record<string, object>> = { user: { u1: { user_name: 'Ann' } } };
+    const rows: Record<string, Record<string, object>> = { dim_user: { u1: { user_name: 'Ann' } } };
     const dims: DimensionView = {
       get: (name, key) => (key === undefined ? null : (rows[name]?.[key] ?? null)) as never,
     };

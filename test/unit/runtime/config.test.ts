@@ -55,7 +55,7 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       metricsNamespace: 'lambda-realtime',
       maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
-      dimensionCache: { ...NO_DIMENSION_SETTINGS, user: {}, product: {} },
+      dimensionCache: { ...NO_DIMENSION_SETTINGS, dim_user: {}, dim_product: {} },
     });
   });
 
@@ -99,7 +99,7 @@ describe('loadConfig', () => {
     });
   });
 
-  describe("Powertools' variables and the older names", () => {
+  describe("Powertools' variables", () => {
     it.each(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'])(
       'takes POWERTOOLS_LOG_LEVEL=%s in either case',
       (level) => {
@@ -110,16 +110,16 @@ describe('loadConfig', () => {
       },
     );
 
-    it('reads LOG_LEVEL and METRICS_NAMESPACE when the Powertools variables are unset', () => {
+    it('reads no other names for them (LOG_LEVEL, METRICS_NAMESPACE)', () => {
       expect(loadConfig({ ...DIRECT, LOG_LEVEL: 'warn', METRICS_NAMESPACE: 'old-ns' }, 'user')).toMatchObject(
         {
-          logLevel: 'WARN',
-          metricsNamespace: 'old-ns',
+          logLevel: 'INFO',
+          metricsNamespace: 'lambda-realtime',
         },
       );
     });
 
-    it('prefers the Powertools variables, and then ignores the older names entirely', () => {
+    it('takes the Powertools variables, ignoring other names entirely', () => {
       const env = {
         ...DIRECT,
         POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -312,8 +312,8 @@ describe('loadConfig', () => {
       );
       expect(config.dimensionCache).toEqual({
         ...NO_DIMENSION_SETTINGS,
-        user: { ttlMs: 30_000, staleMs: 0, negativeTtlMs: 5_000, maxEntries: 1_000 },
-        product: { preload: true, reloadMs: 120_000 },
+        dim_user: { ttlMs: 30_000, staleMs: 0, negativeTtlMs: 5_000, maxEntries: 1_000 },
+        dim_product: { preload: true, reloadMs: 120_000 },
       });
     });
 
@@ -324,9 +324,9 @@ describe('loadConfig', () => {
       ['0', false],
       [' False ', false],
     ])('reads PRELOAD=%j as %s', (value, expected) => {
-      expect(loadConfig({ ...DIRECT, DIM_USER_PRELOAD: value }, 'user').dimensionCache.user?.preload).toBe(
-        expected,
-      );
+      expect(
+        loadConfig({ ...DIRECT, DIM_USER_PRELOAD: value }, 'user').dimensionCache.dim_user?.preload,
+      ).toBe(expected);
     });
 
     it('names bad dimension settings', () => {
@@ -418,7 +418,7 @@ describe('DB_AUTH', () => {
     AWS_REGION: 'eu-west-1',
   };
 
-  it('is password by default: a secret, or DB_PASSWORD, as before', () => {
+  it('is password by default: a secret, or DB_PASSWORD', () => {
     expect(loadConfig(DIRECT, 'user').database.kind).toBe('direct');
     expect(loadConfig({ ...DIRECT, DB_AUTH: 'password' }, 'user').database.kind).toBe('direct');
     expect(loadConfig({ DB_SECRET_ID: 'arn:secret', DB_AUTH: ' Password ' }, 'user').database.kind).toBe(
