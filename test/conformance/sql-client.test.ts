@@ -1,6 +1,7 @@
 /**
  * `npm run sql` (scripts/sql.ts) as a user runs it: check's FILE:LINE:COLUMN lines and exit code,
- * run's rows after the sink's merges (a redelivered event absorbed, its state not merged twice).
+ * run's rows after the sink's merges (a redelivered event absorbed, its state not merged twice),
+ * --tables (tables of one's own beside the registry's).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,25 @@ describe('npm run sql', () => {
       ['u3', 1, 0, null],
     ]);
     expect(out.stderr).toContain('1 duplicate(s) absorbed');
+  });
+
+  it('--tables TABLES.ts: statements also compile against the tables the module exports', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lrt-sql-'));
+    const file = join(dir, 'own.sql');
+    writeFileSync(
+      file,
+      `INSERT INTO conformance_sums
+SELECT e.userId AS k, COUNT(*) AS n FROM order_pay e GROUP BY e.userId;
+INSERT INTO conformance_events SELECT event_type() AS seen_type FROM order_pay e
+`,
+    );
+    expect(sql('check', file).stdout).toMatch(/unknown table conformance_sums/);
+    const tables = join(ROOT, 'test/conformance/tables.ts');
+    const out = sql('check', file, '--tables', tables);
+    expect(out.status, out.stdout + out.stderr).toBe(0);
+    expect(out.stdout).toContain(`${file}: ok (2 statement(s))`);
+    const explained = sql('explain', file, '--tables', tables);
+    expect(explained.stdout).toContain('n ← COUNT(*); merge "add"');
   });
 
   it('explain: what fills each column and which merges apply', () => {
