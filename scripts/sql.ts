@@ -27,11 +27,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AGGREGATE_SQL, aggregateValue } from '../shared/definitions/mapping.ts';
-import { declared, sqlContext } from '../shared/domains/common.ts';
+import { declared, declaredStates, sqlContext } from '../shared/domains/common.ts';
 import { CATALOG, DIMENSIONS, DOMAINS } from '../shared/domains/registry.ts';
 import { type BusinessEvent, businessEventSchema } from '../shared/events/business-event.ts';
 import { EventCatalog } from '../shared/events/catalog.ts';
-import type { EventMapping, StateMapping } from '../shared/pipeline/declarative.ts';
+import { type EventMapping, type StateMapping, withState } from '../shared/pipeline/declarative.ts';
 import type { DimensionView, EventProcessor } from '../shared/pipeline/processor.ts';
 import { compileSql, SqlDefinitionError } from '../shared/pipeline/sql.ts';
 import { type Columns, combineRows, type Row, type SqlValue, type Table } from '../shared/tables/table.ts';
@@ -84,7 +84,7 @@ export function compile(
     throw error;
   }
   try {
-    return { mappings, processors: declared(mappings, tables) };
+    return { mappings, processors: processorsOf(mappings, tables) };
   } catch (error) {
     // A check of the definitions core (no position of its own): placed at the statement it names.
     const message = (error as Error).message;
@@ -97,6 +97,34 @@ export function compile(
     return { problem: { line, column, message } };
   }
 }
+
+const isState = (m: Mapping): m is StateMapping => 'types' in m;
+
+/**
+ * The statements' processors. A state statement none of whose types the file writes an event row
+ * for compiles as a domain's `sqlState` does, beside the registry's processor of each type: that
+ * processor's event row anchors its merges exactly once (its own state rows are left out, so `run`
+ * shows this file's merges only, and the anchor's event table is not among the tables it prints).
+ */
+function processorsOf(mappings: readonly Mapping[], tables: ReturnType<typeof scope>): EventProcessor[] {
+  const rowTypes = new Set(mappings.filter((m) => !isState(m)).map((m) => (m as EventMapping).type));
+  const alone = mappings.filter((m) => isState(m) && m.types.every((t) => !rowTypes.has(t)));
+  const processors = declared(
+    mappings.filter((m) => !alone.includes(m)),
+    tables,
+  );
+  if (alone.length === 0) return processors;
+  const states = declaredStates(alone, tables);
+  const anchors = [...new Set(states.map((s) => s.type))].map((type): EventProcessor => {
+    const domain = DOMAINS.flatMap((d) => d.processors).find((p) => p.type === type);
+    if (!domain) throw new Error(`${type}: no domain processes it, so no event row anchors its merges`);
+    return { ...domain, toWrite: (e, dims, record) => ({ ...domain.toWrite(e, dims, record), state: [] }) };
+  });
+  return [...processors, ...withState(anchors, states)];
+}
+
+/** The tables the file's statements write: what `run` prints. */
+export const writtenBy = (mappings: readonly Mapping[]) => new Set(mappings.map((m) => m.into));
 
 // ---------------------------------------------------------------------------------------- run
 
@@ -437,11 +465,13 @@ async function main(argv: string[]): Promise<number> {
     }
     const dimensions = dims ? (JSON.parse(readFileSync(dims, 'utf8')) as DimensionFile) : {};
     const out = run(result.processors, readFileSync(events!, 'utf8').split('\n'), dimensions);
-    for (const row of out.rows) process.stdout.write(`${JSON.stringify(row)}\n`);
+    const written = writtenBy(result.mappings);
+    const rows = out.rows.filter((r) => written.has(r.table));
+    for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
     for (const { line, error } of out.invalid) console.error(`${events}:${line}: dead letter: ${error}`);
     const s = out.stats;
     console.error(
-      `sql run: ${s.events} event(s): ${s.written} written, ${s.duplicates} duplicate(s) absorbed, ${s.filtered} filtered out, ${s.unhandled} of types no statement reads, ${out.invalid.length} dead letter(s); ${out.rows.length} row(s)`,
+      `sql run: ${s.events} event(s): ${s.written} written, ${s.duplicates} duplicate(s) absorbed, ${s.filtered} filtered out, ${s.unhandled} of types no statement reads, ${out.invalid.length} dead letter(s); ${rows.length} row(s)`,
     );
     return 0;
   }

@@ -62,6 +62,30 @@ describe('npm run sql', () => {
     expect(out.stderr).toContain('1 duplicate(s) absorbed');
   });
 
+  it('an aggregate alone: the event rows of its types come from their domains, as sqlState beside code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lrt-sql-'));
+    const file = join(dir, 'views.sql');
+    writeFileSync(
+      file,
+      'INSERT INTO user_profile_wide\nSELECT e.userId AS user_id, COUNT(*) AS view_count\nFROM user_view e\nGROUP BY e.userId;\n',
+    );
+    const check = sql('check', file);
+    expect(check.status, check.stdout).toBe(0);
+    const out = sql('run', file, '--events', join(FIXTURES, 'events.jsonl'));
+    expect(out.status, out.stderr).toBe(0);
+    const rows = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { table: string; row: Record<string, unknown> });
+    // Only the file's table is printed; the redelivered view is absorbed by its anchor row.
+    expect(rows.map((r) => [r.table, r.row.user_id, r.row.view_count, r.row.login_count])).toEqual([
+      ['user_profile_wide', 'u1', 1, 0],
+      ['user_profile_wide', 'u2', 1, 0],
+      ['user_profile_wide', 'u3', 1, 0],
+    ]);
+    expect(out.stderr).toContain('1 duplicate(s) absorbed');
+  });
+
   it('--tables TABLES.ts: statements also compile against the tables the module exports', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lrt-sql-'));
     const file = join(dir, 'own.sql');
