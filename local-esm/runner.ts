@@ -32,6 +32,9 @@ import { SchemaRegistryStage } from './schema-registry.ts';
 /** AWS: "Each event poller supports up to 5 concurrent Lambda invocations" (with-kafka-low-latency.html). */
 export const INVOCATIONS_PER_POLLER = 5;
 
+/** How far past maxBufferedRecords fetching goes on while a partition that could take a batch holds nothing. */
+const STARVED_BUFFER_FACTOR = 4;
+
 export type EsmRunnerSettings = EventSourceSettings;
 
 export interface BackoffOptions {
@@ -427,7 +430,7 @@ export class EsmRunner {
       this.stats.recordsFilteredOut += 1;
       this.metrics.FilteredOutEventCount += 1;
     }
-    if (this.#buffered() >= this.#maxBuffered) this.#intake.pause();
+    if (this.#shouldPause()) this.#intake.pause();
     this.#wake?.();
   }
 
@@ -437,8 +440,39 @@ export class EsmRunner {
     return n;
   }
 
+  /**
+   * Fetching pauses once the records held reach maxBuffered, unless an assigned partition that could
+   * take a batch holds none (then up to STARVED_BUFFER_FACTOR × maxBuffered). A fetch brings a few
+   * partitions' records at a time, so a full buffer could hold only one or two partitions; with one
+   * batch per partition at most, that kept 1.3 batches in flight on average of the 15 allowed
+   * (bench/consumer.ts, docs/benchmarks.md) while the process waited on MySQL. AWS's pollers keep
+   * reading every partition they own: one concurrent invocation per partition at most, up to 5 per
+   * provisioned poller, and no more pollers than partitions "to maintain ordered processing within
+   * partitions" (docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html, provisioned mode).
+   */
+  #shouldPause(): boolean {
+    const buffered = this.#buffered();
+    if (buffered < this.#maxBuffered) return false;
+    return buffered >= this.#maxBuffered * STARVED_BUFFER_FACTOR || !this.#starving();
+  }
+
+  /** An assigned partition with nothing held and no batch in flight: the next fetch may bring it some. */
+  #starving(): boolean {
+    for (const key of this.#intake?.assignments ?? []) {
+      const queue = this.#queues.get(key);
+      if (!queue || (!queue.inFlight && queue.pending.length === 0)) return true;
+    }
+    return false;
+  }
+
   #resumeIfDrained(): void {
-    if (this.#intake?.paused && this.#buffered() < this.#maxBuffered / 2) this.#intake.resume();
+    if (!this.#intake?.paused) return;
+    const buffered = this.#buffered();
+    if (
+      buffered < this.#maxBuffered / 2 ||
+      (buffered < this.#maxBuffered * STARVED_BUFFER_FACTOR && this.#starving())
+    )
+      this.#intake.resume();
   }
 
   /**
