@@ -164,7 +164,6 @@ const BEING_SPLIT = new Set([
   'shared/definitions/evaluate.ts',
   'shared/definitions/typing.ts',
   'shared/pipeline/sql/resolve.ts',
-  'test/reliability/bad-input.ts',
 ]);
 
 describe('file size', () => {
