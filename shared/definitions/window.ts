@@ -72,9 +72,18 @@ export function windowsOf(w: Window, time: number): WindowSpan[] {
   }
 }
 
-/** How a window reads in messages: `TUMBLE(INTERVAL '60000' MILLISECOND)`. */
+/** How a window reads in messages: `TUMBLE(INTERVAL '1' MINUTE)`, in the largest whole unit. */
 export function showWindow(w: Window): string {
-  const ms = (n: number) => `INTERVAL '${n}' MILLISECOND`;
+  const units = [
+    ['DAY', 86_400_000],
+    ['HOUR', 3_600_000],
+    ['MINUTE', 60_000],
+    ['SECOND', 1_000],
+  ] as const;
+  const ms = (n: number) => {
+    const [unit, size] = units.find(([, size]) => n % size === 0) ?? ['MILLISECOND', 1];
+    return `INTERVAL '${n / size}' ${unit}`;
+  };
   if (w.kind === 'TUMBLE') return `TUMBLE(${ms(w.size)})`;
   if (w.kind === 'HOP') return `HOP(${ms(w.slide)}, ${ms(w.size)})`;
   return `CUMULATE(${ms(w.step)}, ${ms(w.size)})`;

@@ -5,13 +5,14 @@
  * window), and the forms refused, each naming the statement, line, column and identifier.
  */
 import { describe, expect, it } from 'vitest';
-import { type Window, windowsOf } from '../../../shared/definitions/window.ts';
+import { showWindow, type Window, windowsOf } from '../../../shared/definitions/window.ts';
 import { orderKeyColumn, sqlContext, sqlState } from '../../../shared/domains/common.ts';
 import { CATALOG, TABLES } from '../../../shared/domains/registry.ts';
 import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import type { DimensionView } from '../../../shared/pipeline/processor.ts';
-import { compileSql, SqlDefinitionError, type StateMapping } from '../../../shared/pipeline/sql.ts';
+import { compileSql, type StateMapping } from '../../../shared/pipeline/sql.ts';
 import { bigint, datetime, decimal, defineTable, varchar } from '../../../shared/tables/table.ts';
+import { refusals } from './sql-refusals.ts';
 
 const salesWindow = defineTable({
   name: 'sales_window',
@@ -49,28 +50,7 @@ const CUMULATE = statement(
 const MINUTE = 60_000;
 const NO_DIMENSIONS: DimensionView = { get: () => null as never };
 
-function failure(text: string): SqlDefinitionError {
-  try {
-    compileSql(text, context);
-  } catch (error) {
-    if (error instanceof SqlDefinitionError) return error;
-    throw error;
-  }
-  throw new Error('compiled without an error');
-}
-
-function expectRefused(text: string, at: string, identifier: string, problem: RegExp): void {
-  const error = failure(text);
-  const offset = text.indexOf(at);
-  const before = text.slice(0, offset);
-  expect({ line: error.line, column: error.column, identifier: error.identifier }).toEqual({
-    line: before.split('\n').length,
-    column: offset - before.lastIndexOf('\n'),
-    identifier,
-  });
-  expect(error.statement).toBe(text.split('\n')[0]);
-  expect(error.message).toMatch(problem);
-}
+const { failure, expectRefused } = refusals(context);
 
 describe('window assignment', () => {
   const tumble: Window = { kind: 'TUMBLE', size: MINUTE };
@@ -97,6 +77,13 @@ describe('window assignment', () => {
     expect(windowsOf({ kind: 'HOP', slide: MINUTE, size: MINUTE }, 61_000)).toEqual([
       { start: MINUTE, end: 2 * MINUTE },
     ]);
+  });
+
+  it('reads in messages in the largest whole unit', () => {
+    expect(showWindow({ kind: 'HOP', slide: MINUTE, size: 86_400_000 })).toBe(
+      "HOP(INTERVAL '1' MINUTE, INTERVAL '1' DAY)",
+    );
+    expect(showWindow({ kind: 'TUMBLE', size: 1_500 })).toBe("TUMBLE(INTERVAL '1500' MILLISECOND)");
   });
 
   it('CUMULATE: from the max window’s start, every step’s end after the time', () => {
