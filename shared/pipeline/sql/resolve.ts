@@ -367,7 +367,7 @@ export class Resolver {
     const text = parts.join('.');
     const exact = this.locate(refPattern(parts), at) ?? at;
     const [qualifier, ...rest] = parts;
-    const bound = windowBound(this, parts);
+    const bound = windowBound(this, parts, exact);
     if (bound) return windowValue(bound, text, exact);
     if (parts.length === 1) {
       if (NONDETERMINISTIC.has(text.toUpperCase())) {

@@ -28,10 +28,21 @@ interface Value {
 const BOUNDS: Record<string, WindowBound> = { window_start: 'start', window_end: 'end' };
 
 /** The window bound a reference names (`window_start`, `e.window_end`), in a windowed statement. */
-export function windowBound(statement: Statement, parts: readonly string[]): WindowBound | undefined {
+export function windowBound(
+  statement: Statement,
+  parts: readonly string[],
+  at: number | undefined,
+): WindowBound | undefined {
   if (!statement.window) return undefined;
   const name =
     parts.length === 1 ? parts[0]! : parts.length === 2 && parts[0] === statement.eventName ? parts[1]! : '';
+  if (name === 'window_time') {
+    statement.unsupported(
+      'window_time (the window’s rowtime, for a window cascaded into another); select window_start or window_end',
+      parts.join('.'),
+      at,
+    );
+  }
   return Object.hasOwn(BOUNDS, name) ? BOUNDS[name] : undefined;
 }
 

@@ -175,6 +175,30 @@ describe('window table functions', () => {
     expect(new Set(cumulate.map((r) => (r.window_start as Date).getTime())).size).toBe(1);
   });
 
+  it('read every event type, join dimensions and filter inside a window', () => {
+    const text = `INSERT INTO sales_window
+SELECT COALESCE(u.region, '?') AS product_id, window_start, window_end,
+       COUNT(*) AS order_count, SUM(e.amount) FILTER (WHERE type = 'order_pay') AS gmv
+FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(event_time), INTERVAL '5' SECOND)) e
+LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userId
+WHERE type IN ('order_create', 'order_pay') AND e.amount > 0
+GROUP BY COALESCE(u.region, '?'), window_start, window_end`;
+    const [mapping] = compileSql(text, context) as StateMapping[];
+    expect(mapping).toMatchObject({
+      types: ['order_create', 'order_pay'],
+      joins: [{ dimension: 'dim_user', on: 'userId' }],
+      key: { product_id: { expr: { op: 'call' } }, window_end: { window: 'end' } },
+      where: { op: 'call' },
+      window: { kind: 'TUMBLE', size: 5_000 },
+    });
+    expectRefused(
+      TUMBLE.replace('window_start, window_end,\n', 'window_start, window_time AS window_end,\n'),
+      'window_time',
+      'window_time',
+      /window_time .*select window_start or window_end/,
+    );
+  });
+
   it('refuse a malformed call, naming the argument', () => {
     expectRefused(
       statement("TUMBLE(TABLE order_create, DESCRIPTOR(created_at), INTERVAL '1' MINUTE)"),
