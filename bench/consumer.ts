@@ -11,7 +11,9 @@
  * functions' own variables (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, DB_TLS, DB_TLS_CA,
  * DB_POOL_SIZE). BENCH_MAX_CONCURRENT_BATCHES caps the batches in flight per function (the scaling
  * runs, bench/scaling.ts: 1 makes the process one execution environment per function); unset, the
- * mapping's own limit (pollers × 5). The credentials come from the environment, not from Secrets Manager (one call per
+ * mapping's own limit (pollers × 5); BENCH_MAX_BUFFERED, the records each mapping holds before it
+ * pauses fetching (default: the mapping's own). When the process stops it writes to BENCH_LOG the
+ * batches in flight per function (mean of 20 ms samples, and the most). The credentials come from the environment, not from Secrets Manager (one call per
  * container in AWS, at cold start).
  */
 import { createWriteStream } from 'node:fs';
@@ -72,6 +74,9 @@ const runners = DOMAINS.map(
       settings: settings[name],
       functionName: `lambda-realtime-bench-${name}`,
       backoff: { initialMs: 200, maxMs: 5_000 },
+      ...(process.env.BENCH_MAX_BUFFERED
+        ? { maxBufferedRecords: Number(process.env.BENCH_MAX_BUFFERED) }
+        : {}),
       ...(process.env.BENCH_MAX_CONCURRENT_BATCHES
         ? { maxConcurrentBatches: Number(process.env.BENCH_MAX_CONCURRENT_BATCHES) }
         : {}),
@@ -80,10 +85,27 @@ const runners = DOMAINS.map(
       },
     }),
 );
+// Batches in flight per function, sampled every 20 ms: written to BENCH_LOG when the process stops.
+const inFlight = runners.map(() => ({ samples: 0, sum: 0 }));
+const sampler = setInterval(() => {
+  runners.forEach((runner, i) => {
+    if (runner.inFlight === 0 && inFlight[i]!.samples === 0) return; // not started consuming yet
+    inFlight[i]!.samples += 1;
+    inFlight[i]!.sum += runner.inFlight;
+  });
+}, 20);
 let stopping = false;
 const stop = async () => {
   if (stopping) process.exit(0);
   stopping = true;
+  clearInterval(sampler);
+  const line = runners.map((runner, i) => {
+    const { samples, sum } = inFlight[i]!;
+    const sizes = runner.stats.batchSizes;
+    const meanSize = sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
+    return `${DOMAINS[i]!.name} ${(sum / Math.max(1, samples)).toFixed(1)} mean, ${runner.stats.maxConcurrentBatches} max, ${runner.stats.invocations} batches of ${meanSize.toFixed(0)}`;
+  });
+  logFile.write(`bench consumer: batches in flight: ${line.join('; ')}\n`);
   await Promise.race([
     Promise.all(runners.map((r) => r.stop())),
     new Promise((resolve) => setTimeout(resolve, 5_000)),

@@ -12,7 +12,7 @@
  *   eval "$(scripts/services.sh env)" && scripts/node.sh node bench/statements.ts [-- --events 1000 --rounds 200]
  */
 import { parseArgs } from 'node:util';
-import { createConnection, escape as escapeValue, format } from 'mysql2/promise';
+import { createConnection, format } from 'mysql2/promise';
 import { migrate, seed } from '../db/migrate.ts';
 import { findServices } from '../scripts/services/find-services.ts';
 import { createDimensionCaches } from '../shared/dimensions/dimension.ts';
@@ -21,6 +21,7 @@ import type { BatchSink, BatchWrites } from '../shared/pipeline/ports.ts';
 import { tlsFromEnv } from '../shared/runtime/config.ts';
 import { StaticCredentials } from '../shared/sink/credentials.ts';
 import { Database } from '../shared/sink/database.ts';
+import { valuesList } from '../shared/sink/values-list.ts';
 import { MARIADB_10_11 } from '../shared/tables/dialect.ts';
 import type { Row, SqlValue, Table } from '../shared/tables/table.ts';
 import { functionDbEnv } from './compare.ts';
@@ -52,25 +53,9 @@ function viaMysql2(table: Table, rows: Row[]): string {
   return format(MARIADB_10_11.upsert(table, values), params, false, 'Z');
 }
 
-/** The precomputed formatter: each value escaped straight into the VALUES list. */
+/** The precomputed formatter the sink uses (shared/sink/values-list.ts). */
 function precomputed(table: Table, rows: Row[]): string {
-  const columns = table.written;
-  let values = '';
-  for (const row of rows) {
-    values += values ? ', (' : '(';
-    for (let i = 0; i < columns.length; i++) {
-      const value = row[columns[i]!];
-      if (i > 0) values += ', ';
-      if (value === undefined) values += 'DEFAULT';
-      else if (value === null) values += 'NULL';
-      else if (typeof value === 'number')
-        values += Number.isFinite(value) ? String(value) : escapeValue(value);
-      else if (typeof value === 'boolean') values += value ? '1' : '0';
-      else values += escapeValue(value, false, 'Z');
-    }
-    values += ')';
-  }
-  return MARIADB_10_11.upsert(table, values);
+  return MARIADB_10_11.upsert(table, valuesList(table.written, rows));
 }
 
 function cpuMs(work: () => void): number {

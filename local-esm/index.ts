@@ -24,9 +24,9 @@ export {
 } from './lambda-runtime.ts';
 export { type EsmMetrics, type OffsetLag, sumMetrics } from './metrics.ts';
 export type { FailureCondition, FailureDocument, OnFailureTarget } from './on-failure.ts';
+export { EsmRunner } from './runner.ts';
 export {
   type BackoffOptions,
-  EsmRunner,
   EsmRunnerError,
   type EsmRunnerEvent,
   type EsmRunnerOptions,
@@ -34,4 +34,4 @@ export {
   type EsmRunnerStats,
   INVOCATIONS_PER_POLLER,
   type StopOptions,
-} from './runner.ts';
+} from './runner-options.ts';

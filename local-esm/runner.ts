@@ -7,161 +7,39 @@
  * - batch assembly (./batch-assembly.ts): size, batching window, 6 MB payload, filters;
  * - invocation and settlement (./invocation.ts): invoke, read the response, retry, bisect, discard;
  *
+ * with its options (./runner-options.ts), when fetching pauses (./buffering.ts), batches in flight
+ * (./in-flight.ts) and commit positions (./commit-positions.ts) beside it,
  * and runs up to N batches at once (N = provisioned pollers maximum × 5: each event poller "supports
  * up to 5 concurrent Lambda invocations", with-kafka-low-latency.html), never two batches of one
  * partition, so order within a partition is kept and a partition commits only past what succeeded.
  */
-import type { EventSourceSettings } from '../infra/config/event-sources.ts';
-import type { KafkaHandler } from '../shared/pipeline/lambda-event.ts';
 import { type AssembledBatch, BatchAssembler, type BisectPlan, toPendingRecord } from './batch-assembly.ts';
-import { compileFilterCriteria, type FilterCriteria, type RecordFilter } from './event-filter.ts';
-import { type CommitOffset, KafkaIntake, type KafkaMessage } from './intake.ts';
+import { shouldPause, shouldResume } from './buffering.ts';
+import { releasePositions, takeProgress } from './commit-positions.ts';
+import { compileFilterCriteria, type RecordFilter } from './event-filter.ts';
+import { type InFlightBatch, settledWithin, startBatch } from './in-flight.ts';
+import { KafkaIntake, type KafkaMessage } from './intake.ts';
 import { errorMessage, Invoker, RETRIES_WITH_DESTINATION_WHEN_INFINITE } from './invocation.ts';
 import { type EventSourceForm, recordPayloadBytes } from './kafka-event.ts';
 import { functionArn, type LambdaFunctionIdentity, newLogStreamName } from './lambda-context.ts';
 import { type EsmMetrics, emptyMetrics, type OffsetLag, offsetLag } from './metrics.ts';
-import {
-  createOnFailureDestination,
-  failureDocument,
-  type OnFailureDestination,
-  type OnFailureTarget,
-} from './on-failure.ts';
+import { createOnFailureDestination, failureDocument, type OnFailureDestination } from './on-failure.ts';
 import { type Discarded, PartitionQueue, type PendingRecord } from './partition-queue.ts';
+import {
+  backoffMs,
+  EsmRunnerError,
+  type EsmRunnerEvent,
+  type EsmRunnerOptions,
+  type EsmRunnerSettings,
+  type EsmRunnerStats,
+  emptyStats,
+  resolveRunnerOptions,
+  type StopOptions,
+} from './runner-options.ts';
 import { SchemaRegistryStage } from './schema-registry.ts';
 
-/** AWS: "Each event poller supports up to 5 concurrent Lambda invocations" (with-kafka-low-latency.html). */
-export const INVOCATIONS_PER_POLLER = 5;
-
-export type EsmRunnerSettings = EventSourceSettings;
-
-export interface BackoffOptions {
-  /** First retry delay (default 1000 ms). */
-  initialMs?: number;
-  /** Cap (default 30,000 ms). */
-  maxMs?: number;
-  /** Growth per failed attempt (default 2). */
-  multiplier?: number;
-}
-
-export interface EsmRunnerOptions {
-  handler: KafkaHandler;
-  brokers: string[];
-  settings: EsmRunnerSettings;
-  /** Function name for the Context and the failure document (default: the consumer group id). */
-  functionName?: string;
-  /** Event form (default MSK, `aws:kafka`, with a local cluster ARN). */
-  eventSource?: EventSourceForm;
-  /** Default: the Kafka topic `settings.onFailureTopic`. */
-  onFailure?: OnFailureTarget;
-  filterCriteria?: FilterCriteria;
-  /**
-   * The schema registry's URL when `settings.schemaRegistry` is set, instead of its `uri` (the local
-   * pipeline and the tests point it at the local registry).
-   */
-  schemaRegistryUrl?: string;
-  backoff?: BackoffOptions;
-  /** The function's timeout: an invocation running longer is a function error (default 60 s). */
-  functionTimeoutSeconds?: number;
-  memoryLimitInMB?: number;
-  region?: string;
-  accountId?: string;
-  /**
-   * Batches in flight at once for this function (default: `settings.provisionedPollers.maximum` × 5).
-   * Never more than one per partition, so at most the number of assigned partitions is reached.
-   */
-  maxConcurrentBatches?: number;
-  /** Consumer group session timeout (default 10 s): how soon the group notices a runner that died. */
-  sessionTimeoutMs?: number;
-  /** Progress and diagnostics; called synchronously, must not throw. */
-  onEvent?: (event: EsmRunnerEvent) => void;
-  /** Records held in memory before fetching pauses (default max(2 × batchSize × concurrency, 1000)). */
-  maxBufferedRecords?: number;
-}
-
-export type EsmRunnerEvent =
-  | { type: 'started'; groupId: string; topics: string[]; assignments: string[]; maxConcurrency: number }
-  | {
-      type: 'invoke';
-      requestId: string;
-      size: number;
-      partitions: Record<string, number[]>;
-      /** Batches in flight, this one included. */
-      inFlight: number;
-    }
-  | {
-      type: 'result';
-      requestId: string;
-      outcome: 'success' | 'partial' | 'failure';
-      reason?: string;
-      succeeded: number;
-      failed: number;
-      durationMs: number;
-    }
-  | { type: 'bisect'; size: number; nextSize: number }
-  | { type: 'on-failure'; partition: string; offset: number; condition: string; destination: string }
-  /** The schema registry could not resolve or deserialise a record (sent to the on-failure destination). */
-  | { type: 'schema-failure'; partition: string; offset: number; reason: string; detail: string }
-  | { type: 'commit'; partition: string; offset: string }
-  /** The group is rebalancing: these partitions were finished, committed and given up. */
-  | { type: 'revoked'; partitions: string[]; abandonedBatches: number }
-  | { type: 'assigned'; partitions: string[] }
-  | { type: 'error'; message: string; error: unknown }
-  | { type: 'stopped'; abandoned: boolean };
-
-export interface EsmRunnerStats {
-  recordsConsumed: number;
-  recordsFilteredOut: number;
-  invocations: number;
-  /** Sizes of the batches the handler got, in order (the last 10,000). */
-  batchSizes: number[];
-  recordsSucceeded: number;
-  /** Records in a failed outcome: reported (and everything after them) or in a failed batch. */
-  recordsReportedForRetry: number;
-  /** Deliveries of a record that had been delivered before. */
-  recordsRetried: number;
-  fullBatchFailures: number;
-  bisections: number;
-  recordsSentToOnFailure: number;
-  commits: number;
-  /** The most batches that were in flight at once. */
-  maxConcurrentBatches: number;
-  rebalances: number;
-}
-
-export interface StopOptions {
-  /**
-   * `finish` (default): let the in-flight invocations end, settle and commit them.
-   * `abandon`: do not wait; their records stay uncommitted and come back on restart, like a Lambda
-   * whose poller died mid-invocation.
-   */
-  inFlight?: 'finish' | 'abandon';
-}
-
-export class EsmRunnerError extends Error {
-  override name = 'EsmRunnerError';
-}
-
-interface InFlightBatch {
-  task: Promise<void>;
-  abandon: () => void;
-}
-
 export class EsmRunner {
-  readonly stats: EsmRunnerStats = {
-    recordsConsumed: 0,
-    recordsFilteredOut: 0,
-    invocations: 0,
-    batchSizes: [],
-    recordsSucceeded: 0,
-    recordsReportedForRetry: 0,
-    recordsRetried: 0,
-    fullBatchFailures: 0,
-    bisections: 0,
-    recordsSentToOnFailure: 0,
-    commits: 0,
-    maxConcurrentBatches: 0,
-    rebalances: 0,
-  };
+  readonly stats: EsmRunnerStats = emptyStats();
   /** The ESM metrics (./metrics.ts), running totals. */
   readonly metrics: EsmMetrics = emptyMetrics();
   /** Batches this runner may have in flight at once. */
@@ -196,17 +74,12 @@ export class EsmRunner {
   constructor(options: EsmRunnerOptions) {
     this.#options = options;
     this.#settings = options.settings;
-    this.#identity = {
-      functionName: options.functionName ?? options.settings.consumerGroupId,
-      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      accountId: options.accountId ?? '000000000000',
-      memoryLimitInMB: options.memoryLimitInMB ?? 1024,
-      timeoutSeconds: options.functionTimeoutSeconds ?? 60,
-    };
-    this.#source = options.eventSource ?? {
-      type: 'aws:kafka',
-      eventSourceArn: `arn:aws:kafka:${this.#identity.region}:${this.#identity.accountId}:cluster/local/00000000-0000-0000-0000-000000000000-1`,
-    };
+    const resolved = resolveRunnerOptions(options);
+    this.#identity = resolved.identity;
+    this.#source = resolved.source;
+    this.maxConcurrency = resolved.maxConcurrency;
+    this.#maxBuffered = resolved.maxBuffered;
+    this.#sessionTimeoutMs = resolved.sessionTimeoutMs;
     this.#bootstrapServers = options.brokers.join(',');
     this.#filter = options.filterCriteria ? compileFilterCriteria(options.filterCriteria) : undefined;
     this.#registry = this.#settings.schemaRegistry
@@ -222,15 +95,6 @@ export class EsmRunner {
     const retries = this.#settings.maximumRetryAttempts;
     const maxRetryAttempts =
       retries === -1 && target.kind !== 'none' ? RETRIES_WITH_DESTINATION_WHEN_INFINITE : retries;
-    this.maxConcurrency =
-      options.maxConcurrentBatches ?? this.#settings.provisionedPollers.maximum * INVOCATIONS_PER_POLLER;
-    if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1) {
-      throw new EsmRunnerError(`maxConcurrentBatches must be a positive integer, got ${this.maxConcurrency}`);
-    }
-    this.#maxBuffered =
-      options.maxBufferedRecords ??
-      Math.max(2 * this.#settings.batchSize * Math.min(this.maxConcurrency, 8), 1000);
-    this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.#assembler = new BatchAssembler({
       batchSize: this.#settings.batchSize,
       maximumBatchingWindowInSeconds: this.#settings.maximumBatchingWindowInSeconds,
@@ -245,7 +109,7 @@ export class EsmRunner {
       bootstrapServers: this.#bootstrapServers,
       bisectBatchOnFunctionError: this.#settings.bisectBatchOnFunctionError,
       maxRetryAttempts,
-      backoffMs: (failures) => this.#backoffMs(failures),
+      backoffMs: (failures) => backoffMs(options.backoff, failures),
       isCurrent: (queue) => this.#queues.get(queue.key) === queue,
       metrics: this.metrics,
       hooks: {
@@ -427,18 +291,13 @@ export class EsmRunner {
       this.stats.recordsFilteredOut += 1;
       this.metrics.FilteredOutEventCount += 1;
     }
-    if (this.#buffered() >= this.#maxBuffered) this.#intake.pause();
+    if (shouldPause(this.#queues, this.#intake.assignments, this.#maxBuffered)) this.#intake.pause();
     this.#wake?.();
   }
 
-  #buffered(): number {
-    let n = 0;
-    for (const queue of this.#queues.values()) n += queue.pending.length;
-    return n;
-  }
-
   #resumeIfDrained(): void {
-    if (this.#intake?.paused && this.#buffered() < this.#maxBuffered / 2) this.#intake.resume();
+    const intake = this.#intake;
+    if (intake?.paused && shouldResume(this.#queues, intake.assignments, this.#maxBuffered)) intake.resume();
   }
 
   /**
@@ -467,11 +326,7 @@ export class EsmRunner {
       await Promise.allSettled(running.map((b) => b.task));
     }
     await this.#commitProgress();
-    const release: CommitOffset[] = [];
-    for (const queue of this.#queues.values()) {
-      const position = queue.releasePosition();
-      if (position) release.push({ topic: queue.topic, partition: queue.partition, ...position });
-    }
+    const release = releasePositions(this.#queues.values());
     await this.#intake?.commit(release).catch((error: unknown) => this.#error('commit on revoke', error));
     this.#queues.clear();
     this.#invoker.plans.length = 0;
@@ -522,35 +377,22 @@ export class EsmRunner {
     const queues = new Set(batch.records.map((r) => r.queue));
     for (const queue of queues) queue.inFlight = true;
     this.#rotation += 1;
-    let abandon: () => void = () => {};
-    const abandoned = new Promise<void>((resolve) => {
-      abandon = resolve;
+    const entry = startBatch(async (abandoned) => {
+      try {
+        const discarded = await this.#invoker.run(batch.records, limit, plan, abandoned);
+        await this.#discard(discarded);
+      } catch (error) {
+        this.#fail(error);
+      } finally {
+        for (const queue of queues) queue.inFlight = false;
+      }
     });
-    let wasAbandoned = false;
-    const entry: InFlightBatch = {
-      abandon: () => {
-        wasAbandoned = true;
-        abandon();
-      },
-      task: (async () => {
-        // Let the caller register the batch before the handler starts.
-        await Promise.resolve();
-        try {
-          const discarded = await this.#invoker.run(batch.records, limit, plan, abandoned);
-          await this.#discard(discarded);
-        } catch (error) {
-          this.#fail(error);
-        } finally {
-          for (const queue of queues) queue.inFlight = false;
-        }
-      })(),
-    };
     this.#inFlight.add(entry);
     this.stats.maxConcurrentBatches = Math.max(this.stats.maxConcurrentBatches, this.#inFlight.size);
     void entry.task.finally(() => {
       this.#inFlight.delete(entry);
       // Commits run one at a time after the batch; its partitions may already take the next batch.
-      if (!wasAbandoned) void this.#commitProgress();
+      if (!entry.abandoned) void this.#commitProgress();
       this.#resumeIfDrained();
       this.#wake?.();
     });
@@ -607,17 +449,7 @@ export class EsmRunner {
   async #commitNow(): Promise<void> {
     // After a fatal error (a destination refusing a record) nothing more is committed.
     if (this.#fatal !== undefined || !this.#intake) return;
-    const offsets: CommitOffset[] = [];
-    for (const queue of this.#queues.values()) {
-      const record = queue.takeCommit();
-      if (!record) continue;
-      offsets.push({
-        topic: queue.topic,
-        partition: queue.partition,
-        offset: record.offset + 1n,
-        leaderEpoch: record.leaderEpoch,
-      });
-    }
+    const offsets = takeProgress(this.#queues.values());
     if (offsets.length === 0) return;
     try {
       await this.#intake.commit(offsets);
@@ -630,11 +462,6 @@ export class EsmRunner {
       this.stats.commits += 1;
       this.#emit({ type: 'commit', partition: `${topic}-${partition}`, offset: String(offset) });
     }
-  }
-
-  #backoffMs(failures: number): number {
-    const { initialMs = 1_000, maxMs = 30_000, multiplier = 2 } = this.#options.backoff ?? {};
-    return Math.min(maxMs, initialMs * multiplier ** Math.max(0, failures - 1));
   }
 
   #sleep(ms: number): Promise<void> {
@@ -665,21 +492,5 @@ export class EsmRunner {
 
   #emit(event: EsmRunnerEvent): void {
     this.#options.onEvent?.(event);
-  }
-}
-
-/** True when every promise settled within `ms`. */
-async function settledWithin(promises: Array<Promise<unknown>>, ms: number): Promise<boolean> {
-  if (promises.length === 0) return true;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      Promise.allSettled(promises).then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

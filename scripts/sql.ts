@@ -7,6 +7,7 @@
  *   npm run sql -- check FILE.sql…                  FILE:LINE:COLUMN: message, per error; exit 1 on any
  *   npm run sql -- explain FILE.sql                 what fills each column, which merges apply
  *   npm run sql -- run FILE.sql --events EVENTS.jsonl [--dimensions DIMS.json]
+ *   … --tables TABLES.ts                            also compile against the tables TABLES.ts exports
  *
  * `run` reads BusinessEvent JSON lines, decodes them as the functions do (envelope and payload
  * schemas; an event that fails is reported on stderr, as it would be dead-lettered), applies the
@@ -17,26 +18,46 @@
  * table (or dimension) name: `{"dim_user": [{"user_id": "u1", "user_name": "Ann", …}], …}`; a
  * dimension it lacks has no rows. Values print as the sink would send them: DATETIME as
  * `YYYY-MM-DD HH:MM:SS.mmm` (UTC), DECIMAL as exact text.
+ *
+ * Statements compile against the registry's tables and, given `--tables TABLES.ts` (from code:
+ * SqlOptions.tables), every table that module exports (defineTable) — tables of your own not yet in
+ * a domain, or the conformance suite's (test/conformance/tables.ts).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AGGREGATE_SQL, aggregateValue } from '../shared/definitions/mapping.ts';
 import { showWindow } from '../shared/definitions/window.ts';
-import { declared, sqlContext } from '../shared/domains/common.ts';
+import { declared, declaredStates, sqlContext } from '../shared/domains/common.ts';
 import { CATALOG, DIMENSIONS, DOMAINS } from '../shared/domains/registry.ts';
 import { type BusinessEvent, businessEventSchema } from '../shared/events/business-event.ts';
 import { EventCatalog } from '../shared/events/catalog.ts';
-import type { EventMapping, StateMapping } from '../shared/pipeline/declarative.ts';
+import { type EventMapping, type StateMapping, withState } from '../shared/pipeline/declarative.ts';
 import type { DimensionView, EventProcessor } from '../shared/pipeline/processor.ts';
 import { compileSql, SqlDefinitionError } from '../shared/pipeline/sql.ts';
 import { type Columns, combineRows, type Row, type SqlValue, type Table } from '../shared/tables/table.ts';
 
 type Mapping = EventMapping | StateMapping;
 
-/** What statements compile against: every domain's tables and every registered event type. */
-export function scope() {
+/**
+ * Tables statements may write besides the registry's: `tables` (defineTable, shared/tables/table.ts)
+ * join every domain's for compile, explain and the scope — the conformance suite's own state tables
+ * (test/conformance/tables.ts), one per merge shape. A name the registry has already is an error.
+ */
+export interface SqlOptions {
+  tables?: readonly Table[];
+}
+
+/** What statements compile against: every domain's tables (and `options.tables`) and every registered event type. */
+export function scope(options: SqlOptions = {}) {
+  const registry = DOMAINS.flatMap((d) => d.tables) as readonly Table[];
+  for (const extra of options.tables ?? []) {
+    if (registry.some((t) => t.name === extra.name)) {
+      throw new Error(`table ${extra.name}: the registry has a table of that name already`);
+    }
+  }
   return {
-    tables: DOMAINS.flatMap((d) => d.tables) as readonly Table[],
+    tables: [...registry, ...(options.tables ?? [])] as readonly Table[],
     events: CATALOG.map((e) => ({ type: e.type, payload: e.payload })),
   };
 }
@@ -51,10 +72,12 @@ export interface SqlProblem {
 /** The file's statements as mappings and processors, or the first problem. */
 export function compile(
   text: string,
+  options: SqlOptions = {},
 ): { mappings: Mapping[]; processors: EventProcessor[] } | { problem: SqlProblem } {
+  const tables = scope(options);
   let mappings: Mapping[];
   try {
-    mappings = compileSql(text, sqlContext(scope()));
+    mappings = compileSql(text, sqlContext(tables));
   } catch (error) {
     if (error instanceof SqlDefinitionError) {
       return { problem: { line: error.line, column: error.column, message: error.message } };
@@ -62,7 +85,7 @@ export function compile(
     throw error;
   }
   try {
-    return { mappings, processors: declared(mappings, scope()) };
+    return { mappings, processors: processorsOf(mappings, tables) };
   } catch (error) {
     // A check of the definitions core (no position of its own): placed at the statement it names.
     const message = (error as Error).message;
@@ -75,6 +98,34 @@ export function compile(
     return { problem: { line, column, message } };
   }
 }
+
+const isState = (m: Mapping): m is StateMapping => 'types' in m;
+
+/**
+ * The statements' processors. A state statement none of whose types the file writes an event row
+ * for compiles as a domain's `sqlState` does, beside the registry's processor of each type: that
+ * processor's event row anchors its merges exactly once (its own state rows are left out, so `run`
+ * shows this file's merges only, and the anchor's event table is not among the tables it prints).
+ */
+function processorsOf(mappings: readonly Mapping[], tables: ReturnType<typeof scope>): EventProcessor[] {
+  const rowTypes = new Set(mappings.filter((m) => !isState(m)).map((m) => (m as EventMapping).type));
+  const alone = mappings.filter((m) => isState(m) && m.types.every((t) => !rowTypes.has(t)));
+  const processors = declared(
+    mappings.filter((m) => !alone.includes(m)),
+    tables,
+  );
+  if (alone.length === 0) return processors;
+  const states = declaredStates(alone, tables);
+  const anchors = [...new Set(states.map((s) => s.type))].map((type): EventProcessor => {
+    const domain = DOMAINS.flatMap((d) => d.processors).find((p) => p.type === type);
+    if (!domain) throw new Error(`${type}: no domain processes it, so no event row anchors its merges`);
+    return { ...domain, toWrite: (e, dims, record) => ({ ...domain.toWrite(e, dims, record), state: [] }) };
+  });
+  return [...processors, ...withState(anchors, states)];
+}
+
+/** The tables the file's statements write: what `run` prints. */
+export const writtenBy = (mappings: readonly Mapping[]) => new Set(mappings.map((m) => m.into));
 
 // ---------------------------------------------------------------------------------------- run
 
@@ -306,8 +357,8 @@ function showSource(source: Record<string, unknown>): string {
 }
 
 /** What fills each column and which merges apply, per statement. */
-export function explain(mappings: readonly Mapping[]): string {
-  const tables = scope().tables;
+export function explain(mappings: readonly Mapping[], options: SqlOptions = {}): string {
+  const tables = scope(options).tables;
   const lines: string[] = [];
   for (const [i, m] of mappings.entries()) {
     const table = tables.find((t) => t.name === m.into);
@@ -351,9 +402,9 @@ export function explain(mappings: readonly Mapping[]): string {
 // ---------------------------------------------------------------------------------------- CLI
 
 const USAGE = `usage:
-  npm run sql -- check FILE.sql…
-  npm run sql -- explain FILE.sql
-  npm run sql -- run FILE.sql --events EVENTS.jsonl [--dimensions DIMS.json]`;
+  npm run sql -- check FILE.sql… [--tables TABLES.ts]
+  npm run sql -- explain FILE.sql [--tables TABLES.ts]
+  npm run sql -- run FILE.sql --events EVENTS.jsonl [--dimensions DIMS.json] [--tables TABLES.ts]`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -364,14 +415,32 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
-function main(argv: string[]): number {
+const isTable = (value: unknown): value is Table =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Table).name === 'string' &&
+  Array.isArray((value as Table).key) &&
+  Array.isArray((value as Table).assignments);
+
+/** `--tables TABLES.ts`: every table the module exports, beside the registry's. */
+async function tablesOption(args: string[]): Promise<SqlOptions> {
+  const module = option(args, '--tables');
+  if (module === undefined) return {};
+  const exported = (await import(pathToFileURL(resolve(module)).href)) as Record<string, unknown>;
+  const tables = Object.values(exported).filter(isTable);
+  if (tables.length === 0) throw new Error(`--tables ${module}: the module exports no table (defineTable)`);
+  return { tables };
+}
+
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const args = [...rest];
+  const options = await tablesOption(args);
   if (command === 'check') {
     if (args.length === 0) throw new Error(USAGE);
     let failed = 0;
     for (const file of args) {
-      const result = compile(readFileSync(file, 'utf8'));
+      const result = compile(readFileSync(file, 'utf8'), options);
       if ('problem' in result) {
         failed++;
         const { line, column, message } = result.problem;
@@ -387,23 +456,25 @@ function main(argv: string[]): number {
     const dims = command === 'run' ? option(args, '--dimensions') : undefined;
     if (args.length !== 1 || (command === 'run' && !events)) throw new Error(USAGE);
     const file = args[0]!;
-    const result = compile(readFileSync(file, 'utf8'));
+    const result = compile(readFileSync(file, 'utf8'), options);
     if ('problem' in result) {
       const { line, column, message } = result.problem;
       console.error(`${file}:${line}:${column}: ${message}`);
       return 1;
     }
     if (command === 'explain') {
-      console.log(explain(result.mappings));
+      console.log(explain(result.mappings, options));
       return 0;
     }
     const dimensions = dims ? (JSON.parse(readFileSync(dims, 'utf8')) as DimensionFile) : {};
     const out = run(result.processors, readFileSync(events!, 'utf8').split('\n'), dimensions);
-    for (const row of out.rows) process.stdout.write(`${JSON.stringify(row)}\n`);
+    const written = writtenBy(result.mappings);
+    const rows = out.rows.filter((r) => written.has(r.table));
+    for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
     for (const { line, error } of out.invalid) console.error(`${events}:${line}: dead letter: ${error}`);
     const s = out.stats;
     console.error(
-      `sql run: ${s.events} event(s): ${s.written} written, ${s.duplicates} duplicate(s) absorbed, ${s.filtered} filtered out, ${s.unhandled} of types no statement reads, ${out.invalid.length} dead letter(s); ${out.rows.length} row(s)`,
+      `sql run: ${s.events} event(s): ${s.written} written, ${s.duplicates} duplicate(s) absorbed, ${s.filtered} filtered out, ${s.unhandled} of types no statement reads, ${out.invalid.length} dead letter(s); ${rows.length} row(s)`,
     );
     return 0;
   }
@@ -412,7 +483,7 @@ function main(argv: string[]): number {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    process.exitCode = main(process.argv.slice(2));
+    process.exitCode = await main(process.argv.slice(2));
   } catch (error) {
     console.error((error as Error).message);
     process.exitCode = 2;

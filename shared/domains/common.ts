@@ -132,7 +132,12 @@ export function sql(statements: string, scope: DeclarationScope): EventProcessor
  * merges them exactly once.
  */
 export function sqlState(statements: string, scope: DeclarationScope): StateProcessor[] {
-  return compileStates(compiled(statements, scope, false), declarativeContext(scope));
+  return declaredStates(compiled(statements, scope, false), scope);
+}
+
+/** State mappings alone (no event rows of their types beside them) as state processors. */
+export function declaredStates(mappings: readonly Mapping[], scope: DeclarationScope): StateProcessor[] {
+  return compileStates(mappings, declarativeContext(scope));
 }
 
 /** The statements' mappings: precompiled (sql.compiled.json), or compiled now while developing. */

@@ -23,11 +23,12 @@
 import type { ApplyResult, BatchSink, BatchWrites } from '../pipeline/ports.ts';
 import type { EventWrite } from '../pipeline/processor.ts';
 import type { SqlDialect } from '../tables/dialect.ts';
-import { combineRows, type Row, type SqlValue, type Table } from '../tables/table.ts';
+import { combineRows, type Row, type Table } from '../tables/table.ts';
 import type { Database, Queryable } from './database.ts';
 import { ConcurrentWriteError } from './db-errors.ts';
 import { compareDeadLetterRows, deadLetterRow, eventDeadLetter } from './dead-letter.ts';
 import { checkSession } from './session-check.ts';
+import { valuesList } from './values-list.ts';
 
 export interface SinkOptions {
   /** Rows per INSERT statement; a 1,000-event batch fits one statement per table by default. */
@@ -147,37 +148,20 @@ export class MySqlSink implements BatchSink {
     );
   }
 
-  /** Inserts or merges rows; returns how many rows it inserted or changed. */
+  /**
+   * Inserts or merges rows; returns how many rows it inserted or changed. The values are escaped
+   * into the statement here (valuesList), so mysql2 sends it as it is, without scanning it for `?`.
+   */
   async #upsert(conn: Queryable, table: Table, rows: Row[]): Promise<number> {
-    const columns = table.written;
     let affected = 0;
     for (const chunk of chunks(rows, this.#maxRows)) {
       // A value the row leaves out is the column's DEFAULT (NULL, or the NOT NULL column's default).
-      const params: SqlValue[] = [];
-      let values = '';
-      for (const row of chunk) {
-        values += values ? ', (' : '(';
-        for (let i = 0; i < columns.length; i++) {
-          const value = row[columns[i]!];
-          if (i > 0) values += ', ';
-          if (value === undefined) values += 'DEFAULT';
-          else {
-            values += '?';
-            params.push(toParam(value));
-          }
-        }
-        values += ')';
-      }
-      const result = await conn.query<{ affectedRows?: number }>(this.#sql.upsert(table, values), params);
+      const sql = this.#sql.upsert(table, valuesList(table.written, chunk));
+      const result = await conn.query<{ affectedRows?: number }>(sql);
       affected += result.affectedRows ?? 0;
     }
     return affected;
   }
-}
-
-function toParam(value: SqlValue): SqlValue {
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return value;
 }
 
 function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {

@@ -2,7 +2,9 @@
  * The Flink job's side of the conformance suite: its source and lookup tables, as a Flink user
  * migrating to lambda-realtime declares them. Each event type is a table over the BusinessEvent
  * JSON lines of that type (the envelope's fields, the payload as a ROW, each payload field as a
- * column of the same name, `event_time` from the envelope and `proc_time AS PROCTIME()`); each
+ * column of the same name, `event_time` from the envelope — the event-time attribute, with a
+ * watermark WATERMARK_DELAY behind the newest event, so window table functions fire and an event
+ * further behind is late and dropped — and `proc_time AS PROCTIME()`); each
  * dimension table a lookup source (connector 'lrt', scripts/flink/ConformanceRunner.java) over the
  * dimension file `npm run sql -- run` reads too.
  */
@@ -25,6 +27,13 @@ export const DIMENSION_TABLES: Record<string, string> = {
   dim_product: 'product_id STRING, product_name STRING, category STRING, brand STRING, price DECIMAL(18, 4)',
 };
 
+/**
+ * How far the watermark trails the newest event time of a type. The bounded file source ends with
+ * the MAX watermark, so every window fires; an event more than this behind the newest one of its
+ * type, whose window has ended, is dropped by Flink (fixtures/events.jsonl has such late events).
+ */
+export const WATERMARK_DELAY = "INTERVAL '5' SECOND";
+
 const DIMENSION_KEYS: Record<string, string> = { dim_user: 'user_id', dim_product: 'product_id' };
 
 export function sourceDdl(): string[] {
@@ -38,7 +47,8 @@ export function sourceDdl(): string[] {
   payload ROW<${fields}>,
   ${computed},
   event_time AS TO_TIMESTAMP_LTZ(\`timestamp\`, 3),
-  proc_time AS PROCTIME()
+  proc_time AS PROCTIME(),
+  WATERMARK FOR event_time AS event_time - ${WATERMARK_DELAY}
 ) WITH ('connector' = 'filesystem', 'path' = '{events:${type}}', 'format' = 'json')`;
   });
   const dimensions = Object.entries(DIMENSION_TABLES).map(

@@ -1,6 +1,7 @@
 /**
  * `npm run sql` (scripts/sql.ts) as a user runs it: check's FILE:LINE:COLUMN lines and exit code,
- * run's rows after the sink's merges (a redelivered event absorbed, its state not merged twice).
+ * run's rows after the sink's merges (a redelivered event absorbed, its state not merged twice),
+ * --tables (tables of one's own beside the registry's).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,49 @@ describe('npm run sql', () => {
       ['u3', 1, 0, null],
     ]);
     expect(out.stderr).toContain('1 duplicate(s) absorbed');
+  });
+
+  it('an aggregate alone: the event rows of its types come from their domains, as sqlState beside code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lrt-sql-'));
+    const file = join(dir, 'views.sql');
+    writeFileSync(
+      file,
+      'INSERT INTO user_profile_wide\nSELECT e.userId AS user_id, COUNT(*) AS view_count\nFROM user_view e\nGROUP BY e.userId;\n',
+    );
+    const check = sql('check', file);
+    expect(check.status, check.stdout).toBe(0);
+    const out = sql('run', file, '--events', join(FIXTURES, 'events.jsonl'));
+    expect(out.status, out.stderr).toBe(0);
+    const rows = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { table: string; row: Record<string, unknown> });
+    // Only the file's table is printed; the redelivered view is absorbed by its anchor row.
+    expect(rows.map((r) => [r.table, r.row.user_id, r.row.view_count, r.row.login_count])).toEqual([
+      ['user_profile_wide', 'u1', 1, 0],
+      ['user_profile_wide', 'u2', 1, 0],
+      ['user_profile_wide', 'u3', 1, 0],
+    ]);
+    expect(out.stderr).toContain('1 duplicate(s) absorbed');
+  });
+
+  it('--tables TABLES.ts: statements also compile against the tables the module exports', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lrt-sql-'));
+    const file = join(dir, 'own.sql');
+    writeFileSync(
+      file,
+      `INSERT INTO conformance_sums
+SELECT e.userId AS k, COUNT(*) AS n FROM order_pay e GROUP BY e.userId;
+INSERT INTO conformance_events SELECT event_type() AS seen_type FROM order_pay e
+`,
+    );
+    expect(sql('check', file).stdout).toMatch(/unknown table conformance_sums/);
+    const tables = join(ROOT, 'test/conformance/tables.ts');
+    const out = sql('check', file, '--tables', tables);
+    expect(out.status, out.stdout + out.stderr).toBe(0);
+    expect(out.stdout).toContain(`${file}: ok (2 statement(s))`);
+    const explained = sql('explain', file, '--tables', tables);
+    expect(explained.stdout).toContain('n ← COUNT(*); merge "add"');
   });
 
   it('explain: what fills each column and which merges apply', () => {

@@ -13,49 +13,22 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
-import org.apache.flink.table.connector.ChangelogMode;
-import org.apache.flink.table.connector.RuntimeConverter;
-import org.apache.flink.table.connector.sink.DynamicTableSink;
-import org.apache.flink.table.connector.sink.SinkFunctionProvider;
-import org.apache.flink.table.connector.source.DynamicTableSource;
-import org.apache.flink.table.connector.source.LookupTableSource;
-import org.apache.flink.table.connector.source.lookup.LookupFunctionProvider;
-import org.apache.flink.table.data.RowData;
-import org.apache.flink.table.data.conversion.DataStructureConverter;
-import org.apache.flink.table.data.conversion.DataStructureConverters;
-import org.apache.flink.table.factories.DynamicTableSinkFactory;
-import org.apache.flink.table.factories.DynamicTableSourceFactory;
-import org.apache.flink.table.factories.FactoryUtil;
-import org.apache.flink.table.functions.FunctionContext;
-import org.apache.flink.table.functions.LookupFunction;
-import org.apache.flink.table.types.DataType;
-import org.apache.flink.table.types.logical.LogicalType;
-import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.types.Row;
-import org.apache.flink.types.RowKind;
 
 /**
  * The Flink side of lambda-realtime's SQL conformance suite (test/conformance): runs Flink SQL
@@ -69,20 +42,18 @@ import org.apache.flink.types.RowKind;
  * "inserts": [{"id": "…", "sql": "INSERT INTO …"}, …]}. The events are BusinessEvent JSON lines;
  * a DDL's {@code '{events:TYPE}'} names a file of that type's events (split here), and
  * {@code '{dimensions}'} the dimension file ({"dim_x": [row, …], …}). The connector
- * {@code 'lrt'} is a lookup source (a dimension table: option {@code table} names its rows in the
- * dimension file; FOR SYSTEM_TIME AS OF joins read them) and a sink that collects every row.
+ * {@code 'lrt'} (LrtConnector) reads dimension rows and collects what each statement wrote.
  *
  * Prints JSON lines on stdout: {"id", "accepted": true} or {"id", "error"} per INSERT (planned
  * one by one, so one refusal does not hide the others), then {"table", "row"} for every row of
- * every sink after the one job ran (changes applied: an update or delete retracts its row), then
+ * every sink after the one job ran (its changelog applied: a sink declared with PRIMARY KEY … NOT
+ * ENFORCED holds the final row of each key, as a state table does after its merges; one without
+ * holds every row, an update or delete retracting one), then
  * {"done": true, "millis": …}.
  */
 public final class ConformanceRunner {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final PrintStream OUT = System.out;
-
-  /** Rows every sink wrote, by table, in arrival order (the MiniCluster runs in this JVM). */
-  static final Map<String, List<Map<String, Object>>> SINKS = new LinkedHashMap<>();
 
   public static void main(String[] args) throws Exception {
     if (args.length != 1) {
@@ -133,9 +104,9 @@ public final class ConformanceRunner {
       OUT.println(JSON.writeValueAsString(line));
     }
     if (accepted > 0) set.execute().await();
-    synchronized (SINKS) {
-      for (Map.Entry<String, List<Map<String, Object>>> table : SINKS.entrySet()) {
-        for (Map<String, Object> row : table.getValue()) {
+    synchronized (LrtConnector.SINKS) {
+      for (Map.Entry<String, LrtConnector.SinkTable> table : LrtConnector.SINKS.entrySet()) {
+        for (Map<String, Object> row : table.getValue().rows()) {
           ObjectNode line = JSON.createObjectNode().put("table", table.getKey());
           line.set("row", JSON.valueToTree(row));
           OUT.println(JSON.writeValueAsString(line));
@@ -223,236 +194,5 @@ public final class ConformanceRunner {
     }
     if (value instanceof byte[]) return java.util.Base64.getEncoder().encodeToString((byte[]) value);
     return value.toString();
-  }
-
-  /** A JSON value as the external (Java) value of a column of type `type`. */
-  static Object externalValue(JsonNode node, LogicalType type) {
-    if (node == null || node.isNull() || node.isMissingNode()) return null;
-    switch (type.getTypeRoot()) {
-      case CHAR:
-      case VARCHAR:
-        return node.isTextual() ? node.asText() : node.toString();
-      case BOOLEAN:
-        return node.asBoolean();
-      case TINYINT:
-        return (byte) node.asInt();
-      case SMALLINT:
-        return (short) node.asInt();
-      case INTEGER:
-        return node.asInt();
-      case BIGINT:
-        return node.asLong();
-      case FLOAT:
-        return (float) node.asDouble();
-      case DOUBLE:
-        return node.asDouble();
-      case DECIMAL:
-        return new BigDecimal(node.asText());
-      case TIMESTAMP_WITHOUT_TIME_ZONE:
-        return node.isNumber()
-            ? LocalDateTime.ofInstant(Instant.ofEpochMilli(node.asLong()), ZoneOffset.UTC)
-            : LocalDateTime.parse(node.asText().replace(' ', 'T'));
-      case TIMESTAMP_WITH_LOCAL_TIME_ZONE:
-        return node.isNumber()
-            ? Instant.ofEpochMilli(node.asLong())
-            : LocalDateTime.parse(node.asText().replace(' ', 'T')).toInstant(ZoneOffset.UTC);
-      default:
-        throw new IllegalArgumentException("lrt connector: unsupported dimension column type " + type);
-    }
-  }
-
-  // ------------------------------------------------------------------------ the 'lrt' connector
-
-  static final ConfigOption<String> PATH =
-      ConfigOptions.key("path").stringType().noDefaultValue().withDescription("the dimension file");
-  static final ConfigOption<String> TABLE =
-      ConfigOptions.key("table").stringType().noDefaultValue().withDescription("its rows' name in the file");
-
-  /** Lookup source (dimension rows from a file) and collecting sink, as connector 'lrt'. */
-  public static final class Factory implements DynamicTableSourceFactory, DynamicTableSinkFactory {
-    @Override
-    public String factoryIdentifier() {
-      return "lrt";
-    }
-
-    @Override
-    public Set<ConfigOption<?>> requiredOptions() {
-      return Collections.emptySet();
-    }
-
-    @Override
-    public Set<ConfigOption<?>> optionalOptions() {
-      return new HashSet<>(List.of(PATH, TABLE));
-    }
-
-    @Override
-    public DynamicTableSource createDynamicTableSource(DynamicTableSourceFactory.Context context) {
-      FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
-      helper.validate();
-      String path = helper.getOptions().getOptional(PATH).orElseThrow(() -> new IllegalArgumentException("lrt source: 'path' is required"));
-      String table = helper.getOptions().getOptional(TABLE).orElse(context.getObjectIdentifier().getObjectName());
-      return new DimensionSource(path, table, context.getPhysicalRowDataType());
-    }
-
-    @Override
-    public DynamicTableSink createDynamicTableSink(DynamicTableSinkFactory.Context context) {
-      FactoryUtil.createTableFactoryHelper(this, context).validate();
-      return new CollectSink(context.getObjectIdentifier().getObjectName(), context.getPhysicalRowDataType());
-    }
-  }
-
-  public static final class DimensionSource implements LookupTableSource {
-    private final String path;
-    private final String table;
-    private final DataType rowType;
-
-    DimensionSource(String path, String table, DataType rowType) {
-      this.path = path;
-      this.table = table;
-      this.rowType = rowType;
-    }
-
-    @Override
-    public LookupRuntimeProvider getLookupRuntimeProvider(LookupContext context) {
-      int[][] keys = context.getKeys();
-      int[] key = new int[keys.length];
-      for (int i = 0; i < keys.length; i++) {
-        if (keys[i].length != 1) throw new IllegalArgumentException("lrt source: nested lookup keys are not supported");
-        key[i] = keys[i][0];
-      }
-      return LookupFunctionProvider.of(new DimensionLookup(path, table, rowType, key));
-    }
-
-    @Override
-    public DynamicTableSource copy() {
-      return new DimensionSource(path, table, rowType);
-    }
-
-    @Override
-    public String asSummaryString() {
-      return "lrt dimension " + table;
-    }
-  }
-
-  /** The rows of one dimension table, by their lookup key. */
-  public static final class DimensionLookup extends LookupFunction {
-    private final String path;
-    private final String table;
-    private final DataType rowType;
-    private final int[] key;
-    private transient Map<List<Object>, List<RowData>> rows;
-
-    DimensionLookup(String path, String table, DataType rowType, int[] key) {
-      this.path = path;
-      this.table = table;
-      this.rowType = rowType;
-      this.key = key;
-    }
-
-    @Override
-    public void open(FunctionContext context) throws Exception {
-      RowType type = (RowType) rowType.getLogicalType();
-      DataStructureConverter<Object, Object> converter = DataStructureConverters.getConverter(rowType);
-      converter.open(getClass().getClassLoader());
-      rows = new HashMap<>();
-      JsonNode all = JSON.readTree(Path.of(path).toFile()).path(table);
-      for (JsonNode node : all) {
-        Row row = Row.withPositions(type.getFieldCount());
-        for (int i = 0; i < type.getFieldCount(); i++) {
-          row.setField(i, externalValue(node.get(type.getFieldNames().get(i)), type.getTypeAt(i)));
-        }
-        RowData internal = (RowData) converter.toInternal(row);
-        rows.computeIfAbsent(keyOf(internal, key, type), k -> new ArrayList<>()).add(internal);
-      }
-    }
-
-    @Override
-    public Collection<RowData> lookup(RowData keyRow) {
-      RowType type = (RowType) rowType.getLogicalType();
-      List<Object> k = new ArrayList<>();
-      for (int i = 0; i < key.length; i++) {
-        k.add(Objects.toString(RowData.createFieldGetter(type.getTypeAt(key[i]), i).getFieldOrNull(keyRow), null));
-      }
-      return rows.getOrDefault(k, Collections.emptyList());
-    }
-
-    private static List<Object> keyOf(RowData row, int[] key, RowType type) {
-      List<Object> k = new ArrayList<>();
-      for (int index : key) {
-        k.add(Objects.toString(RowData.createFieldGetter(type.getTypeAt(index), index).getFieldOrNull(row), null));
-      }
-      return k;
-    }
-  }
-
-  public static final class CollectSink implements DynamicTableSink {
-    private final String table;
-    private final DataType rowType;
-
-    CollectSink(String table, DataType rowType) {
-      this.table = table;
-      this.rowType = rowType;
-    }
-
-    @Override
-    public ChangelogMode getChangelogMode(ChangelogMode requestedMode) {
-      return ChangelogMode.all();
-    }
-
-    @Override
-    public SinkRuntimeProvider getSinkRuntimeProvider(Context context) {
-      List<String> names = ((RowType) rowType.getLogicalType()).getFieldNames();
-      return SinkFunctionProvider.of(
-          new Collector(table, new ArrayList<>(names), context.createDataStructureConverter(rowType)));
-    }
-
-    @Override
-    public DynamicTableSink copy() {
-      return new CollectSink(table, rowType);
-    }
-
-    @Override
-    public String asSummaryString() {
-      return "lrt collect " + table;
-    }
-  }
-
-  /** Keeps each row as plain JSON data in SINKS; an update's old row or a delete retracts one. */
-  public static final class Collector extends RichSinkFunction<RowData> {
-    private final String table;
-    private final ArrayList<String> names;
-    private final DynamicTableSink.DataStructureConverter converter;
-    private transient boolean opened;
-
-    Collector(String table, ArrayList<String> names, DynamicTableSink.DataStructureConverter converter) {
-      this.table = table;
-      this.names = names;
-      this.converter = converter;
-    }
-
-    @Override
-    public void invoke(RowData value, Context context) {
-      if (!opened) {
-        converter.open(RuntimeConverter.Context.create(getClass().getClassLoader()));
-        opened = true;
-      }
-      Row row = (Row) converter.toExternal(value);
-      Map<String, Object> out = new LinkedHashMap<>();
-      for (int i = 0; i < row.getArity(); i++) out.put(names.get(i), jsonValue(row.getField(i)));
-      RowKind kind = value.getRowKind();
-      synchronized (SINKS) {
-        List<Map<String, Object>> rows = SINKS.computeIfAbsent(table, t -> new ArrayList<>());
-        if (kind == RowKind.INSERT || kind == RowKind.UPDATE_AFTER) {
-          rows.add(out);
-        } else {
-          for (Iterator<Map<String, Object>> it = rows.iterator(); it.hasNext(); ) {
-            if (it.next().equals(out)) {
-              it.remove();
-              break;
-            }
-          }
-        }
-      }
-    }
   }
 }
