@@ -165,4 +165,30 @@ FROM TABLE(TUMBLE(TABLE order_create, DESCRIPTOR(event_time), INTERVAL '1' HOUR)
 LEFT JOIN dim_product FOR SYSTEM_TIME AS OF e.proc_time AS p ON p.product_id = e.productId
 GROUP BY window_start, window_end, COALESCE(p.category, 'none')`,
   },
+  {
+    id: 'window_tumble_extremes',
+    construct: 'TUMBLE of an hour, MIN and MAX per product',
+    sql: `INSERT INTO conformance_window_extremes
+SELECT window_start, window_end, e.productId AS k, MIN(e.amount) AS lo, MAX(e.amount) AS hi
+FROM TABLE(TUMBLE(TABLE order_create, DESCRIPTOR(event_time), INTERVAL '1' HOUR)) e
+GROUP BY window_start, window_end, e.productId`,
+  },
+  {
+    id: 'window_hop_extremes_late',
+    construct: 'HOP, MIN and MAX per user; a late event',
+    sql: `INSERT INTO conformance_window_extremes
+SELECT window_start, window_end, e.userId AS k, MIN(e.amount) AS lo, MAX(e.amount) AS hi
+FROM TABLE(HOP(TABLE order_pay, DESCRIPTOR(event_time), INTERVAL '1' MINUTE, INTERVAL '2' MINUTE)) e
+GROUP BY window_start, window_end, e.userId`,
+    why: LATE_WHY,
+    differs: ['12:21', '12:22'].map((start) => ({
+      key: {
+        window_start: `2024-01-31 ${start}:00.000`,
+        window_end: `2024-01-31 ${start === '12:21' ? '12:23' : '12:24'}:00.000`,
+        k: 'u1',
+      },
+      project: { lo: '3.25', hi: '29.97' },
+      flink: { lo: '29.97', hi: '29.97' },
+    })),
+  },
 ];
