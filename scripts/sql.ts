@@ -27,6 +27,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AGGREGATE_SQL, aggregateValue } from '../shared/definitions/mapping.ts';
+import { showWindow } from '../shared/definitions/window.ts';
 import { declared, declaredStates, sqlContext } from '../shared/domains/common.ts';
 import { CATALOG, DIMENSIONS, DOMAINS } from '../shared/domains/registry.ts';
 import { type BusinessEvent, businessEventSchema } from '../shared/events/business-event.ts';
@@ -351,6 +352,7 @@ function showSource(source: Record<string, unknown>): string {
   if ('dimension' in source) return `${String(source.dimension)}.${String(source.column)} (lookup)`;
   if ('literal' in source) return JSON.stringify(source.literal);
   if ('expr' in source) return showExpr(source.expr as ExprLike);
+  if ('window' in source) return `window_${String(source.window)} (the event's window)`;
   return JSON.stringify(source);
 }
 
@@ -364,6 +366,7 @@ export function explain(mappings: readonly Mapping[], options: SqlOptions = {}):
     if ('types' in m) {
       lines.push(`statement ${i + 1}: state table ${m.into}, from ${m.types.join(', ')}`);
       lines.push(`  lookups: ${joins}`);
+      if (m.window) lines.push(`  window: ${showWindow(m.window)}, a row per window holding the event time`);
       lines.push(
         `  key (GROUP BY): ${Object.entries(m.key)
           .map(([c, s]) => `${c} ← ${showSource(s)}`)

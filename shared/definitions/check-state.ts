@@ -18,6 +18,7 @@ import type { Expr } from './expression.ts';
 import { AGGREGATE_SQL, type Aggregate, aggregateValue, type StateMapping } from './mapping.ts';
 import { DefinitionProblem, type Place, show } from './problem.ts';
 import { showType } from './types.ts';
+import { checkWindow, checkWindowKey } from './window-check.ts';
 
 type OrderedBy = Map<string, { when: string; column: string }>;
 
@@ -53,8 +54,13 @@ export function checkState(c: Checker, m: StateMapping, i: number): void {
     const spec = c.column(table, column, automatic, i);
     if ('literal' in source)
       throw new DefinitionProblem(`key column ${column} is a constant`, i, { part: 'value', column }, column);
+    if ('window' in source) {
+      checkWindowKey(m, column, spec, i);
+      continue;
+    }
     c.fits(c.source(source, m.types, m.joins, i, column), column, spec, i);
   }
+  if (m.window) checkWindow(m, table.name, i);
   if (m.where) condition(c, m.where, m, i, { part: 'where' }, 'WHERE');
   const orderedBy: OrderedBy = new Map();
   for (const [column, aggregate] of Object.entries(m.columns)) {

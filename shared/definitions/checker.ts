@@ -60,6 +60,7 @@ export function showSource(source: Source): string {
   if ('event' in source) return source.event;
   if ('dimension' in source) return `${source.dimension}.${source.column}`;
   if ('literal' in source) return source.literal === null ? 'NULL' : JSON.stringify(source.literal);
+  if ('window' in source) return `window_${source.window}`;
   return 'the expression';
 }
 
@@ -157,6 +158,14 @@ export class Checker {
       const join = joins.find((j) => j.dimension === source.dimension);
       const nullable = !join?.inner || t.nullable;
       return { typed: { expr: { op: 'dimension', ...source, t: t.type }, nullable }, text };
+    }
+    if ('window' in source) {
+      throw new DefinitionProblem(
+        `${text} is a key column of a windowed state table (FROM TABLE(TUMBLE(…)), HOP, CUMULATE), nothing else`,
+        i,
+        place,
+        text,
+      );
     }
     if ('literal' in source) {
       const value = source.literal;

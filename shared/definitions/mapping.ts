@@ -6,6 +6,7 @@
  * shared/pipeline/declarative.ts compiles it into processors.
  */
 import type { EnvelopeField, Expr } from './expression.ts';
+import type { Window, WindowBound } from './window.ts';
 
 /** A value of the event. */
 export type Source =
@@ -21,7 +22,9 @@ export type Source =
    * A typed scalar expression (expression.ts), evaluated per event. `nullable`: whether it may be
    * NULL, as the front end inferred it (typing.ts); without it check.ts infers it from the tree.
    */
-  | { expr: Expr; nullable?: boolean };
+  | { expr: Expr; nullable?: boolean }
+  /** The start or end of the event's window (a state key column of a windowed mapping, window.ts). */
+  | { window: WindowBound };
 
 /**
  * A lookup join of a dimension table on a payload field. A left join (the default) gives NULL
@@ -121,6 +124,11 @@ export interface StateMapping {
    * hold for (FALSE or NULL) merges nothing into this table.
    */
   where?: Expr;
+  /**
+   * A window table function (SQL: `FROM TABLE(TUMBLE(…))`, HOP, CUMULATE; window.ts): the event
+   * merges once into each window holding its time, the key's `{ window }` columns naming the window.
+   */
+  window?: Window;
 }
 
 export type Mapping = EventMapping | StateMapping;

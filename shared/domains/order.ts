@@ -206,19 +206,17 @@ LEFT JOIN dim_user FOR SYSTEM_TIME AS OF e.proc_time AS u ON u.user_id = e.userI
 
 /**
  * GMV and orders per product per minute, in Flink SQL, beside the code state of order_create: the
- * type's event row (ORDER_SQL) anchors both, so each event merges once. The minute is computed from
- * event_time() until window table functions (TUMBLE) are built (docs/sql.md); COALESCE only tells
- * the compiler the bucket is never NULL.
+ * type's event row (ORDER_SQL) anchors both, so each event merges once. The minute is Flink's
+ * tumbling window table function over the event's time (UTC, docs/sql.md); a late event is merged
+ * into its own minute.
  */
 const PRODUCT_SALES_SQL = `
 INSERT INTO product_sales_minute
-SELECT e.productId AS product_id,
-       COALESCE(CAST(DATE_FORMAT(event_time(), 'yyyy-MM-dd HH:mm:00') AS TIMESTAMP(3)), event_time()) AS window_start,
+SELECT e.productId AS product_id, window_start,
        COUNT(*) AS order_count, SUM(e.quantity) AS quantity, SUM(e.amount) AS gmv,
        MAX(e.amount) AS max_amount
-FROM order_create e
-GROUP BY e.productId,
-         COALESCE(CAST(DATE_FORMAT(event_time(), 'yyyy-MM-dd HH:mm:00') AS TIMESTAMP(3)), event_time())
+FROM TABLE(TUMBLE(TABLE order_create, DESCRIPTOR(event_time), INTERVAL '1' MINUTE)) e
+GROUP BY e.productId, window_start, window_end
 `;
 
 /**

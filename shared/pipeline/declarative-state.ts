@@ -5,10 +5,13 @@
  *   FIRST_VALUE/LAST_VALUE: the value with its order key (the event's), or '' when the event does
  *   not count (another type, a filter that does not hold) — combineRows also sends '' for a NULL
  *   value, so a NULL never wins a column with an order key of its own.
- * The sink merges the row when, and only when, the event's anchor row is new (exactly once).
+ * A windowed mapping (shared/definitions/window.ts) gives one row per window holding the event's
+ * time, its `{ window }` key columns the window's start and end (UTC DATETIME(3)).
+ * The sink merges the rows when, and only when, the event's anchor row is new (exactly once).
  */
 import { compileExpression, type Evaluator } from '../definitions/evaluate.ts';
 import { aggregateValue, type StateMapping } from '../definitions/mapping.ts';
+import { windowsOf } from '../definitions/window.ts';
 import { checkedRow, orderKeyOf, type Row, type Table, type TableRow } from '../tables/table.ts';
 import {
   type DeclarativeContext,
@@ -22,15 +25,20 @@ import type { DimensionView } from './processor.ts';
 
 type Part = (e: Event, dims: DimensionView, keys: Keys, row: Row) => void;
 
-/** A state mapping's row for events of `type` (null when a join or its WHERE leaves it out). */
+/** A state mapping's rows for events of `type` (none when a join or its WHERE leaves it out). */
 export function stateWriter(
   mapping: StateMapping,
   type: string,
   context: DeclarativeContext,
-): { table: Table; write: (e: Event, dims: DimensionView, keys: Keys) => TableRow | null } {
+): { table: Table; write: (e: Event, dims: DimensionView, keys: Keys) => TableRow[] } {
   const table = context.tables.find((t) => t.name === mapping.into)!;
   const parts: Part[] = [];
+  const windowColumns: Array<[string, 'start' | 'end']> = [];
   for (const [column, source] of Object.entries(mapping.key)) {
+    if ('window' in source) {
+      windowColumns.push([column, source.window]);
+      continue;
+    }
     const read = reader(source, table.columns[column]!);
     parts.push((e, dims, keys, row) => {
       row[column] = read(e, dims, keys);
@@ -45,13 +53,18 @@ export function stateWriter(
   return {
     table,
     write(e, dims, keys) {
-      if (!found(e, dims, keys)) return null;
-      if (where && where(evaluationContext(e, dims, keys)) !== true) return null;
+      if (!found(e, dims, keys)) return [];
+      if (where && where(evaluationContext(e, dims, keys)) !== true) return [];
       const row: Row = {};
       for (const [column, value] of Object.entries(context.stateRow(e)))
         if (table.columns[column]) row[column] = value;
       for (const part of parts) part(e, dims, keys, row);
-      return checkedRow(table, row);
+      if (!mapping.window) return [checkedRow(table, row)];
+      return windowsOf(mapping.window, e.timestamp).map((span) => {
+        const windowed: Row = { ...row };
+        for (const [column, bound] of windowColumns) windowed[column] = new Date(span[bound]);
+        return checkedRow(table, windowed);
+      });
     },
   };
 }

@@ -89,6 +89,8 @@ export function reader(source: Source, column: Column): Read {
     const read = payloadReader(source.payload);
     return (e) => convert(read(e.payload));
   }
+  if ('window' in source)
+    throw new Error('a window bound is read by its state mapping (declarative-state.ts)');
   const { dimension, column: dimensionColumn } = source;
   return (e, dims, keys) => convert(dimensionRow(e, dims, keys, dimension)?.[dimensionColumn]);
 }

@@ -136,7 +136,7 @@ export function compileStates(mappings: readonly Mapping[], context: Declarative
     return {
       type,
       dimensionKeys: (e) => dimensionKeysOf(e, keys),
-      state: (e, dims) => writers.flatMap((w) => w.write(e, dims, keys) ?? []),
+      state: (e, dims) => writers.flatMap((w) => w.write(e, dims, keys)),
     } satisfies StateProcessor;
   });
 }
@@ -248,8 +248,8 @@ function compileType(
       if (!first) throw new Error(`${type}: toWrite called for an event its WHERE filters out`);
       const state = [...written];
       for (const s of stateWriters) {
-        const row = s.write(e, dims, keys);
-        if (row) state.push(row);
+        const rows = s.write(e, dims, keys);
+        if (rows.length > 0) state.push(...rows);
         else skipped.push(s.table.name);
       }
       return { eventId: e.eventId, event: first, state, ...(skipped.length > 0 && { skipped }) };

@@ -128,7 +128,7 @@ export function compileSql(
   options: { complete?: boolean } = {},
 ): Mapping[] {
   const text = new SqlText(sql);
-  const windowed = text.windowRefusal();
+  const windowed = text.windowError();
   if (windowed) throw windowed;
   let parsed: unknown;
   try {

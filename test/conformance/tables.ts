@@ -138,6 +138,21 @@ export const conformanceWindows = defineTable({
   merge: { n: 'add', total: 'add', last_event_time: 'newest' },
 });
 
+/** Least and greatest values (merges min, max) per window and key. */
+export const conformanceWindowExtremes = defineTable({
+  name: 'conformance_window_extremes',
+  columns: {
+    window_start: datetime(),
+    window_end: datetime(),
+    k: idColumn(),
+    lo: decimal(18, 4).null(),
+    hi: decimal(18, 4).null(),
+    ...STATE_ORDER_COLUMNS,
+  },
+  key: ['window_start', 'window_end', 'k'],
+  merge: { lo: 'min', hi: 'max', last_event_time: 'newest' },
+});
+
 export const CONFORMANCE_TABLES: readonly Table[] = [
   conformanceEvents,
   conformanceSums,
@@ -149,4 +164,5 @@ export const CONFORMANCE_TABLES: readonly Table[] = [
   conformanceLasts,
   conformanceBuckets,
   conformanceWindows,
+  conformanceWindowExtremes,
 ];

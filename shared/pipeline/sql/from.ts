@@ -49,7 +49,16 @@ export abstract class FromSelect extends AggregateSelect {
       if (entry.db || entry.schema)
         this.unsupported('a qualified table name in FROM', `${String(entry.db ?? entry.schema)}.${name}`, at);
       const alias = asString(entry.as) ?? name;
+      const windowed = this.text.windows.find((w) => w.tableAt === at);
+      if (windowed && i > 0) {
+        this.unsupported(
+          `a window table function in a join; it is read in FROM: FROM TABLE(${windowed.window.kind}(TABLE <event type>, …)) e`,
+          windowed.window.kind,
+          windowed.at,
+        );
+      }
       if (i === 0) {
+        this.window = windowed?.window;
         if (entry.join) this.unsupported('FROM starting with a join', name, at);
         this.eventName = alias;
         if (name === ALL_EVENTS) continue;

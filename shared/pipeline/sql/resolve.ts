@@ -38,6 +38,7 @@ import {
   timestampLiteral,
   trim,
 } from '../../definitions/typing.ts';
+import type { Window } from '../../definitions/window.ts';
 import type * as z from '../../events/zod.ts';
 import {
   asList,
@@ -61,6 +62,7 @@ import {
   type SqlText,
   stringPattern,
 } from './text.ts';
+import { notWindow, windowBound, windowValue } from './window-values.ts';
 
 /** What the statements are checked against (the definitions core's world). */
 export type SqlContext = DefinitionWorld;
@@ -161,6 +163,8 @@ export class Resolver {
   eventName = '';
   types: string[] = [];
   joins: DimensionJoin[] = [];
+  /** The window table function FROM reads through (sql/window.ts), if any. */
+  window: Window | undefined;
 
   constructor(span: Span, text: SqlText, world: World) {
     this.span = span;
@@ -239,7 +243,8 @@ export class Resolver {
 
   /** Types an expression (shared/definitions/typing.ts), failing at the argument a TypeProblem names. */
   expression(expr: Node, types: readonly string[], at: number | undefined): Value {
-    const sub = (n: Node) => this.expression(n, types, this.locateExpr(n, at ?? this.span.start) ?? at);
+    const sub = (n: Node) =>
+      notWindow(this, this.expression(n, types, this.locateExpr(n, at ?? this.span.start) ?? at));
     const built = (make: () => Typed, args: Node[], text = show(expr), name?: string): Value => {
       try {
         const typed = make();
@@ -362,6 +367,8 @@ export class Resolver {
     const text = parts.join('.');
     const exact = this.locate(refPattern(parts), at) ?? at;
     const [qualifier, ...rest] = parts;
+    const bound = windowBound(this, parts, exact);
+    if (bound) return windowValue(bound, text, exact);
     if (parts.length === 1) {
       if (NONDETERMINISTIC.has(text.toUpperCase())) {
         this.fail(callFunctionProblem(text), text, exact);

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type { Parser } from 'node-sql-parser/build/postgresql.js';
 import { asNode } from './syntax.ts';
+import { readWindows, type WindowCall, type WindowMistake } from './window.ts';
 
 /** A mistake in a SQL definition, with where it is. */
 export class SqlDefinitionError extends Error {
@@ -75,6 +76,9 @@ export class SqlText {
   readonly parsed: string;
   /** `FOR SYSTEM_TIME AS OF <ref>` clauses (blanked out of `parsed`): where each is, and its reference. */
   readonly systemTime: Array<{ at: number; refAt: number; parts: string[] }> = [];
+  /** Window table functions in FROM (blanked out of `parsed` and `masked` but for their table). */
+  readonly windows: WindowCall[] = [];
+  readonly windowMistake: WindowMistake | undefined;
 
   constructor(raw: string) {
     this.raw = raw;
@@ -118,6 +122,25 @@ export class SqlText {
       const found = end.exec(this.masked);
       if (found) blank(found.index, found[0].length);
     }
+    // Window table functions (window.ts): read, then blanked but for the table's name, in place.
+    const windows = readWindows(this.raw, this.masked);
+    if (Array.isArray(windows)) {
+      for (const call of windows) {
+        const spaces = this.masked.slice(call.at, call.end).replace(/[^\n]/g, ' ');
+        const kept = (text: string) => {
+          const blanked = text.slice(0, call.at) + spaces + text.slice(call.end);
+          const at = call.tableAt;
+          return (
+            blanked.slice(0, at) +
+            text.slice(at, at + call.table.length) +
+            blanked.slice(at + call.table.length)
+          );
+        };
+        parsed = kept(parsed);
+        this.masked = kept(this.masked);
+      }
+      this.windows = windows;
+    } else this.windowMistake = windows;
     this.parsed = parsed;
   }
 
@@ -166,25 +189,13 @@ export class SqlText {
     return match && match.index < to ? match.index : undefined;
   }
 
-  /**
-   * Windowed aggregation, which the grammar cannot read, refused by name before parsing: Flink's
-   * window table functions (`FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(event_time), INTERVAL …))`,
-   * HOP, CUMULATE, SESSION) and the legacy group window functions (`GROUP BY TUMBLE(…)`).
-   */
-  windowRefusal(): SqlDefinitionError | undefined {
-    const tvf = /(?<![\w$])TABLE\s*\(\s*(TUMBLE|HOP|CUMULATE|SESSION)\s*\(/i.exec(this.masked);
-    const legacy = /(?<![\w$])GROUP\s+BY\s[^;]*?(?<![\w$])(TUMBLE|HOP|SESSION)\s*\(/i.exec(this.masked);
-    const found = [tvf, legacy].filter((m) => m !== null).sort((a, b) => a.index - b.index)[0];
-    if (!found) return undefined;
-    const name = found[1]!.toUpperCase();
-    const at = found.index + found[0].lastIndexOf(found[1]!);
-    const span = this.spans().find((s) => at <= s.end) ?? { label: this.label(0, this.raw.length) };
-    const { line, column } = this.position(at);
-    const problem =
-      found === tvf
-        ? `unsupported: the window table function ${name} (windowed aggregation is not supported yet); aggregate per key, or GROUP BY a time bucket column computed from event_time()`
-        : `unsupported: GROUP BY ${name}(…), Flink's legacy group window; Flink's form is the window table function FROM TABLE(${name === 'SESSION' ? 'SESSION' : name}(TABLE <event type>, DESCRIPTOR(event_time), …)), and windowed aggregation is not supported yet`;
-    return new SqlDefinitionError(problem, span.label, line, column, found[1]!);
+  /** A mistake in a window table function (or a refused window form), as an error. */
+  windowError(): SqlDefinitionError | undefined {
+    const mistake = this.windowMistake;
+    if (!mistake) return undefined;
+    const span = this.spans().find((s) => mistake.at <= s.end) ?? { label: this.label(0, this.raw.length) };
+    const { line, column } = this.position(mistake.at);
+    return new SqlDefinitionError(mistake.problem, span.label, line, column, mistake.identifier);
   }
 
   parseError(error: unknown): SqlDefinitionError {

@@ -189,6 +189,13 @@ export class Select extends FromSelect {
       if (named.has(item.column)) this.fail(`column ${item.column} is selected twice`, item.column, item.at);
       named.set(item.column, item);
     }
+    if (eventTable && this.window) {
+      this.unsupported(
+        `a window table function into event table ${table.name} (one row per event); window aggregation writes a state table keyed by window_start or window_end`,
+        this.window.kind,
+        this.locate(keywordPattern(this.window.kind), this.fromAt, true),
+      );
+    }
     if (eventTable && groupedExprs(select).length > 0) {
       const at = this.locate(keywordPattern('GROUP', 'BY'));
       this.unsupported(`GROUP BY into event table ${table.name} (one row per event)`, 'GROUP BY', at);
@@ -372,6 +379,7 @@ export class Select extends FromSelect {
       columns,
     };
     if (this.predicate) mapping.where = this.predicate.expr;
+    if (this.window) mapping.window = this.window;
     return mapping;
   }
 
@@ -397,11 +405,15 @@ export class Select extends FromSelect {
     const same = (a: Source, b: Source) => JSON.stringify(a) === JSON.stringify(b);
     let cursor = groupAt ?? this.span.start;
     const covered = new Set<string>();
+    const bounds = new Set<string>();
     for (const expr of grouped) {
       const at = this.locateExpr(expr, cursor) ?? cursor;
       cursor = at + 1;
       const value = this.value(expr, this.types, at);
+      if ('window' in value.source) bounds.add(value.source.window);
       const column = Object.keys(key).find((c) => same(key[c]!, value.source));
+      // window_start / window_end are grouped by, as Flink requires, whether the table keeps both or not.
+      if (!column && 'window' in value.source) continue;
       if (!column) {
         this.fail(
           `GROUP BY ${value.text} is not the source of a key column of ${table.name} (${table.key.join(', ')})`,
@@ -410,6 +422,13 @@ export class Select extends FromSelect {
         );
       }
       covered.add(column);
+    }
+    if (this.window && (!bounds.has('start') || !bounds.has('end'))) {
+      this.fail(
+        `a window aggregation groups by window_start and window_end (and its keys), as Flink's does; GROUP BY lacks ${bounds.has('start') ? 'window_end' : 'window_start'}`,
+        'GROUP BY',
+        groupAt,
+      );
     }
     for (const column of Object.keys(key)) {
       if (!covered.has(column)) {

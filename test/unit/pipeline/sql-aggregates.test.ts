@@ -10,7 +10,7 @@ import { orderKeyColumn, sqlContext, sqlState } from '../../../shared/domains/co
 import { CATALOG, TABLES } from '../../../shared/domains/registry.ts';
 import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import type { DimensionView } from '../../../shared/pipeline/processor.ts';
-import { compileSql, SqlDefinitionError } from '../../../shared/pipeline/sql.ts';
+import { compileSql } from '../../../shared/pipeline/sql.ts';
 import {
   bigint,
   combineRows,
@@ -19,6 +19,7 @@ import {
   defineTable,
   varchar,
 } from '../../../shared/tables/table.ts';
+import { refusals } from './sql-refusals.ts';
 
 const orderStats = defineTable({
   name: 'order_stats',
@@ -78,28 +79,7 @@ function event(
   return { domain: 'order', type, timestamp, eventId: `e${n}`, payload, version: '1.0', source: 't' };
 }
 
-function failure(text: string): SqlDefinitionError {
-  try {
-    compileSql(text, context);
-  } catch (error) {
-    if (error instanceof SqlDefinitionError) return error;
-    throw error;
-  }
-  throw new Error('compiled without an error');
-}
-
-function expectRefused(text: string, at: string, identifier: string, problem: RegExp): void {
-  const error = failure(text);
-  const offset = text.indexOf(at);
-  const before = text.slice(0, offset);
-  expect({ line: error.line, column: error.column, identifier: error.identifier }).toEqual({
-    line: before.split('\n').length,
-    column: offset - before.lastIndexOf('\n'),
-    identifier,
-  });
-  expect(error.statement).toBe(text.split('\n')[0]);
-  expect(error.message).toMatch(problem);
-}
+const { expectRefused } = refusals(context);
 
 describe('SQL aggregates', () => {
   it('compile into the merges of their columns, filtered by type and by values', () => {
@@ -191,17 +171,12 @@ describe('SQL aggregates', () => {
     expectRefused(`${STATS}\nHAVING COUNT(*) > 1`, 'HAVING', 'HAVING', /HAVING .*filter when reading/);
   });
 
-  it('refuses windows by the window table function’s name, the legacy group window too', () => {
-    const tvf = STATS.replace(
+  it('refuses SESSION windows and the legacy group window, naming the window table functions', () => {
+    const session = STATS.replace(
       'FROM events e',
-      "FROM TABLE(TUMBLE(TABLE order_pay, DESCRIPTOR(event_time), INTERVAL '1' MINUTE)) e",
+      "FROM TABLE(\n  SESSION(TABLE order_pay, DESCRIPTOR(event_time), INTERVAL '1' MINUTE)) e",
     );
-    expectRefused(tvf, 'TUMBLE', 'TUMBLE', /the window table function TUMBLE/);
-    const hop = STATS.replace(
-      'FROM events e',
-      'FROM TABLE(\n  HOP(TABLE order_pay, DESCRIPTOR(event_time), …)) e',
-    );
-    expectRefused(hop, 'HOP', 'HOP', /the window table function HOP/);
+    expectRefused(session, 'SESSION', 'SESSION', /the window table function SESSION .*use TUMBLE or HOP/);
     const legacy = STATS.replace(
       'GROUP BY e.userId',
       "GROUP BY e.userId, TUMBLE(event_time(), INTERVAL '1' MINUTE)",
@@ -210,7 +185,7 @@ describe('SQL aggregates', () => {
       legacy,
       'TUMBLE',
       'TUMBLE',
-      /GROUP BY TUMBLE\(…\), Flink's legacy group window; .*FROM TABLE\(TUMBLE/,
+      /GROUP BY TUMBLE\(…\), Flink's legacy group window; write the window table function FROM TABLE\(TUMBLE/,
     );
   });
 

@@ -18,20 +18,13 @@ import type { DimensionView } from '../../../shared/pipeline/processor.ts';
 import { compileSql, type SqlContext, SqlDefinitionError } from '../../../shared/pipeline/sql.ts';
 import { checkedRow } from '../../../shared/tables/table.ts';
 import { businessEvent, kafkaEvent, kafkaRecord } from '../../support/events.ts';
+import { refusals } from './sql-refusals.ts';
 
 const context: SqlContext = sqlContext({ tables: TABLES, events: CATALOG });
 const scope = { tables: TABLES, events: CATALOG };
 const record = { topic: 'business-events.product', partition: 0, offset: 1 };
 
-function failure(text: string): SqlDefinitionError {
-  try {
-    compileSql(text, context);
-  } catch (error) {
-    if (error instanceof SqlDefinitionError) return error;
-    throw error;
-  }
-  throw new Error('compiled without an error');
-}
+const { failure } = refusals(context);
 
 function position(text: string, needle: string): { line: number; column: number } {
   const offset = text.indexOf(needle);

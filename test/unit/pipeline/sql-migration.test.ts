@@ -13,22 +13,15 @@ import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import type { EventMapping } from '../../../shared/pipeline/declarative.ts';
 import { defineDomain } from '../../../shared/pipeline/domain.ts';
 import type { DimensionView } from '../../../shared/pipeline/processor.ts';
-import { compileSql, type SqlContext, SqlDefinitionError } from '../../../shared/pipeline/sql.ts';
+import { compileSql, type SqlContext } from '../../../shared/pipeline/sql.ts';
 import { createHandler } from '../../../shared/runtime/create-handler.ts';
 import { businessEvent, kafkaEvent, kafkaRecord, lambdaContext } from '../../support/events.ts';
 import { LOCAL_ENV, memoryRuntime } from '../../support/memory-runtime.ts';
+import { refusals } from './sql-refusals.ts';
 
 const context: SqlContext = sqlContext({ tables: TABLES, events: CATALOG });
 
-function failure(text: string): SqlDefinitionError {
-  try {
-    compileSql(text, context);
-  } catch (error) {
-    if (error instanceof SqlDefinitionError) return error;
-    throw error;
-  }
-  throw new Error('compiled without an error');
-}
+const { failure } = refusals(context);
 
 function position(text: string, needle: string): { line: number; column: number } {
   const offset = text.indexOf(needle);
