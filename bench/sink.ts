@@ -51,7 +51,7 @@ function batch(round: number, variant: string): EventWrite[] {
         payload: { userId: `u${i % 200}`, loginTime: 1_790_000_000_000 + i, device: 'ios', ip: '10.0.0.1' },
       },
       noDims,
-      { topic: 'bench', partition: 0, offset: i },
+      { topic: 'bench', partition: 0, offset: i, timestamp: 0, timestampType: 'CREATE_TIME' as const },
     ),
   );
 }

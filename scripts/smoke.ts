@@ -55,7 +55,7 @@ export function smokeRows(event: ReturnType<typeof smokeEvent>): SmokeRow[] {
   const write = processor.toWrite(
     event as never,
     { get: () => null },
-    { topic: 'smoke', partition: 0, offset: 0 },
+    { topic: 'smoke', partition: 0, offset: 0, timestamp: 0, timestampType: 'CREATE_TIME' as const },
   );
   return [write.event, ...write.state].map(({ table, row }) => ({
     table: table.name,

@@ -172,7 +172,13 @@ export function run(
     }
     let write: ReturnType<EventProcessor['toWrite']>;
     try {
-      write = processor.toWrite(decoded, view, { topic: 'sql-run', partition: 0, offset: i });
+      write = processor.toWrite(decoded, view, {
+        topic: 'sql-run',
+        partition: 0,
+        offset: i,
+        timestamp: 0,
+        timestampType: 'CREATE_TIME' as const,
+      });
     } catch (error) {
       invalid.push({ line: i + 1, error: `processing_failed: ${(error as Error).message}` });
       continue;

@@ -5,7 +5,8 @@
  * Flink aligns them (offset 0). Each window is a row of the state table, its `window_start` /
  * `window_end` key columns fed by the `{ window: 'start' | 'end' }` sources; an event merges once
  * into each of its windows (shared/pipeline/declarative-state.ts). There is no watermark: a late
- * event is merged into its windows however late, a duplicate absorbed by its event id (docs/sql.md).
+ * event is merged into its windows however late, unless the table declares a lateness bound
+ * (shared/pipeline/lateness.ts); a duplicate is absorbed by its event id (docs/sql.md).
  */
 
 /** A window table function: its kind and sizes in milliseconds. */

@@ -54,6 +54,11 @@ export const METRIC = {
    */
   rowsSkipped: 'RowsSkipped',
   /**
+   * Events too late for a windowed table's lateness bound (Table.lateness): their late window rows
+   * were left out, the rest of the event written, by `table`.
+   */
+  lateEventsDropped: 'LateEventsDropped',
+  /**
    * Batches refused because the path to the database is set up wrongly, so no retry can succeed
    * until an operator acts: the connection reports affected rows as MySQL does not (a proxy that
    * drops CLIENT_FOUND_ROWS off), an insecure transport refused, the server's settings not the

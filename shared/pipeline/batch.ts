@@ -25,6 +25,7 @@ import {
   type PermanentReason,
 } from './errors.ts';
 import type { KafkaBatchResponse, KafkaEvent, KafkaEventRecord } from './lambda-event.ts';
+import { dropLate } from './lateness.ts';
 import type { ApplyResult, BatchSink, BatchWrites, DeadLetter, DimensionLookup } from './ports.ts';
 import type { DimensionKeys, DimensionView, EventProcessor, EventWrite } from './processor.ts';
 import { type SourceDecoder, sourceDecoderFor } from './registry-records.ts';
@@ -59,6 +60,8 @@ export interface BatchStats {
    * its tables, or an inner lookup join that found no dimension row (processor.ts, EventWrite.skipped).
    */
   rowsSkipped: Record<string, number>;
+  /** Events whose window rows of a table were too late for its lateness bound (lateness.ts), by table. */
+  lateEventsDropped: Record<string, number>;
   /** Lookups that found no row, by dimension name. */
   dimensionMisses: Record<string, number>;
   /** Per event type: events written (first time or duplicate). */
@@ -262,7 +265,8 @@ function mapRecord({ record, state }: Item, view: DimensionView, deps: BatchDepe
   const { event, processor } = state;
   try {
     if (processor.where && !processor.where(event, view)) return { kind: 'filtered' };
-    return { kind: 'write', event, write: processor.toWrite(event, view, coordinates(record)) };
+    const at = { ...coordinates(record), timestamp: record.timestamp, timestampType: record.timestampType };
+    return { kind: 'write', event, write: dropLate(processor.toWrite(event, view, at), record.timestamp) };
   } catch (error) {
     return { kind: 'failed', error, eventId: event.eventId };
   }
@@ -394,6 +398,8 @@ function finish(
       else if (state.kind === 'write') {
         for (const table of state.write.skipped ?? [])
           stats.rowsSkipped[table] = (stats.rowsSkipped[table] ?? 0) + 1;
+        for (const table of state.write.late ?? [])
+          stats.lateEventsDropped[table] = (stats.lateEventsDropped[table] ?? 0) + 1;
       }
     }
     for (const item of p.items.slice(from)) {
@@ -428,6 +434,7 @@ function emptyStats(): BatchStats {
     skippedOtherDomain: 0,
     filteredOut: 0,
     rowsSkipped: {},
+    lateEventsDropped: {},
     dimensionMisses: {},
     processedByType: {},
     maxEventAgeMs: 0,

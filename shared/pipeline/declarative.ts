@@ -340,4 +340,10 @@ const SAMPLE_EVENT: BusinessEvent<unknown> = {
   version: '1.0',
   source: 's',
 };
-const SAMPLE_RECORD: RecordCoordinates = { topic: 't', partition: 0, offset: 0 };
+const SAMPLE_RECORD: RecordCoordinates = {
+  topic: 't',
+  partition: 0,
+  offset: 0,
+  timestamp: 0,
+  timestampType: 'CREATE_TIME',
+};

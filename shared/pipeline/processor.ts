@@ -8,10 +8,20 @@
 import type { BusinessEvent } from '../events/business-event.ts';
 import type { TableRow } from '../tables/table.ts';
 
+/**
+ * Where an event's Kafka record is, and its timestamp as the Lambda Kafka event gives it per record
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html, example event: `timestamp`,
+ * `timestampType`): the producer's clock (CREATE_TIME) unless the topic sets
+ * `message.timestamp.type=LogAppendTime` (LOG_APPEND_TIME, the broker's). Replay-stable: a replayed
+ * record carries the same timestamp.
+ */
 export interface RecordCoordinates {
   topic: string;
   partition: number;
   offset: number;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
 }
 
 /** Dimension rows by dimension name (what a lookup of that dimension returns). */
@@ -42,6 +52,11 @@ export interface EventWrite {
    * found no dimension row): counted, per table, in the batch's stats.
    */
   skipped?: readonly string[];
+  /**
+   * Tables whose window rows the event was too late for (the table's `lateness` bound,
+   * shared/pipeline/lateness.ts): those rows are left out, the rest written; counted per table.
+   */
+  late?: readonly string[];
 }
 
 export interface EventProcessor<P = Record<string, unknown>, D extends DimensionRows = DimensionRows> {

@@ -132,6 +132,9 @@ function recordMetrics(
   const skipped = Object.entries(stats.rowsSkipped);
   if (skipped.length === 0) metrics.add(METRIC.rowsSkipped, 'Count', 0);
   for (const [table, count] of skipped) metrics.add(METRIC.rowsSkipped, 'Count', count, { table });
+  const late = Object.entries(stats.lateEventsDropped);
+  if (late.length === 0) metrics.add(METRIC.lateEventsDropped, 'Count', 0);
+  for (const [table, count] of late) metrics.add(METRIC.lateEventsDropped, 'Count', count, { table });
   metrics.add(METRIC.recordsSkippedOtherDomain, 'Count', stats.skippedOtherDomain);
   for (const cache of dimensions.values()) {
     const s = cache.takeStats();

@@ -138,6 +138,15 @@ export interface TableDefinition<C extends Columns = Columns> {
   key: readonly (keyof C & string)[];
   /** Merges of a state table; columns not named keep their first value. Event tables: none. */
   merge?: Partial<Record<keyof C & string, Merge>>;
+  /** A windowed state table's lateness bound; without it a late event is merged however late. */
+  lateness?: Lateness<keyof C & string>;
+}
+
+/** A window row is left out when `windowEnd` + `allowedMs` < its record's timestamp (pipeline/lateness.ts). */
+export interface Lateness<K extends string = string> {
+  /** The DATETIME key column holding the window's end (a `{ window: 'end' }` source). */
+  windowEnd: K;
+  allowedMs: number;
 }
 
 /**
@@ -168,6 +177,7 @@ export interface Table<C extends Columns = Columns> {
    * depends on the row it lands on.
    */
   readonly combinable: boolean;
+  readonly lateness?: Lateness;
 }
 
 type RequiredKeys<C extends Columns> = {
@@ -210,7 +220,7 @@ export function checkedRow(table: Table, row: Row): TableRow {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export function defineTable<const C extends Columns>(definition: TableDefinition<C>): Table<C> {
-  const { name, columns, key, merge = {} } = definition;
+  const { name, columns, key, merge = {}, lateness } = definition;
   const problem = (message: string) => new Error(`table ${name}: ${message}`);
   const plainName = (what: string, id: string) => {
     if (!IDENTIFIER.test(id)) {
@@ -228,6 +238,12 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
   for (const col of Object.keys(columns)) plainName('column name', col);
   if (key.length === 0) throw problem('has no key');
   for (const k of key) if (!columns[k]) throw problem(`key column ${k} is not a column`);
+  if (lateness) {
+    if (!key.includes(lateness.windowEnd) || columns[lateness.windowEnd]?.kind !== 'datetime')
+      throw problem(`lateness: ${lateness.windowEnd} is not a DATETIME key column`);
+    if (!Number.isSafeInteger(lateness.allowedMs) || lateness.allowedMs < 0)
+      throw problem('lateness: allowedMs must be a whole number of milliseconds, 0 or more');
+  }
   const merges = Object.entries(merge) as Array<[string, Merge]>;
   const orderKeys = checkMerges(merges, columns, key, problem);
   const assignment = (column: string, m: Merge): Assignment => {
@@ -256,6 +272,7 @@ export function defineTable<const C extends Columns>(definition: TableDefinition
       .map(([col]) => col),
     assignments: assignments.length > 0 ? assignments : [{ column: key[0]!, merge: 'same' }],
     combinable: merges.every(([, m]) => m !== 'newestOrFirst'),
+    ...(lateness && { lateness: { windowEnd: lateness.windowEnd, allowedMs: lateness.allowedMs } }),
   };
 }
 

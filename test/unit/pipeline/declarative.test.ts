@@ -7,7 +7,13 @@ import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import type { EventMapping, StateMapping } from '../../../shared/pipeline/declarative.ts';
 import type { DimensionView } from '../../../shared/pipeline/processor.ts';
 
-const record = { topic: 'business-events', partition: 1, offset: 42 };
+const record = {
+  topic: 'business-events',
+  partition: 1,
+  offset: 42,
+  timestamp: 0,
+  timestampType: 'CREATE_TIME' as const,
+};
 const scope = {
   tables: [productEventWide, userEventWide, userProfileWide],
   events: [...product.events, ...user.events],

@@ -22,7 +22,13 @@ import { refusals } from './sql-refusals.ts';
 
 const context: SqlContext = sqlContext({ tables: TABLES, events: CATALOG });
 const scope = { tables: TABLES, events: CATALOG };
-const record = { topic: 'business-events.product', partition: 0, offset: 1 };
+const record = {
+  topic: 'business-events.product',
+  partition: 0,
+  offset: 1,
+  timestamp: 0,
+  timestampType: 'CREATE_TIME' as const,
+};
 
 const { failure } = refusals(context);
 

@@ -39,7 +39,13 @@ const event = (type: string, payload: Record<string, unknown>): BusinessEvent =>
   version: '1.0',
   source: 'test',
 });
-const RECORD = { topic: 'business-events.product', partition: 0, offset: 1 };
+const RECORD = {
+  topic: 'business-events.product',
+  partition: 0,
+  offset: 1,
+  timestamp: 0,
+  timestampType: 'CREATE_TIME' as const,
+};
 
 /** The row a product statement writes for one event. */
 function productRow(statement: string, e: BusinessEvent) {

@@ -245,7 +245,13 @@ describe('compileSql', () => {
     const dims: DimensionView = {
       get: (name, key) => (key === undefined ? null : (rows[name]?.[key] ?? null)) as never,
     };
-    const write = purchase.toWrite(e, dims, { topic: 'business-events', partition: 0, offset: 7 });
+    const write = purchase.toWrite(e, dims, {
+      topic: 'business-events',
+      partition: 0,
+      offset: 7,
+      timestamp: 0,
+      timestampType: 'CREATE_TIME' as const,
+    });
     expect(write.event.row).toMatchObject({
       user_id: 'u1',
       order_id: 'o1',
