@@ -162,7 +162,6 @@ const MAX_LINES = 500;
 const BEING_SPLIT = new Set([
   'shared/definitions/evaluate.ts',
   'shared/definitions/typing.ts',
-  'shared/pipeline/sql/resolve.ts',
 ]);
 
 describe('file size', () => {
