@@ -6,14 +6,9 @@
  * that argument's position. Also here: whether a typed value fits a table column.
  */
 import type { Column } from '../tables/table.ts';
-import {
-  DATE_FORMAT_LETTERS,
-  dateFormatter,
-  EXTRACT_UNITS,
-  parseJsonPath,
-  parseTimestamp,
-  safeRegExp,
-} from './evaluate.ts';
+import { parseJsonPath } from './evaluate/json.ts';
+import { safeRegExp } from './evaluate/strings.ts';
+import { DATE_FORMAT_LETTERS, dateFormatter, EXTRACT_UNITS, parseTimestamp } from './evaluate/time.ts';
 import type { Expr } from './expression.ts';
 import {
   ANY,
