@@ -64,7 +64,10 @@ export function compileExpression(expr: Expr): Evaluator {
 
 const isNull = (v: Value) => v === null;
 
-/** Every operation a compiled call names: logic, IN, CASE, COALESCE, NULLIF, CAST and the families'. */
+/**
+ * Every operation a compiled call names: logic, IN, CASE, COALESCE, NULLIF, CAST and the families'
+ * (long because it is a table: one short entry per operation).
+ */
 const OPERATIONS: Record<string, Operation> = {
   ...NUMERIC_OPERATIONS,
   and: (args) => (context) => {

@@ -6,7 +6,7 @@ import { constant, type Operation, strict } from './values.ts';
 
 export const codePoints = (s: string) => Array.from(s);
 
-/** The string functions: LIKE, UPPER, CONCAT, SUBSTRING, TRIM, REGEXP_EXTRACT, … */
+/** The string functions: LIKE, UPPER, CONCAT, SUBSTRING, TRIM, REGEXP_EXTRACT, … (a table: one entry each). */
 export const STRING_OPERATIONS: Record<string, Operation> = {
   like: ([a, p, e], _node, [, pattern, escapeExpr]) => {
     const fixed = constant(pattern);

@@ -79,6 +79,7 @@ const stringFunction =
     return call(fn, args, stringType(length(args)));
   };
 
+/** Each function's typing, by its SQL name (long because it is a table: one short entry per function). */
 const FUNCTIONS: Record<string, FunctionTyping> = {
   UPPER: stringFunction('upper', 'UPPER', ([s]) => stringLength(s)),
   LOWER: stringFunction('lower', 'LOWER', ([s]) => stringLength(s)),
