@@ -7,6 +7,8 @@
  * translates, in files by job:
  *   sql/text.ts       the text: parser loading, statements' spans, positions, Flink syntax rewritten;
  *   sql/resolve.ts    names and types: payload fields, dimension columns, the envelope, expressions;
+ *   sql/operators.ts  its function calls, CAST, EXTRACT, CASE and operators; sql/values.ts the
+ *                     context (World), the envelope's functions and the shape of a resolved value;
  *   sql/translate.ts  an INSERT (each branch of a UNION ALL) into a mapping, with where its parts are;
  *   sql/from.ts       its FROM, lookup joins and WHERE; sql/aggregate.ts its aggregates.
  * A problem the core finds is put at the line and column of the part it names.
@@ -108,10 +110,10 @@
  */
 import { checkMappings, type DefinitionProblem } from '../definitions/check.ts';
 import type { Mapping } from '../definitions/mapping.ts';
-import { type SqlContext, World } from './sql/resolve.ts';
 import { asNode } from './sql/syntax.ts';
 import { PARSE_OPTIONS, SqlDefinitionError, SqlText, sqlParser } from './sql/text.ts';
 import { type Located, type Translated, translateInsert } from './sql/translate.ts';
+import { type SqlContext, World } from './sql/values.ts';
 
 export type { EventMapping, StateMapping } from '../definitions/mapping.ts';
 export { type SqlContext, SqlDefinitionError };

@@ -14,7 +14,7 @@
 import type { Aggregate } from '../../definitions/mapping.ts';
 import { showType } from '../../definitions/types.ts';
 import { logical, type Typed } from '../../definitions/typing.ts';
-import { Resolver, type Value } from './resolve.ts';
+import { Resolver } from './resolve.ts';
 import {
   asList,
   asNode,
@@ -29,6 +29,7 @@ import {
   show,
 } from './syntax.ts';
 import { keywordPattern, stringPattern } from './text.ts';
+import type { Value } from './values.ts';
 
 export type AggregateKind = 'COUNT' | 'SUM' | 'MIN' | 'MAX' | 'FIRST_VALUE' | 'LAST_VALUE';
 

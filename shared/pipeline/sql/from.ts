@@ -7,7 +7,6 @@
 import { showType } from '../../definitions/types.ts';
 import { logical, type Typed } from '../../definitions/typing.ts';
 import { AggregateSelect } from './aggregate.ts';
-import { ALL_EVENTS, PROC_TIME } from './resolve.ts';
 import {
   asList,
   asNode,
@@ -20,6 +19,7 @@ import {
   show,
 } from './syntax.ts';
 import { keywordPattern, refPattern, stringPattern, word } from './text.ts';
+import { ALL_EVENTS, PROC_TIME } from './values.ts';
 
 /** A SELECT's sources: what FROM, the joins and WHERE say. */
 export abstract class FromSelect extends AggregateSelect {

@@ -1,45 +1,29 @@
 /**
  * Name resolution and typing for the SQL front end (shared/pipeline/sql.ts): what `e.<field>`,
  * `<alias>.<column>`, the envelope's functions and every scalar expression are, typed by
- * shared/definitions/typing.ts, each with where it is written. Statements (translate.ts) build on
- * it; every mistake is a SqlDefinitionError naming the statement, line, column and identifier.
+ * shared/definitions/typing.ts, each with where it is written (function calls, CAST, CASE and
+ * operators in operators.ts; the context and the shape of a value in values.ts). Statements
+ * (translate.ts) build on it; every mistake is a SqlDefinitionError naming the statement, line,
+ * column and identifier.
  */
-import type { DefinitionWorld } from '../../definitions/check.ts';
-import { ENVELOPE_TYPES, payloadsByType, readField } from '../../definitions/check.ts';
-import type { EnvelopeField } from '../../definitions/expression.ts';
-import type { Aggregate, Source } from '../../definitions/mapping.ts';
+import { readField } from '../../definitions/check.ts';
 import { shapeOf } from '../../definitions/payload-types.ts';
-import { ANY, BOOLEAN, columnType, NULL, type SqlType } from '../../definitions/types.ts';
+import { ANY, BOOLEAN, columnType, NULL } from '../../definitions/types.ts';
 import {
-  arithmetic,
-  between,
-  type ComparisonOperator,
   callFunction,
-  cast,
-  castTarget,
-  compare,
-  concat,
   element,
-  extract,
-  FUNCTION_NAMES,
-  inList,
-  is,
-  like,
   literal,
-  logical,
   NONDETERMINISTIC,
   negate,
   not,
   numberLiteral,
-  searchedCase,
   stringLiteral,
   type Typed,
   TypeProblem,
   timestampLiteral,
-  trim,
 } from '../../definitions/typing.ts';
 import type { Window } from '../../definitions/window.ts';
-import type * as z from '../../events/zod.ts';
+import { binary, caseExpression, castExpression, extractExpression, functionCall } from './operators.ts';
 import {
   asList,
   asNode,
@@ -48,7 +32,6 @@ import {
   isString,
   type Node,
   offsetOf,
-  own,
   referenceParts,
   show,
 } from './syntax.ts';
@@ -62,97 +45,15 @@ import {
   type SqlText,
   stringPattern,
 } from './text.ts';
+import {
+  callFunctionProblem,
+  type DimensionJoin,
+  PROC_TIME,
+  sourceOf,
+  type Value,
+  type World,
+} from './values.ts';
 import { notWindow, windowBound, windowValue } from './window-values.ts';
-
-/** What the statements are checked against (the definitions core's world). */
-export type SqlContext = DefinitionWorld;
-
-/** The envelope's functions: event_id(), event_type(), event_time(), … */
-export const ENVELOPE: Record<string, { field: EnvelopeField; type: SqlType }> = Object.fromEntries(
-  (
-    [
-      ['event_id', 'eventId'],
-      ['event_type', 'type'],
-      ['event_time', 'timestamp'],
-      ['event_version', 'version'],
-      ['event_source', 'source'],
-      ['event_domain', 'domain'],
-    ] as const
-  ).map(([name, field]) => [name, { field, type: ENVELOPE_TYPES[field] }]),
-);
-
-/** The processing-time attribute a Flink lookup join names: `FOR SYSTEM_TIME AS OF e.proc_time`. */
-export const PROC_TIME = 'proc_time';
-
-const callFunctionProblem = (name: string) =>
-  `${name.toUpperCase()} is refused: its result changes from one run to the next, and a replayed event must write the same row; use event_time(), the event's own time`;
-
-/**
- * The Source a typed value compiles to: the plain forms (payload field, envelope, dimension column,
- * string or integer literal) where the value is one, an expression otherwise.
- */
-export function sourceOf(typed: Typed): Source {
-  const e = typed.expr;
-  if (e.op === 'field' && e.path.every((p) => typeof p === 'string')) return { payload: e.path.join('.') };
-  if (e.op === 'envelope') return { event: e.field };
-  if (e.op === 'dimension') return { dimension: e.dimension, column: e.column };
-  if (e.op === 'literal') {
-    if (e.value === null) return { literal: null };
-    if (e.t.type === 'STRING' && typeof e.value === 'string') return { literal: e.value };
-    if (e.t.type === 'INT' && typeof e.value === 'string') return { literal: Number(e.value) };
-  }
-  return { expr: e, nullable: typed.nullable };
-}
-
-/** The name of every event type at once: `FROM events e WHERE type IN (…)`. */
-export const ALL_EVENTS = 'events';
-
-export type Dimension = SqlContext['dimensions'][number];
-export type SqlTable = SqlContext['tables'][number];
-
-/** The context, indexed. */
-export class World {
-  readonly tables: ReadonlyMap<string, SqlTable>;
-  readonly dimensionsByTable: ReadonlyMap<string, Dimension>;
-  readonly payloads: ReadonlyMap<string, readonly z.ZodMiniType[]>;
-
-  constructor(context: SqlContext) {
-    this.tables = new Map(context.tables.map((t) => [t.name, t]));
-    this.dimensionsByTable = new Map(context.dimensions.map((d) => [d.table.name, d]));
-    this.payloads = payloadsByType(context.events);
-  }
-}
-
-/** A value, typed, with what the statement says of it. */
-export interface Value {
-  typed: Typed;
-  source: Source;
-  /** May be NULL (a missing or optional field, a missing dimension row, NULL). */
-  nullable: boolean;
-  /** As written, for messages. */
-  text: string;
-  /** The source column's name (a column without AS is named after it). */
-  name?: string | undefined;
-  /** Where it is written. */
-  at?: number | undefined;
-}
-
-export interface SelectItem {
-  column: string;
-  at: number;
-  /** A plain value (event rows, state keys) or an aggregate. */
-  value?: Value;
-  aggregate?: Aggregate;
-  aggregateValue?: Value;
-}
-
-export interface DimensionJoin {
-  dimension: Dimension;
-  alias: string;
-  on: string;
-  /** An inner join (SQL `JOIN`): no row for an event whose dimension row is missing. */
-  inner: boolean;
-}
 
 /** One statement, compiled. */
 export class Resolver {
@@ -287,6 +188,35 @@ export class Resolver {
     if (expr.type === 'timestamp')
       return built(() => timestampLiteral(String(expr.value)), [], `TIMESTAMP '${String(expr.value)}'`);
     const name = functionName(expr);
+    this.refuseNested(expr, name, at);
+    if (expr.type === 'function' && name) return functionCall(this, expr, name, at, sub, built);
+    if (expr.type === 'cast') return castExpression(this, expr, at, sub, built);
+    if (expr.type === 'extract') return extractExpression(expr, sub, built);
+    if (expr.type === 'case') return caseExpression(expr, sub, built);
+    if (expr.type === 'unary_expr') {
+      const operator = String(expr.operator).toUpperCase();
+      const inner = asNode(expr.expr);
+      const value = sub(inner);
+      if (operator === '-') return built(() => negate(value.typed), [inner]);
+      if (operator === '+') return value;
+      if (operator === 'NOT') return built(() => not(value.typed), [inner], `NOT ${value.text}`);
+    }
+    if (expr.type === 'binary_expr') return binary(this, expr, at, sub, built);
+    if (expr.type === 'column_ref' && asString(asNode(asNode(expr.column).expr).value)) {
+      // An unqualified column: LOCALTIMESTAMP and friends read as one.
+      const word = String(asNode(asNode(expr.column).expr).value);
+      if (NONDETERMINISTIC.has(word.toUpperCase())) return built(() => callFunction(word, [])!, []);
+    }
+    const what = `the expression ${show(expr)}`;
+    return this.unsupported(
+      `${what} (docs/sql.md lists what a statement can say)`,
+      show(expr),
+      offsetOf(expr) ?? this.locateExpr(expr, at ?? this.span.start) ?? at,
+    );
+  }
+
+  /** Refuses an aggregate or a subquery where a scalar expression is expected. */
+  refuseNested(expr: Node, name: string | undefined, at: number | undefined): void {
     if (expr.type === 'aggr_func' || expr.type === 'window_func' || (name && /^last_value$/i.test(name))) {
       this.unsupported(
         'an aggregate here',
@@ -307,59 +237,6 @@ export class Resolver {
         this.locate(keywordPattern('SELECT'), (at ?? this.span.start) + 1) ?? at,
       );
     }
-    if (expr.type === 'function' && name) return this.functionCall(expr, name, at, sub, built);
-    if (expr.type === 'cast') {
-      const target = asNode(asList(expr.target)[0]);
-      const dataType = asString(target.dataType) ?? '';
-      const length = typeof target.length === 'number' ? target.length : undefined;
-      const scale = typeof target.scale === 'number' ? target.scale : undefined;
-      const to = castTarget(dataType, length, scale);
-      const shown = `${dataType === 'TEXT' ? 'STRING' : dataType}${length === undefined ? '' : `(${length}${scale === undefined ? '' : `, ${scale}`})`}`;
-      if (!to) {
-        this.unsupported(
-          `CAST to ${shown}; the targets are STRING, VARCHAR(n), DECIMAL(p, s), INT, BIGINT, DOUBLE, BOOLEAN, TIMESTAMP(3)`,
-          shown,
-          this.locate(
-            new RegExp(escapeRegExp(dataType === 'TEXT' ? 'STRING' : dataType), 'i'),
-            at ?? this.span.start,
-          ) ?? at,
-        );
-      }
-      const inner = asNode(expr.expr);
-      const value = sub(inner);
-      return built(() => cast(value.typed, to), [inner], `CAST(${value.text} AS ${shown})`);
-    }
-    if (expr.type === 'extract') {
-      const args = asNode(expr.args);
-      const source = asNode(args.source);
-      const value = sub(source);
-      return built(
-        () => extract(String(args.field), value.typed),
-        [source],
-        `EXTRACT(${String(args.field)} FROM …)`,
-      );
-    }
-    if (expr.type === 'case') return this.caseExpression(expr, sub, built);
-    if (expr.type === 'unary_expr') {
-      const operator = String(expr.operator).toUpperCase();
-      const inner = asNode(expr.expr);
-      const value = sub(inner);
-      if (operator === '-') return built(() => negate(value.typed), [inner]);
-      if (operator === '+') return value;
-      if (operator === 'NOT') return built(() => not(value.typed), [inner], `NOT ${value.text}`);
-    }
-    if (expr.type === 'binary_expr') return this.binary(expr, at, sub, built);
-    if (expr.type === 'column_ref' && asString(asNode(asNode(expr.column).expr).value)) {
-      // An unqualified column: LOCALTIMESTAMP and friends read as one.
-      const word = String(asNode(asNode(expr.column).expr).value);
-      if (NONDETERMINISTIC.has(word.toUpperCase())) return built(() => callFunction(word, [])!, []);
-    }
-    const what = `the expression ${show(expr)}`;
-    return this.unsupported(
-      `${what} (docs/sql.md lists what a statement can say)`,
-      show(expr),
-      offsetOf(expr) ?? this.locateExpr(expr, at ?? this.span.start) ?? at,
-    );
   }
 
   /** `e.<field>…`, `<alias>.<column>`. */
@@ -411,177 +288,5 @@ export class Resolver {
       nullable,
     };
     return { typed, source: sourceOf(typed), nullable, text, name: column };
-  }
-
-  functionCall(
-    expr: Node,
-    name: string,
-    at: number | undefined,
-    sub: (n: Node) => Value,
-    built: (make: () => Typed, args: Node[], text?: string, name?: string) => Value,
-  ): Value {
-    const upper = name.toUpperCase();
-    const envelope = own(ENVELOPE, name.toLowerCase());
-    const argNodes = asList(asNode(expr.args).value).map(asNode);
-    const callAt = this.locateExpr(expr, at ?? this.span.start) ?? at;
-    if (envelope) {
-      if (argNodes.length > 0) this.unsupported(`arguments to ${name}()`, name, callAt);
-      const typed: Typed = {
-        expr: { op: 'envelope', field: envelope.field, t: envelope.type },
-        nullable: false,
-      };
-      return { typed, source: sourceOf(typed), nullable: false, text: `${name}()`, name: name.toLowerCase() };
-    }
-    if (NONDETERMINISTIC.has(upper)) this.fail(callFunctionProblem(upper), name, callAt);
-    if (upper === 'NOT' && argNodes.length === 1) {
-      const value = sub(argNodes[0]!);
-      return built(() => not(value.typed), argNodes, `NOT ${value.text}`);
-    }
-    if (upper === 'TRIM') {
-      // TRIM([BOTH | LEADING | TRAILING] [chars] [FROM] s), as the parser lists the words.
-      const words = argNodes.map((a) => (a.type === 'origin' ? String(a.value).toUpperCase() : undefined));
-      const mode = (['BOTH', 'LEADING', 'TRAILING'] as const).find((m) => words[0] === m) ?? 'BOTH';
-      const values = argNodes.filter((_, i) => words[i] === undefined);
-      const hasFrom = words.includes('FROM');
-      const chars = hasFrom && values.length === 2 ? values[0] : undefined;
-      const target = values.at(-1);
-      if (!target || values.length > (hasFrom ? 2 : 1)) this.unsupported('this form of TRIM', 'TRIM', callAt);
-      const charsValue = chars && sub(chars);
-      const value = sub(target);
-      return built(() => trim(mode, charsValue?.typed, [value.typed]), chars ? [chars, target] : [target]);
-    }
-    const args = argNodes.map(sub);
-    const value = built(() => {
-      const typed = callFunction(
-        upper,
-        args.map((a) => a.typed),
-      );
-      if (!typed) {
-        const envelopes = Object.keys(ENVELOPE)
-          .map((f) => `${f}()`)
-          .join(', ');
-        throw new TypeProblem(
-          `unsupported: function ${name} (docs/sql.md lists the functions: ${FUNCTION_NAMES.join(', ')}; the envelope's ${envelopes}; the aggregates COUNT, SUM, LAST_VALUE)`,
-        );
-      }
-      return typed;
-    }, argNodes);
-    return value;
-  }
-
-  caseExpression(
-    expr: Node,
-    sub: (n: Node) => Value,
-    built: (make: () => Typed, args: Node[], text?: string) => Value,
-  ): Value {
-    const branches = asList(expr.args).map(asNode);
-    const subject = expr.expr ? asNode(expr.expr) : undefined;
-    const subjectValue = subject && sub(subject);
-    const whens = branches.filter((b) => b.type === 'when');
-    const otherwise = branches.find((b) => b.type === 'else');
-    const nodes: Node[] = [];
-    const pairs: Array<[Typed, Typed]> = [];
-    for (const branch of whens) {
-      const condNode = asNode(branch.cond);
-      const resultNode = asNode(branch.result);
-      const cond = sub(condNode);
-      const result = sub(resultNode);
-      nodes.push(condNode, resultNode);
-      pairs.push([cond.typed, result.typed]);
-    }
-    const elseNode = otherwise ? asNode(otherwise.result) : undefined;
-    const elseValue = elseNode && sub(elseNode);
-    if (elseNode) nodes.push(elseNode);
-    return built(
-      () => {
-        const conditions = subjectValue
-          ? pairs.map(([v, r]): [Typed, Typed] => {
-              try {
-                return [compare('=', subjectValue.typed, v), r];
-              } catch (error) {
-                if (error instanceof TypeProblem) {
-                  throw new TypeProblem(error.message, pairs.findIndex(([w]) => w === v) * 2);
-                }
-                throw error;
-              }
-            })
-          : pairs;
-        return searchedCase(conditions, elseValue?.typed);
-      },
-      nodes,
-      'CASE',
-    );
-  }
-
-  binary(
-    expr: Node,
-    at: number | undefined,
-    sub: (n: Node) => Value,
-    built: (make: () => Typed, args: Node[], text?: string) => Value,
-  ): Value {
-    const operator = String(expr.operator).toUpperCase();
-    const leftNode = asNode(expr.left);
-    const rightNode = asNode(expr.right);
-    if (operator === '.') return this.unsupported('this reference', show(expr), at);
-    const left = sub(leftNode);
-    const listNodes = rightNode.type === 'expr_list' ? asList(rightNode.value).map(asNode) : undefined;
-    if (operator === 'IN' || operator === 'NOT IN') {
-      const list = (listNodes ?? [rightNode]).map(sub);
-      return built(
-        () =>
-          inList(
-            left.typed,
-            list.map((v) => v.typed),
-            operator === 'NOT IN',
-          ),
-        [leftNode, ...(listNodes ?? [rightNode])],
-        `${left.text} ${operator} (…)`,
-      );
-    }
-    if (operator === 'BETWEEN' || operator === 'NOT BETWEEN') {
-      const [low, high] = (listNodes ?? []).map(sub);
-      if (!low || !high) this.unsupported(`this form of ${operator}`, operator, at);
-      return built(
-        () => between(left.typed, low.typed, high.typed, operator === 'NOT BETWEEN'),
-        [leftNode, ...(listNodes ?? [])],
-      );
-    }
-    if (operator === 'IS' || operator === 'IS NOT') {
-      const what =
-        rightNode.type === 'null'
-          ? 'NULL'
-          : rightNode.type === 'bool'
-            ? rightNode.value
-              ? 'TRUE'
-              : 'FALSE'
-            : undefined;
-      if (!what) this.unsupported(`${operator} ${show(rightNode)}`, operator, at);
-      return built(() => is(left.typed, what, operator === 'IS NOT'), [leftNode]);
-    }
-    if (operator === 'LIKE' || operator === 'NOT LIKE') {
-      const pattern = sub(rightNode);
-      const escapeNode = asNode(asNode(rightNode.escape).value);
-      const escaped = rightNode.escape ? sub(escapeNode) : undefined;
-      return built(
-        () => like(left.typed, pattern.typed, escaped?.typed, operator === 'NOT LIKE'),
-        [leftNode, rightNode, escapeNode],
-      );
-    }
-    const right = sub(rightNode);
-    const args = [leftNode, rightNode];
-    if (operator === 'AND' || operator === 'OR')
-      return built(() => logical(operator, [left.typed, right.typed]), args);
-    if (operator === '||') return built(() => concat(left.typed, right.typed), args);
-    if (operator === '+' || operator === '-' || operator === '*' || operator === '/' || operator === '%') {
-      return built(() => arithmetic(operator, left.typed, right.typed), args);
-    }
-    if (['=', '<>', '!=', '<', '<=', '>', '>='].includes(operator)) {
-      return built(() => compare(operator as ComparisonOperator, left.typed, right.typed), args);
-    }
-    return this.unsupported(
-      `the operator ${operator}`,
-      operator,
-      this.locate(new RegExp(escapeRegExp(operator), 'i'), at ?? this.span.start) ?? at,
-    );
   }
 }

@@ -14,7 +14,7 @@ import type {
   StateMapping,
 } from '../../definitions/mapping.ts';
 import { FromSelect } from './from.ts';
-import { ALL_EVENTS, Resolver, type SelectItem, type SqlTable, type Value, type World } from './resolve.ts';
+import { Resolver } from './resolve.ts';
 import {
   asList,
   asNode,
@@ -27,6 +27,7 @@ import {
   referenceParts,
 } from './syntax.ts';
 import { keywordPattern, refPattern, type Span, type SqlText, stringPattern, word } from './text.ts';
+import { ALL_EVENTS, type SelectItem, type SqlTable, type Value, type World } from './values.ts';
 
 /** Where the parts of a mapping are written. */
 export interface Located {

@@ -3,26 +3,15 @@
  * columns naming the event's window, selected and grouped by as Flink's window aggregation does,
  * and nothing else (an expression of them would be evaluated per event, not per window).
  */
-import type { Source } from '../../definitions/mapping.ts';
 import { TIMESTAMP } from '../../definitions/types.ts';
-import type { Typed } from '../../definitions/typing.ts';
 import type { Window, WindowBound } from '../../definitions/window.ts';
+import type { Value } from './values.ts';
 
 /** What of a statement (resolve.ts's Resolver) these read. */
 interface Statement {
   readonly window: Window | undefined;
   readonly eventName: string;
   unsupported(what: string, identifier: string, at?: number): never;
-}
-
-/** A value as resolve.ts types it. */
-interface Value {
-  typed: Typed;
-  source: Source;
-  nullable: boolean;
-  text: string;
-  name?: string | undefined;
-  at?: number | undefined;
 }
 
 const BOUNDS: Record<string, WindowBound> = { window_start: 'start', window_end: 'end' };
