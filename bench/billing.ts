@@ -6,7 +6,8 @@
  *   - the handler's duration, and the billed duration per 1,000 events (each invocation rounded up
  *     to the next millisecond, as Lambda bills: https://aws.amazon.com/lambda/pricing/);
  *   - the statements a batch sends (every statement through the pool, START TRANSACTION and COMMIT
- *     included: the round trips the delay multiplies);
+ *     included), and its round trips to MySQL, which the delay multiplies (a transaction's
+ *     statements travel in one: shared/sink/database.ts, commitAll);
  *   - the cost per million events: GB-s at the functions' memory, requests, and the provisioned
  *     pollers' EPU-hours at full use of a poller (its 5 concurrent invocations or 5 MB/s, whichever
  *     binds first: https://docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html).
@@ -52,6 +53,7 @@ export interface BillingFigures {
    */
   cpuMsPer1k: Spread;
   statementsPerBatch: number;
+  roundTripsPerBatch: number;
   /** Events per second one provisioned poller carries at this duration (5 invocations or 5 MB/s). */
   pollerEventsPerSecond: number;
   usdPerMillion: { duration: number; requests: number; pollers: number; total: number };
@@ -142,8 +144,19 @@ async function measureBatch(
     { network: 'direct' as const, host: options.db.host, port: options.db.port },
     { network: 'delayed' as const, host: '127.0.0.1', port: proxyPort },
   ];
-  const runs = networks.map((n) => ({ ...n, ms: [] as number[], cpu: [] as number[], statements: 0 }));
-  const runtimes = runs.map((run) => billingRuntime(options, run.host, run.port, () => run.statements++));
+  const runs = networks.map((n) => ({
+    ...n,
+    ms: [] as number[],
+    cpu: [] as number[],
+    statements: 0,
+    roundTrips: 0,
+  }));
+  const runtimes = runs.map((run) =>
+    billingRuntime(options, run.host, run.port, {
+      onStatement: () => void run.statements++,
+      onRoundTrip: () => void run.roundTrips++,
+    }),
+  );
   let eventBytes = 0;
   try {
     for (const [i, runtime] of runtimes.entries()) {
@@ -155,6 +168,7 @@ async function measureBatch(
         eventBytes = kafkaBytes(event);
         await empty();
         run.statements = 0;
+        run.roundTrips = 0;
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         await invoke(domain, runtimes[i]!, event, options.env);
@@ -170,7 +184,7 @@ async function measureBatch(
   return runs.map((run) => {
     const figure = billingFigure(options, domain.name, batch, run, eventBytes);
     options.log(
-      `  ${domain.name.padEnd(8)} batch ${String(batch).padStart(6)} ${run.network.padEnd(7)}  ${figure.batchMs.median.toFixed(1).padStart(7)} ms/batch  billed ${figure.billedMsPer1k.median.toFixed(1).padStart(6)} ms/1k events  ${figure.statementsPerBatch} statements  $${figure.usdPerMillion.total.toFixed(4)}/M events`,
+      `  ${domain.name.padEnd(8)} batch ${String(batch).padStart(6)} ${run.network.padEnd(7)}  ${figure.batchMs.median.toFixed(1).padStart(7)} ms/batch  billed ${figure.billedMsPer1k.median.toFixed(1).padStart(6)} ms/1k events  ${figure.statementsPerBatch} statements in ${figure.roundTripsPerBatch} round trips  $${figure.usdPerMillion.total.toFixed(4)}/M events`,
     );
     return figure;
   });
@@ -180,12 +194,12 @@ function billingRuntime(
   options: BillingOptions,
   host: string,
   port: number,
-  onStatement: () => void,
+  counters: { onStatement: () => void; onRoundTrip: () => void },
 ): Runtime {
   const database = new Database({
     credentials: new StaticCredentials({ ...options.db, host, port }),
     ...(options.tls ? { tls: options.tls } : {}),
-    onStatement,
+    ...counters,
   });
   return {
     database,
@@ -207,7 +221,13 @@ function billingFigure(
   options: BillingOptions,
   name: string,
   batch: number,
-  run: { network: 'direct' | 'delayed'; ms: number[]; cpu: number[]; statements: number },
+  run: {
+    network: 'direct' | 'delayed';
+    ms: number[];
+    cpu: number[];
+    statements: number;
+    roundTrips: number;
+  },
   eventBytes: number,
 ): BillingFigures {
   const batchMs = spread(run.ms);
@@ -229,6 +249,7 @@ function billingFigure(
     billedMsPer1k,
     cpuMsPer1k: spread(run.cpu),
     statementsPerBatch: run.statements,
+    roundTripsPerBatch: run.roundTrips,
     pollerEventsPerSecond,
     usdPerMillion: { duration, requests, pollers, total: duration + requests + pollers },
   };
@@ -243,12 +264,12 @@ export function billingTable(result: BillingResult): string[] {
   return [
     `Billed duration with a network delay between the function and MySQL (a TCP proxy holding every chunk ${result.delayMs} ms each way: ping ${result.roundTripMs.delayed.toFixed(2)} ms against ${result.roundTripMs.direct.toFixed(2)} ms direct), warm cache, beside the same handler connected directly in the same rounds. Cost per million events at ${result.memoryMiB} MiB, Arm, $${prices.perGbSecond}/GB-s, $${prices.perMillionRequests}/M requests (https://aws.amazon.com/lambda/pricing/), and provisioned pollers at $${prices.perEpuHour}/EPU-hour (stated, not read from the page) used fully (5 concurrent invocations or 5 MB/s each: https://docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html).`,
     '',
-    '| function | batch | statements / batch | ms / batch, delayed (direct) | billed ms / 1k events, delayed (direct) | CPU ms / 1k events (direct) | events/s one poller carries | USD / M events: GB-s + requests + EPU = total (direct) |',
+    '| function | batch | statements (round trips) / batch | ms / batch, delayed (direct) | billed ms / 1k events, delayed (direct) | CPU ms / 1k events (direct) | events/s one poller carries | USD / M events: GB-s + requests + EPU = total (direct) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((f) => {
       const d = direct(f);
       const u = f.usdPerMillion;
-      return `| ${f.function} | ${f.batch} | ${f.statementsPerBatch} | ${f.batchMs.median.toFixed(1)} (${d.batchMs.median.toFixed(1)}) | ${f.billedMsPer1k.median.toFixed(1)} (${d.billedMsPer1k.median.toFixed(1)}) | ${d.cpuMsPer1k.median.toFixed(1)} | ${f.pollerEventsPerSecond.toFixed(0)} | ${u.duration.toFixed(4)} + ${u.requests.toFixed(4)} + ${u.pollers.toFixed(4)} = ${u.total.toFixed(4)} (${d.usdPerMillion.total.toFixed(4)}) |`;
+      return `| ${f.function} | ${f.batch} | ${f.statementsPerBatch} (${f.roundTripsPerBatch}) | ${f.batchMs.median.toFixed(1)} (${d.batchMs.median.toFixed(1)}) | ${f.billedMsPer1k.median.toFixed(1)} (${d.billedMsPer1k.median.toFixed(1)}) | ${d.cpuMsPer1k.median.toFixed(1)} | ${f.pollerEventsPerSecond.toFixed(0)} | ${u.duration.toFixed(4)} + ${u.requests.toFixed(4)} + ${u.pollers.toFixed(4)} = ${u.total.toFixed(4)} (${d.usdPerMillion.total.toFixed(4)}) |`;
     }),
   ];
 }

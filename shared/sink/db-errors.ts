@@ -22,15 +22,21 @@ export type DbErrorKind =
   | 'other';
 
 /**
- * Another transaction committed some of this batch's events while this one was writing them (the
- * sink's step 2, shared/sink/sink.ts): a lock conflict, retried as one.
+ * Another transaction committed some of this batch's events after this one read which exist (the
+ * sink's plain insert of them failed on a duplicate key, shared/sink/sink.ts): a lock conflict,
+ * retried as one.
  */
 export class ConcurrentWriteError extends Error {
   override readonly name = 'ConcurrentWriteError';
-  constructor(duplicates: number) {
-    super(`${duplicates} event(s) of the batch were committed by another writer meanwhile`);
+  constructor(cause: unknown) {
+    super('an event of the batch was committed by another writer meanwhile', { cause });
     brand(this, 'concurrent_write');
   }
+}
+
+/** MySQL's and MariaDB's ER_DUP_ENTRY: an INSERT met a key that exists. */
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { errno?: unknown } | undefined)?.errno === 1062;
 }
 
 const LOCK_CONFLICT = new Set([1213, 1205]);

@@ -4,20 +4,22 @@
  * on. If any of them is wrong the function refuses to write — DatabaseConfigError: the batch is
  * reported for retry (nothing lost), counted as DatabaseConfigErrors, and an alarm pages.
  *
- *  - **Affected rows count changed rows, not found rows.** The sink's concurrent-writer check
- *    (shared/sink/sink.ts, step 2) counts the event rows its upsert inserted: a duplicate left as it
- *    was must count 0. MySQL counts it 1 when the client sets CLIENT_FOUND_ROWS ("If you specify
- *    the CLIENT_FOUND_ROWS flag … the affected-rows value is 1 (not 0) if an existing row is set to
- *    its current values", MySQL 8.4 manual, 15.2.7.2, https://dev.mysql.com/doc/refman/8.4/en/
- *    insert-on-duplicate.html). mysql2 sets it by default and database.ts turns it off, but a proxy
- *    between us and the server may open its own sessions with other flags (ProxySQL did:
- *    sysown/proxysql#2466), and AWS does not document what RDS Proxy does. Then concurrent replays
- *    would count state rows twice, silently. So the same upsert the sink sends is run twice on a
- *    probe row, inside a transaction rolled back: the second must report 0.
+ *  - **Affected rows count changed rows, not found rows.** A batch of event rows only is written
+ *    write-once, and its duplicates are the rows the upsert did not insert (shared/sink/sink.ts):
+ *    a duplicate left as it was must count 0. MySQL counts it 1 when the client sets
+ *    CLIENT_FOUND_ROWS ("If you specify the CLIENT_FOUND_ROWS flag … the affected-rows value is 1
+ *    (not 0) if an existing row is set to its current values", MySQL 8.4 manual, 15.2.7.2,
+ *    https://dev.mysql.com/doc/refman/8.4/en/insert-on-duplicate.html). mysql2 sets it by default
+ *    and database.ts turns it off, but a proxy between us and the server may open its own sessions
+ *    with other flags (ProxySQL did: sysown/proxysql#2466), and AWS does not document what RDS
+ *    Proxy does. Then every count the functions report (processed, duplicates) would be wrong. So
+ *    the same upsert the sink sends is run twice on a probe row, inside a transaction rolled back:
+ *    the second must report 0.
  *  - **READ COMMITTED**: the sink's step 1 must see the latest commits. Read from
  *    `@@transaction_isolation` (MariaDB 10.11: `@@tx_isolation`).
  *  - **The session time zone is UTC**, so CURRENT_TIMESTAMP defaults agree with the UTC times
  *    written from JS.
+ *  - **Several statements run in one query** (CLIENT_MULTI_STATEMENTS): the probe above is sent so.
  * Only SELECTs and a rolled-back transaction: nothing here pins an RDS Proxy session, which a SET
  * would ("Avoiding pinning an RDS Proxy", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/
  * rds-proxy-pinning.html). The settings themselves belong to the server (its parameter group).
@@ -75,7 +77,7 @@ export async function checkSession(conn: Queryable): Promise<SqlDialect> {
   if (found !== 0) {
     problems.push(
       `a no-op upsert reports ${found} affected row(s), where MySQL reports 0 without CLIENT_FOUND_ROWS: ` +
-        'this connection path (a proxy?) counts found rows, so concurrent replays could count state twice',
+        'this connection path (a proxy?) counts found rows, so the duplicates of a batch would be counted as written',
     );
   }
   if (problems.length > 0) {
@@ -86,17 +88,27 @@ export async function checkSession(conn: Queryable): Promise<SqlDialect> {
   return dialect;
 }
 
-/** The affected rows of an upsert that changes nothing, as the sink sends it; nothing is kept. */
+/**
+ * The affected rows of an upsert that changes nothing, as the sink sends it, in a transaction sent
+ * as one multi-statement query, as the sink sends its own (Queryable.commitAll) — which this proves
+ * the connection path runs; nothing is kept.
+ */
 async function noOpUpsertCount(conn: Queryable, dialect: SqlDialect): Promise<number | undefined> {
-  const upsert = dialect.upsert(affectedRowsProbe, '(?)');
   // A random row, so concurrent checks (every container starting at once) do not wait on each other.
-  const id = randomInt(1, 2 ** 47);
-  await conn.query('START TRANSACTION');
+  const upsert = dialect.upsert(affectedRowsProbe, `(${randomInt(1, 2 ** 47)})`);
+  let results: Array<{ affectedRows?: number }>;
   try {
-    const inserted = await conn.query<{ affectedRows?: number }>(upsert, [id]);
-    if (inserted.affectedRows !== 1) return inserted.affectedRows;
-    return (await conn.query<{ affectedRows?: number }>(upsert, [id])).affectedRows;
-  } finally {
-    await conn.query('ROLLBACK');
+    results = await conn.query(['START TRANSACTION', upsert, upsert, 'ROLLBACK'].join(';\n'));
+  } catch (error) {
+    await conn.query('ROLLBACK').catch(() => {});
+    if ((error as { errno?: unknown }).errno !== PARSE_ERROR) throw error;
+    throw new DatabaseConfigError(
+      `database set up wrongly: this connection path does not run several statements in one query (CLIENT_MULTI_STATEMENTS), which the sink sends each transaction as: ${(error as Error).message}`,
+    );
   }
+  const [, inserted, again] = results;
+  return inserted?.affectedRows !== 1 ? inserted?.affectedRows : again?.affectedRows;
 }
+
+/** ER_PARSE_ERROR: what a server that runs one statement per query says of the second. */
+const PARSE_ERROR = 1064;

@@ -1,20 +1,23 @@
 /**
  * The MySQL sink: applies one batch's writes in one transaction with a small, constant number of
- * statements (multi-row upserts), so a failure leaves nothing half-applied.
+ * statements (multi-row upserts), so a failure leaves nothing half-applied, and in at most two round
+ * trips to the server: a transaction's statements travel together (Database's `commitAll`).
  *
  * Exactly-once effect: event rows are keyed by event_id and written once. State rows (counters,
  * newest-wins merges) must be applied only for events written for the first time, even when two
- * workers replay the same batch at once. The transaction therefore
- *   1. reads which of the batch's event ids already exist (READ COMMITTED: the latest commits);
- *   2. inserts the others' event rows. Inserting an event id another open transaction has just
- *      inserted waits for it; if that one commits, ours is a duplicate and inserts fewer rows than
- *      step 1 promised — then the whole transaction is rolled back and run again (a lock
- *      conflict, retried like a deadlock), and step 1 now sees those events;
- *   3. merges the state rows of the events it inserted, one row per key where the table's merges
- *      allow (combineRows), keys sorted so concurrent writers lock them in one order;
- *   4. writes the batch's dead letters (unique on Kafka coordinates).
- * A batch without state rows (event rows only) needs neither step 1 nor 3: its rows are inserted
- * write-once and the rows the database did not insert are the duplicates (affected rows).
+ * workers replay the same batch at once. So
+ *   1. one round trip reads which of the batch's event ids already exist (READ COMMITTED: the
+ *      latest commits);
+ *   2. a second runs, as one transaction, a plain INSERT of the other events' rows, the merges of
+ *      their state rows (one row per key where the table's merges allow: combineRows, keys sorted so
+ *      concurrent writers lock them in one order), the batch's dead letters (unique on Kafka
+ *      coordinates), and COMMIT. An event another writer committed after step 1 makes the INSERT
+ *      fail on its key (inserting an id another open transaction has just inserted waits for it
+ *      first); the server stops there, the transaction is rolled back, and the whole is run again (a
+ *      lock conflict, retried like a deadlock), when step 1 sees those events.
+ * A batch without state rows (event rows only) needs neither step 1 nor the plain INSERT: its rows
+ * are upserted write-once, in one round trip, and the rows the database did not insert are the
+ * duplicates (affected rows).
  * Every kind of row is sent sorted by its key, so concurrent writers lock keys in one order.
  * Sessions run in READ COMMITTED, and a duplicate left as it was counts 0 affected rows: both are
  * proved once per pool before the first transaction (shared/sink/session-check.ts), which also
@@ -25,7 +28,7 @@ import type { EventWrite } from '../pipeline/processor.ts';
 import type { SqlDialect } from '../tables/dialect.ts';
 import { combineRows, type Row, type Table } from '../tables/table.ts';
 import type { Database, Queryable } from './database.ts';
-import { ConcurrentWriteError } from './db-errors.ts';
+import { ConcurrentWriteError, isDuplicateKey } from './db-errors.ts';
 import { compareDeadLetterRows, deadLetterRow, eventDeadLetter } from './dead-letter.ts';
 import { checkSession } from './session-check.ts';
 import { valuesList } from './values-list.ts';
@@ -35,8 +38,8 @@ export interface SinkOptions {
   maxRowsPerStatement?: number;
 }
 
-/** What the sink needs of its database: transactions, and a check of each pool before its first. */
-export type SinkDatabase = Pick<Database, 'transaction' | 'verifyEachPool'>;
+/** What the sink needs of its database: a connection (`run`), and a check of each pool before its first use. */
+export type SinkDatabase = Pick<Database, 'run' | 'verifyEachPool'>;
 
 export class MySqlSink implements BatchSink {
   readonly #db: SinkDatabase;
@@ -63,76 +66,89 @@ export class MySqlSink implements BatchSink {
     if (unique.length === 0 && writes.deadLetters.length === 0) {
       return { applied: 0, duplicates: withinBatchDuplicates, deadLettered: 0 };
     }
+    const deadLettered = writes.deadLetters.length;
     // Sorted, so concurrent writers of overlapping batches take row locks in one order.
     const byId = (a: EventWrite, b: EventWrite) => (a.eventId < b.eventId ? -1 : 1);
     if (!unique.some((w) => w.state.length > 0)) {
-      return this.#db.transaction(async (conn) => {
-        let applied = 0;
-        for (const [table, events] of groupBy([...unique].sort(byId), (w) => w.event.table)) {
-          applied += await this.#upsert(
-            conn,
-            table,
-            events.map((w) => w.event.row),
-          );
-        }
-        await this.#writeDeadLetters(conn, writes);
-        return {
-          applied,
-          duplicates: withinBatchDuplicates + unique.length - applied,
-          deadLettered: writes.deadLetters.length,
-        };
+      return this.#db.run(async (conn) => {
+        // Built here, once the pool's session check has chosen the dialect.
+        const events = this.#eventStatements('upsert', [...unique].sort(byId));
+        const results = await conn.commitAll([...events, ...this.#deadLetterStatements(writes)]);
+        const applied = sum(results.slice(0, events.length).map((r) => r.affectedRows ?? 0));
+        return { applied, duplicates: withinBatchDuplicates + unique.length - applied, deadLettered };
       });
     }
-    return this.#db.transaction(async (conn) => {
-      const existing = new Set<string>();
-      for (const [table, events] of groupBy(unique, (w) => w.event.table)) {
-        for (const ids of chunks(
-          events.map((w) => w.eventId),
-          this.#maxRows,
-        )) {
-          const sql = this.#sql;
-          const rows = await conn.query<Array<{ event_id: string }>>(
-            `SELECT ${sql.quote('event_id')} FROM ${sql.quote(table.name)} WHERE ${sql.quote('event_id')} IN (?)`,
-            [ids],
-          );
-          for (const row of rows) existing.add(row.event_id);
-        }
-      }
+    return this.#db.run(async (conn) => {
+      // Autocommit, READ COMMITTED: the latest commits. The transaction below refuses any event
+      // committed after this read (its plain INSERT fails on the key), and the whole is run again.
+      const existing = await this.#existing(conn, unique);
       const fresh = unique.filter((w) => !existing.has(w.eventId)).sort(byId);
-
-      let inserted = 0;
-      for (const [table, events] of groupBy(fresh, (w) => w.event.table)) {
-        inserted += await this.#upsert(
-          conn,
-          table,
-          events.map((w) => w.event.row),
-        );
+      try {
+        await conn.commitAll([
+          ...this.#eventStatements('insert', fresh),
+          ...this.#stateStatements(fresh),
+          ...this.#deadLetterStatements(writes),
+        ]);
+      } catch (error) {
+        throw isDuplicateKey(error) ? new ConcurrentWriteError(error) : error;
       }
-      if (inserted !== fresh.length) throw new ConcurrentWriteError(fresh.length - inserted);
+      return { applied: fresh.length, duplicates: withinBatchDuplicates + existing.size, deadLettered };
+    });
+  }
 
-      for (const [table, states] of sortedByName(
-        groupBy(
-          fresh.flatMap((w) => w.state),
-          (s) => s.table,
-        ),
+  /** The event ids of `events` that are in their tables already. */
+  async #existing(conn: Queryable, events: readonly EventWrite[]): Promise<Set<string>> {
+    const existing = new Set<string>();
+    const sql = this.#sql;
+    for (const [table, group] of groupBy(events, (w) => w.event.table)) {
+      for (const ids of chunks(
+        group.map((w) => w.eventId),
+        this.#maxRows,
       )) {
-        const keyOf = (row: Row) => JSON.stringify(table.key.map((k) => row[k]));
-        const rows = combineRows(
-          table,
-          states.map((s) => s.row),
-        )
-          .map((row) => ({ row, key: keyOf(row) }))
-          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-          .map(({ row }) => row);
-        await this.#upsert(conn, table, rows);
+        const rows = await conn.query<Array<{ event_id: string }>>(
+          `SELECT ${sql.quote('event_id')} FROM ${sql.quote(table.name)} WHERE ${sql.quote('event_id')} IN (?)`,
+          [ids],
+        );
+        for (const row of rows) existing.add(row.event_id);
       }
-      await this.#writeDeadLetters(conn, writes);
+    }
+    return existing;
+  }
 
-      return {
-        applied: fresh.length,
-        duplicates: withinBatchDuplicates + existing.size,
-        deadLettered: writes.deadLetters.length,
-      };
+  /**
+   * The event rows, a statement per table (and chunk): `upsert` leaves a duplicate as it was and
+   * counts it 0 affected rows; `insert` fails on it.
+   */
+  #eventStatements(kind: 'upsert' | 'insert', events: readonly EventWrite[]): string[] {
+    return [...groupBy(events, (w) => w.event.table)].flatMap(([table, group]) =>
+      this.#statements(
+        kind,
+        table,
+        group.map((w) => w.event.row),
+      ),
+    );
+  }
+
+  /**
+   * The state rows of the events inserted: one row per key where the table's merges allow
+   * (combineRows), tables in name order and keys sorted, so concurrent writers lock them in one order.
+   */
+  #stateStatements(fresh: readonly EventWrite[]): string[] {
+    return sortedByName(
+      groupBy(
+        fresh.flatMap((w) => w.state),
+        (s) => s.table,
+      ),
+    ).flatMap(([table, states]) => {
+      const keyOf = (row: Row) => JSON.stringify(table.key.map((k) => row[k]));
+      const rows = combineRows(
+        table,
+        states.map((s) => s.row),
+      )
+        .map((row) => ({ row, key: keyOf(row) }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        .map(({ row }) => row);
+      return this.#statements('upsert', table, rows);
     });
   }
 
@@ -140,28 +156,29 @@ export class MySqlSink implements BatchSink {
    * Dead letters sorted by their unique key: the upserts take next-key locks on it even in READ
    * COMMITTED, so unsorted bursts of bad records on a shared topic could deadlock each other.
    */
-  async #writeDeadLetters(conn: Queryable, writes: BatchWrites): Promise<void> {
-    await this.#upsert(
-      conn,
+  #deadLetterStatements(writes: BatchWrites): string[] {
+    return this.#statements(
+      'upsert',
       eventDeadLetter,
       writes.deadLetters.map((d) => deadLetterRow(d).row).sort(compareDeadLetterRows),
     );
   }
 
   /**
-   * Inserts or merges rows; returns how many rows it inserted or changed. The values are escaped
-   * into the statement here (valuesList), so mysql2 sends it as it is, without scanning it for `?`.
+   * Statements inserting or merging `rows`, at most maxRowsPerStatement each. The values are escaped
+   * into the statement here (valuesList), so mysql2 sends it as it is, without scanning it for `?`;
+   * a value the row leaves out is the column's DEFAULT (NULL, or the NOT NULL column's default).
    */
-  async #upsert(conn: Queryable, table: Table, rows: Row[]): Promise<number> {
-    let affected = 0;
-    for (const chunk of chunks(rows, this.#maxRows)) {
-      // A value the row leaves out is the column's DEFAULT (NULL, or the NOT NULL column's default).
-      const sql = this.#sql.upsert(table, valuesList(table.written, chunk));
-      const result = await conn.query<{ affectedRows?: number }>(sql);
-      affected += result.affectedRows ?? 0;
-    }
-    return affected;
+  #statements(kind: 'upsert' | 'insert', table: Table, rows: Row[]): string[] {
+    const sql = this.#sql;
+    return [...chunks(rows, this.#maxRows)].map((chunk) =>
+      sql[kind](table, valuesList(table.written, chunk)),
+    );
   }
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {

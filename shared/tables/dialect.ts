@@ -80,6 +80,15 @@ export class SqlDialect {
     }
     return parts.head + tuples + parts.tail;
   }
+
+  /**
+   * `INSERT INTO t (columns) VALUES <tuples>`: a plain insert, which fails on a key that exists
+   * (ER_DUP_ENTRY, 1062) — how the sink learns that another writer committed an event meanwhile.
+   */
+  insert(table: Table, tuples: string): string {
+    const q = (id: string) => this.quote(id);
+    return `INSERT INTO ${q(table.name)} (${table.written.map(q).join(', ')}) VALUES ${tuples}`;
+  }
 }
 
 /**

@@ -137,12 +137,13 @@ export async function freshDatabase(
 
 export type TestDomain = DomainName;
 
-/** A real runtime (pool, cache, sink) on the schema, as the app user, counting the statements it sends. */
+/** A real runtime (pool, cache, sink) on the schema, as the app user, counting the statements it sends and its round trips. */
 export function realRuntime(
   database: TestDatabase,
   options: { poolSize?: number; dimensionTtlMs?: number } = {},
-): Runtime & { statements: string[] } {
+): Runtime & { statements: string[]; roundTrips: { count: number } } {
   const statements: string[] = [];
+  const roundTrips = { count: 0 };
   const { db } = services();
   const db2 = new Database({
     credentials: new StaticCredentials({
@@ -155,10 +156,12 @@ export function realRuntime(
     tls: databaseTls(db),
     poolSize: options.poolSize ?? 2,
     onStatement: (sql) => statements.push(sql),
+    onRoundTrip: () => void roundTrips.count++,
   });
   const ttl = options.dimensionTtlMs === undefined ? {} : { ttlMs: options.dimensionTtlMs, staleMs: 0 };
   return {
     statements,
+    roundTrips,
     database: db2,
     dimensions: createDimensionCaches(
       db2,

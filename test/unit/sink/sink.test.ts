@@ -13,21 +13,25 @@ import { kafkaRecord } from '../../support/events.ts';
 function recordingDatabase(version = '10.11.6-MariaDB') {
   const sent: Array<{ sql: string; params: unknown[] }> = [];
   const checks: Array<(conn: Queryable) => Promise<void>> = [];
-  let probes = 0;
   const conn: Queryable = {
     async query<R>(sql: string, params: unknown[] = []): Promise<R> {
       if (sql.startsWith('SELECT VERSION()')) return [{ version }] as R;
       if (sql.startsWith('SELECT @@SESSION.'))
         return [{ isolation: 'READ-COMMITTED', time_zone: '+00:00', system_time_zone: 'UTC' }] as R;
-      if (sql.includes('`affected_rows_probe`')) return { affectedRows: probes++ % 2 === 0 ? 1 : 0 } as R;
+      if (sql.includes('`affected_rows_probe`'))
+        return [{}, { affectedRows: 1 }, { affectedRows: 0 }, {}] as R;
       sent.push({ sql, params });
-      return (sql.startsWith('INSERT') ? { affectedRows: 1 } : []) as R;
+      return [] as R;
+    },
+    async commitAll(statements) {
+      for (const sql of statements) sent.push({ sql, params: [] });
+      return statements.map(() => ({ affectedRows: 1 }));
     },
   };
   let checked = false;
   const db: SinkDatabase = {
     verifyEachPool: (check) => void checks.push(check),
-    async transaction(work) {
+    async run(work) {
       if (!checked) for (const check of checks) await check(conn);
       checked = true;
       return work(conn);
