@@ -14,7 +14,7 @@ import type { Context } from 'aws-lambda';
 import type { KafkaBatchResponse, KafkaEvent, KafkaHandler } from '../shared/pipeline/lambda-event.ts';
 import type { AssembledBatch, BisectPlan } from './batch-assembly.ts';
 import { interpretBatchResponse } from './batch-response.ts';
-import { buildKafkaEvent, type EventSourceForm } from './kafka-event.ts';
+import { buildKafkaEvent, copyKafkaEvent, type EventSourceForm } from './kafka-event.ts';
 import { createLambdaContext, type LambdaFunctionIdentity } from './lambda-context.ts';
 import type { EsmMetrics } from './metrics.ts';
 import type { Discarded, PartitionQueue, PendingRecord } from './partition-queue.ts';
@@ -164,7 +164,7 @@ export class Invoker {
 
 /**
  * One in-process invocation: a deep copy of the event (as the handler would get it after JSON
- * (de)serialisation, so it cannot change the runner's state), the function timeout, and the runner's
+ * (de)serialisation, so it cannot change the runner's state: copyKafkaEvent), the function timeout, and the runner's
  * option to stop waiting (a poller that died mid-invocation).
  */
 export async function invokeHandler(
@@ -184,7 +184,7 @@ export async function invokeHandler(
   });
   const invoked = (async (): Promise<InvocationResult> => {
     try {
-      const response: KafkaBatchResponse | unknown = await handler(structuredClone(event), context);
+      const response: KafkaBatchResponse | unknown = await handler(copyKafkaEvent(event), context);
       return {
         response: response === undefined ? undefined : JSON.parse(JSON.stringify(response) ?? 'null'),
       };

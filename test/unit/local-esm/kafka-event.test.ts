@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildKafkaEvent, recordPayloadBytes, toEventRecord } from '../../../local-esm/kafka-event.ts';
+import {
+  buildKafkaEvent,
+  copyKafkaEvent,
+  recordPayloadBytes,
+  toEventRecord,
+} from '../../../local-esm/kafka-event.ts';
 import { failureDocument } from '../../../local-esm/on-failure.ts';
 
 const message = {
@@ -45,6 +50,24 @@ describe('Lambda Kafka event', () => {
     expect(selfManaged).not.toHaveProperty('eventSourceArn');
     expect(selfManaged.eventSource).toBe('SelfManagedKafka');
     expect(recordPayloadBytes(record)).toBe(JSON.stringify(record).length + 1);
+  });
+
+  it('hands the handler a deep copy, equal to what JSON (de)serialisation gives', () => {
+    const record = {
+      ...toEventRecord(message),
+      valueSchemaMetadata: { dataFormat: 'AVRO', schemaId: '7' },
+    };
+    const event = buildKafkaEvent({ type: 'aws:kafka', eventSourceArn: 'arn:x' }, 'b1:9092', [record]);
+    const copy = copyKafkaEvent(event);
+    expect(copy).toEqual(JSON.parse(JSON.stringify(event)));
+    const copied = copy.records['business-events-3']![0]!;
+    copied.headers[0]!.trace!.push(1);
+    copied.valueSchemaMetadata!.schemaId = '8';
+    copied.value = null;
+    copy.records['business-events-3']!.pop();
+    expect(event.records['business-events-3']).toEqual([record]);
+    expect(record.headers).toEqual([{ trace: [97, -1] }]);
+    expect(record.valueSchemaMetadata.schemaId).toBe('7');
   });
 
   it('builds AWS’s on-failure document for one record', () => {
