@@ -22,7 +22,7 @@ describe('compiledSchema', () => {
   });
 
   it.each(EVENT_TYPES)('parses a valid %s event to the same value as the runtime', (type) => {
-    const event = { ...businessEvent(type), traceId: 'dropped' };
+    const event: Record<string, unknown> = { ...businessEvent(type), traceId: 'dropped' };
     const envelope = compiledSchema(businessEventSchema).safeParse(event);
     expect(envelope).toEqual(businessEventSchema.safeParse(event));
     const entry = CATALOG.find((e) => e.type === type)!;
