@@ -15,7 +15,8 @@
  *     per million events (bench/billing.ts);
  *   - the scaling runs: the pipeline at 1, 2 and 4 execution environments per function, each a
  *     process of its own: rows/s, CPU per row, MySQL's CPU and open connections (bench/scaling.ts);
- *   - cold start: each bundle's size and import time against an empty handler (bench/cold-start.ts).
+ *   - cold start: each bundle's size and INIT against an empty handler and against the plain bundle
+ *     of the same dependencies (bench/cold-start.ts, bench/plain-handler.ts).
  * Every figure is a median with its spread (min–max) over rounds, and the machine it ran on.
  *
  *   npm run bench [-- --size full|ci] [--out DIR]   full: batches 100, 1,000, 10,000 and 5 rounds;

@@ -81,6 +81,23 @@ module.exports = new Proxy({}, {
   },
 };
 
+/**
+ * The SQL compiler (shared/pipeline/sql.ts and sql/, about 45 KiB) left out of the functions: they
+ * load their SQL processors precompiled (shared/domains/sql.compiled.json, checked when the project
+ * builds), and the parser it needs is never installed beside them. shared/domains/common.ts gets
+ * shared/pipeline/sql-not-bundled.ts instead, whose compileSql fails at once naming the fix.
+ */
+const sqlCompilerLeftOut: Plugin = {
+  name: 'sql-compiler-left-out',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/pipeline\/sql\.ts$/ }, (args) =>
+      /[\\/]shared[\\/]domains[\\/]common\.ts$/.test(args.importer)
+        ? { path: join(PROJECT_ROOT, 'shared', 'pipeline', 'sql-not-bundled.ts') }
+        : undefined,
+    );
+  },
+};
+
 /** esbuild options for one function: `npm run build` (scripts/build.ts) and CDK bundle with these. */
 export function functionBuildOptions(
   name: string,
@@ -124,7 +141,7 @@ export function functionBuildOptions(
       // role's credentials (≈ 130 KiB of providers and their STS/SSO clients less).
       '@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'shared', 'runtime', 'env-credentials.ts'),
     },
-    plugins: [mysqlErrorsOnDemand],
+    plugins: [mysqlErrorsOnDemand, sqlCompilerLeftOut],
     metafile: true,
     logLevel: 'warning',
   };

@@ -8,6 +8,7 @@ import type { BusinessEvent } from '../events/business-event.ts';
 import type * as z from '../events/zod.ts';
 import {
   automaticColumns,
+  type CompileOptions,
   compileMappings,
   compileStates,
   type DeclarativeContext,
@@ -93,8 +94,9 @@ export interface DeclarationScope {
 export function declared(
   mappings: ReadonlyArray<EventMapping | StateMapping>,
   scope: DeclarationScope,
+  options: CompileOptions = {},
 ): EventProcessor[] {
-  return compileMappings(mappings, declarativeContext(scope));
+  return compileMappings(mappings, declarativeContext(scope), options);
 }
 
 function declarativeContext(scope: DeclarationScope): DeclarativeContext {
@@ -123,7 +125,8 @@ export const COMPILED_SQL = new Map<string, Mapping[]>();
  * its bundle or its cold start. Statements not compiled yet (while developing) are compiled here.
  */
 export function sql(statements: string, scope: DeclarationScope): EventProcessor[] {
-  return declared(compiled(statements, scope, true), scope);
+  const { mappings, checked } = compiled(statements, scope, true);
+  return declared(mappings, scope, { checked });
 }
 
 /**
@@ -132,23 +135,36 @@ export function sql(statements: string, scope: DeclarationScope): EventProcessor
  * merges them exactly once.
  */
 export function sqlState(statements: string, scope: DeclarationScope): StateProcessor[] {
-  return declaredStates(compiled(statements, scope, false), scope);
+  const { mappings, checked } = compiled(statements, scope, false);
+  return declaredStates(mappings, scope, { checked });
 }
 
 /** State mappings alone (no event rows of their types beside them) as state processors. */
-export function declaredStates(mappings: readonly Mapping[], scope: DeclarationScope): StateProcessor[] {
-  return compileStates(mappings, declarativeContext(scope));
+export function declaredStates(
+  mappings: readonly Mapping[],
+  scope: DeclarationScope,
+  options: CompileOptions = {},
+): StateProcessor[] {
+  return compileStates(mappings, declarativeContext(scope), options);
 }
 
-/** The statements' mappings: precompiled (sql.compiled.json), or compiled now while developing. */
-function compiled(statements: string, scope: DeclarationScope, complete: boolean): Mapping[] {
+/**
+ * The statements' mappings: precompiled (sql.compiled.json, checked when the project was built:
+ * CompileOptions.checked), or compiled now while developing (and checked once more as they load).
+ */
+function compiled(
+  statements: string,
+  scope: DeclarationScope,
+  complete: boolean,
+): { mappings: Mapping[]; checked: boolean } {
   const key = createHash('sha256').update(statements).digest('hex');
   const recompile = process.env.LRT_SQL_RECOMPILE === '1';
-  const mappings =
-    (!recompile && (precompiled as unknown as Record<string, Mapping[]>)[key]) ||
-    compileSql(statements, sqlContext(scope), { complete });
+  const precompiledMappings = recompile
+    ? undefined
+    : (precompiled as unknown as Record<string, Mapping[]>)[key];
+  const mappings = precompiledMappings ?? compileSql(statements, sqlContext(scope), { complete });
   COMPILED_SQL.set(key, mappings);
-  return mappings;
+  return { mappings, checked: precompiledMappings !== undefined };
 }
 
 /** What SQL statements of `scope` are checked against; the columns processors fill themselves. */

@@ -85,21 +85,42 @@ export function automaticColumns(
   };
 }
 
+/** Whether mappings were checked already: by scripts/compile-sql.ts, against the same scope. */
+export interface CompileOptions {
+  /**
+   * The mappings come from shared/domains/sql.compiled.json: the build compiled and checked them,
+   * both as SQL and here, against the tables and payload schemas the function ships with
+   * (`npm run typecheck` fails when the file is not what they compile to now). A cold start
+   * then translates and compiles them without checking them a third time (9–12 ms of CPU less
+   * per cold start: docs/benchmarks.md, "Cold start against the plain bundle").
+   */
+  checked?: boolean;
+}
+
 /**
  * The object form: translates its conveniences into the intermediate form, checks it
  * (check.ts) and compiles it into one processor per event type. Every mistake is found here, when
  * the domain is defined, as a DefinitionError naming the mapping and column.
  */
-export function compileMappings(mappings: readonly Mapping[], context: DeclarativeContext): EventProcessor[] {
-  const world: DefinitionWorld = { ...context, automatic: automaticColumns(context) };
+export function compileMappings(
+  mappings: readonly Mapping[],
+  context: DeclarativeContext,
+  options: CompileOptions = {},
+): EventProcessor[] {
   const translated = mappings.map((m) => translate(m, context));
+  if (!options.checked) check(translated, context, { complete: true });
+  return compileChecked(translated, context);
+}
+
+/** Checks translated mappings (check.ts), turning a problem into a DefinitionError. */
+function check(translated: readonly Mapping[], context: DeclarativeContext, options: { complete: boolean }) {
+  const world: DefinitionWorld = { ...context, automatic: automaticColumns(context) };
   try {
-    checkMappings(translated, world);
+    checkMappings(translated, world, undefined, options);
   } catch (error) {
     if (!(error instanceof DefinitionProblem)) throw error;
     throw new DefinitionError(`${label(translated[error.mapping]!, error.place)}: ${error.message}`);
   }
-  return compileChecked(translated, context);
 }
 
 /**
@@ -107,15 +128,13 @@ export function compileMappings(mappings: readonly Mapping[], context: Declarati
  * state processors to sit beside code processors of the same types (withState): the code writes the
  * event row, which merges these state rows exactly once.
  */
-export function compileStates(mappings: readonly Mapping[], context: DeclarativeContext): StateProcessor[] {
-  const world: DefinitionWorld = { ...context, automatic: automaticColumns(context) };
+export function compileStates(
+  mappings: readonly Mapping[],
+  context: DeclarativeContext,
+  options: CompileOptions = {},
+): StateProcessor[] {
   const translated = mappings.map((m) => translate(m, context));
-  try {
-    checkMappings(translated, world, undefined, { complete: false });
-  } catch (error) {
-    if (!(error instanceof DefinitionProblem)) throw error;
-    throw new DefinitionError(`${label(translated[error.mapping]!, error.place)}: ${error.message}`);
-  }
+  if (!options.checked) check(translated, context, { complete: false });
   const states = translated.filter(isStateMapping);
   const row = translated.find((m) => !isStateMapping(m));
   if (row) {

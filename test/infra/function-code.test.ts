@@ -116,6 +116,25 @@ module.exports = { Packet, Pool };`,
     expect(error.message).toBe('Deadlock found');
   });
 
+  it('leaves the SQL compiler out of the function bundles, which load their SQL precompiled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lrt-no-sql-compiler-'));
+    const { metafile } = await build({
+      ...functionBuildOptions('order', dir),
+      write: false,
+      sourcemap: false,
+    });
+    const inputs = Object.keys(
+      metafile!.outputs[Object.keys(metafile!.outputs).find((f) => f.endsWith('index.mjs'))!]!.inputs,
+    );
+    expect(inputs).toContain('shared/domains/sql.compiled.json');
+    expect(inputs).toContain('shared/pipeline/sql-not-bundled.ts');
+    expect(
+      inputs.filter((f) => f === 'shared/pipeline/sql.ts' || f.startsWith('shared/pipeline/sql/')),
+    ).toEqual([]);
+    const { compileSql } = await import('../../shared/pipeline/sql-not-bundled.ts');
+    expect(() => compileSql()).toThrow(/run npm run build/);
+  });
+
   it('marks the placeholder code so it can never pass for the real thing', () => {
     const stack = new Stack(new App(), 'Placeholder');
     const bound = placeholderFunctionCode()('order').bind(stack);
