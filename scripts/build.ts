@@ -6,7 +6,9 @@
  *   node scripts/build.ts [--function <name> --outdir <dir>]   one function elsewhere (CDK's
  *                                                               asset staging: bundleFunction)
  */
+import { execFileSync } from 'node:child_process';
 import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { copyRuntimeFiles, FUNCTION_NAMES, functionBuildOptions } from '../infra/lib/function-code.ts';
@@ -17,6 +19,20 @@ if (values.function && !FUNCTION_NAMES.includes(values.function as (typeof FUNCT
 }
 if (Boolean(values.function) !== Boolean(values.outdir))
   throw new Error('--function and --outdir go together');
+
+// The functions load the SQL processors from shared/domains/sql.compiled.json without checking them
+// again at INIT: `npm run build` writes and checks that file first; CDK's asset staging (one
+// function, here) refuses to bundle a file that is not what the SQL compiles to now.
+if (values.function) {
+  try {
+    const compileSql = fileURLToPath(new URL('./compile-sql.ts', import.meta.url));
+    execFileSync(process.execPath, [compileSql, '--check'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new Error(
+      `cannot bundle ${values.function}: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`,
+    );
+  }
+}
 
 for (const name of values.function ? [values.function] : FUNCTION_NAMES) {
   const options = functionBuildOptions(name, values.outdir);
