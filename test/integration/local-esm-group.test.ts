@@ -117,7 +117,10 @@ it('two runner processes in one group, one killed mid-batch: every event once, c
     ESM_GROUP: groupId,
     ESM_BATCH_SIZE: '5',
   };
-  const first = startRunner('first', { ...common, ESM_SLOW_MS: '150' });
+  // The first is the slower (about 50 records/s over its four partitions), so that the second, which
+  // starts and joins in a few seconds, still finds records left in its partitions to reach its
+  // third invocation: with 150 ms the first could consume nearly all before the rebalance.
+  const first = startRunner('first', { ...common, ESM_SLOW_MS: '400' });
   await until(() => first.lines.some((l) => l.type === 'invoke'), 30_000, 'the first runner to invoke');
   // The second joins while the first has batches in flight; it hangs in its third invocation.
   const second = startRunner('second', { ...common, ESM_SLOW_MS: '150', ESM_HANG_ON: '3' });
