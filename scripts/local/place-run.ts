@@ -36,8 +36,12 @@ export async function placeRun(run: Run): Promise<Placement> {
   const read = await readBack(run.brokers, run.startOffsets);
   const { records, failures, found } = recordsAndFailures(run, read);
   const coordinates = new Set(records.map((r) => `${r.topic}-${r.partition}@${r.offset}`));
-  const offsets = records.map((r) => r.offset);
-  const range = { low: Math.min(...offsets, 0), high: Math.max(...offsets, 0) };
+  // A loop, not Math.min(...offsets): a spread of a large run's offsets overflows the call stack.
+  const range = { low: 0, high: 0 };
+  for (const { offset } of records) {
+    if (offset < range.low) range.low = offset;
+    if (offset > range.high) range.high = offset;
+  }
   const placement = placeRecords({
     records,
     rows: await eventRows(run, coordinates, range),

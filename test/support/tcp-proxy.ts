@@ -25,6 +25,9 @@ export class TcpProxy {
     const server = createServer((client) => {
       const upstream = connect(this.#target.port, this.#target.host);
       for (const s of [client, upstream]) {
+        // As the client and server at its ends do (mysql2 and mysqld set TCP_NODELAY): else Nagle's
+        // algorithm here, against the peer's delayed ACKs, holds small writes up to ~40 ms.
+        s.setNoDelay(true);
         this.#sockets.add(s);
         s.on('close', () => this.#sockets.delete(s));
         s.on('error', () => {
