@@ -7,12 +7,14 @@
  * schema (migrations and dimension seed applied before it starts), reading the topics from the
  * beginning with new consumer groups, until the database holds every expected row:
  *   - the project: bench/consumer.ts — the three functions behind the local event source mapping at
- *     prod settings (batch 500, 1 s window);
+ *     prod settings (batch 500, 1 s window), each function a process of its own (AWS runs each
+ *     function in execution environments of its own; one process holding all three shares one
+ *     event loop among them), their CPU summed;
  *   - Flink: scripts/flink/baseline — a Flink 1.20 DataStream job on a local MiniCluster at
  *     parallelism 1, Kafka source → per-type mapping → JDBC sink (1,000-row batches, 200 ms,
  *     rewriteBatchedStatements=true, upsert by event_id); event tables only.
  *
- * CPU is read from /proc every 50 ms for the system's process and for MySQL and Kafka (their pid
+ * CPU is read from /proc every 50 ms for the system's processes and for MySQL and Kafka (their pid
  * files), and interpolated at the moments the rows' own `processed_at` gives: the first row and the
  * last. Two accountings, the numerator stated:
  *   - whole process: the distinct rows written ÷ the CPU of all three processes from the system's
@@ -112,16 +114,24 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
                   },
                   stdio: ['ignore', 'ignore', 'pipe'],
                 })
-              : spawnConsumer(root, {
+              : undefined;
+          // The project: one process per function, as AWS runs each function in execution
+          // environments of its own (never three functions on one event loop).
+          const children = child
+            ? [child]
+            : DOMAIN_NAMES.map((domain) =>
+                spawnConsumer(root, {
                   ...dbEnv,
                   KAFKA_BROKERS: kafkaBrokers.join(','),
+                  BENCH_DOMAINS: domain,
                   BENCH_SETTINGS: consumerSettings((d) => ({
                     topic: system === 'project' ? topicOf(d) : shared,
                     group: groupOf(d),
                     onFailureTopic: failures,
                   })),
-                });
-          const run = await measure([child], {
+                }),
+              );
+          const run = await measure(children, {
             admin,
             servicesDir,
             expectedRows: expected,

@@ -12,7 +12,9 @@
  * DB_POOL_SIZE). BENCH_MAX_CONCURRENT_BATCHES caps the batches in flight per function (the scaling
  * runs, bench/scaling.ts: 1 makes the process one execution environment per function); unset, the
  * mapping's own limit (pollers × 5); BENCH_MAX_BUFFERED, the records each mapping holds before it
- * pauses fetching (default: the mapping's own). When the process stops it writes to BENCH_LOG the
+ * pauses fetching (default: the mapping's own); BENCH_DOMAINS, the functions this process runs,
+ * comma-separated (default: all three; the comparison runs one process per function, as AWS runs
+ * each function in execution environments of its own). When the process stops it writes to BENCH_LOG the
  * batches in flight per function (mean of 20 ms samples, and the most). The credentials come from the environment, not from Secrets Manager (one call per
  * container in AWS, at cold start).
  */
@@ -25,6 +27,9 @@ import type { KafkaHandler } from '../shared/pipeline/lambda-event.ts';
 import { createHandler } from '../shared/runtime/create-handler.ts';
 
 type DomainName = (typeof DOMAINS)[number]['name'];
+const ran = (process.env.BENCH_DOMAINS ?? DOMAINS.map((d) => d.name).join(','))
+  .split(',')
+  .map((name) => registryDomain(name.trim()));
 const wanted = JSON.parse(process.env.BENCH_SETTINGS ?? '{}') as Record<
   DomainName,
   { topic: string; group: string; onFailureTopic: string }
@@ -60,31 +65,29 @@ const functionEnv = {
   POWERTOOLS_METRICS_NAMESPACE: 'lambda-realtime/bench',
   POWERTOOLS_LOG_LEVEL: prod.functions.logLevel,
 };
-const runners = DOMAINS.map(
-  ({ name }) =>
-    new EsmRunner({
-      handler: executionEnvironments(
-        () =>
-          createHandler(registryDomain(name), {
-            env: { ...functionEnv, DOMAIN: name, TOPIC_DOMAINS: topicDomains(settings, name).join(',') },
-            writeLog: (line) => logFile.write(`${line}\n`),
-          }) as KafkaHandler,
-      ).handler,
-      brokers,
-      settings: settings[name],
-      functionName: `lambda-realtime-bench-${name}`,
-      backoff: { initialMs: 200, maxMs: 5_000 },
-      ...(process.env.BENCH_MAX_BUFFERED
-        ? { maxBufferedRecords: Number(process.env.BENCH_MAX_BUFFERED) }
-        : {}),
-      ...(process.env.BENCH_MAX_CONCURRENT_BATCHES
-        ? { maxConcurrentBatches: Number(process.env.BENCH_MAX_CONCURRENT_BATCHES) }
-        : {}),
-      onEvent: (event) => {
-        if (event.type === 'error') process.stderr.write(`[${name}] runner error: ${event.message}\n`);
-      },
-    }),
-);
+const runners = ran.map(({ name: ranName }) => {
+  const name = ranName as DomainName;
+  return new EsmRunner({
+    handler: executionEnvironments(
+      () =>
+        createHandler(registryDomain(name), {
+          env: { ...functionEnv, DOMAIN: name, TOPIC_DOMAINS: topicDomains(settings, name).join(',') },
+          writeLog: (line) => logFile.write(`${line}\n`),
+        }) as KafkaHandler,
+    ).handler,
+    brokers,
+    settings: settings[name],
+    functionName: `lambda-realtime-bench-${name}`,
+    backoff: { initialMs: 200, maxMs: 5_000 },
+    ...(process.env.BENCH_MAX_BUFFERED ? { maxBufferedRecords: Number(process.env.BENCH_MAX_BUFFERED) } : {}),
+    ...(process.env.BENCH_MAX_CONCURRENT_BATCHES
+      ? { maxConcurrentBatches: Number(process.env.BENCH_MAX_CONCURRENT_BATCHES) }
+      : {}),
+    onEvent: (event) => {
+      if (event.type === 'error') process.stderr.write(`[${name}] runner error: ${event.message}\n`);
+    },
+  });
+});
 // Batches in flight per function, sampled every 20 ms: written to BENCH_LOG when the process stops.
 const inFlight = runners.map(() => ({ samples: 0, sum: 0 }));
 const sampler = setInterval(() => {
@@ -103,7 +106,7 @@ const stop = async () => {
     const { samples, sum } = inFlight[i]!;
     const sizes = runner.stats.batchSizes;
     const meanSize = sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
-    return `${DOMAINS[i]!.name} ${(sum / Math.max(1, samples)).toFixed(1)} mean, ${runner.stats.maxConcurrentBatches} max, ${runner.stats.invocations} batches of ${meanSize.toFixed(0)}`;
+    return `${ran[i]!.name} ${(sum / Math.max(1, samples)).toFixed(1)} mean, ${runner.stats.maxConcurrentBatches} max, ${runner.stats.invocations} batches of ${meanSize.toFixed(0)}`;
   });
   logFile.write(`bench consumer: batches in flight: ${line.join('; ')}\n`);
   await Promise.race([
