@@ -46,16 +46,15 @@ const lateDomain = defineDomain({
 let db: TestDatabase;
 beforeAll(async () => {
   db = await freshDatabase('lrt_sqllate');
-  await db.conn.query(`CREATE TABLE product_sales_late (
-    product_id VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
+  await db.addTable(
+    'product_sales_late',
+    `product_id VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
     window_start DATETIME(3) NOT NULL, window_end DATETIME(3) NOT NULL,
     order_count BIGINT NOT NULL DEFAULT 0, last_event_time DATETIME(3) NULL,
     last_event_key VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
     updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
-    PRIMARY KEY (product_id, window_start, window_end))`);
-  await db.conn.query(`GRANT SELECT, INSERT, UPDATE ON ${db.name}.product_sales_late TO ?@'%'`, [
-    db.users.app.user,
-  ]);
+    PRIMARY KEY (product_id, window_start, window_end)`,
+  );
 });
 afterAll(async () => {
   await db?.drop();

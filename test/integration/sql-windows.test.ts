@@ -48,18 +48,16 @@ const hopDomain = defineDomain({
 let db: TestDatabase;
 beforeAll(async () => {
   db = await freshDatabase('lrt_sqlhop');
-  await db.conn.query(`CREATE TABLE product_sales_hop (
-    product_id VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
+  await db.addTable(
+    'product_sales_hop',
+    `product_id VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
     window_start DATETIME(3) NOT NULL, window_end DATETIME(3) NOT NULL,
     order_count BIGINT NOT NULL DEFAULT 0, gmv DECIMAL(30,4) NOT NULL DEFAULT 0,
     max_amount DECIMAL(18,4) NULL, last_event_time DATETIME(3) NULL,
     last_event_key VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
     updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
-    PRIMARY KEY (product_id, window_start, window_end))`);
-  // The test's own table: the app user's grants are the registry's tables' (db/users.ts).
-  await db.conn.query(`GRANT SELECT, INSERT, UPDATE ON ${db.name}.product_sales_hop TO ?@'%'`, [
-    db.users.app.user,
-  ]);
+    PRIMARY KEY (product_id, window_start, window_end)`,
+  );
 });
 afterAll(async () => {
   await db?.drop();

@@ -36,6 +36,11 @@ export interface TestDatabase {
   env: Record<string, string>;
   /** Removes every row the tests wrote (dimension rows included). */
   truncate(): Promise<void>;
+  /**
+   * Creates a test's own table (`CREATE TABLE name (definition)`) and grants the app user what it
+   * has on the registry's tables (db/users.ts grantTables), which cover only those.
+   */
+  addTable(name: string, definition: string): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -123,6 +128,10 @@ export async function freshDatabase(
     },
     async truncate() {
       for (const table of TABLES) await conn.query(`DELETE FROM ${table.name}`);
+    },
+    async addTable(table, definition) {
+      await conn.query(`CREATE TABLE ${table} (${definition})`);
+      await conn.query(`GRANT SELECT, INSERT, UPDATE ON ${name}.${table} TO ?@'%'`, [users.app.user]);
     },
     async drop() {
       await conn.query(`DROP DATABASE ${name}`);
