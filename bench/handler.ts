@@ -141,6 +141,8 @@ export interface HandlerBenchOptions {
   batches: readonly number[];
   rounds: number;
   log: (line: string) => void;
+  /** The functions measured (default: all). */
+  domains?: readonly string[];
 }
 
 export async function benchHandlers(options: HandlerBenchOptions): Promise<HandlerFigures[]> {
@@ -151,7 +153,7 @@ export async function benchHandlers(options: HandlerBenchOptions): Promise<Handl
   const empty = async (domain: Domain) => {
     for (const table of tablesOf(domain)) await conn.query(`DELETE FROM ${table.name}`);
   };
-  for (const domain of DOMAINS) {
+  for (const domain of DOMAINS.filter((d) => options.domains?.includes(d.name) ?? true)) {
     for (const batch of options.batches) {
       for (const cache of ['cold', 'warm'] as const) {
         const eps: number[] = [];

@@ -98,7 +98,7 @@ export const orderWide = defineTable({
   },
   key: ['order_id'],
   merge: {
-    user_id: 'newestOrFirst',
+    user_id: 'newest',
     ...USER_LAST_VALUES,
     ...PRODUCT_LAST_VALUES,
     product_id: { newestBy: 'created_key' },

@@ -252,10 +252,11 @@ function hash(row: Row, seed: number): number {
 }
 
 describe('combineRows (user_profile_wide: add, newest, newestBy, lastValue)', () => {
-  it('is combinable; a table with newestOrFirst is not', async () => {
+  it('is combinable, as order_wide is; a table with newestOrFirst is not', async () => {
     expect(userProfileWide.combinable).toBe(true);
     const { orderWide } = await import('../../shared/domains/order.ts');
-    expect(orderWide.combinable).toBe(false);
+    expect(orderWide.combinable).toBe(true);
+    expect(mergeKindsOrFirst.combinable).toBe(false);
   });
 
   it('one combined row per key has the effect of every row in order', async () => {

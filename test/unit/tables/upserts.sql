@@ -126,7 +126,7 @@ INSERT INTO `order_wide` (
   `last_event_key`
 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS `new`
 ON DUPLICATE KEY UPDATE
-  `user_id` = IF(`new`.`last_event_key` > `order_wide`.`last_event_key` OR `order_wide`.`user_id` IS NULL, `new`.`user_id`, `order_wide`.`user_id`),
+  `user_id` = IF(`new`.`last_event_key` > `order_wide`.`last_event_key`, `new`.`user_id`, `order_wide`.`user_id`),
   `user_name` = IF(`new`.`user_name_key` > `order_wide`.`user_name_key`, `new`.`user_name`, `order_wide`.`user_name`),
   `user_level` = IF(`new`.`user_level_key` > `order_wide`.`user_level_key`, `new`.`user_level`, `order_wide`.`user_level`),
   `region` = IF(`new`.`region_key` > `order_wide`.`region_key`, `new`.`region`, `order_wide`.`region`),
@@ -155,6 +155,25 @@ ON DUPLICATE KEY UPDATE
   `cancel_reason_key` = IF(`new`.`cancel_reason_key` > `order_wide`.`cancel_reason_key`, `new`.`cancel_reason_key`, `order_wide`.`cancel_reason_key`),
   `cancelled_key` = IF(`new`.`cancelled_key` > `order_wide`.`cancelled_key`, `new`.`cancelled_key`, `order_wide`.`cancelled_key`),
   `last_event_key` = IF(`new`.`last_event_key` > `order_wide`.`last_event_key`, `new`.`last_event_key`, `order_wide`.`last_event_key`);
+
+-- product_sales_minute, mysql 8.4.8
+INSERT INTO `product_sales_minute` (
+  `product_id`,
+  `window_start`,
+  `order_count`,
+  `quantity`,
+  `gmv`,
+  `max_amount`,
+  `last_event_time`,
+  `last_event_key`
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?) AS `new`
+ON DUPLICATE KEY UPDATE
+  `order_count` = `product_sales_minute`.`order_count` + `new`.`order_count`,
+  `quantity` = `product_sales_minute`.`quantity` + `new`.`quantity`,
+  `gmv` = `product_sales_minute`.`gmv` + `new`.`gmv`,
+  `max_amount` = IF(`new`.`max_amount` IS NOT NULL AND (`product_sales_minute`.`max_amount` IS NULL OR `new`.`max_amount` > `product_sales_minute`.`max_amount`), `new`.`max_amount`, `product_sales_minute`.`max_amount`),
+  `last_event_time` = IF(`new`.`last_event_key` > `product_sales_minute`.`last_event_key`, `new`.`last_event_time`, `product_sales_minute`.`last_event_time`),
+  `last_event_key` = IF(`new`.`last_event_key` > `product_sales_minute`.`last_event_key`, `new`.`last_event_key`, `product_sales_minute`.`last_event_key`);
 
 -- product_event_wide, mysql 8.4.8
 INSERT INTO `product_event_wide` (
@@ -357,7 +376,7 @@ INSERT INTO `order_wide` (
   `last_event_key`
 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON DUPLICATE KEY UPDATE
-  `user_id` = IF(VALUES(`last_event_key`) > `order_wide`.`last_event_key` OR `order_wide`.`user_id` IS NULL, VALUES(`user_id`), `order_wide`.`user_id`),
+  `user_id` = IF(VALUES(`last_event_key`) > `order_wide`.`last_event_key`, VALUES(`user_id`), `order_wide`.`user_id`),
   `user_name` = IF(VALUES(`user_name_key`) > `order_wide`.`user_name_key`, VALUES(`user_name`), `order_wide`.`user_name`),
   `user_level` = IF(VALUES(`user_level_key`) > `order_wide`.`user_level_key`, VALUES(`user_level`), `order_wide`.`user_level`),
   `region` = IF(VALUES(`region_key`) > `order_wide`.`region_key`, VALUES(`region`), `order_wide`.`region`),
@@ -386,6 +405,25 @@ ON DUPLICATE KEY UPDATE
   `cancel_reason_key` = IF(VALUES(`cancel_reason_key`) > `order_wide`.`cancel_reason_key`, VALUES(`cancel_reason_key`), `order_wide`.`cancel_reason_key`),
   `cancelled_key` = IF(VALUES(`cancelled_key`) > `order_wide`.`cancelled_key`, VALUES(`cancelled_key`), `order_wide`.`cancelled_key`),
   `last_event_key` = IF(VALUES(`last_event_key`) > `order_wide`.`last_event_key`, VALUES(`last_event_key`), `order_wide`.`last_event_key`);
+
+-- product_sales_minute, mariadb 10.11.6-MariaDB
+INSERT INTO `product_sales_minute` (
+  `product_id`,
+  `window_start`,
+  `order_count`,
+  `quantity`,
+  `gmv`,
+  `max_amount`,
+  `last_event_time`,
+  `last_event_key`
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE
+  `order_count` = `product_sales_minute`.`order_count` + VALUES(`order_count`),
+  `quantity` = `product_sales_minute`.`quantity` + VALUES(`quantity`),
+  `gmv` = `product_sales_minute`.`gmv` + VALUES(`gmv`),
+  `max_amount` = IF(VALUES(`max_amount`) IS NOT NULL AND (`product_sales_minute`.`max_amount` IS NULL OR VALUES(`max_amount`) > `product_sales_minute`.`max_amount`), VALUES(`max_amount`), `product_sales_minute`.`max_amount`),
+  `last_event_time` = IF(VALUES(`last_event_key`) > `product_sales_minute`.`last_event_key`, VALUES(`last_event_time`), `product_sales_minute`.`last_event_time`),
+  `last_event_key` = IF(VALUES(`last_event_key`) > `product_sales_minute`.`last_event_key`, VALUES(`last_event_key`), `product_sales_minute`.`last_event_key`);
 
 -- product_event_wide, mariadb 10.11.6-MariaDB
 INSERT INTO `product_event_wide` (
