@@ -36,12 +36,17 @@ export function toEventRecord(message: ConsumedMessage): KafkaEventRecord {
     timestamp: Number(message.timestamp),
     timestampType: 'CREATE_TIME',
     value: message.value == null ? null : message.value.toString('base64'),
-    headers: message.headerEntries.map(([name, bytes]) => ({
-      [name.toString('utf8')]: [...new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
-    })),
+    headers: message.headerEntries.map(([name, bytes]) => ({ [name.toString('utf8')]: signedBytes(bytes) })),
   };
   if (message.key != null) record.key = message.key.toString('base64');
   return record;
+}
+
+/** The bytes as Java's signed `byte[]` values (-128…127). */
+function signedBytes(bytes: Buffer): number[] {
+  const list = new Array<number>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) list[i] = (bytes[i]! << 24) >> 24;
+  return list;
 }
 
 export function eventEnvelope(
@@ -97,7 +102,49 @@ function copyRecord(record: KafkaEventRecord): KafkaEventRecord {
 
 /** Serialised size of one record inside the event (plus its separating comma). */
 export function recordPayloadBytes(record: KafkaEventRecord): number {
-  return Buffer.byteLength(JSON.stringify(record)) + 1;
+  return jsonBytes(record) + 1;
+}
+
+/** A string JSON writes as it is, one byte a character: printable ASCII without `"` or `\`. */
+const NEEDS_MORE = /["\\\u0000-\u001f\u0080-\uffff]/;
+/** The length of every integer a header byte list holds (-128…127), written as JSON writes it. */
+const BYTE_DIGITS = Array.from({ length: 256 }, (_, i) => String(i - 128).length);
+
+/**
+ * `Buffer.byteLength(JSON.stringify(value))`, without writing the JSON: the records' base64 values,
+ * header byte lists and numbers are counted, not built and encoded (the local mapping sizes every
+ * record it consumes against the 6 MB cap). Anything unusual (a `toJSON`, a string JSON escapes or
+ * encodes in more than one byte a character) is measured by JSON.stringify itself.
+ */
+export function jsonBytes(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return NEEDS_MORE.test(value) ? Buffer.byteLength(JSON.stringify(value)) : value.length + 2;
+    case 'number':
+      if (Number.isInteger(value) && value >= -128 && value <= 127) return BYTE_DIGITS[value + 128]!;
+      return Number.isFinite(value) ? String(value).length : 4;
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (Array.isArray(value)) {
+        let bytes = 1 + Math.max(value.length, 1);
+        for (const item of value) bytes += item === undefined ? 4 : jsonBytes(item);
+        return bytes;
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') break;
+      let bytes = 1;
+      let fields = 0;
+      for (const key of Object.keys(value)) {
+        const item = (value as Record<string, unknown>)[key];
+        if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+        bytes += jsonBytes(key) + 1 + jsonBytes(item) + 1;
+        fields++;
+      }
+      return fields === 0 ? 2 : bytes;
+    }
+  }
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
 }
 
 /** Size of an event with no records, and what each extra partition key adds. */

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildKafkaEvent,
   copyKafkaEvent,
+  jsonBytes,
   recordPayloadBytes,
   toEventRecord,
 } from '../../../local-esm/kafka-event.ts';
@@ -50,6 +52,38 @@ describe('Lambda Kafka event', () => {
     expect(selfManaged).not.toHaveProperty('eventSourceArn');
     expect(selfManaged.eventSource).toBe('SelfManagedKafka');
     expect(recordPayloadBytes(record)).toBe(JSON.stringify(record).length + 1);
+  });
+
+  it('counts the bytes JSON.stringify would write, for any record or JSON value', () => {
+    const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
+    const anyMessage = fc.record({
+      topic: fc.string({ unit: 'grapheme' }),
+      partition: fc.nat(),
+      offset: fc.bigInt({ min: 0n, max: 2n ** 53n }),
+      timestamp: fc.bigInt({ min: -1n, max: 2n ** 50n }),
+      key: fc.option(fc.uint8Array().map((a) => Buffer.from(a)), { nil: undefined }),
+      value: fc.option(fc.uint8Array().map((a) => Buffer.from(a))),
+      headerEntries: fc.array(
+        fc.tuple(
+          fc.string({ unit: 'binary' }).map((n) => Buffer.from(n)),
+          fc.uint8Array().map((a) => Buffer.from(a)),
+        ),
+      ),
+    });
+    fc.assert(
+      fc.property(anyMessage, (m) => {
+        const record = toEventRecord(m);
+        expect(recordPayloadBytes(record)).toBe(bytes(record) + 1);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(jsonBytes(v)).toBe(bytes(v));
+      }),
+    );
+    for (const v of [new Date(0), [undefined, 1], { a: undefined, b: () => 1 }, -0, 1e21, Number.NaN, '\u2028', '\ud800']) {
+      expect(jsonBytes(v)).toBe(bytes(v));
+    }
   });
 
   it('hands the handler a deep copy, equal to what JSON (de)serialisation gives', () => {
