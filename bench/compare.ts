@@ -27,7 +27,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { type Connection, createConnection } from 'mysql2/promise';
+import { functionBuildOptions } from '../infra/lib/function-code.ts';
 import { migrate, seed } from '../db/migrate.ts';
 import { demoStream } from '../scripts/local/demo-stream.ts';
 import { createProducer, ensureTopics } from '../scripts/local/kafka-admin.ts';
@@ -36,7 +38,12 @@ import { DOMAIN_NAMES } from '../shared/domains/registry.ts';
 import { EVENT_DOMAIN_HEADER } from '../shared/events/business-event.ts';
 import { type CpuMs, cpuSum, type Measured, measure } from './measure.ts';
 
-export type System = 'project' | 'project, one shared topic' | 'flink';
+/**
+ * The systems compared. `project, event tables only` is the project doing the Flink job's work: its
+ * processors' state rows dropped (bench/consumer.ts, BENCH_EVENT_ROWS_ONLY), the event tables and
+ * dead letters still written exactly once (existence check, one transaction a batch).
+ */
+export type System = 'project' | 'project, event tables only' | 'project, one shared topic' | 'flink';
 
 export interface CompareRun extends Measured {
   system: System;
@@ -81,6 +88,7 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
       log('  building the Flink baseline (scripts/flink/baseline/run.sh build)');
       execFileSync(join(root, 'scripts', 'flink', 'baseline', 'run.sh'), ['build'], { stdio: 'inherit' });
     }
+    if (systems.some((system) => system !== 'flink')) await consumerBundle(root);
     // The stream, published once before anything is measured.
     const withShared = systems.includes('project, one shared topic');
     const stream = await publishDemoStream(kafkaBrokers, {
@@ -98,7 +106,7 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
       // Alternate which system goes first, so neither always follows the other.
       const order = round % 2 === 1 ? systems : [...systems].reverse();
       for (const system of order) {
-        const schema = `lrt_cmp_${id}_${round}_${system === 'flink' ? 'f' : system === 'project' ? 'p' : 's'}`;
+        const schema = `lrt_cmp_${id}_${round}_${SCHEMA_SUFFIX[system]}`;
         await inFreshSchema(admin, schema, async () => {
           const groupOf = (domain: string) => `bench-${id}-${round}-${schema}-${domain}`;
           const dbEnv = functionDbEnv(db, dbTls, schema);
@@ -119,18 +127,21 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
           // environments of its own (never three functions on one event loop).
           const children = child
             ? [child]
-            : DOMAIN_NAMES.map((domain) =>
+            : await Promise.all(
+                DOMAIN_NAMES.map((domain) =>
                 spawnConsumer(root, {
                   ...dbEnv,
                   KAFKA_BROKERS: kafkaBrokers.join(','),
                   BENCH_DOMAINS: domain,
+                  ...(system === 'project, event tables only' && { BENCH_EVENT_ROWS_ONLY: '1' }),
                   BENCH_SETTINGS: consumerSettings((d) => ({
-                    topic: system === 'project' ? topicOf(d) : shared,
+                    topic: system === 'project, one shared topic' ? shared : topicOf(d),
                     group: groupOf(d),
                     onFailureTopic: failures,
                   })),
                 }),
-              );
+              ),
+            );
           const run = await measure(children, {
             admin,
             servicesDir,
@@ -149,6 +160,13 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
   }
   return runs;
 }
+
+const SCHEMA_SUFFIX: Record<System, string> = {
+  project: 'p',
+  'project, event tables only': 'e',
+  'project, one shared topic': 's',
+  flink: 'f',
+};
 
 /** `work` against a fresh schema (migrations and the dimension seed applied), dropped afterwards. */
 export async function inFreshSchema<T>(
@@ -256,11 +274,36 @@ export function consumerSettings(
   return JSON.stringify(Object.fromEntries(DOMAIN_NAMES.map((d) => [d, of(d)])));
 }
 
+let consumerBuilt: Promise<string> | undefined;
+
+/**
+ * bench/consumer.ts bundled as the functions are (the functions' esbuild options,
+ * infra/lib/function-code.ts), built once per bench process: a measured process starts from a
+ * bundle, as a function in AWS and the Flink job's jar do, not by compiling the sources'
+ * TypeScript as it loads them (about 1.2 CPU-s a process on this machine kind).
+ */
+export function consumerBundle(root: string): Promise<string> {
+  consumerBuilt ??= (async () => {
+    const outdir = join(root, '.local', 'bench-consumer');
+    const options = functionBuildOptions('user', outdir);
+    const { index: _, ...decoders } = options.entryPoints as Record<string, string>;
+    await build({
+      ...options,
+      entryPoints: { ...decoders, consumer: join(root, 'bench', 'consumer.ts') },
+      sourcemap: false,
+      // The Kafka client reads a .wasm file beside its own modules: loaded from node_modules.
+      external: ['@platformatic/*'],
+    });
+    return join(outdir, 'consumer.mjs');
+  })();
+  return consumerBuilt;
+}
+
 /** bench/consumer.ts as a process of its own, its functions' log lines in .local/logs. */
-export function spawnConsumer(root: string, env: Record<string, string>): ChildProcess {
+export async function spawnConsumer(root: string, env: Record<string, string>): Promise<ChildProcess> {
   const logDir = join(root, '.local', 'logs');
   mkdirSync(logDir, { recursive: true });
-  return spawn(process.execPath, [join(root, 'bench', 'consumer.ts')], {
+  return spawn(process.execPath, [await consumerBundle(root)], {
     env: { ...process.env, BENCH_LOG: join(logDir, 'bench-consumer.log'), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -14,7 +14,9 @@
  * mapping's own limit (pollers × 5); BENCH_MAX_BUFFERED, the records each mapping holds before it
  * pauses fetching (default: the mapping's own); BENCH_DOMAINS, the functions this process runs,
  * comma-separated (default: all three; the comparison runs one process per function, as AWS runs
- * each function in execution environments of its own). When the process stops it writes to BENCH_LOG the
+ * each function in execution environments of its own); BENCH_EVENT_ROWS_ONLY=1, the processors'
+ * state rows dropped, so the functions write what the Flink job writes (the event tables, and the
+ * dead letters), still exactly once. When the process stops it writes to BENCH_LOG the
  * batches in flight per function (mean of 20 ms samples, and the most). The credentials come from the environment, not from Secrets Manager (one call per
  * container in AWS, at cold start).
  */
@@ -23,7 +25,9 @@ import { environmentConfig } from '../infra/config/environments.ts';
 import { eventSources, topicDomains } from '../infra/config/event-sources.ts';
 import { EsmRunner, executionEnvironments } from '../local-esm/index.ts';
 import { DOMAINS, domain as registryDomain } from '../shared/domains/registry.ts';
+import type { Domain } from '../shared/pipeline/domain.ts';
 import type { KafkaHandler } from '../shared/pipeline/lambda-event.ts';
+import type { EventProcessor } from '../shared/pipeline/processor.ts';
 import { createHandler } from '../shared/runtime/create-handler.ts';
 
 type DomainName = (typeof DOMAINS)[number]['name'];
@@ -56,6 +60,22 @@ const settings = eventSources(
     }),
   ),
 );
+/** The domain as the bench runs it: with BENCH_EVENT_ROWS_ONLY=1, its processors write no state rows. */
+function benchDomain(name: DomainName): Domain {
+  const domain = registryDomain(name);
+  if (process.env.BENCH_EVENT_ROWS_ONLY !== '1') return domain;
+  const processors = domain.processors.map(
+    (p): EventProcessor => ({
+      type: p.type,
+      dimensionKeys: (event) => p.dimensionKeys(event),
+      ...(p.where && { where: (event, dimensions) => p.where!(event, dimensions) }),
+      toWrite: (event, dimensions, record) => ({ ...p.toWrite(event, dimensions, record), state: [] }),
+    }),
+  );
+  const byType = new Map(processors.map((p) => [p.type, p]));
+  return { ...domain, processors, processor: (type) => byType.get(type) };
+}
+
 const logFile = createWriteStream(process.env.BENCH_LOG ?? '/dev/null', { flags: 'a' });
 process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
 const functionEnv = {
@@ -70,7 +90,7 @@ const runners = ran.map(({ name: ranName }) => {
   return new EsmRunner({
     handler: executionEnvironments(
       () =>
-        createHandler(registryDomain(name), {
+        createHandler(benchDomain(name), {
           env: { ...functionEnv, DOMAIN: name, TOPIC_DOMAINS: topicDomains(settings, name).join(',') },
           writeLog: (line) => logFile.write(`${line}\n`),
         }) as KafkaHandler,
