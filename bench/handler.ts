@@ -231,13 +231,19 @@ export async function benchHandlers(options: HandlerBenchOptions): Promise<Handl
 }
 
 /** One invocation of the domain's handler on `event`, as Lambda would (the bench's own context). */
+const handlersOf = new WeakMap<Runtime, Map<Domain, ReturnType<typeof createHandler>>>();
+
 export async function invoke(
   domain: Domain,
   runtime: Runtime,
   event: KafkaEvent,
   env: Record<string, string>,
 ) {
-  const handler = createHandler(domain, { env, runtime, writeLog: () => {} });
+  // One handler per runtime and domain, as Lambda builds it once at INIT and reuses it warm.
+  const handlers = handlersOf.get(runtime) ?? new Map<Domain, ReturnType<typeof createHandler>>();
+  handlersOf.set(runtime, handlers);
+  const handler = handlers.get(domain) ?? createHandler(domain, { env, runtime, writeLog: () => {} });
+  handlers.set(domain, handler);
   const context = createLambdaContext(
     {
       functionName: `bench-${domain.name}`,

@@ -35,7 +35,8 @@ import { EventCatalog } from '../shared/events/catalog.ts';
 import { type EventMapping, type StateMapping, withState } from '../shared/pipeline/declarative.ts';
 import type { DimensionView, EventProcessor } from '../shared/pipeline/processor.ts';
 import { compileSql, SqlDefinitionError } from '../shared/pipeline/sql.ts';
-import { type Columns, combineRows, type Row, type SqlValue, type Table } from '../shared/tables/table.ts';
+import { combineRows } from '../shared/tables/combine.ts';
+import type { Columns, Row, SqlValue, Table } from '../shared/tables/table.ts';
 
 type Mapping = EventMapping | StateMapping;
 

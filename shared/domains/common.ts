@@ -81,8 +81,13 @@ export function stateOrderRow(event: BusinessEvent<unknown>) {
 
 /** The event's order key; `at` replaces the event time (an order's payTime, a loginTime). */
 export function orderKey(event: BusinessEvent<unknown>, at = event.timestamp): string {
-  return eventOrderKey(at, event.version, event.eventId);
+  if (at !== event.timestamp) return eventOrderKey(at, event.version, event.eventId);
+  // A state row asks once per order-key column of the same event: the last event's key is kept.
+  if (event !== lastKeyed.event) lastKeyed = { event, key: eventOrderKey(at, event.version, event.eventId) };
+  return lastKeyed.key;
 }
+
+let lastKeyed: { event?: BusinessEvent<unknown>; key: string } = { key: '' };
 
 /** The parts of a domain its declarative processors may use. */
 export interface DeclarationScope {

@@ -26,7 +26,8 @@
 import type { ApplyResult, BatchSink, BatchWrites } from '../pipeline/ports.ts';
 import type { EventWrite } from '../pipeline/processor.ts';
 import type { SqlDialect } from '../tables/dialect.ts';
-import { combineRows, type Row, type Table } from '../tables/table.ts';
+import { combineRows } from '../tables/combine.ts';
+import type { Row, Table } from '../tables/table.ts';
 import type { Database, Queryable } from './database.ts';
 import { ConcurrentWriteError, isDuplicateKey } from './db-errors.ts';
 import { compareDeadLetterRows, deadLetterRow, eventDeadLetter } from './dead-letter.ts';

@@ -4,7 +4,7 @@
  * an empty table and onto existing rows, with ties, left-out columns and NULLs.
  *
  * Merge semantics live in two places — the upsert's SQL (shared/tables/dialect.ts) and
- * combineRows (shared/tables/table.ts) — and this property test is what proves they agree (issue
+ * combineRows (shared/tables/combine.ts) — and this property test is what proves they agree (issue
  * 21: "merge semantics have one source, or a property test over every merge kind proves they
  * agree"): the `merge_kinds` table below has a column of EVERY merge kind table.ts defines (add,
  * min, max, newest, newestOrFirst, newestBy, lastValue, firstValue), and the test fails when a kind
@@ -16,9 +16,9 @@ import fc from 'fast-check';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userProfileWide } from '../../shared/domains/user.ts';
+import { combineRows } from '../../shared/tables/combine.ts';
 import { dialectForVersion, type SqlDialect } from '../../shared/tables/dialect.ts';
 import {
-  combineRows,
   datetime,
   decimal,
   defineTable,

@@ -11,14 +11,8 @@ import { CATALOG, TABLES } from '../../../shared/domains/registry.ts';
 import type { BusinessEvent } from '../../../shared/events/business-event.ts';
 import type { DimensionView } from '../../../shared/pipeline/processor.ts';
 import { compileSql } from '../../../shared/pipeline/sql.ts';
-import {
-  bigint,
-  combineRows,
-  datetime,
-  decimal,
-  defineTable,
-  varchar,
-} from '../../../shared/tables/table.ts';
+import { combineRows } from '../../../shared/tables/combine.ts';
+import { bigint, datetime, decimal, defineTable, varchar } from '../../../shared/tables/table.ts';
 import { refusals } from './sql-refusals.ts';
 
 const orderStats = defineTable({
