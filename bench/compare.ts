@@ -29,8 +29,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { type Connection, createConnection } from 'mysql2/promise';
-import { functionBuildOptions } from '../infra/lib/function-code.ts';
 import { migrate, seed } from '../db/migrate.ts';
+import { functionBuildOptions } from '../infra/lib/function-code.ts';
 import { demoStream } from '../scripts/local/demo-stream.ts';
 import { createProducer, ensureTopics } from '../scripts/local/kafka-admin.ts';
 import { type DbTlsVariables, findServices } from '../scripts/services/find-services.ts';
@@ -129,19 +129,19 @@ export async function benchCompare(options: CompareOptions): Promise<CompareRun[
             ? [child]
             : await Promise.all(
                 DOMAIN_NAMES.map((domain) =>
-                spawnConsumer(root, {
-                  ...dbEnv,
-                  KAFKA_BROKERS: kafkaBrokers.join(','),
-                  BENCH_DOMAINS: domain,
-                  ...(system === 'project, event tables only' && { BENCH_EVENT_ROWS_ONLY: '1' }),
-                  BENCH_SETTINGS: consumerSettings((d) => ({
-                    topic: system === 'project, one shared topic' ? shared : topicOf(d),
-                    group: groupOf(d),
-                    onFailureTopic: failures,
-                  })),
-                }),
-              ),
-            );
+                  spawnConsumer(root, {
+                    ...dbEnv,
+                    KAFKA_BROKERS: kafkaBrokers.join(','),
+                    BENCH_DOMAINS: domain,
+                    ...(system === 'project, event tables only' && { BENCH_EVENT_ROWS_ONLY: '1' }),
+                    BENCH_SETTINGS: consumerSettings((d) => ({
+                      topic: system === 'project, one shared topic' ? shared : topicOf(d),
+                      group: groupOf(d),
+                      onFailureTopic: failures,
+                    })),
+                  }),
+                ),
+              );
           const run = await measure(children, {
             admin,
             servicesDir,

@@ -68,7 +68,9 @@ export async function benchScaling(options: ScalingOptions): Promise<ScalingRun[
             onFailureTopic: topics.failures,
           })),
         };
-        const children = await Promise.all(Array.from({ length: environments }, () => spawnConsumer(root, env)));
+        const children = await Promise.all(
+          Array.from({ length: environments }, () => spawnConsumer(root, env)),
+        );
         await Promise.all(children.map((child) => started(child)));
         const measuring = measure(children, {
           admin,

@@ -106,7 +106,7 @@ export function recordPayloadBytes(record: KafkaEventRecord): number {
 }
 
 /** A string JSON writes as it is, one byte a character: printable ASCII without `"` or `\`. */
-const NEEDS_MORE = /["\\\u0000-\u001f\u0080-\uffff]/;
+const NEEDS_MORE = /[^\x20\x21\x23-\x5b\x5d-\x7f]/;
 /** The length of every integer a header byte list holds (-128…127), written as JSON writes it. */
 const BYTE_DIGITS = Array.from({ length: 256 }, (_, i) => String(i - 128).length);
 

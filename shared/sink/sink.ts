@@ -25,8 +25,8 @@
  */
 import type { ApplyResult, BatchSink, BatchWrites } from '../pipeline/ports.ts';
 import type { EventWrite } from '../pipeline/processor.ts';
-import type { SqlDialect } from '../tables/dialect.ts';
 import { combineRows } from '../tables/combine.ts';
+import type { SqlDialect } from '../tables/dialect.ts';
 import type { Row, Table } from '../tables/table.ts';
 import type { Database, Queryable } from './database.ts';
 import { ConcurrentWriteError, isDuplicateKey } from './db-errors.ts';

@@ -61,7 +61,10 @@ describe('Lambda Kafka event', () => {
       partition: fc.nat(),
       offset: fc.bigInt({ min: 0n, max: 2n ** 53n }),
       timestamp: fc.bigInt({ min: -1n, max: 2n ** 50n }),
-      key: fc.option(fc.uint8Array().map((a) => Buffer.from(a)), { nil: undefined }),
+      key: fc.option(
+        fc.uint8Array().map((a) => Buffer.from(a)),
+        { nil: undefined },
+      ),
       value: fc.option(fc.uint8Array().map((a) => Buffer.from(a))),
       headerEntries: fc.array(
         fc.tuple(
@@ -81,7 +84,16 @@ describe('Lambda Kafka event', () => {
         expect(jsonBytes(v)).toBe(bytes(v));
       }),
     );
-    for (const v of [new Date(0), [undefined, 1], { a: undefined, b: () => 1 }, -0, 1e21, Number.NaN, '\u2028', '\ud800']) {
+    for (const v of [
+      new Date(0),
+      [undefined, 1],
+      { a: undefined, b: () => 1 },
+      -0,
+      1e21,
+      Number.NaN,
+      '\u2028',
+      '\ud800',
+    ]) {
       expect(jsonBytes(v)).toBe(bytes(v));
     }
   });
