@@ -25,9 +25,9 @@ import { environmentConfig } from '../infra/config/environments.ts';
 import { eventSources, topicDomains } from '../infra/config/event-sources.ts';
 import { EsmRunner, executionEnvironments } from '../local-esm/index.ts';
 import { DOMAINS, domain as registryDomain } from '../shared/domains/registry.ts';
-import type { Domain } from '../shared/pipeline/domain.ts';
+import { type Domain, defineDomain } from '../shared/pipeline/domain.ts';
 import type { KafkaHandler } from '../shared/pipeline/lambda-event.ts';
-import type { EventProcessor } from '../shared/pipeline/processor.ts';
+import { withoutState } from '../shared/pipeline/processor.ts';
 import { createHandler } from '../shared/runtime/create-handler.ts';
 
 type DomainName = (typeof DOMAINS)[number]['name'];
@@ -64,16 +64,7 @@ const settings = eventSources(
 function benchDomain(name: DomainName): Domain {
   const domain = registryDomain(name);
   if (process.env.BENCH_EVENT_ROWS_ONLY !== '1') return domain;
-  const processors = domain.processors.map(
-    (p): EventProcessor => ({
-      type: p.type,
-      dimensionKeys: (event) => p.dimensionKeys(event),
-      ...(p.where && { where: (event, dimensions) => p.where!(event, dimensions) }),
-      toWrite: (event, dimensions, record) => ({ ...p.toWrite(event, dimensions, record), state: [] }),
-    }),
-  );
-  const byType = new Map(processors.map((p) => [p.type, p]));
-  return { ...domain, processors, processor: (type) => byType.get(type) };
+  return defineDomain({ ...domain, processors: domain.processors.map(withoutState) });
 }
 
 const logFile = createWriteStream(process.env.BENCH_LOG ?? '/dev/null', { flags: 'a' });

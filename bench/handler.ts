@@ -230,9 +230,9 @@ export async function benchHandlers(options: HandlerBenchOptions): Promise<Handl
   return figures;
 }
 
-/** One invocation of the domain's handler on `event`, as Lambda would (the bench's own context). */
 const handlersOf = new WeakMap<Runtime, Map<Domain, ReturnType<typeof createHandler>>>();
 
+/** One invocation of the domain's handler on `event`, as Lambda would (the bench's own context). */
 export async function invoke(
   domain: Domain,
   runtime: Runtime,

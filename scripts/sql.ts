@@ -33,7 +33,7 @@ import { CATALOG, DIMENSIONS, DOMAINS } from '../shared/domains/registry.ts';
 import { type BusinessEvent, businessEventSchema } from '../shared/events/business-event.ts';
 import { EventCatalog } from '../shared/events/catalog.ts';
 import { type EventMapping, type StateMapping, withState } from '../shared/pipeline/declarative.ts';
-import type { DimensionView, EventProcessor } from '../shared/pipeline/processor.ts';
+import { type DimensionView, type EventProcessor, withoutState } from '../shared/pipeline/processor.ts';
 import { compileSql, SqlDefinitionError } from '../shared/pipeline/sql.ts';
 import { combineRows } from '../shared/tables/combine.ts';
 import type { Columns, Row, SqlValue, Table } from '../shared/tables/table.ts';
@@ -120,7 +120,7 @@ function processorsOf(mappings: readonly Mapping[], tables: ReturnType<typeof sc
   const anchors = [...new Set(states.map((s) => s.type))].map((type): EventProcessor => {
     const domain = DOMAINS.flatMap((d) => d.processors).find((p) => p.type === type);
     if (!domain) throw new Error(`${type}: no domain processes it, so no event row anchors its merges`);
-    return { ...domain, toWrite: (e, dims, record) => ({ ...domain.toWrite(e, dims, record), state: [] }) };
+    return withoutState(domain);
   });
   return [...processors, ...withState(anchors, states)];
 }

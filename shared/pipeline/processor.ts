@@ -72,6 +72,14 @@ export interface EventProcessor<P = Record<string, unknown>, D extends Dimension
   toWrite(event: BusinessEvent<P>, dimensions: DimensionView<D>, record: RecordCoordinates): EventWrite;
 }
 
+/** The processor writing its event row only, its state rows left out (the CLI's anchors, the bench). */
+export function withoutState(processor: EventProcessor): EventProcessor {
+  return {
+    ...processor,
+    toWrite: (e, dims, record) => ({ ...processor.toWrite(e, dims, record), state: [] }),
+  };
+}
+
 /** Types a processor by its payload and dimensions, and erases those types for the pipeline. */
 export function defineProcessor<P, D extends DimensionRows>(processor: EventProcessor<P, D>): EventProcessor {
   return processor as unknown as EventProcessor;
